@@ -1,0 +1,73 @@
+"""OCOP showroom point of sale."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from pos import db
+from pos.config import ROOT, load_config
+
+csrf = CSRFProtect()
+
+
+def create_app(config_path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the showroom (or central) app from config.toml, POS_* variables and ``overrides``."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    values = load_config(config_path)
+    values.update(overrides or {})
+    app.config.update(values)
+    app.config.setdefault("MAX_CONTENT_LENGTH", app.config.get("UPLOAD_MAX_BYTES", 2_000_000))
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # a till stays open all day; the token lives as long as the session
+    )
+    instance = Path(app.config["INSTANCE_PATH"])
+    instance.mkdir(parents=True, exist_ok=True)
+    app.instance_path = str(instance)
+    app.secret_key = app.config.get("SECRET_KEY") or _instance_secret(instance)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    _init_login(app)
+
+    from pos.errors import register_error_handlers
+    from pos.web import register_web
+
+    register_error_handlers(app)
+    register_web(app)
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """The session secret, generated on first start and kept beside the database."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32), encoding="ascii")
+    return path.read_text(encoding="ascii").strip()
+
+
+def _init_login(app: Flask) -> None:
+    from pos.auth.models import User
+
+    manager = LoginManager(app)
+    manager.login_view = "auth.login"
+    manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    manager.login_message_category = "info"
+
+    @manager.user_loader
+    def _load(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        user = db.get_session().get(User, int(user_id))
+        return user if user is not None and user.is_active else None

@@ -1,0 +1,1 @@
+"""Who did what, when: the append-only audit log."""

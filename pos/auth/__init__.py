@@ -1,0 +1,1 @@
+"""Users, roles, login and the rules of who may do what."""

@@ -1,0 +1,51 @@
+"""Creating users and checking passwords."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from pos.audit import log as audit
+from pos.auth.models import ROLES, User
+from pos.errors import Conflict, ValidationError
+from pos.text import nfc
+
+
+def create_user(
+    session: Session, username: str, full_name: str, role: str, password: str, actor_id: int | None = None
+) -> User:
+    """Add a member of staff with a hashed password."""
+    username = nfc(username).lower()
+    if not username or len(username) > 60 or not username.replace(".", "").replace("_", "").isalnum():
+        raise ValidationError("Tên đăng nhập chỉ gồm chữ, số, dấu chấm hoặc gạch dưới.", "username")
+    if role not in ROLES:
+        raise ValidationError("Vai trò không hợp lệ.", "role")
+    if len(password) < 6:
+        raise ValidationError("Mật khẩu phải có ít nhất 6 ký tự.", "password")
+    if session.exec(select(User).where(User.username == username)).first():
+        raise Conflict(f"Tên đăng nhập “{username}” đã có người dùng.", "username")
+    user = User(
+        username=username,
+        full_name=nfc(full_name) or username,
+        role=role,
+        password_hash=generate_password_hash(password),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        "user.create",
+        user_id=actor_id,
+        entity="user",
+        entity_id=user.id,
+        after={"username": username, "role": role},
+    )
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = session.exec(select(User).where(User.username == nfc(username).lower())).first()
+    if user is None or not user.is_active or not check_password_hash(user.password_hash, password):
+        return None
+    return user

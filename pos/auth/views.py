@@ -1,0 +1,57 @@
+"""Log in and log out."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from pos.audit import log as audit
+from pos.auth.services import authenticate
+from pos.db import get_session, unit_of_work
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only follow a ?next= that stays on this site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc and target.startswith("/") else None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Show the login form and check the credentials."""
+    if request.method == "POST":
+        username = request.form.get("username", "")
+        user = authenticate(get_session(), username, request.form.get("password", ""))
+        with unit_of_work() as session:
+            audit.record(
+                session,
+                "login" if user else "login.failed",
+                user_id=user.id if user else None,
+                entity="user",
+                entity_id=username[:40],
+            )
+        if user is None:
+            flash("Sai tên đăng nhập hoặc mật khẩu.", "error")
+            return render_template("auth/login.html", username=username), 401
+        login_user(user)
+        home = "till.index" if user.role == "cashier" else "main.index"
+        return redirect(_safe_next(request.args.get("next")) or url_for(home))
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    return render_template("auth/login.html", username="")
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Any:
+    """End the session."""
+    logout_user()
+    flash("Bạn đã đăng xuất.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,1 @@
+"""Producers, products, barcodes and VAT rates."""

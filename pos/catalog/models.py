@@ -1,0 +1,99 @@
+"""Producers (chủ thể OCOP), products (sản phẩm) and the dated VAT table."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID, uuid4
+
+from sqlmodel import Field, SQLModel
+
+from pos.db import UTCDateTime, utcnow
+
+PRODUCER_KINDS: dict[str, str] = {
+    "htx": "Hợp tác xã",
+    "hkd": "Hộ kinh doanh",
+    "dn": "Doanh nghiệp",
+}
+
+PRODUCT_GROUPS: dict[str, str] = {
+    "thuc_pham": "Thực phẩm",
+    "do_uong": "Đồ uống",
+    "thao_duoc": "Thảo dược",
+    "vai_may_mac": "Vải và may mặc",
+    "luu_niem": "Lưu niệm – nội thất – trang trí",
+    "du_lich": "Dịch vụ du lịch",
+}
+
+# A product carries a VAT class; the rate of a class on a given day comes from VatRate.
+VAT_CLASSES: dict[str, str] = {
+    "standard": "Thuế suất phổ thông (10%, giảm còn 8% theo từng thời kỳ)",
+    "reduced": "Thuế suất 5%",
+    "zero": "Thuế suất 0%",
+    "exempt": "Không chịu thuế GTGT",
+}
+
+
+class Producer(SQLModel, table=True):
+    """A producer whose goods the showroom sells, usually on consignment."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(default_factory=uuid4, unique=True, index=True)
+    name: str = Field(max_length=200, index=True)
+    name_search: str = Field(default="", max_length=200, index=True)
+    kind: str = Field(default="htx", max_length=10)
+    tax_code: str | None = Field(default=None, max_length=20)
+    province: str = Field(default="", max_length=80, index=True)
+    district: str = Field(default="", max_length=80)
+    address: str = Field(default="", max_length=250)
+    contact_name: str = Field(default="", max_length=120)
+    phone: str = Field(default="", max_length=30)
+    email: str = Field(default="", max_length=120)
+    bank_account: str = Field(default="", max_length=120)
+    commission_bp: int = Field(default=2000)  # the showroom keeps this share of consignment sales
+    is_consignment: bool = Field(default=True)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Product(SQLModel, table=True):
+    """A product on sale, with its VAT-inclusive price in đồng and its OCOP rating."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(default_factory=uuid4, unique=True, index=True)
+    sku: str = Field(max_length=40, unique=True, index=True)
+    barcode: str | None = Field(default=None, max_length=14, unique=True, index=True)
+    name: str = Field(max_length=200)
+    name_search: str = Field(default="", max_length=200, index=True)
+    unit: str = Field(default="cái", max_length=20)
+    price_vnd: int
+    cost_vnd: int = Field(default=0)  # last unit cost received
+    vat_class: str = Field(default="standard", max_length=12)
+    ocop_group: str = Field(default="thuc_pham", max_length=20, index=True)
+    ocop_stars: int | None = Field(default=None, index=True)
+    ocop_cert_number: str = Field(default="", max_length=60)
+    ocop_cert_expiry: date | None = None
+    producer_id: int = Field(foreign_key="producer.id", index=True)
+    min_stock: int | None = None
+    is_food: bool = Field(default=False)  # food needs a lot and expiry date at intake
+    is_active: bool = Field(default=True)
+    central_uuid: UUID | None = None  # the central catalogue product this one is linked to
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class VatRate(SQLModel, table=True):
+    """The rate of a VAT class from a date on; the row in force is the latest valid_from not after the day."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    vat_class: str = Field(max_length=12, index=True)
+    valid_from: date
+    rate_bp: int
+    note: str = Field(default="", max_length=200)
+
+
+class Counter(SQLModel, table=True):
+    """A named, never-reused sequence (in-store barcodes, receipt numbers per year)."""
+
+    name: str = Field(primary_key=True, max_length=60)
+    value: int = Field(default=0)

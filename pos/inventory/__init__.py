@@ -1,0 +1,1 @@
+"""Stock intake from producers and the stock ledger."""

@@ -1,0 +1,66 @@
+"""The stock ledger: every change of stock is a movement; on-hand is their sum."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select, text
+from sqlmodel import Session
+
+from pos.inventory.models import StockLevel, StockMovement
+
+
+def record_movement(session: Session, movement: StockMovement) -> StockMovement:
+    """Add a movement and fold it into the product's on-hand figure, in the caller's transaction."""
+    session.add(movement)
+    # An upsert, so the running total never races a concurrent first movement of the product.
+    session.execute(
+        text(
+            "INSERT INTO stocklevel (product_id, qty) VALUES (:pid, :d) "
+            "ON CONFLICT (product_id) DO UPDATE SET qty = stocklevel.qty + excluded.qty"
+        ),
+        {"pid": movement.product_id, "d": movement.qty_delta},
+    )
+    return movement
+
+
+def on_hand(session: Session, product_id: int) -> int:
+    """Stock on hand of one product."""
+    qty = session.scalar(select(StockLevel.qty).where(StockLevel.product_id == product_id))
+    return int(qty or 0)
+
+
+def on_hand_many(session: Session, product_ids: Iterable[int]) -> dict[int, int]:
+    """Stock on hand of several products (0 for those never moved)."""
+    ids = list(product_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(StockLevel.product_id, StockLevel.qty).where(StockLevel.product_id.in_(ids))
+    )
+    levels = dict.fromkeys(ids, 0)
+    levels.update({pid: qty for pid, qty in rows})
+    return levels
+
+
+def ledger_sum(session: Session, product_id: int) -> int:
+    """On hand recomputed from the ledger itself (for checks; the till reads StockLevel)."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(StockMovement.qty_delta), 0)).where(
+            StockMovement.product_id == product_id
+        )
+    )
+    return int(total or 0)
+
+
+def ledger_mismatches(session: Session) -> list[tuple[int, int, int]]:
+    """Products whose kept on-hand differs from the sum of their ledger: (product_id, kept, ledger)."""
+    rows = session.execute(
+        text(
+            "SELECT p.id, COALESCE(l.qty, 0), COALESCE(m.total, 0) FROM product p "
+            "LEFT JOIN stocklevel l ON l.product_id = p.id "
+            "LEFT JOIN (SELECT product_id, SUM(qty_delta) AS total FROM stockmovement GROUP BY product_id) m "
+            "ON m.product_id = p.id WHERE COALESCE(l.qty, 0) != COALESCE(m.total, 0)"
+        )
+    )
+    return [(int(a), int(b), int(c)) for a, b, c in rows]

@@ -1,0 +1,79 @@
+"""Intakes (phiếu nhập kho) and the stock ledger (sổ kho) from which on-hand figures come."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID, uuid4
+
+from sqlmodel import Field, SQLModel
+
+from pos.db import UTCDateTime, utcnow
+
+MOVEMENT_KINDS: dict[str, str] = {
+    "intake": "Nhập kho",
+    "sale": "Bán hàng",
+    "return": "Khách trả hàng",
+    "void": "Hủy đơn",
+    "adjustment": "Điều chỉnh tồn kho",
+    "count": "Kiểm kê",
+    "return_to_producer": "Trả hàng cho nhà sản xuất",
+}
+
+ADJUSTMENT_REASONS: dict[str, str] = {
+    "damaged": "Hư hỏng",
+    "lost": "Mất",
+    "found": "Tìm thấy",
+    "count": "Kiểm kê",
+}
+
+
+class Intake(SQLModel, table=True):
+    """One delivery from one producer, recorded from their delivery note (phiếu giao hàng)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(default_factory=uuid4, unique=True, index=True)
+    producer_id: int = Field(foreign_key="producer.id", index=True)
+    received_on: date
+    delivery_note_number: str = Field(default="", max_length=60)
+    note: str = Field(default="", max_length=500)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class IntakeLine(SQLModel, table=True):
+    """A product received in an intake, with its unit cost and, for food, its lot and expiry date."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    intake_id: int = Field(foreign_key="intake.id", index=True)
+    line_no: int
+    product_id: int = Field(foreign_key="product.id", index=True)
+    qty: int
+    unit_cost_vnd: int = Field(default=0)
+    lot_code: str = Field(default="", max_length=60)
+    manufactured_on: date | None = None
+    expiry_date: date | None = Field(default=None, index=True)
+
+
+class StockMovement(SQLModel, table=True):
+    """One line of the stock ledger: a signed change of a product's quantity and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(default_factory=uuid4, unique=True, index=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    kind: str = Field(max_length=20, index=True)
+    qty_delta: int
+    unit_cost_vnd: int | None = None
+    reason: str = Field(default="", max_length=20)
+    note: str = Field(default="", max_length=500)
+    intake_line_id: int | None = Field(default=None, foreign_key="intakeline.id")
+    sale_line_id: int | None = Field(default=None, foreign_key="saleline.id")
+    return_line_id: int | None = Field(default=None, foreign_key="returnline.id")
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class StockLevel(SQLModel, table=True):
+    """On hand per product: the running sum of the ledger, kept in the same transaction as each movement."""
+
+    product_id: int = Field(foreign_key="product.id", primary_key=True)
+    qty: int = Field(default=0)

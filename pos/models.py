@@ -1,0 +1,41 @@
+"""Every table of the showroom, imported in one place for Alembic's metadata."""
+
+from pos.audit.models import AuditEntry
+from pos.auth.models import User
+from pos.catalog.models import Counter, Producer, Product, VatRate
+from pos.inventory.models import Intake, IntakeLine, StockLevel, StockMovement
+from pos.sales.models import (
+    Cart,
+    CartLine,
+    CashMovement,
+    Payment,
+    ReturnLine,
+    Sale,
+    SaleLine,
+    SaleReturn,
+    Shift,
+)
+from pos.sync.models import OutboxRecord
+
+__all__ = [
+    "AuditEntry",
+    "Cart",
+    "CartLine",
+    "CashMovement",
+    "Counter",
+    "Intake",
+    "IntakeLine",
+    "OutboxRecord",
+    "Payment",
+    "Producer",
+    "Product",
+    "ReturnLine",
+    "Sale",
+    "SaleLine",
+    "SaleReturn",
+    "Shift",
+    "StockLevel",
+    "StockMovement",
+    "User",
+    "VatRate",
+]

@@ -1,0 +1,1 @@
+"""The showroom's outbox and its push to the central server."""

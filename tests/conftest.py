@@ -1,0 +1,187 @@
+"""Shared fixtures: a migrated SQLite file per test, the app on it, builders and a logged-in client."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import Session
+
+from pos import create_app
+from pos.auth.models import User
+from pos.auth.services import create_user
+from pos.catalog.models import Producer, Product
+from pos.db import ENGINE_KEY, make_engine, session_scope
+from pos.migrate import upgrade
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One database migrated to head, copied for each test (migrating per test is slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path.as_posix()}")
+    return path
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, migrated_template: Path) -> Path:
+    """A fresh, migrated SQLite file for this test."""
+    path = tmp_path / "instance" / "showroom.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated_template, path)
+    return path
+
+
+@pytest.fixture
+def app_overrides() -> dict[str, Any]:
+    """Config a test module can override (e.g. STOCK_ALLOW_NEGATIVE)."""
+    return {}
+
+
+@pytest.fixture
+def app(db_path: Path, app_overrides: dict[str, Any]) -> Iterator[Flask]:
+    """The showroom app on this test's database."""
+    app = create_app(
+        overrides={
+            "TESTING": True,
+            "INSTANCE_PATH": str(db_path.parent),
+            "DATABASE_URL": f"sqlite:///{db_path.as_posix()}",
+            **app_overrides,
+        }
+    )
+    yield app
+    app.extensions[ENGINE_KEY].dispose()
+
+
+@pytest.fixture
+def engine(db_path: Path) -> Iterator[Any]:
+    """An engine on this test's database, for domain tests without the app."""
+    eng = make_engine(f"sqlite:///{db_path.as_posix()}")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Any) -> Iterator[Session]:
+    """A session whose work is committed at the end of the test body's `with` blocks, if any."""
+    with Session(engine.execution_options(pos_write=True), expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def uow(engine: Any) -> Callable[[], Any]:
+    """A unit of work on this test's database: `with uow() as s: ...` commits or rolls back."""
+    return lambda: session_scope(engine)
+
+
+@pytest.fixture
+def make_producer(engine: Any) -> Callable[..., Producer]:
+    """Build and commit a producer."""
+    counter = iter(range(1, 10_000))
+
+    def build(**fields: Any) -> Producer:
+        n = next(counter)
+        values: dict[str, Any] = {"name": f"HTX Thử nghiệm {n}", "province": "Hà Nội", "commission_bp": 2000}
+        values.update(fields)
+        with session_scope(engine) as s:
+            producer = Producer(**values)
+            from pos.text import fold
+
+            producer.name_search = fold(producer.name)
+            s.add(producer)
+        return producer
+
+    return build
+
+
+@pytest.fixture
+def make_product(engine: Any, make_producer: Callable[..., Producer]) -> Callable[..., Product]:
+    """Build and commit a product (and its producer unless one is given)."""
+    counter = iter(range(1, 100_000))
+
+    def build(**fields: Any) -> Product:
+        n = next(counter)
+        if "producer_id" not in fields:
+            fields["producer_id"] = make_producer().id
+        values: dict[str, Any] = {"sku": f"SP{n:05d}", "name": f"Sản phẩm thử {n}", "price_vnd": 50_000}
+        values.update(fields)
+        with session_scope(engine) as s:
+            from pos.text import fold
+
+            product = Product(**values)
+            product.name_search = fold(product.name)
+            s.add(product)
+        return product
+
+    return build
+
+
+@pytest.fixture
+def make_user(engine: Any) -> Callable[..., User]:
+    """Build and commit a user; the password is the username + '-pass'."""
+
+    def build(username: str, role: str = "cashier", full_name: str = "") -> User:
+        with session_scope(engine) as s:
+            return create_user(s, username, full_name or username.title(), role, f"{username}-pass")
+
+    return build
+
+
+class AuthActions:
+    """Log a test client in and out, and post forms with their CSRF token (flaskr's AuthActions)."""
+
+    def __init__(self, client: FlaskClient, make_user: Callable[..., User]) -> None:
+        self.client = client
+        self.make_user = make_user
+        self.users: dict[str, User] = {}
+
+    def csrf(self, path: str = "/login") -> str:
+        """A CSRF token taken from a page, as a browser would."""
+        html = self.client.get(path).get_data(as_text=True)
+        match = CSRF_RE.search(html)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def login(self, role: str = "manager", username: str | None = None) -> User:
+        """Create (once) and log in a user of ``role``."""
+        username = username or role
+        if username not in self.users:
+            self.users[username] = self.make_user(username, role)
+        response = self.client.post(
+            "/login",
+            data={"username": username, "password": f"{username}-pass", "csrf_token": self.csrf()},
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return self.users[username]
+
+    def logout(self) -> None:
+        """Log out through the form."""
+        self.client.post("/logout", data={"csrf_token": self.csrf("/")})
+
+    def post(
+        self, path: str, data: dict[str, Any] | None = None, token_from: str | None = None, **kw: Any
+    ) -> Any:
+        """POST a form with a CSRF token from ``token_from`` (default: the same path)."""
+        payload = dict(data or {})
+        payload["csrf_token"] = self.csrf(token_from or path)
+        return self.client.post(path, data=payload, **kw)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def auth(client: FlaskClient, make_user: Callable[..., User]) -> AuthActions:
+    """Log in as a role: `auth.login("manager")`."""
+    return AuthActions(client, make_user)
