@@ -102,5 +102,6 @@ FEATURE_BLUEPRINTS = [
     ("pos.inventory.views", "bp"),
     ("pos.labels.views", "bp"),
     ("pos.sales.views", "bp"),
+    ("pos.sales.shift_views", "bp"),
     ("pos.admin.views", "bp"),
 ]
