@@ -100,8 +100,11 @@ def register_web(app: Flask) -> None:
 FEATURE_BLUEPRINTS = [
     ("pos.catalog.views", "bp"),
     ("pos.inventory.views", "bp"),
+    ("pos.inventory.stock_views", "bp"),
     ("pos.labels.views", "bp"),
     ("pos.sales.views", "bp"),
     ("pos.sales.shift_views", "bp"),
     ("pos.admin.views", "bp"),
+    ("pos.sync.views", "bp"),
+    ("pos.reports.views", "bp"),
 ]

@@ -166,9 +166,7 @@ class AuthActions:
         """Log out through the form."""
         self.client.post("/logout", data={"csrf_token": self.csrf("/")})
 
-    def post(
-        self, path: str, data: dict[str, Any] | None = None, token_from: str | None = None, **kw: Any
-    ) -> Any:
+    def post(self, path: str, data: dict[str, Any] | None = None, token_from: str | None = None, **kw: Any) -> Any:
         """POST a form with a CSRF token from ``token_from`` (default: the same path)."""
         payload = dict(data or {})
         payload["csrf_token"] = self.csrf(token_from or path)
@@ -185,3 +183,75 @@ def client(app: Flask) -> FlaskClient:
 def auth(client: FlaskClient, make_user: Callable[..., User]) -> AuthActions:
     """Log in as a role: `auth.login("manager")`."""
     return AuthActions(client, make_user)
+
+
+# --- Browser tests: waitress in a thread, Debian's Chromium driven by Playwright ---------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+class LiveServer:
+    """The app served by waitress on a free loopback port, in a background thread."""
+
+    def __init__(self, app: Flask) -> None:
+        import threading
+
+        from waitress.server import create_server
+
+        self.app = app
+        self.server = create_server(app, host="127.0.0.1", port=0, threads=4)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    """The test's app over real HTTP."""
+    server = LiveServer(app)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium; browser tests skip with the reason where it is not installed."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: LiveServer, tmp_path: Path) -> Iterator[Any]:
+    """A fresh browser tab (own cookies) pointed at the live server; `page.goto(live_server.url + path)`."""
+    context = browser.new_context(base_url=live_server.url, accept_downloads=True, locale="vi-VN")
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def browser_login(page: Any, username: str, password: str) -> None:
+    """Log in through the real form."""
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
