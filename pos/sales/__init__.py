@@ -1,0 +1,1 @@
+"""Sales: till, payments, returns, receipts."""
