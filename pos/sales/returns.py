@@ -1,0 +1,380 @@
+"""Returns against a receipt (trả hàng / hoàn tiền) and the manager's void of a shift's last sale (hủy đơn)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from pos.audit import log as audit
+from pos.auth.models import User
+from pos.catalog.models import Product
+from pos.counters import next_value
+from pos.db import utcnow
+from pos.errors import Conflict, NotFound, ValidationError
+from pos.inventory.ledger import record_movement
+from pos.inventory.models import StockMovement
+from pos.money import vat_included
+from pos.sales.models import PAYMENT_METHODS, Payment, ReturnLine, Sale, SaleLine, SaleReturn, Shift
+from pos.sales.receipts import SHOP_TZ, ReceiptData, ReceiptLine, ReceiptPayment, VatBreakdown
+from pos.sales.shifts import verify_manager
+from pos.sync.outbox import enqueue
+from pos.sync.payloads import ReturnPayload, VoidPayload
+from pos.text import nfc
+
+MAX_RETURN_QTY = 100_000
+MAX_REASON_LEN = 200
+
+
+@dataclass(frozen=True)
+class ReturnableLine:
+    """A line of a receipt with what can still be brought back."""
+
+    line: SaleLine
+    returned_qty: int
+    refunded_vnd: int
+
+    @property
+    def returnable_qty(self) -> int:
+        """Sold less already returned."""
+        return self.line.qty - self.returned_qty
+
+
+def normalize_receipt_number(raw: str | None) -> str:
+    """A receipt number as typed or scanned: trimmed, upper case, no inner spaces."""
+    return "".join(nfc(raw).split()).upper()
+
+
+def find_sale(session: Session, receipt_number: str | None) -> Sale:
+    """The sale with this receipt number (typed or scanned), or a clear refusal."""
+    number = normalize_receipt_number(receipt_number)
+    if not number:
+        raise ValidationError("Vui lòng nhập hoặc quét số hóa đơn.", "receipt_number")
+    if len(number) > 40:
+        raise ValidationError("Số hóa đơn không hợp lệ.", "receipt_number")
+    sale = session.exec(select(Sale).where(Sale.receipt_number == number)).first()
+    if sale is None:
+        raise NotFound(f"Không tìm thấy hóa đơn số {number}.", "receipt_number")
+    return sale
+
+
+def returnable_lines(session: Session, sale: Sale) -> list[ReturnableLine]:
+    """Each line of a sale with the quantity and amount already returned."""
+    lines = session.exec(select(SaleLine).where(SaleLine.sale_id == sale.id).order_by(SaleLine.line_no)).all()
+    done = {
+        line_id: (int(qty), int(amount))
+        for line_id, qty, amount in session.execute(
+            select(ReturnLine.sale_line_id, func.sum(ReturnLine.qty), func.sum(ReturnLine.amount_vnd))
+            .where(ReturnLine.sale_line_id.in_([line.id for line in lines]))  # type: ignore[union-attr]
+            .group_by(ReturnLine.sale_line_id)
+        )
+    }
+    return [ReturnableLine(line, *done.get(line.id, (0, 0))) for line in lines]  # type: ignore[arg-type]
+
+
+def default_refund_method(session: Session, sale: Sale) -> str:
+    """The sale's own payment method; cash when it was split across methods."""
+    methods = {p.method for p in session.exec(select(Payment).where(Payment.sale_id == sale.id))}
+    return methods.pop() if len(methods) == 1 else "cash"
+
+
+def refund_amount(line_total_vnd: int, sold_qty: int, returned_before: int, refunded_before_vnd: int, qty: int) -> int:
+    """The refund for ``qty`` more units: line total × units / sold, the last unit taking the remainder.
+
+    Computed on the running quantity, so returning a line in any number of steps refunds exactly its total.
+    """
+    after = returned_before + qty
+    return line_total_vnd * after // sold_qty - refunded_before_vnd
+
+
+def _year(moment: Any) -> int:
+    """The calendar year in Vietnam."""
+    return moment.astimezone(SHOP_TZ).year
+
+
+def _reason(value: str | None) -> str:
+    """A required reason, NFC, at most 200 characters."""
+    text = nfc(value)
+    if not text:
+        raise ValidationError("Vui lòng nhập lý do.", "reason")
+    if len(text) > MAX_REASON_LEN:
+        raise ValidationError(f"Lý do dài tối đa {MAX_REASON_LEN} ký tự.", "reason")
+    return text
+
+
+def _username(session: Session, user_id: int | None) -> str:
+    """A user's username for a payload."""
+    user = session.get(User, user_id) if user_id is not None else None
+    return user.username if user else ""
+
+
+def create_return(
+    session: Session,
+    sale_number: str,
+    lines: Mapping[Any, Any],
+    refund_method: str | None,
+    reason: str,
+    cashier_id: int,
+    shift: Shift | None,
+    idempotency_key: str,
+    showroom_code: str = "SR01",
+) -> SaleReturn:
+    """Take goods back against a receipt, put them back in stock and record the refund."""
+    key = nfc(idempotency_key)
+    if not key or len(key) > 64:
+        raise ValidationError("Yêu cầu không hợp lệ; vui lòng tải lại trang.", "idempotency_key")
+    existing = session.exec(select(SaleReturn).where(SaleReturn.idempotency_key == key)).first()
+    if existing is not None:
+        return existing  # a double click or a retried request: the return already made
+    if shift is None or shift.status != "open":
+        raise Conflict("Cần mở ca làm việc trước khi trả hàng.")
+    sale = find_sale(session, sale_number)
+    if sale.status == "voided":
+        raise Conflict(f"Hóa đơn {sale.receipt_number} đã bị hủy, không thể trả hàng.", "receipt_number")
+    text = _reason(reason)
+    method = refund_method or default_refund_method(session, sale)
+    if method not in PAYMENT_METHODS:
+        raise ValidationError("Phương thức hoàn tiền không hợp lệ.", "refund_method")
+
+    available = {r.line.id: r for r in returnable_lines(session, sale)}
+    wanted: list[tuple[ReturnableLine, int]] = []
+    for raw_id, raw_qty in lines.items():
+        try:
+            line_id = int(raw_id)
+        except (TypeError, ValueError):
+            line_id = -1
+        row = available.get(line_id)
+        if row is None:
+            raise ValidationError("Sản phẩm này không có trong hóa đơn.", "lines")
+        name = row.line.name
+        if isinstance(raw_qty, bool) or not isinstance(raw_qty, int):
+            raise ValidationError(f"Số lượng trả của “{name}” phải là số nguyên.", f"qty_{line_id}")
+        if raw_qty <= 0 or raw_qty > MAX_RETURN_QTY:
+            raise ValidationError(f"Số lượng trả của “{name}” phải lớn hơn 0.", f"qty_{line_id}")
+        if raw_qty > row.returnable_qty:
+            raise ValidationError(
+                f"“{name}” chỉ còn có thể trả tối đa {row.returnable_qty} {row.line.unit}.", f"qty_{line_id}"
+            )
+        wanted.append((row, raw_qty))
+    if not wanted:
+        raise ValidationError("Chọn ít nhất một sản phẩm và số lượng cần trả.", "lines")
+    wanted.sort(key=lambda item: item[0].line.line_no)
+
+    now = utcnow()
+    number = f"{showroom_code}-{_year(now)}-R{next_value(session, f'return:{showroom_code}:{_year(now)}'):06d}"
+    amounts = [
+        refund_amount(row.line.total_vnd, row.line.qty, row.returned_qty, row.refunded_vnd, qty) for row, qty in wanted
+    ]
+    sale_return = SaleReturn(
+        return_number=number,
+        idempotency_key=key,
+        sale_id=sale.id,  # type: ignore[arg-type]
+        shift_id=shift.id,  # type: ignore[arg-type]
+        cashier_id=cashier_id,
+        refund_method=method,
+        total_vnd=sum(amounts),
+        reason=text,
+        created_at=now,
+    )
+    session.add(sale_return)
+    session.flush()
+
+    products = {
+        p.id: p for p in session.exec(select(Product).where(Product.id.in_([r.line.product_id for r, _ in wanted])))
+    }  # type: ignore[union-attr]
+    payload_lines = []
+    for (row, qty), amount in zip(wanted, amounts, strict=True):
+        return_line = ReturnLine(return_id=sale_return.id, sale_line_id=row.line.id, qty=qty, amount_vnd=amount)  # type: ignore[arg-type]
+        session.add(return_line)
+        session.flush()
+        record_movement(
+            session,
+            StockMovement(
+                product_id=row.line.product_id,
+                kind="return",
+                qty_delta=qty,
+                unit_cost_vnd=row.line.unit_cost_vnd,
+                note=number,
+                return_line_id=return_line.id,
+                created_by_id=cashier_id,
+                created_at=now,
+            ),
+        )
+        product = products.get(row.line.product_id)
+        payload_lines.append(
+            {
+                "sale_line_no": row.line.line_no,
+                "product_uuid": str(product.uuid) if product else "",
+                "qty": qty,
+                "amount_vnd": amount,
+            }
+        )
+
+    payload: ReturnPayload = {
+        "uuid": str(sale_return.uuid),
+        "return_number": number,
+        "sale_uuid": str(sale.uuid),
+        "shift_uuid": str(shift.uuid),
+        "cashier": _username(session, cashier_id),
+        "created_at": now.isoformat(),
+        "refund_method": method,
+        "total_vnd": sale_return.total_vnd,
+        "reason": text,
+        "lines": payload_lines,  # type: ignore[typeddict-item]
+    }
+    enqueue(session, "return", sale_return.uuid, dict(payload))
+    audit.record(
+        session,
+        "refund",
+        user_id=cashier_id,
+        entity="salereturn",
+        entity_id=sale_return.id,
+        after={
+            "return_number": number,
+            "receipt_number": sale.receipt_number,
+            "refund_method": method,
+            "total_vnd": sale_return.total_vnd,
+            "reason": text,
+        },
+    )
+    session.flush()
+    return sale_return
+
+
+def get_return(session: Session, return_number: str) -> SaleReturn:
+    """A return by its number, or NotFound."""
+    number = normalize_receipt_number(return_number)
+    found = session.exec(select(SaleReturn).where(SaleReturn.return_number == number)).first()
+    if found is None:
+        raise NotFound(f"Không tìm thấy phiếu hoàn tiền số {number}.")
+    return found
+
+
+def refund_receipt_data(session: Session, sale_return: SaleReturn, config: Mapping[str, Any]) -> ReceiptData:
+    """What the refund receipt (phiếu hoàn tiền) prints, from the return as recorded."""
+    sale = session.get(Sale, sale_return.sale_id)
+    rows = session.execute(
+        select(ReturnLine, SaleLine)
+        .join(SaleLine, SaleLine.id == ReturnLine.sale_line_id)  # type: ignore[arg-type]
+        .where(ReturnLine.return_id == sale_return.id)
+        .order_by(SaleLine.line_no)
+    ).all()
+    lines = []
+    gross_by_rate: dict[int, int] = {}
+    for return_line, sale_line in rows:
+        gross = return_line.qty * sale_line.unit_price_vnd
+        lines.append(
+            ReceiptLine(
+                name=sale_line.name,
+                qty=return_line.qty,
+                unit=sale_line.unit,
+                unit_price_vnd=sale_line.unit_price_vnd,
+                discount_vnd=gross - return_line.amount_vnd,
+                total_vnd=return_line.amount_vnd,
+                vat_rate_bp=sale_line.vat_rate_bp,
+            )
+        )
+        gross_by_rate[sale_line.vat_rate_bp] = gross_by_rate.get(sale_line.vat_rate_bp, 0) + return_line.amount_vnd
+    subtotal = sum(line.qty * line.unit_price_vnd for line in lines)
+    cashier = session.get(User, sale_return.cashier_id)
+    return ReceiptData(
+        showroom_name=str(config.get("SHOWROOM_NAME", "")),
+        showroom_address=str(config.get("SHOWROOM_ADDRESS", "")),
+        showroom_tax_code=str(config.get("SHOWROOM_TAX_CODE", "")),
+        showroom_phone=config.get("SHOWROOM_PHONE") or None,
+        receipt_number=sale_return.return_number,
+        issued_at=sale_return.created_at,
+        cashier_name=cashier.full_name if cashier else "",
+        lines=lines,
+        subtotal_vnd=subtotal,
+        discount_vnd=subtotal - sale_return.total_vnd,
+        total_vnd=sale_return.total_vnd,
+        vat=[
+            VatBreakdown(rate, gross, vat_included(gross, rate))
+            for rate, gross in sorted(gross_by_rate.items())
+            if rate > 0
+        ],
+        payments=[ReceiptPayment(sale_return.refund_method, sale_return.total_vnd)],
+        footer=str(config.get("RECEIPT_FOOTER", "")),
+        kind="refund",
+        original_receipt_number=sale.receipt_number if sale else None,
+        note=f"Lý do trả hàng: {sale_return.reason}" if sale_return.reason else None,
+    )
+
+
+def last_sale(session: Session, shift: Shift) -> Sale | None:
+    """The most recent sale rung up in a shift, whatever its status."""
+    return session.exec(select(Sale).where(Sale.shift_id == shift.id).order_by(Sale.id.desc())).first()  # type: ignore[union-attr]
+
+
+def void_last_sale(
+    session: Session,
+    shift: Shift,
+    manager_username: str | None,
+    manager_password: str | None,
+    reason: str,
+    actor_id: int | None = None,
+) -> Sale:
+    """Cancel the last sale of an open shift with a manager's credentials; its stock comes back."""
+    manager = verify_manager(session, manager_username, manager_password)
+    if shift.status != "open":
+        raise Conflict("Chỉ hủy được đơn của ca đang mở.")
+    text = _reason(reason)
+    sale = last_sale(session, shift)
+    if sale is None:
+        raise NotFound("Ca này chưa có đơn bán hàng nào để hủy.")
+    if sale.status == "voided":
+        raise Conflict(f"Đơn cuối của ca ({sale.receipt_number}) đã được hủy; chỉ hủy được đơn cuối cùng.")
+    has_returns = session.scalar(select(func.count()).where(SaleReturn.sale_id == sale.id))
+    if has_returns:
+        raise Conflict(f"Hóa đơn {sale.receipt_number} đã có trả hàng; không thể hủy đơn.")
+
+    now = utcnow()
+    before = {"status": sale.status}
+    sale.status = "voided"
+    sale.voided_at = now
+    sale.voided_by_id = manager.id
+    sale.void_reason = text
+    session.add(sale)
+    for line in session.exec(select(SaleLine).where(SaleLine.sale_id == sale.id)):
+        record_movement(
+            session,
+            StockMovement(
+                product_id=line.product_id,
+                kind="void",
+                qty_delta=line.qty,
+                unit_cost_vnd=line.unit_cost_vnd,
+                note=sale.receipt_number,
+                sale_line_id=line.id,
+                created_by_id=manager.id,
+                created_at=now,
+            ),
+        )
+    payload: VoidPayload = {
+        "sale_uuid": str(sale.uuid),
+        "receipt_number": sale.receipt_number,
+        "voided_at": now.isoformat(),
+        "voided_by": manager.username,
+        "reason": text,
+    }
+    enqueue(session, "void", sale.uuid, dict(payload))
+    audit.record(
+        session,
+        "sale.void",
+        user_id=manager.id,
+        entity="sale",
+        entity_id=sale.id,
+        before=before,
+        after={
+            "status": "voided",
+            "receipt_number": sale.receipt_number,
+            "total_vnd": sale.total_vnd,
+            "reason": text,
+            "requested_by": _username(session, actor_id),
+        },
+    )
+    session.flush()
+    return sale

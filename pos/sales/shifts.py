@@ -1,0 +1,441 @@
+"""Cash shifts (ca làm việc): opening float, cash in and out, the X report and the blind close with its Z report.
+
+Expected cash = opening float + cash taken for sales (tendered − change) − cash refunds + cash in − cash out.
+A Payment with method "cash" stores in amount_vnd the cash kept for the sale; tendered and change are kept
+beside it for the receipt. Voided sales are left out of every figure except the count of voids.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func
+from sqlmodel import Session, select
+
+from pos.audit import log as audit
+from pos.audit.models import AuditEntry
+from pos.auth.models import User
+from pos.auth.services import authenticate
+from pos.db import utcnow
+from pos.errors import Conflict, Forbidden, NotFound, PosError, ValidationError
+from pos.money import format_vnd
+from pos.sales.models import PAYMENT_METHODS, CashMovement, Payment, Sale, SaleReturn, Shift
+from pos.sales.receipts import SHOP_TZ
+from pos.sync.outbox import enqueue
+from pos.sync.payloads import ShiftClosePayload
+from pos.text import nfc
+
+NOTES: tuple[int, ...] = (500_000, 200_000, 100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000)
+MAX_OPENING_FLOAT_VND = 50_000_000
+MAX_CASH_MOVEMENT_VND = 1_000_000_000
+MAX_NOTE_COUNT = 100_000
+MAX_REASON_LEN = 200
+
+
+class SignOffRequired(PosError):
+    """The counted drawer is further from the book figure than the threshold: a manager must sign off."""
+
+    status = 403
+
+
+def _local(value: datetime) -> str:
+    """dd/mm/yyyy HH:MM in Vietnam time, for messages."""
+    return value.astimezone(SHOP_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+def _int_amount(value: object, field: str, low: int, high: int, label: str) -> int:
+    """An int amount within bounds (bool is not an amount), else a Vietnamese refusal."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{label} phải là số tiền nguyên (đồng).", field)
+    if value < low or value > high:
+        raise ValidationError(f"{label} phải từ {format_vnd(low)} đến {format_vnd(high)}.", field)
+    return value
+
+
+def _reason(value: str | None, field: str = "reason") -> str:
+    """A required free-text reason, NFC, at most 200 characters."""
+    text = nfc(value)
+    if not text:
+        raise ValidationError("Vui lòng nhập lý do.", field)
+    if len(text) > MAX_REASON_LEN:
+        raise ValidationError(f"Lý do dài tối đa {MAX_REASON_LEN} ký tự.", field)
+    return text
+
+
+def _require_open(shift: Shift) -> None:
+    """Refuse work on a closed shift."""
+    if shift.status != "open":
+        raise Conflict("Ca làm việc này đã đóng.")
+
+
+def verify_manager(session: Session, username: str | None, password: str | None) -> User:
+    """The manager (or admin) with these credentials; refuses anyone else with a clear message."""
+    if not nfc(username) or not password:
+        raise ValidationError("Vui lòng nhập tên đăng nhập và mật khẩu của quản lý.", "manager_username")
+    user = authenticate(session, username or "", password)
+    if user is None:
+        raise Forbidden("Sai tên đăng nhập hoặc mật khẩu của quản lý.", "manager_password")
+    if not user.has_role("manager"):
+        raise Forbidden(f"Tài khoản “{user.username}” không phải quản lý cửa hàng.", "manager_username")
+    return user
+
+
+def current_shift(session: Session, cashier_id: int) -> Shift | None:
+    """The cashier's open shift, if any."""
+    return session.exec(
+        select(Shift).where(Shift.cashier_id == cashier_id, Shift.status == "open").order_by(Shift.id.desc())  # type: ignore[union-attr]
+    ).first()
+
+
+def get_shift(session: Session, shift_id: int) -> Shift:
+    """A shift by id, or NotFound."""
+    shift = session.get(Shift, shift_id)
+    if shift is None:
+        raise NotFound("Không tìm thấy ca làm việc.")
+    return shift
+
+
+def open_shift(session: Session, cashier_id: int, opening_float_vnd: int) -> Shift:
+    """Open a shift for a cashier with the cash counted into the drawer; one open shift per cashier."""
+    amount = _int_amount(opening_float_vnd, "opening_float", 0, MAX_OPENING_FLOAT_VND, "Tiền đầu ca")
+    cashier = session.get(User, cashier_id)
+    if cashier is None or not cashier.is_active:
+        raise NotFound("Không tìm thấy thu ngân.")
+    existing = current_shift(session, cashier_id)
+    if existing is not None:
+        raise Conflict(f"Bạn đang có ca mở từ {_local(existing.opened_at)}; hãy đóng ca đó trước khi mở ca mới.")
+    shift = Shift(cashier_id=cashier_id, opening_float_vnd=amount)
+    session.add(shift)
+    session.flush()
+    audit.record(
+        session,
+        "shift.open",
+        user_id=cashier_id,
+        entity="shift",
+        entity_id=shift.id,
+        after={"opening_float_vnd": amount},
+    )
+    return shift
+
+
+def _cash_movement(
+    session: Session, shift: Shift, kind: str, amount_vnd: int, reason: str, actor_id: int
+) -> CashMovement:
+    """Record cash put into or taken out of the drawer, audited."""
+    _require_open(shift)
+    label = "Số tiền nộp vào két" if kind == "in" else "Số tiền rút khỏi két"
+    amount = _int_amount(amount_vnd, "amount", 1, MAX_CASH_MOVEMENT_VND, label)
+    text = _reason(reason)
+    # Taking out more than the book says is in the drawer is allowed (the book may be what is wrong),
+    # but it is flagged in the audit log for the manager.
+    exceeds = kind == "out" and amount > expected_cash(session, shift)
+    movement = CashMovement(shift_id=shift.id, kind=kind, amount_vnd=amount, reason=text, created_by_id=actor_id)  # type: ignore[arg-type]
+    session.add(movement)
+    session.flush()
+    after: dict[str, Any] = {"shift_id": shift.id, "amount_vnd": amount, "reason": text}
+    if exceeds:
+        after["exceeds_expected_cash"] = True
+    audit.record(session, f"cash.{kind}", user_id=actor_id, entity="cashmovement", entity_id=movement.id, after=after)
+    return movement
+
+
+def cash_in(session: Session, shift: Shift, amount_vnd: int, reason: str, actor_id: int) -> CashMovement:
+    """Put cash into the drawer (nộp tiền vào két), with a reason."""
+    return _cash_movement(session, shift, "in", amount_vnd, reason, actor_id)
+
+
+def cash_out(session: Session, shift: Shift, amount_vnd: int, reason: str, actor_id: int) -> CashMovement:
+    """Take cash out of the drawer (rút tiền khỏi két), with a reason."""
+    return _cash_movement(session, shift, "out", amount_vnd, reason, actor_id)
+
+
+def _figures(session: Session, shift: Shift) -> dict[str, Any]:
+    """Every sum of a shift, from a handful of aggregate queries (fast for a shift of thousands of sales)."""
+    completed = Sale.status == "completed"
+    sales_count, sales_total, discounts, voids_count, voids_total = session.execute(
+        select(
+            func.coalesce(func.sum(case((completed, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((completed, Sale.total_vnd), else_=0)), 0),
+            func.coalesce(func.sum(case((completed, Sale.line_discount_vnd + Sale.sale_discount_vnd), else_=0)), 0),
+            func.coalesce(func.sum(case((Sale.status == "voided", 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Sale.status == "voided", Sale.total_vnd), else_=0)), 0),
+        ).where(Sale.shift_id == shift.id)
+    ).one()
+
+    by_method = dict.fromkeys(PAYMENT_METHODS, 0)
+    cash_tendered = 0
+    for method, amount, tendered in session.execute(
+        select(
+            Payment.method,
+            func.coalesce(func.sum(Payment.amount_vnd), 0),
+            func.coalesce(func.sum(func.coalesce(Payment.tendered_vnd, Payment.amount_vnd)), 0),
+        )
+        .join(Sale, Sale.id == Payment.sale_id)  # type: ignore[arg-type]
+        .where(Sale.shift_id == shift.id, completed)
+        .group_by(Payment.method)
+    ):
+        by_method[method] = by_method.get(method, 0) + int(amount)
+        if method == "cash":
+            cash_tendered = int(tendered)
+
+    refunds_by_method = dict.fromkeys(PAYMENT_METHODS, 0)
+    refunds_count = 0
+    for method, count, amount in session.execute(
+        select(SaleReturn.refund_method, func.count(), func.coalesce(func.sum(SaleReturn.total_vnd), 0))
+        .where(SaleReturn.shift_id == shift.id)
+        .group_by(SaleReturn.refund_method)
+    ):
+        refunds_by_method[method] = refunds_by_method.get(method, 0) + int(amount)
+        refunds_count += int(count)
+
+    moves = {"in": (0, 0), "out": (0, 0)}
+    for kind, count, amount in session.execute(
+        select(CashMovement.kind, func.count(), func.coalesce(func.sum(CashMovement.amount_vnd), 0))
+        .where(CashMovement.shift_id == shift.id)
+        .group_by(CashMovement.kind)
+    ):
+        moves[kind] = (int(count), int(amount))
+
+    cash_kept = by_method.get("cash", 0)
+    # Change is what was handed back: tendered − kept, so the printed lines always add up.
+    change_given = cash_tendered - cash_kept
+    expected = (
+        shift.opening_float_vnd
+        + cash_tendered
+        - change_given
+        - refunds_by_method.get("cash", 0)
+        + moves["in"][1]
+        - moves["out"][1]
+    )
+    return {
+        "opening_float_vnd": shift.opening_float_vnd,
+        "sales_count": int(sales_count),
+        "sales_total_vnd": int(sales_total),
+        "discounts_vnd": int(discounts),
+        "voids_count": int(voids_count),
+        "voids_total_vnd": int(voids_total),
+        "payments_by_method": by_method,
+        "refunds_count": refunds_count,
+        "refunds_total_vnd": sum(refunds_by_method.values()),
+        "refunds_by_method": refunds_by_method,
+        "net_by_method": {m: by_method.get(m, 0) - refunds_by_method.get(m, 0) for m in by_method | refunds_by_method},
+        "cash_tendered_vnd": cash_tendered,
+        "change_given_vnd": change_given,
+        "cash_sales_vnd": cash_kept,
+        "cash_refunds_vnd": refunds_by_method.get("cash", 0),
+        "cash_in_count": moves["in"][0],
+        "cash_in_vnd": moves["in"][1],
+        "cash_out_count": moves["out"][0],
+        "cash_out_vnd": moves["out"][1],
+        "expected_cash_vnd": expected,
+    }
+
+
+def expected_cash(session: Session, shift: Shift) -> int:
+    """The cash the book says is in the drawer now (tiền theo sổ)."""
+    return int(_figures(session, shift)["expected_cash_vnd"])
+
+
+def x_report(session: Session, shift: Shift) -> dict[str, Any]:
+    """The shift's figures so far (báo cáo giữa ca, X); nothing is written."""
+    cashier = session.get(User, shift.cashier_id)
+    report: dict[str, Any] = {
+        "kind": "X" if shift.status == "open" else "Z",
+        "shift_id": shift.id,
+        "shift_uuid": str(shift.uuid),
+        "cashier": cashier.username if cashier else "",
+        "cashier_name": cashier.full_name if cashier else "",
+        "opened_at": shift.opened_at.isoformat(),
+        "generated_at": utcnow().isoformat(),
+    }
+    report.update(_figures(session, shift))
+    return report
+
+
+def z_report(shift: Shift) -> dict[str, Any]:
+    """The Z report frozen at close (never recomputed)."""
+    if shift.status != "closed" or not shift.z_report:
+        raise Conflict("Ca làm việc chưa đóng nên chưa có báo cáo đóng ca (Z).")
+    return json.loads(shift.z_report)
+
+
+def parse_counts(counts: Mapping[Any, Any]) -> dict[int, int]:
+    """Note -> count for every note 500.000 down to 1.000; missing notes count 0; anything odd is refused."""
+    result = dict.fromkeys(NOTES, 0)
+    for key, value in counts.items():
+        try:
+            note = int(key)
+        except (TypeError, ValueError):
+            note = -1
+        if note not in result or isinstance(key, bool):
+            raise ValidationError(f"Mệnh giá không hợp lệ: {key}.", "counts")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_NOTE_COUNT:
+            raise ValidationError(
+                f"Số tờ {format_vnd(note)} phải là số nguyên từ 0 đến {MAX_NOTE_COUNT:,}.".replace(",", "."),
+                f"note_{note}",
+            )
+        result[note] = value
+    return result
+
+
+def counted_total(counts: Mapping[int, int]) -> int:
+    """Σ note × count."""
+    return sum(note * count for note, count in counts.items())
+
+
+def record_count_attempt(session: Session, shift: Shift, counts: Mapping[Any, Any], actor_id: int) -> int:
+    """Keep in the audit log a count that was refused for want of a sign-off; returns its difference."""
+    parsed = parse_counts(counts)
+    counted = counted_total(parsed)
+    difference = counted - expected_cash(session, shift)
+    audit.record(
+        session,
+        "shift.count",
+        user_id=actor_id,
+        entity="shift",
+        entity_id=shift.id,
+        after={
+            "counted_cash_vnd": counted,
+            "difference_vnd": difference,
+            "counts": {str(k): v for k, v in parsed.items()},
+        },
+    )
+    return difference
+
+
+def _count_attempts(session: Session, shift: Shift) -> int:
+    """Counts refused earlier for this shift (a recount after seeing the difference stays visible)."""
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                AuditEntry.action == "shift.count", AuditEntry.entity == "shift", AuditEntry.entity_id == str(shift.id)
+            )
+        )
+        or 0
+    )
+
+
+def close_shift(
+    session: Session,
+    shift: Shift,
+    counts: Mapping[Any, Any],
+    actor_id: int,
+    manager_signoff_user_id: int | None = None,
+    threshold_vnd: int = 0,
+    showroom: Mapping[str, Any] | None = None,
+) -> Shift:
+    """Close a shift from the counted drawer, freezing its Z report; beyond the threshold a manager signs off."""
+    _require_open(shift)
+    actor = session.get(User, actor_id)
+    if actor is None or (actor.id != shift.cashier_id and not actor.has_role("manager")):
+        raise Forbidden("Chỉ thu ngân của ca hoặc quản lý cửa hàng được đóng ca này.")
+    parsed = parse_counts(counts)
+    counted = counted_total(parsed)
+    report = x_report(session, shift)
+    expected = int(report["expected_cash_vnd"])
+    difference = counted - expected
+
+    signer: User | None = None
+    if manager_signoff_user_id is not None:
+        signer = session.get(User, manager_signoff_user_id)
+        if signer is None or not signer.is_active or not signer.has_role("manager"):
+            raise Forbidden("Người xác nhận chênh lệch phải là quản lý cửa hàng.", "manager_username")
+    if abs(difference) > threshold_vnd and signer is None:
+        raise SignOffRequired(
+            f"Chênh lệch {format_vnd(difference)} vượt ngưỡng {format_vnd(threshold_vnd)}: "
+            "cần quản lý cửa hàng xác nhận để đóng ca.",
+            "manager_username",
+            difference_vnd=difference,
+            counted_cash_vnd=counted,
+        )
+
+    closed_at = utcnow()
+    cashier = session.get(User, shift.cashier_id)
+    report.update(
+        {
+            "kind": "Z",
+            "closed_at": closed_at.isoformat(),
+            "closed_by": actor.username,
+            "closed_by_name": actor.full_name,
+            "counts": {str(note): parsed[note] for note in NOTES},
+            "counted_cash_vnd": counted,
+            "difference_vnd": difference,
+            "threshold_vnd": threshold_vnd,
+            "signed_off_by": signer.username if signer else None,
+            "signed_off_by_name": signer.full_name if signer else None,
+            "count_attempts": _count_attempts(session, shift) + 1,
+            "showroom": dict(showroom) if showroom else None,
+        }
+    )
+    report.pop("generated_at", None)
+    shift.status = "closed"
+    shift.closed_at = closed_at
+    shift.counted_cash_vnd = counted
+    shift.count_detail = json.dumps({str(note): parsed[note] for note in NOTES}, separators=(",", ":"))
+    shift.expected_cash_vnd = expected
+    shift.difference_vnd = difference
+    shift.signed_off_by_id = signer.id if signer else None
+    shift.z_report = json.dumps(report, ensure_ascii=False, separators=(",", ":"))
+    session.add(shift)
+
+    # Every sale rung up in the shift, voided ones included (they arrive as 'void' records of their own).
+    sale_uuids = [str(u) for u in session.exec(select(Sale.uuid).where(Sale.shift_id == shift.id).order_by(Sale.id))]
+    return_uuids = [
+        str(u)
+        for u in session.exec(select(SaleReturn.uuid).where(SaleReturn.shift_id == shift.id).order_by(SaleReturn.id))
+    ]
+    payload: ShiftClosePayload = {
+        "uuid": str(shift.uuid),
+        "cashier": cashier.username if cashier else "",
+        "opened_at": shift.opened_at.isoformat(),
+        "closed_at": closed_at.isoformat(),
+        "opening_float_vnd": shift.opening_float_vnd,
+        "sales_count": report["sales_count"],
+        "sales_total_vnd": report["sales_total_vnd"],
+        "refunds_total_vnd": report["refunds_total_vnd"],
+        "voids_count": report["voids_count"],
+        "discounts_vnd": report["discounts_vnd"],
+        "payments_by_method": report["net_by_method"],
+        "cash_in_vnd": report["cash_in_vnd"],
+        "cash_out_vnd": report["cash_out_vnd"],
+        "expected_cash_vnd": expected,
+        "counted_cash_vnd": counted,
+        "difference_vnd": difference,
+        "sale_uuids": sale_uuids,
+        "return_uuids": return_uuids,
+    }
+    enqueue(session, "shift_close", shift.uuid, dict(payload))
+    audit.record(
+        session,
+        "shift.close",
+        user_id=actor_id,
+        entity="shift",
+        entity_id=shift.id,
+        after={"expected_cash_vnd": expected, "counted_cash_vnd": counted, "difference_vnd": difference},
+    )
+    if signer is not None:
+        audit.record(
+            session,
+            "shift.signoff",
+            user_id=signer.id,
+            entity="shift",
+            entity_id=shift.id,
+            after={"difference_vnd": difference, "threshold_vnd": threshold_vnd, "closed_by": actor.username},
+        )
+    session.flush()
+    return shift
+
+
+def list_shifts(session: Session, limit: int = 100, offset: int = 0) -> list[tuple[Shift, User]]:
+    """Shifts, newest first, with their cashier."""
+    rows = session.exec(
+        select(Shift, User)
+        .join(User, User.id == Shift.cashier_id)  # type: ignore[arg-type]
+        .order_by(Shift.id.desc())  # type: ignore[union-attr]
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows.all())
