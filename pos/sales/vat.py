@@ -43,12 +43,17 @@ def rate_on(session: Session, vat_class: str, on: date) -> int:
         .limit(1)
     ).first()
     if rate is None:
-        label = VAT_CLASSES.get(vat_class, vat_class)
-        raise PosError(
-            f"Chưa có thuế suất GTGT cho “{label}” áp dụng ngày {on:%d/%m/%Y}. Quản lý cần bổ sung bảng thuế suất.",
-            "vat_class",
-        )
+        raise missing_rate(vat_class, on)
     return int(rate)
+
+
+def missing_rate(vat_class: str, on: date) -> PosError:
+    """The error for a class the table has no rate for on that day (a manager must add one)."""
+    label = VAT_CLASSES.get(vat_class, vat_class)
+    return PosError(
+        f"Chưa có thuế suất GTGT cho “{label}” áp dụng ngày {on:%d/%m/%Y}. Quản lý cần bổ sung bảng thuế suất.",
+        "vat_class",
+    )
 
 
 def rates_on(session: Session, on: date) -> dict[str, int]:

@@ -1,0 +1,295 @@
+"""Completing a sale: one transaction from the cart to the sale, its payments, stock and outbox.
+
+The sale is re-priced from the cart here, never taken from the page. Writes begin with BEGIN IMMEDIATE,
+so the stock check and the movements that follow it cannot interleave with another till's sale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from pos.auth.models import User
+from pos.catalog.models import Counter, Producer, Product
+from pos.counters import next_value
+from pos.errors import Conflict, Forbidden, PosError, ValidationError
+from pos.inventory.ledger import on_hand_many, record_movement
+from pos.inventory.models import StockMovement
+from pos.money import format_vnd
+from pos.sales.cart import CartItem, delete_cart, get_cart, price_cart, unapproved_discounts
+from pos.sales.models import Payment, Sale, SaleLine, Shift
+from pos.sales.pricing import DiscountLimits, PaymentInput, PricedSale, settle_payments
+from pos.sales.vat import local_date
+from pos.sync.outbox import enqueue
+from pos.sync.payloads import PaymentPayload, SaleLinePayload, SalePayload
+
+KEY_MIN, KEY_MAX = 8, 64
+
+
+def receipt_counter(showroom_code: str, year: int) -> str:
+    """The counter behind a showroom's receipt numbers for one year."""
+    return f"receipt:{showroom_code}:{year}"
+
+
+def format_receipt_number(showroom_code: str, year: int, n: int) -> str:
+    """SR01-2026-000123."""
+    return f"{showroom_code}-{year}-{n:06d}"
+
+
+def peek_receipt_number(session: Session, showroom_code: str, on: date) -> str:
+    """The number the next sale will most likely get (shown with the VietQR before it is taken)."""
+    current = session.get(Counter, receipt_counter(showroom_code, on.year))
+    return format_receipt_number(showroom_code, on.year, (current.value if current else 0) + 1)
+
+
+def open_shift(session: Session, cashier_id: int) -> Shift | None:
+    """The cashier's open shift, if any."""
+    return session.exec(
+        select(Shift).where(Shift.cashier_id == cashier_id, Shift.status == "open").order_by(Shift.id.desc())  # type: ignore[union-attr]
+    ).first()
+
+
+def sale_by_key(session: Session, idempotency_key: str) -> Sale | None:
+    """The sale already made with this idempotency key."""
+    return session.exec(select(Sale).where(Sale.idempotency_key == idempotency_key)).first()
+
+
+def check_key(idempotency_key: Any) -> str:
+    """The page's idempotency key: 8 to 64 letters, digits or hyphens (a UUID)."""
+    key = idempotency_key if isinstance(idempotency_key, str) else ""
+    if not (KEY_MIN <= len(key) <= KEY_MAX and key.isascii() and key.replace("-", "").isalnum()):
+        raise ValidationError("Thiếu mã chống trùng đơn; hãy tải lại trang rồi thanh toán lại.", "idempotency_key")
+    return key
+
+
+def complete_sale(
+    session: Session,
+    cart_id: int,
+    payments: Sequence[PaymentInput],
+    cashier_id: int,
+    idempotency_key: str,
+    showroom_code: str,
+    allow_negative: bool,
+    now: datetime,
+    *,
+    tz_name: str = "Asia/Ho_Chi_Minh",
+    limits: DiscountLimits | None = None,
+    expected_total_vnd: int | None = None,
+) -> Sale:
+    """Turn the cashier's cart into a sale: lines, payments, stock movements, receipt number, outbox.
+
+    A retried request with the same idempotency key returns the sale already made.
+    """
+    key = check_key(idempotency_key)
+    existing = sale_by_key(session, key)
+    if existing is not None:
+        return existing
+    shift = open_shift(session, cashier_id)
+    if shift is None:
+        raise PosError("Chưa mở ca làm việc. Hãy mở ca trước khi bán hàng.", "shift")
+    cart = get_cart(session, cart_id, cashier_id)
+    if cart.status != "active":
+        raise Conflict("Đơn này đang lưu tạm; hãy mở lại đơn trước khi thanh toán.", "cart")
+    today = local_date(now, tz_name)
+    items, priced = price_cart(session, cart, today)
+    if not items:
+        raise ValidationError("Đơn chưa có sản phẩm nào.", "cart")
+    unapproved = unapproved_discounts(items, cart, limits or DiscountLimits())
+    if unapproved:
+        raise Forbidden(
+            "Giảm giá vượt hạn mức thu ngân mà chưa có quản lý duyệt: "
+            f"{', '.join(unapproved.values())}. Hãy nhập lại giảm giá để quản lý duyệt.",
+            "approval",
+        )
+    if expected_total_vnd is not None and expected_total_vnd != priced.total_vnd:
+        raise Conflict(
+            f"Tổng thanh toán vừa thay đổi thành {format_vnd(priced.total_vnd)} (giá hoặc thuế suất mới). "
+            "Hãy kiểm tra lại đơn rồi thanh toán.",
+            "total",
+        )
+    settled = settle_payments(payments, priced.total_vnd)
+    if not allow_negative:
+        _check_stock(session, items)
+
+    year = today.year
+    number = next_value(session, receipt_counter(showroom_code, year))
+    receipt_number = format_receipt_number(showroom_code, year, number)
+    approver_id = cart.discount_approved_by_id or next(
+        (item.line.discount_approved_by_id for item in items if item.line.discount_approved_by_id), None
+    )
+    sale = Sale(
+        receipt_number=receipt_number,
+        idempotency_key=key,
+        shift_id=shift.id,  # type: ignore[arg-type]
+        cashier_id=cashier_id,
+        subtotal_vnd=priced.subtotal_vnd,
+        line_discount_vnd=priced.line_discount_vnd,
+        sale_discount_vnd=priced.sale_discount_vnd,
+        total_vnd=priced.total_vnd,
+        vat_vnd=priced.vat_vnd,
+        discount_approved_by_id=approver_id,
+        created_at=now,
+    )
+    session.add(sale)
+    session.flush()
+    lines = _write_lines(session, sale, items, priced, cashier_id, now)
+    recorded = [
+        Payment(
+            sale_id=sale.id,  # type: ignore[arg-type]
+            method=p.method,
+            amount_vnd=p.amount_vnd,
+            tendered_vnd=p.tendered_vnd,
+            change_vnd=p.change_vnd,
+            # A transfer is matched in the bank statement by the note the QR carried: the receipt number.
+            reference=p.reference or (receipt_number if p.method == "transfer" else ""),
+        )
+        for p in settled
+    ]
+    session.add_all(recorded)
+    session.flush()
+    enqueue(session, "sale", sale.uuid, _payload(session, sale, shift, lines, items, recorded, approver_id))
+    delete_cart(session, cart)
+    return sale
+
+
+def _check_stock(session: Session, items: list[CartItem]) -> None:
+    """Refuse to sell more than is on hand (when negative stock is not allowed)."""
+    levels = on_hand_many(session, [item.product.id for item in items])  # type: ignore[misc]
+    for item in items:
+        have = levels.get(item.product.id, 0)  # type: ignore[arg-type]
+        if have < item.line.qty:
+            raise Conflict(
+                f"Không đủ hàng “{item.product.name}”: tồn kho còn {max(have, 0)} {item.product.unit}, "
+                f"đơn cần {item.line.qty}.",
+                "stock",
+                product_id=item.product.id,
+                on_hand=have,
+            )
+
+
+def _write_lines(
+    session: Session, sale: Sale, items: list[CartItem], priced: PricedSale, cashier_id: int, now: datetime
+) -> list[SaleLine]:
+    """Sale lines frozen as sold, and the stock movement of each."""
+    lines = []
+    for line_no, (item, p) in enumerate(zip(items, priced.lines, strict=True), start=1):
+        product = item.product
+        line = SaleLine(
+            sale_id=sale.id,  # type: ignore[arg-type]
+            line_no=line_no,
+            product_id=product.id,  # type: ignore[arg-type]
+            producer_id=product.producer_id,
+            name=product.name,
+            sku=product.sku,
+            barcode=product.barcode,
+            unit=product.unit,
+            qty=p.qty,
+            unit_price_vnd=p.unit_price_vnd,
+            discount_vnd=p.discount_vnd,
+            total_vnd=p.total_vnd,
+            vat_rate_bp=p.vat_rate_bp,
+            vat_vnd=p.vat_vnd,
+            unit_cost_vnd=product.cost_vnd,
+        )
+        session.add(line)
+        lines.append(line)
+    session.flush()
+    for line in lines:
+        record_movement(
+            session,
+            StockMovement(
+                product_id=line.product_id,
+                kind="sale",
+                qty_delta=-line.qty,
+                unit_cost_vnd=line.unit_cost_vnd,
+                sale_line_id=line.id,
+                note=sale.receipt_number,
+                created_by_id=cashier_id,
+                created_at=now,
+            ),
+        )
+    return lines
+
+
+def _payload(
+    session: Session,
+    sale: Sale,
+    shift: Shift,
+    lines: list[SaleLine],
+    items: list[CartItem],
+    payments: list[Payment],
+    approver_id: int | None,
+) -> dict[str, Any]:
+    """The sale as the central server stores it: uuids, names and prices as sold."""
+    producer_ids = {item.product.producer_id for item in items}
+    producers = dict(session.exec(select(Producer.id, Producer.uuid).where(Producer.id.in_(producer_ids))).all())  # type: ignore[union-attr]
+    cashier = session.get(User, sale.cashier_id)
+    approver = session.get(User, approver_id) if approver_id else None
+    payload: SalePayload = {
+        "uuid": str(sale.uuid),
+        "receipt_number": sale.receipt_number,
+        "shift_uuid": str(shift.uuid),
+        "cashier": cashier.username if cashier else "",
+        "created_at": sale.created_at.isoformat(),
+        "subtotal_vnd": sale.subtotal_vnd,
+        "line_discount_vnd": sale.line_discount_vnd,
+        "sale_discount_vnd": sale.sale_discount_vnd,
+        "total_vnd": sale.total_vnd,
+        "vat_vnd": sale.vat_vnd,
+        "discount_approved_by": approver.username if approver else None,
+        "lines": [
+            _line_payload(line, item.product, str(producers[item.product.producer_id]))
+            for line, item in zip(lines, items, strict=True)
+        ],
+        "payments": [
+            PaymentPayload(
+                method=p.method,
+                amount_vnd=p.amount_vnd,
+                tendered_vnd=p.tendered_vnd,
+                change_vnd=p.change_vnd,
+                reference=p.reference,
+            )
+            for p in payments
+        ],
+    }
+    return dict(payload)
+
+
+def _line_payload(line: SaleLine, product: Product, producer_uuid: str) -> SaleLinePayload:
+    return {
+        "line_no": line.line_no,
+        "product_uuid": str(product.uuid),
+        "producer_uuid": producer_uuid,
+        "name": line.name,
+        "sku": line.sku,
+        "barcode": line.barcode,
+        "unit": line.unit,
+        "qty": line.qty,
+        "unit_price_vnd": line.unit_price_vnd,
+        "discount_vnd": line.discount_vnd,
+        "total_vnd": line.total_vnd,
+        "vat_rate_bp": line.vat_rate_bp,
+        "vat_vnd": line.vat_vnd,
+    }
+
+
+def complete_sale_once(begin: Callable[[], AbstractContextManager[Session]], **kwargs: Any) -> Sale:
+    """complete_sale in its own transaction; a concurrent twin with the same key yields the twin's sale.
+
+    On SQLite BEGIN IMMEDIATE already serializes the two; on PostgreSQL the loser hits the unique key,
+    and re-reading after its rollback finds the winner's sale.
+    """
+    try:
+        with begin() as session:
+            return complete_sale(session, **kwargs)
+    except IntegrityError:
+        with begin() as session:
+            sale = sale_by_key(session, check_key(kwargs.get("idempotency_key")))
+        if sale is None:
+            raise
+        return sale

@@ -1,0 +1,82 @@
+"""A recorded sale turned into the plain ReceiptData the receipt PDF is drawn from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import Session, select
+
+from pos.auth.models import User
+from pos.sales.models import Payment, Sale, SaleLine
+from pos.sales.receipts import ReceiptData, ReceiptLine, ReceiptPayment, VatBreakdown
+from pos.sales.vietqr import build_vietqr_payload
+
+
+def vat_breakdown(lines: list[SaleLine]) -> list[VatBreakdown]:
+    """VAT per rate, highest rate first, summed from the lines as they were sold."""
+    by_rate: dict[int, tuple[int, int]] = {}
+    for line in lines:
+        gross, vat = by_rate.get(line.vat_rate_bp, (0, 0))
+        by_rate[line.vat_rate_bp] = (gross + line.total_vnd, vat + line.vat_vnd)
+    return [VatBreakdown(rate, gross, vat) for rate, (gross, vat) in sorted(by_rate.items(), reverse=True)]
+
+
+def transfer_payload(config: Mapping[str, Any], amount_vnd: int, receipt_number: str) -> str | None:
+    """The VietQR for a transfer of exactly ``amount_vnd`` to the showroom's bank, noted with the receipt."""
+    if amount_vnd <= 0:
+        return None
+    try:
+        return build_vietqr_payload(
+            str(config.get("BANK_BIN", "")), str(config.get("BANK_ACCOUNT", "")), amount_vnd, receipt_number
+        )
+    except ValueError:
+        return None  # bank not configured: the receipt prints without a QR rather than failing
+
+
+def receipt_for_sale(session: Session, sale: Sale, config: Mapping[str, Any], copy_number: int = 0) -> ReceiptData:
+    """Everything printed on a sale's receipt; ``copy_number`` > 0 prints it as the n-th copy (BẢN SAO)."""
+    lines = list(session.exec(select(SaleLine).where(SaleLine.sale_id == sale.id).order_by(SaleLine.line_no)).all())
+    payments = list(session.exec(select(Payment).where(Payment.sale_id == sale.id).order_by(Payment.id)).all())  # type: ignore[arg-type]
+    cashier = session.get(User, sale.cashier_id)
+    transfer_vnd = sum(p.amount_vnd for p in payments if p.method == "transfer")
+    return ReceiptData(
+        showroom_name=str(config.get("SHOWROOM_NAME", "")),
+        showroom_address=str(config.get("SHOWROOM_ADDRESS", "")),
+        showroom_tax_code=str(config.get("SHOWROOM_TAX_CODE", "")),
+        showroom_phone=str(config.get("SHOWROOM_PHONE") or "") or None,
+        receipt_number=sale.receipt_number,
+        issued_at=sale.created_at,
+        cashier_name=cashier.full_name if cashier else "",
+        lines=[
+            ReceiptLine(
+                name=line.name,
+                qty=line.qty,
+                unit=line.unit,
+                unit_price_vnd=line.unit_price_vnd,
+                discount_vnd=line.discount_vnd,
+                total_vnd=line.total_vnd,
+                vat_rate_bp=line.vat_rate_bp,
+            )
+            for line in lines
+        ],
+        subtotal_vnd=sale.subtotal_vnd,
+        discount_vnd=sale.line_discount_vnd + sale.sale_discount_vnd,
+        total_vnd=sale.total_vnd,
+        vat=vat_breakdown(lines),
+        payments=[
+            ReceiptPayment(
+                method=p.method,
+                amount_vnd=p.amount_vnd,
+                tendered_vnd=p.tendered_vnd,
+                change_vnd=p.change_vnd,
+                reference=p.reference or None,
+            )
+            for p in payments
+        ],
+        footer=str(config.get("RECEIPT_FOOTER", "")),
+        vietqr_payload=transfer_payload(config, transfer_vnd, sale.receipt_number),
+        is_copy=copy_number > 0,
+        copy_number=copy_number,
+        note="ĐƠN ĐÃ HỦY" if sale.status == "voided" else None,
+    )
