@@ -41,11 +41,15 @@ def create_app(config_path: str | Path | None = None, overrides: dict[str, Any] 
     csrf.init_app(app)
     _init_login(app)
 
+    from pos import backup
     from pos.errors import register_error_handlers
+    from pos.security import init_security
     from pos.web import register_web
 
     register_error_handlers(app)
     register_web(app)
+    init_security(app)  # after the blueprints: it throttles the login view
+    backup.init_app(app)
     return app
 
 

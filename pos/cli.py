@@ -57,6 +57,54 @@ def migrate(ctx: Context) -> None:
     click.echo("Cơ sở dữ liệu đã cập nhật (migrations applied).")
 
 
+@main.command()
+@click.option(
+    "--to",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write to (config: backup.folder), e.g. a USB drive.",
+)
+@pass_ctx
+def backup(ctx: Context, folder: Path | None) -> None:
+    """Back up the showroom database now; safe while the till is selling. Prints the file written."""
+    from pos.backup import BackupError, backup_now
+    from pos.config import load_config
+
+    try:
+        written = backup_now(load_config(ctx.config), folder)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(str(written))
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def restore(ctx: Context, file: Path, yes: bool) -> None:
+    """Put a backup back in place of the database (stop the server first); the current one is kept aside."""
+    from pos.backup import BackupError, check_backup, config_db_path, restore_database, showroom_now
+    from pos.config import load_config
+
+    config = load_config(ctx.config)  # not ctx.app: the app would hold the database lock
+    try:
+        db_path = config_db_path(config)
+        check_backup(file)
+        if not yes:
+            click.confirm(
+                f"Khôi phục dữ liệu từ {file} thay cho {db_path}?\n"
+                "Dữ liệu hiện tại sẽ được giữ lại bên cạnh (showroom.db.before-restore-...). Tiếp tục",
+                abort=True,
+            )
+        result = restore_database(file, db_path, now=showroom_now(config))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Đã khôi phục {result.restored} từ {file}.")
+    if result.previous:
+        click.echo(f"Dữ liệu cũ được giữ tại {result.previous}.")
+
+
 @main.command("create-user")
 @click.argument("username")
 @click.option("--name", "full_name", default="", help="Full name shown on receipts.")

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from pos.audit import log as audit
 from pos.auth.services import authenticate
 from pos.db import get_session, unit_of_work
+from pos.security import throttle_failed_logins
 
 bp = Blueprint("auth", __name__)
 
@@ -24,6 +25,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttle_failed_logins
 def login() -> Any:
     """Show the login form and check the credentials."""
     if request.method == "POST":

@@ -1,0 +1,169 @@
+"""Login throttling (Flask-Limiter) and log hygiene: no password, secret or token in any log line.
+
+Failed logins are limited per client address and username (and, more loosely, per address alone, so one
+machine cannot walk through many usernames). Only failed attempts count: a cashier who logs in correctly
+never uses up the budget. The limiter is created per app, with in-memory storage (one showroom = one
+process), and is off under TESTING unless a test turns RATELIMIT_ENABLED on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, flash, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
+from werkzeug.wrappers import Response
+
+from pos.text import nfc
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LIMITER_KEY = "pos.limiter"
+LOGIN_FAILURES_PER_USER = "5 per minute"
+LOGIN_FAILURES_PER_ADDRESS = "20 per minute"
+THROTTLE_MESSAGE = "Bạn đã thử quá nhiều lần. Vui lòng đợi một lát rồi thử lại."
+RETRY_AFTER_S = 60
+
+
+# --- Login throttling ----------------------------------------------------------------------------------------
+
+
+def throttle_failed_logins(view: F) -> F:
+    """Mark the login view; init_security limits its failed attempts (answered with 401) on each app."""
+    view.throttle_failed_logins = True  # type: ignore[attr-defined]
+    return view
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _address_and_username() -> str:
+    username = nfc(request.form.get("username", "")).strip().lower()[:60]
+    return f"{_address()}|{username}"
+
+
+def _failed(response: Response) -> bool:
+    """Only a refused password counts against the budget; a CSRF error or a success does not."""
+    return response.status_code == 401
+
+
+def init_security(app: Flask) -> None:
+    """Throttle failed logins and redact secrets from the logs; call after the blueprints are registered."""
+    install_log_redaction(app)
+    app.config.setdefault("RATELIMIT_ENABLED", not app.config.get("TESTING", False))
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")  # no burst of 2×5 across a minute boundary
+    limiter = Limiter(key_func=_address, storage_uri="memory://", key_prefix="pos")
+    limiter.init_app(app)
+    app.extensions[LIMITER_KEY] = limiter
+    for endpoint, view in list(app.view_functions.items()):
+        if getattr(view, "throttle_failed_logins", False):
+            for limit, key in (
+                (LOGIN_FAILURES_PER_USER, _address_and_username),
+                (LOGIN_FAILURES_PER_ADDRESS, _address),
+            ):
+                view = limiter.limit(
+                    limit,
+                    key_func=key,
+                    methods=["POST"],
+                    deduct_when=_failed,
+                    error_message=THROTTLE_MESSAGE,
+                    scope=f"{endpoint}:{limit}",
+                )(view)
+            app.view_functions[endpoint] = view
+
+    @app.errorhandler(RateLimitExceeded)
+    def _throttled(exc: RateLimitExceeded) -> Any:
+        from pos.errors import error_response, wants_json
+
+        if request.endpoint == "auth.login" and not wants_json():
+            flash(THROTTLE_MESSAGE, "error")
+            username = nfc(request.form.get("username", ""))[:60]
+            response = app.make_response((render_template("auth/login.html", username=username), 429))
+        else:
+            response = app.make_response(error_response(THROTTLE_MESSAGE, 429))
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+
+
+# --- Log hygiene ---------------------------------------------------------------------------------------------
+
+MASK = "***"
+_SECRET_WORD = r"[\w.-]*(?:password|passwd|passwort|pwd|secret|token|api[_-]?key|credential|session)[\w.-]*"
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    # Authorization: Bearer abc / "Authorization": "Basic abc" -> keep the scheme, hide the credential
+    (
+        re.compile(r"(?i)(\bauthorization\b[\"']?\s*[:=]\s*[\"']?)((?:bearer|basic|token|digest)\s+)?[^\s\"',;&)}\]]+"),
+        r"\1\g<2>" + MASK,
+    ),
+    # Cookie headers carry the session
+    (re.compile(r"(?i)(\b(?:set-)?cookie\b[\"']?\s*[:=]\s*[\"']?)[^\"'\n]+"), r"\1" + MASK),
+    # ('password', 'x') as in a repr of request.form
+    (re.compile(r"(?i)(\(\s*[\"']" + _SECRET_WORD + r"[\"']\s*,\s*)([\"'])(?:(?!\2).)*\2"), r"\1'" + MASK + "'"),
+    # password=x, "password": "x", 'csrf_token': 'x', secret: x
+    (
+        re.compile(r"(?i)(\b" + _SECRET_WORD + r"[\"']?\s*[:=]\s*)([\"'])(?:(?!\2).)*\2"),
+        r"\1\2" + MASK + r"\2",
+    ),
+    (re.compile(r"(?i)(\b" + _SECRET_WORD + r"[\"']?\s*[:=]\s*)(?![\"'\s])[^\s&,;)}\]]+"), r"\1" + MASK),
+    # Werkzeug password hashes (scrypt:..., pbkdf2:...) wherever they appear, e.g. SQL parameters
+    (re.compile(r"\b(?:scrypt|pbkdf2)(?::[\w-]+)*\$[^\s'\",)]+"), MASK),
+]
+
+
+def redact(text: str) -> str:
+    """``text`` with passwords, secrets, tokens, credentials and cookies replaced by ***."""
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a log record so that its message and traceback carry no secret; never drops a record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "pos_redacted", False):
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is logging's business, not ours
+            return True
+        cleaned = redact(message)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        record.pos_redacted = True
+        return True
+
+
+REDACTING_FILTER = RedactingFilter()
+LOGGERS = ("waitress", "waitress.queue", "werkzeug", "flask_limiter", "sqlalchemy", "alembic")
+
+
+def install_log_redaction(app: Flask) -> None:
+    """Redact every log record: a filter on the app's and waitress's loggers, and in the record factory.
+
+    A filter on a logger does not see the records of its child loggers (pos.sales, sqlalchemy.engine...),
+    so the same filter also runs when any record is created. Installing twice does nothing more.
+    """
+    for logger in (app.logger, *(logging.getLogger(name) for name in LOGGERS)):
+        if REDACTING_FILTER not in logger.filters:
+            logger.addFilter(REDACTING_FILTER)
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "pos_redacting", False):
+        return
+
+    def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        REDACTING_FILTER.filter(record)
+        return record
+
+    redacting_factory.pos_redacting = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(redacting_factory)
