@@ -217,14 +217,15 @@ def _like_escape(text: str) -> str:
 
 
 def search_condition(q: str) -> object | None:
-    """Name words without diacritics (any order), or an exact SKU or barcode."""
+    """Name words without diacritics (any order), a SKU prefix or an exact barcode."""
     q = nfc(q)
     if not q:
         return None
     words = fold(q).split()
     by_name = and_(*(Product.name_search.like(f"%{_like_escape(w)}%", escape="\\") for w in words))
     compact = "".join(q.split())
-    return or_(by_name, func.upper(Product.sku) == q.upper(), Product.barcode == compact)
+    by_sku = func.upper(Product.sku).startswith(compact.upper(), autoescape=True)
+    return or_(by_name, by_sku, Product.barcode == compact)
 
 
 def stock_list(
