@@ -1,0 +1,205 @@
+"""Back-office stock pages: on hand per product, a product's history, adjustments, counts, expiring lots."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlmodel import select
+
+from pos.auth.access import bind_role
+from pos.catalog.models import Producer, Product
+from pos.db import get_session, unit_of_work
+from pos.errors import NotFound, PosError
+from pos.inventory import stock
+from pos.inventory.ledger import on_hand
+from pos.inventory.models import ADJUSTMENT_REASONS
+from pos.text import nfc
+
+bp = Blueprint("stock", __name__, url_prefix="/stock")
+bind_role(bp, "manager")
+
+PER_PAGE = 50
+HISTORY_PER_PAGE = 100
+MAX_EXPIRY_DAYS = 3650
+
+_SIGNED_RE = re.compile(r"^([+-]?)(\d{1,9})$")
+
+
+def _int_arg(name: str, default: int | None = None, low: int = 1, high: int = 10**9) -> int | None:
+    """A whole-number query parameter; anything odd falls back to the default rather than failing."""
+    raw = request.args.get(name, "").strip()
+    if not raw.isdigit() or len(raw) > 9:
+        return default
+    return min(max(int(raw), low), high)
+
+
+def _producers() -> list[Producer]:
+    return list(get_session().exec(select(Producer).order_by(Producer.name_search, Producer.id)))
+
+
+def _today() -> Any:
+    return stock.local_today(current_app.config.get("SHOWROOM_TIMEZONE", "Asia/Ho_Chi_Minh"))
+
+
+@bp.get("/")
+def index() -> Any:
+    """On hand per product, searchable and filtered by producer or low stock."""
+    q = nfc(request.args.get("q", ""))[:100]
+    producer_id = _int_arg("producer")
+    only_low = request.args.get("low") == "1"
+    page = _int_arg("page", 1) or 1
+    listing = stock.stock_list(
+        get_session(),
+        q=q,
+        producer_id=producer_id,
+        only_low=only_low,
+        limit=PER_PAGE,
+        offset=(page - 1) * PER_PAGE,
+        low_stock_default=int(current_app.config.get("STOCK_LOW_STOCK_DEFAULT", 5)),
+    )
+    pages = max(1, -(-listing.total // PER_PAGE))
+    return render_template(
+        "stock/index.html",
+        listing=listing,
+        producers=_producers(),
+        q=q,
+        producer_id=producer_id,
+        only_low=only_low,
+        page=page,
+        pages=pages,
+    )
+
+
+def _render_product(
+    product_id: int, errors: dict[str, str] | None = None, form: dict[str, str] | None = None, status: int = 200
+) -> Any:
+    session = get_session()
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound("Không tìm thấy sản phẩm.")
+    producer = session.get(Producer, product.producer_id)
+    page = _int_arg("page", 1) or 1
+    total = stock.movement_count(session, product_id)
+    history = stock.movement_history(session, product_id, limit=HISTORY_PER_PAGE, offset=(page - 1) * HISTORY_PER_PAGE)
+    default_min = int(current_app.config.get("STOCK_LOW_STOCK_DEFAULT", 5))
+    body = render_template(
+        "stock/product.html",
+        product=product,
+        producer=producer,
+        on_hand=on_hand(session, product_id),
+        min_stock=product.min_stock if product.min_stock is not None else default_min,
+        history=history,
+        page=page,
+        pages=max(1, -(-total // HISTORY_PER_PAGE)),
+        reasons=ADJUSTMENT_REASONS,
+        errors=errors or {},
+        form=form or {},
+    )
+    return body, status
+
+
+@bp.get("/<int:product_id>")
+def product(product_id: int) -> Any:
+    """A product's stock: on hand, movement history with running balance, adjustment and count forms."""
+    return _render_product(product_id)
+
+
+def parse_adjustment_qty(raw: str, reason: str) -> int:
+    """A quantity typed for an adjustment; an unsigned number takes the direction the reason implies.
+
+    "2" for damaged or lost means two fewer, "2" for found two more; a sign typed explicitly is kept as
+    typed, so "+2" with "damaged" is refused by the domain rule rather than silently flipped.
+    """
+    text = nfc(raw).replace("−", "-").replace(" ", "").replace(".", "")
+    match = _SIGNED_RE.match(text)
+    if match is None:
+        raise ValueError(raw)
+    sign, digits = match.groups()
+    value = int(digits)
+    if sign == "-" or (not sign and reason in stock.DECREASING_REASONS):
+        return -value
+    return value
+
+
+@bp.post("/<int:product_id>/adjust")
+def adjust(product_id: int) -> Any:
+    """Record a stock adjustment with its reason."""
+    form = {key: nfc(request.form.get(key, "")) for key in ("qty_delta", "reason", "note")}
+    errors: dict[str, str] = {}
+    if form["reason"] not in ADJUSTMENT_REASONS:
+        errors["reason"] = "Chọn lý do điều chỉnh."
+    try:
+        qty_delta = parse_adjustment_qty(form["qty_delta"], form["reason"])
+    except ValueError:
+        errors["qty_delta"] = "Nhập số lượng là số nguyên, ví dụ 2 hoặc -2."
+    if errors:
+        return _render_product(product_id, errors, form, 422)
+    try:
+        with unit_of_work() as session:
+            movement = stock.adjust_stock(
+                session,
+                product_id,
+                qty_delta,
+                form["reason"],
+                form["note"],
+                current_user.id,
+                allow_negative=bool(current_app.config.get("STOCK_ALLOW_NEGATIVE", False)),
+            )
+            after = on_hand(session, product_id)
+    except NotFound:
+        raise
+    except PosError as exc:
+        return _render_product(product_id, {exc.field or "qty_delta": exc.message}, form, exc.status)
+    flash(
+        f"Đã điều chỉnh tồn kho ({ADJUSTMENT_REASONS[movement.reason].lower()}): "
+        f"{movement.qty_delta:+d}. Tồn kho hiện là {after}.",
+        "success",
+    )
+    return redirect(url_for("stock.product", product_id=product_id))
+
+
+@bp.post("/<int:product_id>/count")
+def count(product_id: int) -> Any:
+    """Record a stock count: on hand becomes the counted figure."""
+    form = {key: nfc(request.form.get(key, "")) for key in ("counted_qty", "count_note")}
+    raw = form["counted_qty"].replace(".", "").replace(" ", "")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        return _render_product(product_id, {"counted_qty": "Nhập số đếm thực tế là số nguyên không âm."}, form, 422)
+    try:
+        with unit_of_work() as session:
+            before = on_hand(session, product_id)
+            movement = stock.count_stock(session, product_id, int(raw), form["count_note"], current_user.id)
+    except NotFound:
+        raise
+    except PosError as exc:
+        field = "count_note" if exc.field == "note" else "counted_qty"
+        return _render_product(product_id, {field: exc.message}, form, exc.status)
+    if movement is None:
+        flash(f"Đã ghi nhận kiểm kê: số đếm khớp với sổ ({before}), tồn kho không đổi.", "success")
+    else:
+        flash(
+            f"Đã ghi nhận kiểm kê: tồn kho từ {before} thành {before + movement.qty_delta} "
+            f"(chênh lệch {movement.qty_delta:+d}).",
+            "success",
+        )
+    return redirect(url_for("stock.product", product_id=product_id))
+
+
+@bp.get("/expiry")
+def expiry() -> Any:
+    """Lots whose expiry date is near or past, for products still in stock."""
+    default_days = int(current_app.config.get("STOCK_EXPIRY_WARNING_DAYS", 30))
+    days = _int_arg("days", default_days, low=0, high=MAX_EXPIRY_DAYS)
+    today = _today()
+    lots = stock.expiring_lots(get_session(), days, today)  # type: ignore[arg-type]
+    return render_template(
+        "stock/expiry.html",
+        lots=lots,
+        days=days,
+        default_days=default_days,
+        today=today,
+        expired_count=sum(1 for lot in lots if lot.is_expired),
+    )
