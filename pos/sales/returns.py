@@ -111,34 +111,37 @@ def _username(session: Session, user_id: int | None) -> str:
     return user.username if user else ""
 
 
-def create_return(
-    session: Session,
-    sale_number: str,
-    lines: Mapping[Any, Any],
-    refund_method: str | None,
-    reason: str,
-    cashier_id: int,
-    shift: Shift | None,
-    idempotency_key: str,
-    showroom_code: str = "SR01",
-) -> SaleReturn:
-    """Take goods back against a receipt, put them back in stock and record the refund."""
-    key = nfc(idempotency_key)
-    if not key or len(key) > 64:
-        raise ValidationError("Yêu cầu không hợp lệ; vui lòng tải lại trang.", "idempotency_key")
-    existing = session.exec(select(SaleReturn).where(SaleReturn.idempotency_key == key)).first()
-    if existing is not None:
-        return existing  # a double click or a retried request: the return already made
-    if shift is None or shift.status != "open":
-        raise Conflict("Cần mở ca làm việc trước khi trả hàng.")
+@dataclass(frozen=True)
+class PlannedLine:
+    """A quantity of one receipt line to take back, and its refund."""
+
+    row: ReturnableLine
+    qty: int
+    amount_vnd: int
+
+
+@dataclass(frozen=True)
+class ReturnPlan:
+    """A checked return, not yet written: shown to the cashier to confirm, then recorded as it is."""
+
+    sale: Sale
+    lines: list[PlannedLine]
+    refund_method: str
+    reason: str
+
+    @property
+    def total_vnd(self) -> int:
+        """The refund."""
+        return sum(line.amount_vnd for line in self.lines)
+
+
+def plan_return(
+    session: Session, sale_number: str, lines: Mapping[Any, Any], refund_method: str | None, reason: str
+) -> ReturnPlan:
+    """Check a return against its receipt and work out each refund; nothing is written."""
     sale = find_sale(session, sale_number)
     if sale.status == "voided":
         raise Conflict(f"Hóa đơn {sale.receipt_number} đã bị hủy, không thể trả hàng.", "receipt_number")
-    text = _reason(reason)
-    method = refund_method or default_refund_method(session, sale)
-    if method not in PAYMENT_METHODS:
-        raise ValidationError("Phương thức hoàn tiền không hợp lệ.", "refund_method")
-
     available = {r.line.id: r for r in returnable_lines(session, sale)}
     wanted: list[tuple[ReturnableLine, int]] = []
     for raw_id, raw_qty in lines.items():
@@ -161,13 +164,43 @@ def create_return(
         wanted.append((row, raw_qty))
     if not wanted:
         raise ValidationError("Chọn ít nhất một sản phẩm và số lượng cần trả.", "lines")
+    text = _reason(reason)
+    method = refund_method or default_refund_method(session, sale)
+    if method not in PAYMENT_METHODS:
+        raise ValidationError("Phương thức hoàn tiền không hợp lệ.", "refund_method")
     wanted.sort(key=lambda item: item[0].line.line_no)
+    planned = [
+        PlannedLine(row, qty, refund_amount(row.line.total_vnd, row.line.qty, row.returned_qty, row.refunded_vnd, qty))
+        for row, qty in wanted
+    ]
+    return ReturnPlan(sale, planned, method, text)
+
+
+def create_return(
+    session: Session,
+    sale_number: str,
+    lines: Mapping[Any, Any],
+    refund_method: str | None,
+    reason: str,
+    cashier_id: int,
+    shift: Shift | None,
+    idempotency_key: str,
+    showroom_code: str = "SR01",
+) -> SaleReturn:
+    """Take goods back against a receipt, put them back in stock and record the refund."""
+    key = nfc(idempotency_key)
+    if not key or len(key) > 64:
+        raise ValidationError("Yêu cầu không hợp lệ; vui lòng tải lại trang.", "idempotency_key")
+    existing = session.exec(select(SaleReturn).where(SaleReturn.idempotency_key == key)).first()
+    if existing is not None:
+        return existing  # a double click or a retried request: the return already made
+    if shift is None or shift.status != "open":
+        raise Conflict("Cần mở ca làm việc trước khi trả hàng.")
+    plan = plan_return(session, sale_number, lines, refund_method, reason)
+    sale, method, text = plan.sale, plan.refund_method, plan.reason
 
     now = utcnow()
     number = f"{showroom_code}-{_year(now)}-R{next_value(session, f'return:{showroom_code}:{_year(now)}'):06d}"
-    amounts = [
-        refund_amount(row.line.total_vnd, row.line.qty, row.returned_qty, row.refunded_vnd, qty) for row, qty in wanted
-    ]
     sale_return = SaleReturn(
         return_number=number,
         idempotency_key=key,
@@ -175,18 +208,18 @@ def create_return(
         shift_id=shift.id,  # type: ignore[arg-type]
         cashier_id=cashier_id,
         refund_method=method,
-        total_vnd=sum(amounts),
+        total_vnd=plan.total_vnd,
         reason=text,
         created_at=now,
     )
     session.add(sale_return)
     session.flush()
 
-    products = {
-        p.id: p for p in session.exec(select(Product).where(Product.id.in_([r.line.product_id for r, _ in wanted])))
-    }  # type: ignore[union-attr]
+    product_ids = [planned.row.line.product_id for planned in plan.lines]
+    products = {p.id: p for p in session.exec(select(Product).where(Product.id.in_(product_ids)))}  # type: ignore[attr-defined]
     payload_lines = []
-    for (row, qty), amount in zip(wanted, amounts, strict=True):
+    for planned in plan.lines:
+        row, qty, amount = planned.row, planned.qty, planned.amount_vnd
         return_line = ReturnLine(return_id=sale_return.id, sale_line_id=row.line.id, qty=qty, amount_vnd=amount)  # type: ignore[arg-type]
         session.add(return_line)
         session.flush()
