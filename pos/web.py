@@ -107,4 +107,5 @@ FEATURE_BLUEPRINTS = [
     ("pos.admin.views", "bp"),
     ("pos.sync.views", "bp"),
     ("pos.reports.views", "bp"),
+    ("pos.audit.views", "bp"),
 ]

@@ -1,0 +1,312 @@
+"""Reading the audit log (nhật ký thao tác): filters, pages, and before/after made readable.
+
+Nothing here writes: the log is appended to by pos.audit.log.record and never edited or deleted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_
+from sqlmodel import Session, select
+
+from pos.audit.models import AuditEntry
+from pos.auth.models import ROLES, User
+from pos.money import format_bp, format_vnd
+
+ACTION_LABELS: dict[str, str] = {
+    "login": "Đăng nhập",
+    "login.failed": "Đăng nhập thất bại",
+    "logout": "Đăng xuất",
+    "user.create": "Tạo người dùng",
+    "user.update": "Sửa người dùng",
+    "user.role": "Đổi vai trò người dùng",
+    "user.password": "Đổi mật khẩu",
+    "user.deactivate": "Khóa người dùng",
+    "user.activate": "Mở khóa người dùng",
+    "product.create": "Thêm sản phẩm",
+    "product.update": "Sửa sản phẩm",
+    "product.price": "Đổi giá bán",
+    "producer.commission": "Đổi hoa hồng nhà sản xuất",
+    "vat_rate.create": "Thêm thuế suất GTGT",
+    "discount.approve": "Duyệt giảm giá",
+    "sale.void": "Hủy đơn",
+    "refund": "Trả hàng / hoàn tiền",
+    "stock.adjust": "Điều chỉnh tồn kho",
+    "stock.count": "Kiểm kê",
+    "cash.in": "Nộp tiền vào két",
+    "cash.out": "Rút tiền khỏi két",
+    "shift.open": "Mở ca",
+    "shift.count": "Đếm tiền cuối ca",
+    "shift.close": "Đóng ca",
+    "shift.signoff": "Duyệt chênh lệch tiền cuối ca",
+    "receipt.reprint": "In lại hóa đơn (BẢN SAO)",
+    "settlement.create": "Lập biên bản đối soát",
+    "settlement.pay": "Thanh toán cho nhà sản xuất",
+    "backup": "Sao lưu dữ liệu",
+    "restore": "Khôi phục dữ liệu",
+    "sync.push": "Đồng bộ dữ liệu",
+}
+
+ENTITY_LABELS: dict[str, str] = {
+    "user": "Người dùng",
+    "product": "Sản phẩm",
+    "producer": "Nhà sản xuất",
+    "vatrate": "Thuế suất GTGT",
+    "cart": "Đơn đang bán",
+    "sale": "Đơn bán hàng",
+    "salereturn": "Phiếu trả hàng",
+    "shift": "Ca làm việc",
+    "cashmovement": "Tiền vào/ra két",
+    "intake": "Phiếu nhập kho",
+    "settlement": "Biên bản đối soát",
+    "database": "Cơ sở dữ liệu",
+}
+
+FIELD_LABELS: dict[str, str] = {
+    "username": "Tên đăng nhập",
+    "full_name": "Họ tên",
+    "role": "Vai trò",
+    "is_active": "Đang hoạt động",
+    "price_vnd": "Giá bán",
+    "cost_vnd": "Giá vốn",
+    "commission_bp": "Hoa hồng",
+    "rate_bp": "Thuế suất",
+    "vat_class": "Nhóm thuế",
+    "valid_from": "Áp dụng từ",
+    "on": "Áp dụng cho",
+    "kind": "Loại",
+    "value": "Mức",
+    "amount_vnd": "Số tiền",
+    "base_vnd": "Trên số tiền",
+    "cashier_id": "Thu ngân (mã)",
+    "status": "Trạng thái",
+    "reason": "Lý do",
+    "note": "Ghi chú",
+    "on_hand": "Tồn kho",
+    "qty": "Số lượng",
+    "qty_delta": "Thay đổi số lượng",
+    "receipt_number": "Số hóa đơn",
+    "return_number": "Số phiếu trả hàng",
+    "refund_method": "Hình thức hoàn tiền",
+    "total_vnd": "Tổng tiền",
+    "opening_float_vnd": "Tiền đầu ca",
+    "counted_cash_vnd": "Tiền đếm thực tế",
+    "expected_cash_vnd": "Tiền theo sổ",
+    "difference_vnd": "Chênh lệch",
+    "threshold_vnd": "Ngưỡng chênh lệch",
+    "closed_by": "Người đóng ca",
+    "requested_by": "Người yêu cầu",
+    "copy": "Lần in",
+    "file": "Tệp",
+    "previous": "Dữ liệu cũ giữ tại",
+}
+
+VALUE_LABELS: dict[str, str] = {
+    **ROLES,
+    "percent": "phần trăm",
+    "amount": "số tiền",
+    "cash": "tiền mặt",
+    "card": "thẻ",
+    "transfer": "chuyển khoản",
+    "voided": "đã hủy",
+    "completed": "hoàn tất",
+}
+
+
+def action_label(action: str) -> str:
+    """The Vietnamese name of an action; an action without one shows its code."""
+    return ACTION_LABELS.get(action, action)
+
+
+def entity_label(entity: str) -> str:
+    """The Vietnamese name of a kind of record."""
+    return ENTITY_LABELS.get(entity, entity)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the manager asked for; ``start``/``end`` are UTC instants, ``end`` excluded."""
+
+    action: str = ""
+    user_id: int | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    entity: str = ""
+    q: str = ""
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern that matches ``text`` literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(flt: AuditFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if flt.action:
+        conditions.append(AuditEntry.action == flt.action)
+    if flt.user_id is not None:
+        conditions.append(AuditEntry.user_id == flt.user_id)
+    if flt.start is not None:
+        conditions.append(AuditEntry.at >= flt.start)
+    if flt.end is not None:
+        conditions.append(AuditEntry.at < flt.end)
+    if flt.entity:
+        conditions.append(AuditEntry.entity == flt.entity)
+    if flt.q:
+        pattern = _like(flt.q)
+        conditions.append(
+            or_(
+                AuditEntry.action.like(pattern, escape="\\"),
+                AuditEntry.entity_id.like(pattern, escape="\\"),
+                AuditEntry.before.like(pattern, escape="\\"),
+                AuditEntry.after.like(pattern, escape="\\"),
+                User.username.like(pattern, escape="\\"),
+                User.full_name.like(pattern, escape="\\"),
+            )
+        )
+    return conditions
+
+
+def count_entries(session: Session, flt: AuditFilter) -> int:
+    """How many entries match."""
+    query = select(func.count(AuditEntry.id)).select_from(AuditEntry).outerjoin(User, AuditEntry.user_id == User.id)
+    return int(session.scalar(query.where(*_conditions(flt))) or 0)
+
+
+def list_entries(
+    session: Session, flt: AuditFilter, limit: int, offset: int = 0
+) -> list[tuple[AuditEntry, User | None]]:
+    """Matching entries with who made them, newest first."""
+    query = (
+        select(AuditEntry, User)
+        .outerjoin(User, AuditEntry.user_id == User.id)
+        .where(*_conditions(flt))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(entry, user) for entry, user in session.exec(query)]
+
+
+def iter_entries(session: Session, flt: AuditFilter, batch: int = 500) -> Iterator[tuple[AuditEntry, User | None]]:
+    """Every matching entry, newest first, read a batch at a time (for the CSV export)."""
+    last: tuple[datetime, int] | None = None
+    while True:
+        query = select(AuditEntry, User).outerjoin(User, AuditEntry.user_id == User.id).where(*_conditions(flt))
+        if last is not None:
+            # Keyset paging: entries written while exporting never shift or repeat rows.
+            query = query.where(or_(AuditEntry.at < last[0], (AuditEntry.at == last[0]) & (AuditEntry.id < last[1])))
+        rows = list(session.exec(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(batch)))
+        yield from rows
+        if len(rows) < batch:
+            return
+        entry = rows[-1][0]
+        last = (entry.at, int(entry.id or 0))
+
+
+def get_entry(session: Session, entry_id: int) -> tuple[AuditEntry, User | None] | None:
+    """One entry and its author."""
+    row = session.exec(
+        select(AuditEntry, User).outerjoin(User, AuditEntry.user_id == User.id).where(AuditEntry.id == entry_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def action_choices(session: Session) -> list[tuple[str, str]]:
+    """Actions to filter by: those with a label and any other found in the log, by label."""
+    found = set(session.exec(select(AuditEntry.action).distinct()))
+    codes = set(ACTION_LABELS) | {a for a in found if a}
+    return sorted(((code, action_label(code)) for code in codes), key=lambda pair: (pair[1].lower(), pair[0]))
+
+
+def entity_choices(session: Session) -> list[tuple[str, str]]:
+    """Kinds of record found in the log."""
+    found = {e for e in session.exec(select(AuditEntry.entity).distinct()) if e}
+    return sorted(((code, entity_label(code)) for code in found), key=lambda pair: pair[1].lower())
+
+
+def user_choices(session: Session) -> list[tuple[int, str]]:
+    """Staff, for the 'who' filter."""
+    users = session.exec(select(User).order_by(User.full_name, User.username))
+    return [(int(u.id or 0), f"{u.full_name} ({u.username})") for u in users]
+
+
+# --- before and after, readable ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of an entry: its label, the value before and after (formatted), and whether it changed."""
+
+    field: str
+    label: str
+    before: str
+    after: str
+    changed: bool
+
+
+def parse_json(text: str) -> Any:
+    """The stored JSON, or the text itself when it is not JSON (older or hand-written entries)."""
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def pretty_json(text: str) -> str:
+    """Indented JSON with Vietnamese left as written; the raw text when it is not JSON."""
+    value = parse_json(text)
+    if value is None:
+        return ""
+    if isinstance(value, str) and value == text:
+        return text
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def format_value(field: str, value: Any) -> str:
+    """A value as a person reads it: money in đồng, rates in %, yes/no, known codes in Vietnamese."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if isinstance(value, int) and field.endswith("_vnd"):
+        return format_vnd(value)
+    if isinstance(value, int) and field.endswith("_bp"):
+        return format_bp(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = str(value)
+    return VALUE_LABELS.get(text, text)
+
+
+def describe_changes(before: str, after: str) -> list[Change]:
+    """The fields of before/after side by side; fields that did not change come last."""
+    old, new = parse_json(before), parse_json(after)
+    if not isinstance(old, dict | type(None)) or not isinstance(new, dict | type(None)):
+        return [Change("", "Giá trị", format_value("", old), format_value("", new), old != new)]
+    old, new = old or {}, new or {}
+    fields = list(dict.fromkeys([*old, *new]))
+    changes = [
+        Change(
+            field=name,
+            label=FIELD_LABELS.get(name, name),
+            before=format_value(name, old[name]) if name in old else "",
+            after=format_value(name, new[name]) if name in new else "",
+            changed=name in old and name in new and old[name] != new[name],
+        )
+        for name in fields
+    ]
+    return sorted(changes, key=lambda c: not c.changed)
+
+
+def user_label(user: User | None) -> str:
+    """'Full name (username)', or a dash when nobody was logged in."""
+    return "—" if user is None else f"{user.full_name} ({user.username})"
