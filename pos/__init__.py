@@ -26,7 +26,9 @@ def create_app(config_path: str | Path | None = None, overrides: dict[str, Any] 
     values = load_config(config_path)
     values.update(overrides or {})
     app.config.update(values)
-    app.config.setdefault("MAX_CONTENT_LENGTH", app.config.get("UPLOAD_MAX_BYTES", 2_000_000))
+    # Flask's own defaults hold MAX_CONTENT_LENGTH = None, so a setdefault() would never limit uploads.
+    if not app.config.get("MAX_CONTENT_LENGTH"):
+        app.config["MAX_CONTENT_LENGTH"] = int(app.config.get("UPLOAD_MAX_BYTES", 2_000_000))
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
