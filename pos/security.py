@@ -25,7 +25,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 LIMITER_KEY = "pos.limiter"
 LOGIN_FAILURES_PER_USER = "5 per minute"
 LOGIN_FAILURES_PER_ADDRESS = "20 per minute"
-THROTTLE_MESSAGE = "Bạn đã thử quá nhiều lần. Vui lòng đợi một lát rồi thử lại."
+THROTTLE_MESSAGE = "Bạn đã thử quá nhiều lần. Vui lòng đợi 1 phút rồi thử lại."
 RETRY_AFTER_S = 60
 
 

@@ -16,7 +16,10 @@ from sqlmodel import Session, select
 
 from pos.audit.models import AuditEntry
 from pos.auth.models import ROLES, User
+from pos.catalog.models import VAT_CLASSES
+from pos.inventory.models import ADJUSTMENT_REASONS
 from pos.money import format_bp, format_vnd
+from pos.sales.models import PAYMENT_METHODS
 
 ACTION_LABELS: dict[str, str] = {
     "login": "Đăng nhập",
@@ -83,7 +86,7 @@ FIELD_LABELS: dict[str, str] = {
     "value": "Mức",
     "amount_vnd": "Số tiền",
     "base_vnd": "Trên số tiền",
-    "cashier_id": "Thu ngân (mã)",
+    "cashier_id": "Thu ngân",
     "status": "Trạng thái",
     "reason": "Lý do",
     "note": "Ghi chú",
@@ -106,16 +109,18 @@ FIELD_LABELS: dict[str, str] = {
     "previous": "Dữ liệu cũ giữ tại",
 }
 
-VALUE_LABELS: dict[str, str] = {
-    **ROLES,
-    "percent": "phần trăm",
-    "amount": "số tiền",
-    "cash": "tiền mặt",
-    "card": "thẻ",
-    "transfer": "chuyển khoản",
-    "voided": "đã hủy",
-    "completed": "hoàn tất",
+# Codes shown in Vietnamese, per field: "admin" is a role in "role" but a username in "username".
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "role": ROLES,
+    "method": PAYMENT_METHODS,
+    "refund_method": PAYMENT_METHODS,
+    "reason": ADJUSTMENT_REASONS,
+    "vat_class": VAT_CLASSES,
+    "kind": {"percent": "Theo phần trăm", "amount": "Theo số tiền", "in": "Nộp vào két", "out": "Rút khỏi két"},
+    "status": {"completed": "Hoàn tất", "voided": "Đã hủy", "open": "Đang mở", "closed": "Đã đóng"},
+    "on": {"sale": "Cả đơn"},
 }
+USER_ID_FIELDS = {"cashier_id", "user_id", "actor_id", "approved_by_id", "manager_id", "created_by_id"}
 
 
 def action_label(action: str) -> str:
@@ -271,24 +276,32 @@ def pretty_json(text: str) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
 
 
-def format_value(field: str, value: Any) -> str:
-    """A value as a person reads it: money in đồng, rates in %, yes/no, known codes in Vietnamese."""
+def format_value(
+    field: str, value: Any, siblings: dict[str, Any] | None = None, users: dict[int, str] | None = None
+) -> str:
+    """A value as a person reads it: money in đồng, rates in %, yes/no, codes and staff ids by name."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return "Có" if value else "Không"
-    if isinstance(value, int) and field.endswith("_vnd"):
-        return format_vnd(value)
-    if isinstance(value, int) and field.endswith("_bp"):
-        return format_bp(value)
+    if isinstance(value, int):
+        kind = (siblings or {}).get("kind")
+        if field.endswith("_vnd") or (field == "value" and kind == "amount"):
+            return format_vnd(value)
+        if field.endswith("_bp") or (field == "value" and kind == "percent"):
+            return format_bp(value)
+        if field in USER_ID_FIELDS and users and value in users:
+            return users[value]
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     text = str(value)
-    return VALUE_LABELS.get(text, text)
+    if field == "on" and text.startswith("line:"):
+        return f"Dòng {text.removeprefix('line:')}"
+    return VALUE_LABELS.get(field, {}).get(text, text)
 
 
-def describe_changes(before: str, after: str) -> list[Change]:
-    """The fields of before/after side by side; fields that did not change come last."""
+def describe_changes(before: str, after: str, users: dict[int, str] | None = None) -> list[Change]:
+    """The fields of before/after side by side; fields that changed come first."""
     old, new = parse_json(before), parse_json(after)
     if not isinstance(old, dict | type(None)) or not isinstance(new, dict | type(None)):
         return [Change("", "Giá trị", format_value("", old), format_value("", new), old != new)]
@@ -298,8 +311,8 @@ def describe_changes(before: str, after: str) -> list[Change]:
         Change(
             field=name,
             label=FIELD_LABELS.get(name, name),
-            before=format_value(name, old[name]) if name in old else "",
-            after=format_value(name, new[name]) if name in new else "",
+            before=format_value(name, old[name], old, users) if name in old else "",
+            after=format_value(name, new[name], new, users) if name in new else "",
             changed=name in old and name in new and old[name] != new[name],
         )
         for name in fields

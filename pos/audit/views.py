@@ -81,6 +81,8 @@ def index() -> Any:
     session = get_session()
     flt, form, errors = _read_filter()
     page = _page()
+    users = queries.user_choices(session)
+    names = dict(users)
     if errors:
         total, rows = 0, []
     else:
@@ -92,7 +94,7 @@ def index() -> Any:
             "user": queries.user_label(user),
             "action": queries.action_label(entry.action),
             "entity": queries.entity_label(entry.entity),
-            "changes": queries.describe_changes(entry.before, entry.after),
+            "changes": queries.describe_changes(entry.before, entry.after, names),
         }
         for entry, user in rows
     ]
@@ -108,14 +110,15 @@ def index() -> Any:
         errors=errors,
         actions=queries.action_choices(session),
         entities=queries.entity_choices(session),
-        users=queries.user_choices(session),
+        users=users,
     ), (422 if errors else 200)
 
 
 @bp.get("/<int:entry_id>")
 def show(entry_id: int) -> Any:
     """One entry in full: who, when, what, and the values before and after."""
-    found = queries.get_entry(get_session(), entry_id)
+    session = get_session()
+    found = queries.get_entry(session, entry_id)
     if found is None:
         raise NotFound()
     entry, user = found
@@ -125,7 +128,7 @@ def show(entry_id: int) -> Any:
         user=queries.user_label(user),
         action=queries.action_label(entry.action),
         entity=queries.entity_label(entry.entity),
-        changes=queries.describe_changes(entry.before, entry.after),
+        changes=queries.describe_changes(entry.before, entry.after, dict(queries.user_choices(session))),
         before=queries.pretty_json(entry.before),
         after=queries.pretty_json(entry.after),
     )

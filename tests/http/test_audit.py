@@ -221,3 +221,21 @@ def test_logins_appear_in_the_log(client, auth, make_user) -> None:
     client.post("/login", data={"username": "lan", "password": "lan-pass", "csrf_token": auth.csrf()})
     html = client.get("/audit/?entity=user").get_data(as_text=True)
     assert "Đăng nhập thất bại" in html and "Lan (lan)" in html
+
+
+def test_values_are_shown_in_the_words_of_their_field() -> None:
+    from pos.audit.queries import describe_changes
+
+    changes = {c.field: c for c in describe_changes("", '{"username": "admin", "role": "admin"}')}
+    assert changes["username"].after == "admin"  # a username stays as typed
+    assert changes["role"].after == "Quản trị"
+    discount = {
+        c.field: c.after
+        for c in describe_changes(
+            "", '{"kind": "percent", "value": 1500, "amount_vnd": 27000, "cashier_id": 4}', {4: "Lan"}
+        )
+    }
+    assert discount == {"kind": "Theo phần trăm", "value": "15%", "amount_vnd": "27.000 ₫", "cashier_id": "Lan"}
+    price = describe_changes('{"price_vnd": 45000}', '{"price_vnd": 50000}')[0]
+    assert (price.label, price.before, price.after, price.changed) == ("Giá bán", "45.000 ₫", "50.000 ₫", True)
+    assert describe_changes("not json", "")[0].before == "not json"
