@@ -45,12 +45,14 @@ _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def parse_date(raw: date | str | None) -> date | None:
-    """'31/12/2026' or '2026-12-31' (a date picker) -> date; blank -> None; anything else ValueError."""
+    """'31/12/2026', '31122026' or '2026-12-31' (a date picker) -> date; blank -> None; else ValueError."""
     if raw is None or isinstance(raw, date):
         return raw
     text = nfc(raw)
     if not text:
         return None
+    if len(text) == 8 and text.isascii() and text.isdigit():  # '31122026', typed fast on a keypad
+        text = f"{text[:2]}/{text[2:4]}/{text[4:]}"
     for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
         try:
             day = datetime.strptime(text, pattern).date()
@@ -632,6 +634,15 @@ def find_by_barcode(session: Session, code: str) -> Product | None:
     if not code or not code.isdigit():
         return None
     return session.exec(select(Product).where(Product.barcode.in_(barcode_variants(code)))).first()  # type: ignore[union-attr]
+
+
+def find_by_code(session: Session, code: str) -> Product | None:
+    """The product a scanned barcode or a typed SKU names, or None."""
+    product = find_by_barcode(session, code)
+    text = nfc(code)
+    if product is None and text:
+        product = session.exec(select(Product).where(func.upper(Product.sku) == text.upper())).first()
+    return product
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from pos.auth.models import User
 from pos.catalog.models import Producer, Product
-from pos.catalog.services import FieldErrors, find_by_barcode, get_producer, parse_date, parse_int, parse_money
+from pos.catalog.services import FieldErrors, find_by_code, get_producer, parse_date, parse_int, parse_money
 from pos.errors import NotFound
 from pos.inventory.ledger import on_hand_many, record_movement
 from pos.inventory.models import Intake, IntakeLine, StockMovement
@@ -43,13 +43,7 @@ class IntakeLineInput:
 def _resolve_product(session: Session, line: IntakeLineInput) -> Product | None:
     if line.product_id not in (None, "") and str(line.product_id).isdigit():
         return session.get(Product, int(line.product_id))  # type: ignore[arg-type]
-    code = nfc(line.code)
-    if not code:
-        return None
-    product = find_by_barcode(session, code)
-    if product is None:
-        product = session.exec(select(Product).where(func.upper(Product.sku) == code.upper())).first()
-    return product
+    return find_by_code(session, line.code) if nfc(line.code) else None
 
 
 def _is_blank(line: IntakeLineInput) -> bool:
