@@ -166,7 +166,7 @@ def read_csv(data: bytes) -> tuple[list[str], list[str], list[tuple[int, list[st
 
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max((";", ",", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header: list[str] = []
         while not any(cell.strip() for cell in header):
@@ -357,12 +357,11 @@ def preview_price_list(session: Session, producer_id: int, data: bytes) -> Price
                 for key, label in _CHANGE_LABELS.items()
                 if clean.get(key) not in ("", None) and clean[key] != getattr(product, key)
             ]
+        if product is not None:
+            row.status = "update" if row.changes else "unchanged"
+    for row in rows:  # a duplicate found later also marks the row it repeats
         if row.errors:
             row.status = "error"
-        elif product is None:
-            row.status = "new"
-        else:
-            row.status = "update" if row.changes else "unchanged"
     return PriceListPreview(
         producer_id=producer.id,  # type: ignore[arg-type]
         columns=[c for c in columns if c],
