@@ -15,6 +15,7 @@ from pos.sales.models import (
     SaleReturn,
     Shift,
 )
+from pos.settlement.models import Settlement
 from pos.sync.models import OutboxRecord
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Sale",
     "SaleLine",
     "SaleReturn",
+    "Settlement",
     "Shift",
     "StockLevel",
     "StockMovement",

@@ -37,8 +37,8 @@ def local_time(value: datetime | None, tz: str) -> datetime | None:
     return None if value is None else value.astimezone(ZoneInfo(tz))
 
 
-def register_web(app: Flask) -> None:
-    """Attach filters, headers and every blueprint that exists in this build."""
+def register_web(app: Flask, blueprints: bool = True) -> None:
+    """Attach filters, headers and every blueprint that exists in this build (the central server: none)."""
     tz = app.config.get("SHOWROOM_TIMEZONE", "Asia/Ho_Chi_Minh")
 
     @app.template_filter("vnd")
@@ -82,6 +82,8 @@ def register_web(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
+    if not blueprints:
+        return
     from pos.auth.views import bp as auth_bp
 
     app.register_blueprint(main)
@@ -108,4 +110,5 @@ FEATURE_BLUEPRINTS = [
     ("pos.sync.views", "bp"),
     ("pos.reports.views", "bp"),
     ("pos.audit.views", "bp"),
+    ("pos.settlement.views", "bp"),
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 16:39:38.334905
+Create Date: 2026-11-24 16:58:58.472477
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
-
 import pos.db
 
 revision: str = "0001"
@@ -70,6 +69,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_producer_province"), ["province"], unique=False)
         batch_op.create_index(batch_op.f("ix_producer_uuid"), ["uuid"], unique=True)
 
+    op.create_table(
+        "syncstate",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("last_attempt_at", pos.db.UTCDateTime(), nullable=True),
+        sa.Column("last_success_at", pos.db.UTCDateTime(), nullable=True),
+        sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("last_error_at", pos.db.UTCDateTime(), nullable=True),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("records_sent", sa.Integer(), nullable=False),
+        sa.Column("snapshot_done", sa.Boolean(), nullable=False),
+        sa.Column("audit_enqueued_through", sa.Integer(), nullable=False),
+        sa.Column("catalog_revision", sa.Integer(), nullable=False),
+        sa.Column("catalog_pulled_at", pos.db.UTCDateTime(), nullable=True),
+        sa.Column("clock_offset_s", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
     op.create_table(
         "user",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -209,6 +224,47 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_product_producer_id"), ["producer_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_product_sku"), ["sku"], unique=True)
         batch_op.create_index(batch_op.f("ix_product_uuid"), ["uuid"], unique=True)
+
+    op.create_table(
+        "settlement",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uuid", sa.Uuid(), nullable=False),
+        sa.Column("number", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("producer_id", sa.Integer(), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("is_consignment", sa.Boolean(), nullable=False),
+        sa.Column("commission_bp", sa.Integer(), nullable=False),
+        sa.Column("net_sales_vnd", sa.Integer(), nullable=False),
+        sa.Column("commission_vnd", sa.Integer(), nullable=False),
+        sa.Column("amount_owed_vnd", sa.Integer(), nullable=False),
+        sa.Column("figures", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", pos.db.UTCDateTime(), nullable=False),
+        sa.Column("paid_at", pos.db.UTCDateTime(), nullable=True),
+        sa.Column("paid_by_id", sa.Integer(), nullable=True),
+        sa.Column("paid_reference", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["user.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["paid_by_id"],
+            ["user.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["producer_id"],
+            ["producer.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("settlement", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_settlement_number"), ["number"], unique=True)
+        batch_op.create_index(batch_op.f("ix_settlement_producer_id"), ["producer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_settlement_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_settlement_uuid"), ["uuid"], unique=True)
 
     op.create_table(
         "shift",
@@ -593,6 +649,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_shift_cashier_id"))
 
     op.drop_table("shift")
+    with op.batch_alter_table("settlement", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_settlement_uuid"))
+        batch_op.drop_index(batch_op.f("ix_settlement_status"))
+        batch_op.drop_index(batch_op.f("ix_settlement_producer_id"))
+        batch_op.drop_index(batch_op.f("ix_settlement_number"))
+
+    op.drop_table("settlement")
     with op.batch_alter_table("product", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_product_uuid"))
         batch_op.drop_index(batch_op.f("ix_product_sku"))
@@ -630,6 +693,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_user_username"))
 
     op.drop_table("user")
+    op.drop_table("syncstate")
     with op.batch_alter_table("producer", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_producer_uuid"))
         batch_op.drop_index(batch_op.f("ix_producer_province"))

@@ -1,0 +1,90 @@
+"""The shape every report takes: titled columns, rows of plain values, a totals row, and what is counted.
+
+The page, the CSV and the XLSX are all drawn from one ``Report``, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pos.money import format_vnd
+from pos.reports.period import Period, format_dmy
+
+# Column kinds: how a value is shown and exported.
+TEXT, INT, VND, SHARE, DATE, STARS = "text", "int", "vnd", "share", "date", "stars"
+NUMERIC_KINDS = {INT, VND, SHARE}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: the row key, its Vietnamese header and its kind."""
+
+    key: str
+    header: str
+    kind: str = TEXT
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC_KINDS
+
+
+@dataclass
+class Report:
+    """A computed report, ready to render or export."""
+
+    name: str
+    title: str
+    counted: str  # what is counted and what is left out, shown on the page and in the XLSX
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+    totals: dict[str, Any] | None = None
+    period: Period | None = None
+    as_of: date | None = None  # reports of the present state (stock, certificates) say when
+    chart: dict[str, Any] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def column(self, key: str) -> Column:
+        """The column with this key."""
+        return next(c for c in self.columns if c.key == key)
+
+    def subtitle(self) -> str:
+        """'Kỳ báo cáo: 01/03/2026 – 31/03/2026' or 'Tại ngày 05/03/2026'."""
+        if self.period is not None:
+            return f"Kỳ báo cáo: {self.period.label()}"
+        if self.as_of is not None:
+            return f"Tại ngày {format_dmy(self.as_of)}"
+        return ""
+
+
+def share_text(share_bp: int) -> str:
+    """1250 -> '12,5%' (one decimal, comma as Vietnamese write it)."""
+    whole, frac = divmod(int(share_bp), 100)
+    return f"{whole},{frac // 10}%"
+
+
+def cell_text(value: Any, kind: str) -> str:
+    """A value as shown on screen (money '1.250.000 ₫', dates dd/mm/yyyy)."""
+    if value is None or value == "":
+        return ""
+    if kind == VND:
+        return format_vnd(int(value))
+    if kind == INT:
+        return f"{int(value):,}".replace(",", ".")
+    if kind == SHARE:
+        return share_text(value)
+    if kind == DATE:
+        return format_dmy(value) if isinstance(value, date) else str(value)
+    if kind == STARS:
+        return f"{value} sao" if value else "Chưa xếp hạng"
+    return str(value)
+
+
+def export_value(value: Any, kind: str) -> Any:
+    """A value as written to CSV: numbers bare (so Excel can sum them), dates dd/mm/yyyy."""
+    if value is None:
+        return ""
+    if kind in (INT, VND):
+        return int(value)
+    return cell_text(value, kind)

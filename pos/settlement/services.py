@@ -1,0 +1,491 @@
+"""Producer settlement (đối soát và thanh toán cho nhà sản xuất) and goods handed back to producers.
+
+How periods and corrections work:
+- Every event counts in the period in which it was recorded: a sale on its sale time, a customer return
+  on the return's time (against the price actually paid), a stock movement on its own time.
+- A period can be closed only once it is over (its last day is before today), so nothing recorded
+  afterwards can carry a time inside it: a return of a sale from a closed period falls, by its own date,
+  into the next open period, which is the correction the producer sees there.
+- A void is the one event that reaches back: it takes a sale out of every sum. A void recorded after the
+  sale's period was closed is therefore carried into the period of the void, as a negative line
+  ("Hủy đơn của kỳ đã chốt"), and the closed statement stays as signed.
+- Periods of one producer are contiguous and never overlap: each one starts the day after the last one.
+- Closing freezes the figures as JSON; the statement is printed from that JSON, never recomputed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from pos.audit.log import record as audit
+from pos.auth.models import User
+from pos.catalog.models import Producer, Product
+from pos.counters import next_value
+from pos.db import UTCDateTime, utcnow
+from pos.errors import Conflict, NotFound, ValidationError
+from pos.inventory.ledger import on_hand, record_movement
+from pos.inventory.models import StockMovement
+from pos.money import percent_of
+from pos.reports.period import Period, format_dmy, local_date, shop_timezone
+from pos.reports.queries import COMPLETED, fetch
+from pos.settlement.models import Settlement
+from pos.sync.outbox import enqueue
+from pos.text import nfc
+
+MAX_RETURN_QTY = 100_000
+# Ledger kinds and the settlement column each one feeds; a kind missing here breaks the reconciliation,
+# which is the point: the statement must not balance by accident.
+QTY_KINDS = {
+    "intake": "received",
+    "return": "customer_returns",
+    "void": "voids",
+    "sale": "sold",
+    "return_to_producer": "returned_to_producer",
+    "adjustment": "adjusted",
+    "count": "adjusted",
+}
+OUTFLOWS = {"sold", "returned_to_producer"}  # shown as positive quantities taken out
+QTY_FIELDS = ("opening", "received", "customer_returns", "voids", "sold", "returned_to_producer", "adjusted", "closing")
+
+
+@dataclass(frozen=True)
+class ProducerTerms:
+    """What the producer is paid: consignment (net sales less commission) or outright purchase (goods received)."""
+
+    is_consignment: bool
+    commission_bp: int
+
+
+def settlement_amounts(
+    net_sales_vnd: int, terms: ProducerTerms, received_value_vnd: int, returned_value_vnd: int
+) -> dict[str, int]:
+    """Commission and amount owed: pure arithmetic, rounding half-up to the đồng."""
+    if terms.is_consignment:
+        commission = percent_of(net_sales_vnd, terms.commission_bp)
+        return {"commission_vnd": commission, "amount_owed_vnd": net_sales_vnd - commission}
+    return {"commission_vnd": 0, "amount_owed_vnd": received_value_vnd - returned_value_vnd}
+
+
+def reconciles(row: dict[str, int]) -> bool:
+    """opening + received + customer returns + voids - sold - returned to producer ± adjusted = closing."""
+    return (
+        row["opening"]
+        + row["received"]
+        + row["customer_returns"]
+        + row["voids"]
+        - row["sold"]
+        - row["returned_to_producer"]
+        + row["adjusted"]
+        == row["closing"]
+    )
+
+
+# --- Computing a period ---------------------------------------------------------------------------------
+
+
+def _producer(session: Session, producer_id: int) -> Producer:
+    producer = session.get(Producer, producer_id)
+    if producer is None:
+        raise NotFound("Không tìm thấy nhà sản xuất.", "producer_id")
+    return producer
+
+
+def _quantities(session: Session, producer_id: int, period: Period) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Per product of the producer: on hand at the start, each kind of movement in the period, on hand at the end."""
+    kinds = list(QTY_KINDS.items())
+    in_period = ", ".join(
+        f"SUM(CASE WHEN m.created_at >= :start AND m.kind = :k{i} THEN m.qty_delta ELSE 0 END) AS q{i}"
+        for i, _ in enumerate(kinds)
+    )
+    params: dict[str, Any] = {"start": period.utc_start, "end": period.utc_end, "pid": producer_id}
+    params.update({f"k{i}": kind for i, (kind, _) in enumerate(kinds)})
+    rows = fetch(
+        session,
+        "SELECT p.id AS product_id, p.sku AS sku, p.name AS name, p.unit AS unit, "
+        "SUM(CASE WHEN m.created_at < :start THEN m.qty_delta ELSE 0 END) AS opening, "
+        "SUM(m.qty_delta) AS closing, "
+        f"{in_period}, "
+        "SUM(CASE WHEN m.kind = 'intake' AND m.created_at >= :start "
+        "THEN m.qty_delta * COALESCE(m.unit_cost_vnd, 0) ELSE 0 END) AS received_value, "
+        "SUM(CASE WHEN m.kind = 'return_to_producer' AND m.created_at >= :start "
+        "THEN -m.qty_delta * COALESCE(m.unit_cost_vnd, 0) "
+        "ELSE 0 END) AS returned_value "
+        "FROM stockmovement m JOIN product p ON p.id = m.product_id "
+        "WHERE p.producer_id = :pid AND m.created_at < :end "
+        "GROUP BY p.id, p.sku, p.name, p.unit ORDER BY p.name, p.sku",
+        params,
+    )
+    out = []
+    totals = dict.fromkeys((*QTY_FIELDS, "received_value_vnd", "returned_value_vnd"), 0)
+    for r in rows:
+        m = r._mapping
+        row: dict[str, Any] = {"sku": r.sku, "name": r.name, "unit": r.unit}
+        row.update(dict.fromkeys(QTY_FIELDS, 0))
+        row["opening"], row["closing"] = int(r.opening or 0), int(r.closing or 0)
+        for i, (_, column) in enumerate(kinds):
+            value = int(m[f"q{i}"] or 0)
+            row[column] += -value if column in OUTFLOWS else value
+        row["received_value_vnd"] = int(r.received_value or 0)
+        row["returned_value_vnd"] = int(r.returned_value or 0)
+        if not any(row[f] for f in QTY_FIELDS):
+            continue  # a product with nothing on hand and no movement in the period
+        row["reconciles"] = reconciles(row)
+        for key in totals:
+            totals[key] += row[key]
+        out.append(row)
+    return out, totals
+
+
+def _annex(session: Session, producer_id: int, period: Period) -> list[dict[str, Any]]:
+    """Every sale line, customer return line and late void behind the sums, in time order."""
+    tz = period.tz
+    params = {"start": period.utc_start, "end": period.utc_end, "pid": producer_id, "completed": COMPLETED}
+    lines: list[tuple[datetime, int, dict[str, Any]]] = []
+    for r in fetch(
+        session,
+        "SELECT s.receipt_number AS receipt, s.created_at AS at, sl.id AS line_id, sl.sku AS sku, sl.name AS name, "
+        "sl.qty AS qty, sl.unit_price_vnd AS price, sl.discount_vnd AS discount, sl.total_vnd AS total "
+        "FROM sale s JOIN saleline sl ON sl.sale_id = s.id "
+        "WHERE sl.producer_id = :pid AND s.status = :completed AND s.created_at >= :start AND s.created_at < :end",
+        params,
+        at=UTCDateTime(),
+    ):
+        lines.append((r.at, r.line_id, _line("sale", r.receipt, "", r.at, tz, r, 1)))
+    for r in fetch(
+        session,
+        "SELECT r.return_number AS number, s.receipt_number AS receipt, r.created_at AS at, rl.id AS line_id, "
+        "sl.sku AS sku, sl.name AS name, rl.qty AS qty, sl.unit_price_vnd AS price, "
+        "rl.qty * sl.unit_price_vnd - rl.amount_vnd AS discount, rl.amount_vnd AS total "
+        "FROM salereturn r JOIN returnline rl ON rl.return_id = r.id "
+        "JOIN saleline sl ON sl.id = rl.sale_line_id JOIN sale s ON s.id = sl.sale_id "
+        "WHERE sl.producer_id = :pid AND s.status = :completed AND r.created_at >= :start AND r.created_at < :end",
+        params,
+        at=UTCDateTime(),
+    ):
+        lines.append((r.at, r.line_id, _line("return", r.receipt, r.number, r.at, tz, r, -1)))
+    for r in _late_voids(session, producer_id, period):
+        lines.append((r.at, r.line_id, _line("void", r.receipt, "", r.at, tz, r, -1)))
+    lines.sort(key=lambda t: (t[0], t[2]["kind"] != "sale", t[1]))
+    return [line for _, _, line in lines]
+
+
+def _line(kind: str, receipt: str, number: str, at: datetime, tz: tzinfo, r: Any, sign: int) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "receipt_number": receipt,
+        "return_number": number,
+        "at": at.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
+        "sku": r.sku,
+        "name": r.name,
+        "qty": sign * int(r.qty),
+        "unit_price_vnd": int(r.price),
+        "discount_vnd": sign * int(r.discount),
+        "total_vnd": sign * int(r.total),
+    }
+
+
+def _late_voids(session: Session, producer_id: int, period: Period) -> list[Any]:
+    """Lines of sales voided in this period whose sale lies in a period of this producer closed before the void."""
+    found = fetch(
+        session,
+        "SELECT s.receipt_number AS receipt, s.created_at AS sold_at, s.voided_at AS at, sl.id AS line_id, "
+        "sl.sku AS sku, sl.name AS name, sl.qty AS qty, sl.unit_price_vnd AS price, sl.discount_vnd AS discount, "
+        "sl.total_vnd AS total FROM sale s JOIN saleline sl ON sl.sale_id = s.id "
+        "WHERE sl.producer_id = :pid AND s.status != :completed AND s.voided_at >= :start AND s.voided_at < :end "
+        "AND s.created_at < :start",
+        {"start": period.utc_start, "end": period.utc_end, "pid": producer_id, "completed": COMPLETED},
+        sold_at=UTCDateTime(),
+        at=UTCDateTime(),
+    )
+    if not found:
+        return []
+    closed = list(session.scalars(select(Settlement).where(Settlement.producer_id == producer_id)))
+    late = []
+    for r in found:
+        day = local_date(r.sold_at, period.tz)
+        if any(s.period_start <= day <= s.period_end and s.created_at < r.at for s in closed):
+            late.append(r)
+    return late
+
+
+def compute_settlement(session: Session, producer_id: int, period: Period) -> dict[str, Any]:
+    """Every figure of a producer's statement for a period, as a JSON-ready dict (nothing is written)."""
+    producer = _producer(session, producer_id)
+    terms = ProducerTerms(producer.is_consignment, producer.commission_bp)
+    quantities, qty_totals = _quantities(session, producer_id, period)
+    lines = _annex(session, producer_id, period)
+    sales = sum(line["total_vnd"] for line in lines if line["kind"] == "sale")
+    refunds = -sum(line["total_vnd"] for line in lines if line["kind"] == "return")
+    voids = -sum(line["total_vnd"] for line in lines if line["kind"] == "void")
+    net = sales - refunds - voids
+    amounts = settlement_amounts(net, terms, qty_totals["received_value_vnd"], qty_totals["returned_value_vnd"])
+    return {
+        "producer": {
+            "id": producer.id,
+            "uuid": str(producer.uuid),
+            "name": producer.name,
+            "kind": producer.kind,
+            "tax_code": producer.tax_code or "",
+            "address": ", ".join(p for p in (producer.address, producer.district, producer.province) if p),
+            "phone": producer.phone,
+            "contact_name": producer.contact_name,
+            "bank_account": producer.bank_account,
+        },
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        "terms": {"is_consignment": terms.is_consignment, "commission_bp": terms.commission_bp},
+        "quantities": quantities,
+        "quantity_totals": qty_totals,
+        "reconciles": all(row["reconciles"] for row in quantities),
+        "lines": lines,
+        "sales_vnd": sales,
+        "refunds_vnd": refunds,
+        "late_voids_vnd": voids,
+        "net_sales_vnd": net,
+        "net_qty": sum(line["qty"] for line in lines),
+        "received_value_vnd": qty_totals["received_value_vnd"],
+        "returned_value_vnd": qty_totals["returned_value_vnd"],
+        **amounts,
+    }
+
+
+# --- Closing ----------------------------------------------------------------------------------------------
+
+
+def list_settlements(session: Session, producer_id: int | None = None) -> list[Settlement]:
+    """Settlements, newest period first, of one producer or of all."""
+    stmt = select(Settlement).order_by(Settlement.period_end.desc(), Settlement.id.desc())
+    if producer_id:
+        stmt = stmt.where(Settlement.producer_id == producer_id)
+    return list(session.scalars(stmt))
+
+
+def get_settlement(session: Session, settlement_id: int) -> Settlement:
+    """One settlement, or NotFound."""
+    settlement = session.get(Settlement, settlement_id)
+    if settlement is None:
+        raise NotFound("Không tìm thấy biên bản đối soát.")
+    return settlement
+
+
+def last_settlement(session: Session, producer_id: int) -> Settlement | None:
+    """The producer's most recent settled period."""
+    return session.scalars(
+        select(Settlement).where(Settlement.producer_id == producer_id).order_by(Settlement.period_end.desc())
+    ).first()
+
+
+def next_period_bounds(session: Session, producer_id: int, today: date) -> tuple[date, date]:
+    """The period to settle next: from the day after the last one (or last month) to the end of that month."""
+    last = last_settlement(session, producer_id)
+    if last is not None:
+        start = last.period_end + timedelta(days=1)
+    else:
+        start = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    month_end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    end = max(start, min(month_end, today - timedelta(days=1)))
+    return start, end
+
+
+def is_period_closed(session: Session, producer_id: int, when: datetime | date, tz: tzinfo | None = None) -> bool:
+    """Whether ``when`` (an aware instant, or a local day) lies in a settled period of this producer."""
+    day = when if not isinstance(when, datetime) else local_date(when, tz or shop_timezone())
+    found = session.scalar(
+        select(Settlement.id).where(
+            Settlement.producer_id == producer_id, Settlement.period_start <= day, Settlement.period_end >= day
+        )
+    )
+    return found is not None
+
+
+def ensure_periods_open(
+    session: Session, producer_ids: Iterable[int], when: datetime, tz: tzinfo | None = None
+) -> None:
+    """Refuse to change a sale dated inside a producer's settled period (for voids; returns are dated today)."""
+    for producer_id in set(producer_ids):
+        if is_period_closed(session, producer_id, when, tz):
+            name = _producer(session, producer_id).name
+            raise Conflict(
+                f"Kỳ bán hàng ngày {format_dmy(local_date(when, tz or shop_timezone()))} của {name} đã được đối soát "
+                "và chốt; không thể sửa. Hãy ghi nhận điều chỉnh vào kỳ tiếp theo."
+            )
+
+
+def close_settlement(
+    session: Session,
+    producer_id: int,
+    period: Period,
+    actor_id: int | None,
+    *,
+    today: date,
+    showroom_code: str,
+    note: str = "",
+    now: datetime | None = None,
+) -> Settlement:
+    """Freeze a producer's period: check it is over and follows the last one, compute, number and store it."""
+    producer = _producer(session, producer_id)
+    if period.end >= today:
+        raise ValidationError(
+            "Chỉ chốt được kỳ đã kết thúc: ngày cuối kỳ phải trước hôm nay "
+            f"({format_dmy(today)}), để không còn giao dịch nào phát sinh trong kỳ.",
+            "to",
+        )
+    overlapping = session.scalars(
+        select(Settlement).where(
+            Settlement.producer_id == producer_id,
+            Settlement.period_start <= period.end,
+            Settlement.period_end >= period.start,
+        )
+    ).first()
+    if overlapping is not None:
+        raise Conflict(
+            f"Kỳ {period.label()} trùng với biên bản đối soát số {overlapping.number} "
+            f"({format_dmy(overlapping.period_start)} – {format_dmy(overlapping.period_end)}) đã chốt.",
+            "from",
+        )
+    last = last_settlement(session, producer_id)
+    if last is not None and period.start != last.period_end + timedelta(days=1):
+        expected = last.period_end + timedelta(days=1)
+        raise ValidationError(
+            f"Kỳ đối soát của {producer.name} phải bắt đầu từ ngày {format_dmy(expected)}, ngay sau kỳ đã chốt "
+            f"gần nhất (số {last.number}), để không bỏ sót giao dịch nào.",
+            "from",
+        )
+    figures = compute_settlement(session, producer_id, period)
+    if not figures["reconciles"]:
+        raise Conflict("Số liệu tồn kho trong kỳ không khớp (tồn đầu + nhập − xuất ≠ tồn cuối); cần kiểm tra sổ kho.")
+    year = today.year
+    number = f"DS-{showroom_code}-{year}-{next_value(session, f'settlement:{showroom_code}:{year}'):04d}"
+    settlement = Settlement(
+        number=number,
+        producer_id=producer_id,
+        period_start=period.start,
+        period_end=period.end,
+        is_consignment=figures["terms"]["is_consignment"],
+        commission_bp=figures["terms"]["commission_bp"],
+        net_sales_vnd=figures["net_sales_vnd"],
+        commission_vnd=figures["commission_vnd"],
+        amount_owed_vnd=figures["amount_owed_vnd"],
+        figures=json.dumps(figures, ensure_ascii=False, separators=(",", ":")),
+        note=nfc(note or "").strip()[:500],
+        created_by_id=actor_id,
+        created_at=now or utcnow(),
+    )
+    session.add(settlement)
+    session.flush()
+    audit(
+        session,
+        "settlement_close",
+        user_id=actor_id,
+        entity="settlement",
+        entity_id=settlement.id,
+        after={
+            "number": number,
+            "producer": producer.name,
+            "period": [period.start.isoformat(), period.end.isoformat()],
+            "net_sales_vnd": settlement.net_sales_vnd,
+            "commission_vnd": settlement.commission_vnd,
+            "amount_owed_vnd": settlement.amount_owed_vnd,
+        },
+    )
+    return settlement
+
+
+def mark_paid(session: Session, settlement_id: int, actor_id: int | None, reference: str = "") -> Settlement:
+    """Record that the producer has been paid what the statement says."""
+    settlement = get_settlement(session, settlement_id)
+    if settlement.status == "paid":
+        raise Conflict(f"Biên bản {settlement.number} đã được ghi nhận thanh toán.")
+    settlement.status = "paid"
+    settlement.paid_at = utcnow()
+    settlement.paid_by_id = actor_id
+    settlement.paid_reference = nfc(reference or "").strip()[:120]
+    session.add(settlement)
+    audit(
+        session,
+        "settlement_paid",
+        user_id=actor_id,
+        entity="settlement",
+        entity_id=settlement.id,
+        before={"status": "closed"},
+        after={"status": "paid", "amount_owed_vnd": settlement.amount_owed_vnd, "reference": settlement.paid_reference},
+    )
+    return settlement
+
+
+def frozen_figures(settlement: Settlement) -> dict[str, Any]:
+    """The figures as they were when the settlement was closed."""
+    return json.loads(settlement.figures)
+
+
+# --- Goods handed back to the producer --------------------------------------------------------------------
+
+
+def return_to_producer(session: Session, product_id: int, qty: int, note: str, actor_id: int | None) -> StockMovement:
+    """Take goods out of stock because they go back to their producer (unsold, damaged, expiring)."""
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFound("Không tìm thấy sản phẩm.", "product_id")
+    if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0 or qty > MAX_RETURN_QTY:
+        raise ValidationError("Số lượng trả phải là số nguyên dương.", "qty")
+    available = on_hand(session, product_id)
+    if qty > available:
+        raise Conflict(f"Chỉ còn {available} {product.unit} “{product.name}” trong kho; không thể trả {qty}.", "qty")
+    note = nfc(note or "").strip()[:500]
+    movement = record_movement(
+        session,
+        StockMovement(
+            product_id=product_id,
+            kind="return_to_producer",
+            qty_delta=-qty,
+            unit_cost_vnd=product.cost_vnd,
+            note=note,
+            created_by_id=actor_id,
+        ),
+    )
+    session.flush()
+    user = session.get(User, actor_id) if actor_id else None
+    enqueue(
+        session,
+        "stock_adjustment",
+        movement.uuid,
+        {
+            "uuid": str(movement.uuid),
+            "product_uuid": str(product.uuid),
+            "kind": "return_to_producer",
+            "qty_delta": -qty,
+            "reason": "",
+            "note": note,
+            "created_by": user.username if user else None,
+            "created_at": movement.created_at.isoformat(),
+        },
+    )
+    audit(
+        session,
+        "return_to_producer",
+        user_id=actor_id,
+        entity="product",
+        entity_id=product_id,
+        before={"on_hand": available},
+        after={"on_hand": available - qty, "qty": qty, "note": note},
+    )
+    return movement
+
+
+def recent_returns_to_producer(session: Session, limit: int = 20) -> list[tuple[StockMovement, Product, Producer]]:
+    """The latest goods handed back, for the form page."""
+    rows = session.execute(
+        select(StockMovement, Product, Producer)
+        .join(Product, Product.id == StockMovement.product_id)
+        .join(Producer, Producer.id == Product.producer_id)
+        .where(StockMovement.kind == "return_to_producer")
+        .order_by(StockMovement.created_at.desc(), StockMovement.id.desc())
+        .limit(limit)
+    )
+    return [(m, p, pr) for m, p, pr in rows]

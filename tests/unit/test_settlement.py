@@ -1,0 +1,237 @@
+"""Producer settlement on the known March 2025 history of test_reports (figures worked out by hand there)."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from sqlmodel import Session, select
+
+from pos.audit.models import AuditEntry
+from pos.errors import Conflict, NotFound, ValidationError
+from pos.inventory.ledger import on_hand
+from pos.reports.period import Period
+from pos.settlement import services
+from pos.settlement.models import Settlement
+from pos.settlement.pdf import StatementMeta, render_statement
+from pos.settlement.services import ProducerTerms, settlement_amounts
+from pos.sync.models import OutboxRecord
+from tests.unit.test_reports import MARCH, TZ, History, build_history, local
+
+APRIL = Period(date(2025, 4, 1), date(2025, 4, 30), TZ)
+META = StatementMeta(
+    number="DS-SR01-2025-0001",
+    closed_on=date(2025, 4, 15),
+    closed_by="Quản Lý",
+    showroom_name="Điểm giới thiệu và bán sản phẩm OCOP Hoàn Kiếm",
+    showroom_address="12 Hàng Bạc, Hoàn Kiếm, Hà Nội",
+    showroom_tax_code="0101234567",
+    showroom_phone="024 3826 1234",
+)
+
+
+@pytest.fixture
+def history(uow: Any) -> History:
+    with uow() as s:
+        return build_history(s)
+
+
+def compute(engine: Any, producer_id: int, period: Period = MARCH) -> dict[str, Any]:
+    with Session(engine) as s:
+        return services.compute_settlement(s, producer_id, period)
+
+
+def close(uow: Any, producer_id: int, period: Period = MARCH, today: date = date(2025, 4, 15)) -> Settlement:
+    with uow() as s:
+        return services.close_settlement(
+            s, producer_id, period, None, today=today, showroom_code="SR01", now=local(2025, 4, 15, 9)
+        )
+
+
+def test_commission_rounds_half_up_and_purchase_terms_pay_for_goods() -> None:
+    assert settlement_amounts(12_345, ProducerTerms(True, 1000), 0, 0) == {
+        "commission_vnd": 1_235,  # 1 234,5 rounds up
+        "amount_owed_vnd": 11_110,
+    }
+    assert settlement_amounts(-500_000, ProducerTerms(True, 2000), 0, 0)["amount_owed_vnd"] == -400_000
+    assert settlement_amounts(900_000, ProducerTerms(False, 2000), 1_200_000, 120_000) == {
+        "commission_vnd": 0,
+        "amount_owed_vnd": 1_080_000,
+    }
+
+
+def test_march_settlement_of_producer_a(history: History, engine: Any) -> None:
+    f = compute(engine, history.producers["A"].id)
+    q = {row["sku"]: row for row in f["quantities"]}
+    assert set(q) == {"P1", "P2"}  # P5 never moved
+    assert {k: q["P1"][k] for k in ("opening", "received", "customer_returns", "voids", "sold", "closing")} == {
+        "opening": 50,
+        "received": 20,
+        "customer_returns": 1,
+        "voids": 1,
+        "sold": 8,  # includes the voided S4, given back by the void
+        "closing": 64,
+    }
+    assert (q["P2"]["opening"], q["P2"]["sold"], q["P2"]["adjusted"], q["P2"]["closing"]) == (20, 3, 1, 18)
+    assert f["reconciles"] and all(row["reconciles"] for row in f["quantities"])
+    assert f["quantity_totals"]["closing"] == 82
+    assert f["received_value_vnd"] == 20 * 60_000
+    # money: P1 200k + 270k + 240k, P2 225k + 500k; R1 -90k
+    assert (f["sales_vnd"], f["refunds_vnd"], f["net_sales_vnd"]) == (1_435_000, 90_000, 1_345_000)
+    assert (f["commission_vnd"], f["amount_owed_vnd"]) == (269_000, 1_076_000)
+    # the annex: 5 sale lines and the return, which is negative; net quantity agrees with the ledger
+    assert len(f["lines"]) == 6
+    ret = next(line for line in f["lines"] if line["kind"] == "return")
+    assert (ret["qty"], ret["unit_price_vnd"], ret["discount_vnd"], ret["total_vnd"]) == (-1, 100_000, -10_000, -90_000)
+    assert ret["at"] == "22/03/2025 09:00"
+    assert sum(line["total_vnd"] for line in f["lines"]) == f["net_sales_vnd"]
+    t = f["quantity_totals"]
+    assert f["net_qty"] == t["sold"] - t["voids"] - t["customer_returns"] == 9
+    assert [line["unit_price_vnd"] for line in f["lines"] if line["sku"] == "P1" and line["kind"] == "sale"] == [
+        100_000,
+        100_000,
+        120_000,
+    ]
+
+
+def test_march_settlement_of_producer_b(history: History, engine: Any) -> None:
+    f = compute(engine, history.producers["B"].id)
+    q = {row["sku"]: row for row in f["quantities"]}
+    assert (q["P3"]["opening"], q["P3"]["customer_returns"], q["P3"]["sold"], q["P3"]["adjusted"]) == (28, 1, 2, -1)
+    assert q["P3"]["closing"] == 26
+    assert (q["P4"]["opening"], q["P4"]["returned_to_producer"], q["P4"]["closing"]) == (10, 4, 6)
+    assert f["returned_value_vnd"] == 120_000
+    assert f["reconciles"]
+    # 180k + 162k sold, the February sale's return (180k) counts in March, when it happened
+    assert (f["sales_vnd"], f["refunds_vnd"], f["net_sales_vnd"]) == (342_000, 180_000, 162_000)
+    assert (f["commission_vnd"], f["amount_owed_vnd"]) == (24_300, 137_700)
+
+
+def test_closing_freezes_the_period_and_refuses_overlaps_and_gaps(history: History, engine: Any, uow: Any) -> None:
+    a = history.producers["A"].id
+    settlement = close(uow, a)
+    assert settlement.number == "DS-SR01-2025-0001"
+    assert settlement.amount_owed_vnd == 1_076_000
+    with Session(engine) as s:
+        assert services.is_period_closed(s, a, local(2025, 3, 31, 23, 59))
+        assert services.is_period_closed(s, a, date(2025, 3, 1))
+        assert not services.is_period_closed(s, a, local(2025, 4, 1, 0, 0))
+        assert not services.is_period_closed(s, history.producers["B"].id, date(2025, 3, 15))
+        assert s.exec(select(AuditEntry).where(AuditEntry.action == "settlement_close")).one().entity_id == str(
+            settlement.id
+        )
+        with pytest.raises(Conflict, match="đã được đối soát"):
+            services.ensure_periods_open(s, [a], local(2025, 3, 12, 16, 20))
+
+    for period, error in [
+        (Period(date(2025, 3, 15), date(2025, 4, 10), TZ), Conflict),  # overlaps March
+        (Period(date(2025, 3, 1), date(2025, 3, 31), TZ), Conflict),  # the same again
+        (Period(date(2025, 4, 5), date(2025, 4, 10), TZ), ValidationError),  # leaves 01/04-04/04 unsettled
+        (Period(date(2025, 2, 1), date(2025, 2, 28), TZ), ValidationError),  # before the last one
+    ]:
+        with pytest.raises(error), uow() as s:
+            services.close_settlement(s, a, period, None, today=date(2025, 5, 15), showroom_code="SR01")
+    with pytest.raises(ValidationError, match="đã kết thúc"), uow() as s:
+        services.close_settlement(s, a, APRIL, None, today=date(2025, 4, 30), showroom_code="SR01")
+    with Session(engine) as s:
+        assert len(s.exec(select(Settlement)).all()) == 1
+
+
+def test_corrections_after_closing_go_into_the_next_period(history: History, engine: Any, uow: Any) -> None:
+    a = history.producers["A"].id
+    settlement = close(uow, a)
+    # After closing, the manager voids S6 (31/03, P2 x2, 500k) on 20/04: it reaches back into March.
+    with uow() as s:
+        history.session = s
+        sale = s.get(type(history.sales["S6"]), history.sales["S6"].id)
+        history.void(sale, local(2025, 4, 20, 10))
+    with Session(engine) as s:
+        frozen = services.frozen_figures(s.get(Settlement, settlement.id))
+    assert frozen["net_sales_vnd"] == 1_345_000  # the statement stays as signed
+    assert compute(engine, a)["net_sales_vnd"] == 845_000  # a live recomputation would differ: hence the freeze
+
+    april = compute(engine, a, APRIL)
+    kinds = [(line["kind"], line["sku"], line["total_vnd"]) for line in april["lines"]]
+    # S7 sold 120k; R3 returned S5's P1 (a March sale) for 120k; the late void of S6 takes back 500k.
+    assert kinds == [("sale", "P1", 120_000), ("return", "P1", -120_000), ("void", "P2", -500_000)]
+    assert (april["sales_vnd"], april["refunds_vnd"], april["late_voids_vnd"]) == (120_000, 120_000, 500_000)
+    assert april["net_sales_vnd"] == -500_000
+    assert (april["commission_vnd"], april["amount_owed_vnd"]) == (-100_000, -400_000)
+    q = {row["sku"]: row for row in april["quantities"]}
+    assert (q["P2"]["opening"], q["P2"]["voids"], q["P2"]["closing"]) == (18, 2, 20)
+    assert april["reconciles"]
+    with Session(engine) as s:
+        assert q["P2"]["closing"] == on_hand(s, history.products["P2"].id)
+
+    second = close(uow, a, APRIL, today=date(2025, 5, 2))
+    assert second.number == "DS-SR01-2025-0002"
+    assert second.amount_owed_vnd == -400_000
+
+
+def test_a_void_before_closing_is_not_a_correction(history: History, engine: Any, uow: Any) -> None:
+    a = history.producers["A"].id
+    with uow() as s:
+        history.session = s
+        history.void(s.get(type(history.sales["S6"]), history.sales["S6"].id), local(2025, 4, 1, 8))
+    assert compute(engine, a)["net_sales_vnd"] == 845_000
+    assert compute(engine, a, APRIL)["late_voids_vnd"] == 0  # March was still open: it simply drops out
+
+
+def test_return_to_producer_moves_stock_with_outbox_and_audit(history: History, engine: Any, uow: Any) -> None:
+    p3 = history.products["P3"]
+    with uow() as s:
+        movement = services.return_to_producer(s, p3.id, 3, "  Hàng móp méo  ", None)
+    with Session(engine) as s:
+        assert on_hand(s, p3.id) == 23
+        assert movement.kind == "return_to_producer" and movement.qty_delta == -3
+        assert movement.unit_cost_vnd == 120_000 and movement.note == "Hàng móp méo"
+        record = s.exec(select(OutboxRecord).where(OutboxRecord.kind == "stock_adjustment")).one()
+        payload = json.loads(record.payload)
+        assert payload["product_uuid"] == str(p3.uuid)
+        assert (payload["kind"], payload["qty_delta"]) == ("return_to_producer", -3)
+        assert s.exec(select(AuditEntry).where(AuditEntry.action == "return_to_producer")).one()
+
+
+@pytest.mark.parametrize(
+    ("qty", "error"), [(0, ValidationError), (-2, ValidationError), (27, Conflict), (10**9, ValidationError)]
+)
+def test_return_to_producer_refuses_bad_quantities(
+    history: History, engine: Any, uow: Any, qty: int, error: type
+) -> None:
+    p3 = history.products["P3"]
+    with pytest.raises(error), uow() as s:
+        services.return_to_producer(s, p3.id, qty, "", None)
+    with Session(engine) as s:
+        assert on_hand(s, p3.id) == 26
+        assert s.exec(select(OutboxRecord)).all() == []
+
+
+def test_return_to_producer_of_an_unknown_product(uow: Any) -> None:
+    with pytest.raises(NotFound), uow() as s:
+        services.return_to_producer(s, 999, 1, "", None)
+
+
+def test_statement_pdf_reads_back_in_vietnamese(history: History, engine: Any) -> None:
+    figures = compute(engine, history.producers["A"].id)
+    reader = PdfReader(io.BytesIO(render_statement(figures, META)))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "BIÊN BẢN ĐỐI SOÁT VÀ THANH TOÁN CHO NHÀ SẢN XUẤT" in text
+    assert "HTX Chè Tân Cương" in text
+    assert "1.076.000 ₫" in text
+    assert "269.000 ₫" in text
+    assert "Một triệu không trăm bảy mươi sáu nghìn đồng" in text
+    assert "ĐẠI DIỆN CỬA HÀNG" in text and "ĐẠI DIỆN NHÀ SẢN XUẤT" in text
+    assert "PHỤ LỤC" in text and "SR01-2025-000002" in text and "-90.000 ₫" in text
+    fonts = {str(f["/BaseFont"]) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
+    assert all("DejaVu" in name for name in fonts), fonts
+
+
+def test_draft_statement_is_marked(history: History, engine: Any) -> None:
+    figures = compute(engine, history.producers["B"].id)
+    draft = StatementMeta(**{**META.__dict__, "number": None})
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(render_statement(figures, draft))).pages)
+    assert "BẢN NHÁP" in text and "137.700 ₫" in text
