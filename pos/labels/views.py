@@ -18,7 +18,7 @@ from pos.inventory.models import Intake, IntakeLine
 from pos.inventory.stock import stock_list
 from pos.labels.render import LAYOUTS, LabelItem, render_labels
 from pos.money import format_vnd
-from pos.text import nfc
+from pos.text import fold, nfc
 from pos.web import local_time
 
 bp = Blueprint("labels", __name__, url_prefix="/labels")
@@ -29,6 +29,7 @@ bind_role(bp, "manager")
 MAX_LABELS = 5000
 MAX_LABELS_TEXT = format_vnd(MAX_LABELS, symbol=False)
 SEARCH_LIMIT = 100
+GENERIC_PREFIX = ["diem", "gioi", "thieu", "va", "ban", "san", "pham"]  # folded words
 
 
 @dataclass
@@ -87,9 +88,21 @@ def _check_total(total: int) -> None:
         raise ValidationError("Chưa chọn tem nào để in.", "count")
 
 
+def shop_line(showroom_name: str) -> str | None:
+    """The showroom as a label's small top line: 'OCOP Hoàn Kiếm' rather than the full official name.
+
+    Every showroom's name starts with the same 'Điểm giới thiệu và bán sản phẩm'; on a 40 mm label that
+    phrase alone fills the line and the part that tells showrooms apart is cut off.
+    """
+    words = nfc(showroom_name).split()
+    if [fold(word) for word in words[: len(GENERIC_PREFIX)]] == GENERIC_PREFIX:
+        words = words[len(GENERIC_PREFIX) :]
+    return " ".join(words) or None
+
+
 def _pdf(items: list[LabelItem], layout: str, filename: str) -> Response:
     """The label PDF, shown in the browser (inline) so it can be printed straight away."""
-    pdf = render_labels(items, layout=layout, showroom_name=current_app.config.get("SHOWROOM_NAME") or None)
+    pdf = render_labels(items, layout=layout, showroom_name=shop_line(current_app.config.get("SHOWROOM_NAME", "")))
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"

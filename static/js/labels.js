@@ -5,6 +5,17 @@
   if (!form) return;
   const boxes = () => Array.from(form.querySelectorAll("input[name=product_ids]"));
 
+  const tally = document.getElementById("label-tally");
+  const updateTally = () => {
+    if (!tally) return;
+    const ticked = boxes().filter((box) => box.checked);
+    const labels = ticked.reduce((sum, box) => {
+      const count = form.querySelector(`input[name="count_${box.value}"]`);
+      const n = count && count.value !== "" ? parseInt(count.value, 10) : 1;
+      return sum + (Number.isFinite(n) && n > 0 ? n : 0);
+    }, 0);
+    tally.textContent = ticked.length ? `Đã chọn ${ticked.length} sản phẩm, ${labels.toLocaleString("vi-VN")} tem.` : "";
+  };
   form.addEventListener("input", (event) => {
     const input = event.target;
     if (input.name && input.name.startsWith("count_") && input.value !== "" && input.value !== "0") {
@@ -12,10 +23,16 @@
       if (box) box.checked = true;
     }
   });
+  form.addEventListener("change", updateTally);
+  form.addEventListener("input", updateTally);
+  updateTally();
 
   const all = document.getElementById("tick-all");
   if (all) {
-    all.addEventListener("change", () => boxes().forEach((box) => { box.checked = all.checked; }));
+    all.addEventListener("change", () => {
+      boxes().forEach((box) => { box.checked = all.checked; });
+      updateTally();
+    });
   }
 
   if (search) {
