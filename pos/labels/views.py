@@ -29,6 +29,7 @@ bind_role(bp, "manager")
 MAX_LABELS = 5000
 MAX_LABELS_TEXT = format_vnd(MAX_LABELS, symbol=False)
 SEARCH_LIMIT = 100
+MAX_CHOICES = 500  # products ticked at once; more is not a label job a person does by hand
 GENERIC_PREFIX = ["diem", "gioi", "thieu", "va", "ban", "san", "pham"]  # folded words
 
 
@@ -117,7 +118,7 @@ def _stamp() -> str:
 def _ids(values: list[str]) -> list[int]:
     """Product ids from the form or the query string, in order, duplicates and junk dropped."""
     seen: dict[int, None] = {}
-    for value in values:
+    for value in values[:MAX_CHOICES]:
         value = value.strip()
         if value.isdigit() and len(value) <= 9:
             seen.setdefault(int(value), None)
