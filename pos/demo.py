@@ -817,6 +817,15 @@ def _vat_class(name: str, group: str) -> str:
     return "standard"
 
 
+def _min_stock(rng: random.Random, price_vnd: int) -> int | None:
+    """A reorder point that suits the goods: one costly lacquer painting on the wall is enough."""
+    if price_vnd >= 1_000_000:
+        return 1
+    if price_vnd >= 300_000:
+        return rng.choice([None, 2, 3])
+    return rng.choice([None, None, 5, 10])
+
+
 def _qty_for(rng: random.Random, price_vnd: int) -> int:
     """A believable quantity on the shelf: many cheap packets, a few costly pieces."""
     if price_vnd >= 1_000_000:
@@ -889,7 +898,7 @@ def seed(session: Session, instore_prefix: str = "20", today: date | None = None
                 ocop_cert_number=f"{rng.randint(120, 4800)}/QĐ-UBND",
                 ocop_cert_expiry=issued + timedelta(days=3 * 365),  # certificates are valid 36 months
                 producer_id=producer.id,  # type: ignore[arg-type]
-                min_stock=rng.choice([None, None, None, 5, 10, 20]),
+                min_stock=_min_stock(rng, price),
                 is_food=group in FOOD_GROUPS,
                 created_at=producer.created_at,
                 updated_at=producer.created_at,
