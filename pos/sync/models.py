@@ -20,3 +20,20 @@ class OutboxRecord(SQLModel, table=True):
     payload: str  # JSON
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+
+
+class SyncState(SQLModel, table=True):
+    """The showroom's sync bookkeeping: a single row (id 1), written only by the sync itself."""
+
+    id: int = Field(default=1, primary_key=True)
+    last_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str = Field(default="", max_length=500)  # in plain Vietnamese, for the manager
+    last_error_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    failures: int = Field(default=0)  # consecutive failed runs, for the back-off
+    records_sent: int = Field(default=0)
+    snapshot_done: bool = Field(default=False)  # every producer and product enqueued once
+    audit_enqueued_through: int = Field(default=0)  # AuditEntry.id already copied to the outbox
+    catalog_revision: int = Field(default=0)  # the central catalogue's revision pulled so far
+    catalog_pulled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    clock_offset_s: int = Field(default=0)  # central clock − this PC's, learnt from a refused timestamp
