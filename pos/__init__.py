@@ -41,17 +41,24 @@ def create_app(config_path: str | Path | None = None, overrides: dict[str, Any] 
 
     db.init_app(app)
     csrf.init_app(app)
+    if app.config.get("ROLE") == "central":
+        from pos.central.web import init_central
+
+        init_central(app)  # the central server: its own logins, pages, sync API and PostgreSQL schema
+        return app
     _init_login(app)
 
     from pos import backup
     from pos.errors import register_error_handlers
     from pos.security import init_security
+    from pos.sync import scheduler as sync_scheduler
     from pos.web import register_web
 
     register_error_handlers(app)
     register_web(app)
     init_security(app)  # after the blueprints: it throttles the login view
     backup.init_app(app)
+    sync_scheduler.init_app(app)
     return app
 
 

@@ -255,3 +255,104 @@ def browser_login(page: Any, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+# --- PostgreSQL and the central server: a database per test session, dropped afterwards ---------------------
+
+PG_DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def pg_server_url() -> str:
+    """The PostgreSQL server tests use: $POS_TEST_PG_URL, else the machine's own (trust auth, user postgres)."""
+    import os
+
+    return os.environ.get("POS_TEST_PG_URL", PG_DEFAULT_URL)
+
+
+def pg_sqlalchemy_url(server: str, name: str) -> str:
+    """The SQLAlchemy (psycopg 3) URL of database ``name`` on the server at libpq URL ``server``."""
+    return server.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The PostgreSQL server's URL; tests that need it skip, saying why, where it cannot be reached."""
+    import psycopg
+
+    url = pg_server_url()
+    try:
+        with psycopg.connect(url, connect_timeout=3, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        pytest.skip(f"PostgreSQL is not reachable at {url} (set POS_TEST_PG_URL): {exc}".strip())
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_server: str) -> Iterator[Callable[[], str]]:
+    """Factory of new empty databases ``pos_test_<hex>`` (SQLAlchemy URLs), all dropped at the session's end."""
+    import secrets
+
+    import psycopg
+
+    created: list[str] = []
+
+    def create() -> str:
+        name = f"pos_test_{secrets.token_hex(6)}"
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            # Throwaway data: a commit need not wait for the disk.
+            conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit TO off')
+        created.append(name)
+        return pg_sqlalchemy_url(pg_server, name)
+
+    yield create
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        for name in created:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_database: Callable[[], str]) -> str:
+    """One empty PostgreSQL database for the test session."""
+    return pg_database()
+
+
+@pytest.fixture(scope="session")
+def central_db_url(pg_database: Callable[[], str]) -> str:
+    """A PostgreSQL database migrated to the central schema's head, shared by the session."""
+    from pos.central.migrate import upgrade as central_upgrade
+
+    url = pg_database()
+    central_upgrade(url)
+    return url
+
+
+@pytest.fixture
+def central_engine(central_db_url: str) -> Iterator[Any]:
+    """An engine on the central test database with every table emptied first: each test starts clean."""
+    from sqlalchemy import text
+
+    from pos.central.models import metadata
+
+    eng = make_engine(central_db_url)
+    with eng.begin() as conn:  # DELETE, children first: far quicker than TRUNCATE on small tables
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(text(f'DELETE FROM "{table.name}"'))
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def central_app(central_db_url: str, central_engine: Any, tmp_path: Path) -> Iterator[Flask]:
+    """The central server's app (role "central") on the emptied central test database."""
+    app = create_app(
+        overrides={
+            "TESTING": True,
+            "ROLE": "central",
+            "INSTANCE_PATH": str(tmp_path / "central"),
+            "DATABASE_URL": central_db_url,
+        }
+    )
+    yield app
+    app.extensions[ENGINE_KEY].dispose()

@@ -1,0 +1,905 @@
+"""Store a showroom's pushed outbox records exactly once and materialise them into the office's tables.
+
+``ingest_batch`` runs inside the request's single transaction:
+
+1. every record goes into ``sync_record`` with ``INSERT … ON CONFLICT (showroom_id, seq) DO NOTHING
+   RETURNING seq``: the seqs that come back are new; the others the central server already holds, so they
+   are acknowledged and change nothing (a replayed or re-sent batch is harmless);
+2. only the new records are materialised, kind by kind in dependency order (producers, products, sales,
+   voids, returns, shift closes, intakes, stock movements, audit), each kind with one multi-row statement
+   (SQLAlchemy's insertmanyvalues) and ``ON CONFLICT DO NOTHING`` on the entity's UUID as a second guard;
+   a producer or product a line refers to before its own record has come is created as a stub and filled
+   in when the record arrives (stars and group are then copied onto the lines that lacked them);
+3. the shifts the batch touched are checked against their shift-close totals (``check_shifts``);
+4. the showroom's last push and the sync log are updated.
+
+Rows are sorted by UUID before each upsert so that concurrent pushes from different showrooms that share
+catalogue products lock them in the same order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlmodel import Session
+
+from pos.central import models as m
+from pos.central.bulk import copy_rows, insert_new
+from pos.db import utcnow
+from pos.sync import wire
+
+UNKNOWN_NAME = "(chưa rõ)"
+
+RECORD_COLUMNS = ("showroom_id", "seq", "kind", "entity_uuid", "payload", "created_at", "received_at")
+SALE_COLUMNS = (
+    "uuid",
+    "showroom_id",
+    "seq",
+    "receipt_number",
+    "shift_uuid",
+    "cashier",
+    "created_at",
+    "sold_on",
+    "status",
+    "subtotal_vnd",
+    "line_discount_vnd",
+    "sale_discount_vnd",
+    "total_vnd",
+    "vat_vnd",
+    "discount_approved_by",
+    "void_reason",
+)
+LINE_COLUMNS = (
+    "sale_id",
+    "showroom_id",
+    "sold_on",
+    "line_no",
+    "product_id",
+    "producer_id",
+    "name",
+    "sku",
+    "barcode",
+    "unit",
+    "qty",
+    "unit_price_vnd",
+    "discount_vnd",
+    "total_vnd",
+    "vat_rate_bp",
+    "vat_vnd",
+    "ocop_stars",
+    "ocop_group",
+    "is_voided",
+)
+PAYMENT_COLUMNS = ("sale_id", "showroom_id", "method", "amount_vnd", "tendered_vnd", "change_vnd", "reference")
+
+T_SHOWROOM = m.Showroom.__table__
+T_RECORD = m.SyncRecord.__table__
+T_PRODUCER = m.Producer.__table__
+T_PRODUCT = m.Product.__table__
+T_SHOWROOM_PRODUCT = m.ShowroomProduct.__table__
+T_SALE = m.Sale.__table__
+T_LINE = m.SaleLine.__table__
+T_PAYMENT = m.Payment.__table__
+T_VOID = m.SaleVoid.__table__
+T_RETURN = m.SaleReturn.__table__
+T_RETURN_LINE = m.ReturnLine.__table__
+T_SHIFT = m.ShiftClose.__table__
+T_INTAKE = m.Intake.__table__
+T_INTAKE_LINE = m.IntakeLine.__table__
+T_MOVEMENT = m.StockMovement.__table__
+T_AUDIT = m.AuditEntry.__table__
+T_CATALOG_PRODUCT = m.CatalogProduct.__table__
+T_CATALOG_PRODUCER = m.CatalogProducer.__table__
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What a push achieved: every seq of the batch is acknowledged, ``new`` of them were stored now."""
+
+    acknowledged: list[int]
+    new: int
+    duplicates: int
+    shifts_checked: int
+
+
+def ingest_batch(
+    session: Session,
+    showroom: m.Showroom,
+    batch: wire.Batch,
+    raw_payloads: Sequence[dict[str, Any]],
+    *,
+    tz: ZoneInfo,
+    body_bytes: int = 0,
+    remote_addr: str = "",
+) -> IngestResult:
+    """Store the batch's records once each, materialise the new ones and log the push."""
+    conn = session.connection()
+    now = utcnow()
+    showroom_id = showroom.id
+    assert showroom_id is not None
+    inserted = insert_new(
+        conn,
+        "sync_record",
+        RECORD_COLUMNS,
+        [
+            (
+                showroom_id,
+                record.seq,
+                record.kind,
+                record.entity_uuid,
+                json.dumps(raw, ensure_ascii=False, separators=(",", ":")),
+                record.created_at,
+                now,
+            )
+            for record, raw in zip(batch.records, raw_payloads, strict=True)
+        ],
+        conflict=("showroom_id", "seq"),
+        returning=("seq",),
+    )
+    new_seqs = {row.seq for row in inserted}
+    fresh = sorted((r for r in batch.records if r.seq in new_seqs), key=lambda r: r.seq)
+    touched_shifts = _Materialiser(conn, showroom_id, tz, now).run(fresh)
+    checked = check_shifts(conn, touched_shifts) if touched_shifts else 0
+
+    seqs = [r.seq for r in batch.records]
+    conn.execute(
+        update(T_SHOWROOM)
+        .where(T_SHOWROOM.c.id == showroom_id)
+        .values(
+            last_push_at=now,
+            last_seq=func.greatest(T_SHOWROOM.c.last_seq, max(seqs)),
+            records_received=T_SHOWROOM.c.records_received + len(new_seqs),
+        )
+    )
+    session.add(
+        m.SyncLog(
+            showroom_id=showroom_id,
+            at=now,
+            first_seq=min(seqs),
+            last_seq=max(seqs),
+            records=len(seqs),
+            new_records=len(new_seqs),
+            duplicates=len(seqs) - len(new_seqs),
+            body_bytes=body_bytes,
+            remote_addr=remote_addr[:64],
+        )
+    )
+    session.flush()
+    return IngestResult(sorted(seqs), len(new_seqs), len(seqs) - len(new_seqs), checked)
+
+
+def _latest(records: Iterable[Any]) -> list[Any]:
+    """One record per entity UUID, the highest seq winning; sorted by UUID (lock order)."""
+    by_uuid: dict[UUID, Any] = {}
+    for record in records:
+        by_uuid[record.payload.uuid] = record  # records arrive sorted by seq
+    return [by_uuid[key] for key in sorted(by_uuid, key=str)]
+
+
+class _Materialiser:
+    """Turns the new records of one batch into rows of the office's tables."""
+
+    def __init__(self, conn: Connection, showroom_id: int, tz: ZoneInfo, now: datetime) -> None:
+        self.conn = conn
+        self.showroom_id = showroom_id
+        self.tz = tz
+        self.now = now
+        self.producer_ids: dict[UUID, int] = {}
+        self.products: dict[UUID, tuple[int, int | None, str | None]] = {}  # uuid -> (id, stars, group)
+
+    def local_day(self, at: datetime) -> Any:
+        return at.astimezone(self.tz).date()
+
+    def run(self, records: list[Any]) -> set[UUID]:
+        """Materialise every kind in dependency order; returns the shift UUIDs touched."""
+        by_kind: dict[str, list[Any]] = defaultdict(list)
+        for record in records:
+            by_kind[record.kind].append(record)
+        sales = [r.payload for r in by_kind["sale"]]
+        returns = [r.payload for r in by_kind["return"]]
+        intakes = [r.payload for r in by_kind["intake"]]
+        movements = [r.payload for r in by_kind["stock_adjustment"]]
+
+        self.upsert_producers(_latest(by_kind["producer"]))
+        self.ensure_producers(
+            [p.payload.producer_uuid for p in by_kind["product"]]
+            + [line.producer_uuid for sale in sales for line in sale.lines]
+            + [intake.producer_uuid for intake in intakes]
+        )
+        real_products = self.upsert_products(_latest(by_kind["product"]))
+        self.ensure_products(sales, returns, intakes, movements)
+        if real_products:
+            self.backfill_lines(real_products)
+
+        touched: set[UUID] = set()
+        touched |= self.insert_sales(by_kind["sale"])
+        touched |= self.apply_voids([r.payload for r in by_kind["void"]], [r.seq for r in by_kind["void"]])
+        touched |= self.insert_returns(by_kind["return"])
+        touched |= self.insert_shift_closes(by_kind["shift_close"])
+        self.insert_intakes(by_kind["intake"])
+        self.insert_movements(by_kind["stock_adjustment"])
+        self.insert_audit(by_kind["audit"])
+        return touched
+
+    # --- producers and products ------------------------------------------------------------------------------
+
+    def upsert_producers(self, records: list[Any]) -> None:
+        if not records:
+            return
+        rows = [
+            {
+                "uuid": p.uuid,
+                "name": p.name,
+                "kind": p.kind,
+                "tax_code": p.tax_code,
+                "province": p.province,
+                "district": p.district,
+                "phone": p.phone,
+                "commission_bp": p.commission_bp,
+                "is_active": p.is_active,
+                "is_stub": False,
+                "first_showroom_id": self.showroom_id,
+                "updated_at": self.now,
+            }
+            for p in (r.payload for r in records)
+        ]
+        stmt = pg_insert(T_PRODUCER)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["uuid"],
+            set_={
+                key: stmt.excluded[key]
+                for key in (
+                    "name",
+                    "kind",
+                    "tax_code",
+                    "province",
+                    "district",
+                    "phone",
+                    "commission_bp",
+                    "is_active",
+                    "is_stub",
+                    "updated_at",
+                )
+            },
+        )
+        self.conn.execute(stmt, rows)
+        uuids = [row["uuid"] for row in rows]
+        # A producer pulled from the catalogue keeps the catalogue's UUID: link it.
+        self.conn.execute(
+            update(T_PRODUCER)
+            .where(
+                T_PRODUCER.c.uuid.in_(uuids),
+                T_PRODUCER.c.catalog_producer_id.is_(None),
+                T_PRODUCER.c.uuid == T_CATALOG_PRODUCER.c.uuid,
+            )
+            .values(catalog_producer_id=T_CATALOG_PRODUCER.c.id)
+        )
+        self._map_producers(uuids)
+
+    def ensure_producers(self, uuids: Iterable[UUID]) -> None:
+        missing = sorted({u for u in uuids if u not in self.producer_ids}, key=str)
+        if not missing:
+            return
+        self.conn.execute(
+            pg_insert(T_PRODUCER).on_conflict_do_nothing(index_elements=["uuid"]),
+            [
+                {
+                    "uuid": u,
+                    "name": UNKNOWN_NAME,
+                    "is_stub": True,
+                    "first_showroom_id": self.showroom_id,
+                    "updated_at": self.now,
+                    "kind": "",
+                    "province": "",
+                    "district": "",
+                    "phone": "",
+                    "commission_bp": 0,
+                    "is_active": True,
+                }
+                for u in missing
+            ],
+        )
+        self._map_producers(missing)
+
+    def _map_producers(self, uuids: list[UUID]) -> None:
+        for pid, uuid in self.conn.execute(
+            select(T_PRODUCER.c.id, T_PRODUCER.c.uuid).where(T_PRODUCER.c.uuid.in_(uuids))
+        ):
+            self.producer_ids[uuid] = pid
+
+    def upsert_products(self, records: list[Any]) -> list[int]:
+        if not records:
+            return []
+        payloads = [r.payload for r in records]
+        wanted = {p.uuid for p in payloads} | {p.central_uuid for p in payloads if p.central_uuid}
+        catalog_ids = dict(
+            (uuid, cid)
+            for cid, uuid in self.conn.execute(
+                select(T_CATALOG_PRODUCT.c.id, T_CATALOG_PRODUCT.c.uuid).where(T_CATALOG_PRODUCT.c.uuid.in_(wanted))
+            )
+        )
+        rows = [
+            {
+                "uuid": p.uuid,
+                "producer_id": self.producer_ids[p.producer_uuid],
+                "sku": p.sku,
+                "barcode": p.barcode,
+                "name": p.name,
+                "unit": p.unit,
+                "vat_class": p.vat_class,
+                "ocop_group": p.ocop_group,
+                "ocop_stars": p.ocop_stars,
+                "ocop_cert_number": p.ocop_cert_number,
+                "ocop_cert_expiry": p.ocop_cert_expiry,
+                "is_active": p.is_active,
+                "is_stub": False,
+                "catalog_product_id": catalog_ids.get(p.central_uuid) or catalog_ids.get(p.uuid),
+                "link_revision": 0,
+                "first_showroom_id": self.showroom_id,
+                "updated_at": self.now,
+            }
+            for p in payloads
+        ]
+        stmt = pg_insert(T_PRODUCT)
+        set_ = {
+            key: stmt.excluded[key]
+            for key in (
+                "producer_id",
+                "sku",
+                "barcode",
+                "name",
+                "unit",
+                "vat_class",
+                "ocop_group",
+                "ocop_stars",
+                "ocop_cert_number",
+                "ocop_cert_expiry",
+                "is_active",
+                "is_stub",
+                "updated_at",
+            )
+        }
+        # A link the office made wins over the showroom's idea of it.
+        set_["catalog_product_id"] = func.coalesce(T_PRODUCT.c.catalog_product_id, stmt.excluded.catalog_product_id)
+        stmt = stmt.on_conflict_do_update(index_elements=["uuid"], set_=set_).returning(
+            T_PRODUCT.c.id, T_PRODUCT.c.uuid, T_PRODUCT.c.ocop_stars, T_PRODUCT.c.ocop_group
+        )
+        ids = []
+        for pid, uuid, stars, group in self.conn.execute(stmt, rows):
+            self.products[uuid] = (pid, stars, group)
+            ids.append(pid)
+        sp = pg_insert(T_SHOWROOM_PRODUCT)
+        self.conn.execute(
+            sp.on_conflict_do_update(
+                index_elements=["showroom_id", "product_id"],
+                set_={k: sp.excluded[k] for k in ("sku", "name", "price_vnd", "is_active", "updated_at")},
+            ),
+            [
+                {
+                    "showroom_id": self.showroom_id,
+                    "product_id": self.products[p.uuid][0],
+                    "sku": p.sku,
+                    "name": p.name,
+                    "price_vnd": p.price_vnd,
+                    "is_active": p.is_active,
+                    "updated_at": self.now,
+                }
+                for p in payloads
+            ],
+        )
+        return ids
+
+    def ensure_products(self, sales: list[Any], returns: list[Any], intakes: list[Any], movements: list[Any]) -> None:
+        stubs: dict[UUID, dict[str, Any]] = {}
+        sold: dict[UUID, Any] = {}
+        for sale in sales:
+            for line in sale.lines:
+                sold[line.product_uuid] = line
+                if line.product_uuid not in self.products and line.product_uuid not in stubs:
+                    stubs[line.product_uuid] = self._stub(
+                        line.product_uuid,
+                        self.producer_ids[line.producer_uuid],
+                        line.name,
+                        line.sku,
+                        line.barcode,
+                        line.unit,
+                    )
+        for intake in intakes:
+            for il in intake.lines:
+                if il.product_uuid not in self.products and il.product_uuid not in stubs:
+                    stubs[il.product_uuid] = self._stub(il.product_uuid, self.producer_ids[intake.producer_uuid])
+        others = [rl.product_uuid for r in returns for rl in r.lines if rl.product_uuid] + [
+            mv.product_uuid for mv in movements
+        ]
+        for uuid in others:
+            if uuid not in self.products and uuid not in stubs:
+                stubs[uuid] = self._stub(uuid, None)
+        if stubs:
+            self.conn.execute(
+                pg_insert(T_PRODUCT).on_conflict_do_nothing(index_elements=["uuid"]),
+                [stubs[key] for key in sorted(stubs, key=str)],
+            )
+            for pid, uuid, stars, group in self.conn.execute(
+                select(T_PRODUCT.c.id, T_PRODUCT.c.uuid, T_PRODUCT.c.ocop_stars, T_PRODUCT.c.ocop_group).where(
+                    T_PRODUCT.c.uuid.in_(list(stubs))
+                )
+            ):
+                self.products[uuid] = (pid, stars, group)
+        if sold:
+            # The showroom carries what it sells, even before its product record arrives.
+            self.conn.execute(
+                pg_insert(T_SHOWROOM_PRODUCT).on_conflict_do_nothing(index_elements=["showroom_id", "product_id"]),
+                [
+                    {
+                        "showroom_id": self.showroom_id,
+                        "product_id": self.products[uuid][0],
+                        "sku": line.sku,
+                        "name": line.name,
+                        "price_vnd": line.unit_price_vnd,
+                        "is_active": True,
+                        "updated_at": self.now,
+                    }
+                    for uuid, line in sorted(sold.items(), key=lambda item: str(item[0]))
+                ],
+            )
+
+    def _stub(
+        self,
+        uuid: UUID,
+        producer_id: int | None,
+        name: str = UNKNOWN_NAME,
+        sku: str = "",
+        barcode: str | None = None,
+        unit: str = "",
+    ) -> dict[str, Any]:
+        return {
+            "uuid": uuid,
+            "producer_id": producer_id,
+            "sku": sku,
+            "barcode": barcode,
+            "name": name,
+            "unit": unit,
+            "vat_class": "",
+            "ocop_group": None,
+            "ocop_stars": None,
+            "ocop_cert_number": "",
+            "ocop_cert_expiry": None,
+            "is_active": True,
+            "is_stub": True,
+            "catalog_product_id": None,
+            "link_revision": 0,
+            "first_showroom_id": self.showroom_id,
+            "updated_at": self.now,
+        }
+
+    def backfill_lines(self, product_ids: list[int]) -> None:
+        """Lines that arrived before their product's record get its OCOP stars and group now."""
+        self.conn.execute(
+            update(T_LINE)
+            .where(
+                T_LINE.c.product_id.in_(product_ids),
+                T_LINE.c.ocop_group.is_(None),
+                T_LINE.c.product_id == T_PRODUCT.c.id,
+                T_PRODUCT.c.ocop_group.is_not(None),
+            )
+            .values(ocop_stars=T_PRODUCT.c.ocop_stars, ocop_group=T_PRODUCT.c.ocop_group)
+        )
+
+    # --- sales, voids, returns, shifts ---------------------------------------------------------------------------
+
+    def insert_sales(self, records: list[Any]) -> set[UUID]:
+        if not records:
+            return set()
+        by_uuid = {r.payload.uuid: r.payload for r in records}
+        inserted = insert_new(
+            self.conn,
+            "sale",
+            SALE_COLUMNS,
+            [
+                (
+                    sale.uuid,
+                    self.showroom_id,
+                    record.seq,
+                    sale.receipt_number,
+                    sale.shift_uuid,
+                    sale.cashier,
+                    sale.created_at,
+                    self.local_day(sale.created_at),
+                    "completed",
+                    sale.subtotal_vnd,
+                    sale.line_discount_vnd,
+                    sale.sale_discount_vnd,
+                    sale.total_vnd,
+                    sale.vat_vnd,
+                    sale.discount_approved_by,
+                    "",
+                )
+                for record in records
+                for sale in (record.payload,)
+            ],
+            conflict=("uuid",),
+            returning=("id", "uuid"),
+        )
+        lines: list[tuple[Any, ...]] = []
+        payments: list[tuple[Any, ...]] = []
+        touched: set[UUID] = set()
+        for sale_id, uuid in inserted:
+            sale = by_uuid[uuid]
+            touched.add(sale.shift_uuid)
+            sold_on = self.local_day(sale.created_at)
+            for line in sale.lines:
+                product_id, stars, group = self.products[line.product_uuid]
+                lines.append(
+                    (
+                        sale_id,
+                        self.showroom_id,
+                        sold_on,
+                        line.line_no,
+                        product_id,
+                        self.producer_ids[line.producer_uuid],
+                        line.name,
+                        line.sku,
+                        line.barcode,
+                        line.unit,
+                        line.qty,
+                        line.unit_price_vnd,
+                        line.discount_vnd,
+                        line.total_vnd,
+                        line.vat_rate_bp,
+                        line.vat_vnd,
+                        stars,
+                        group,
+                        False,
+                    )
+                )
+            for payment in sale.payments:
+                payments.append(
+                    (
+                        sale_id,
+                        self.showroom_id,
+                        payment.method,
+                        payment.amount_vnd,
+                        payment.tendered_vnd,
+                        payment.change_vnd,
+                        payment.reference,
+                    )
+                )
+        if lines:
+            copy_rows(self.conn, "sale_line", LINE_COLUMNS, lines)
+        if payments:
+            copy_rows(self.conn, "payment", PAYMENT_COLUMNS, payments)
+        return touched
+
+    def apply_voids(self, voids: list[Any], seqs: list[int]) -> set[UUID]:
+        if not voids:
+            return set()
+        inserted = {
+            row.sale_uuid
+            for row in self.conn.execute(
+                pg_insert(T_VOID).on_conflict_do_nothing(index_elements=["sale_uuid"]).returning(T_VOID.c.sale_uuid),
+                [
+                    {
+                        "sale_uuid": v.sale_uuid,
+                        "showroom_id": self.showroom_id,
+                        "seq": seq,
+                        "receipt_number": v.receipt_number,
+                        "voided_at": v.voided_at,
+                        "voided_by": v.voided_by,
+                        "reason": v.reason,
+                    }
+                    for v, seq in sorted(zip(voids, seqs, strict=True), key=lambda item: str(item[0].sale_uuid))
+                ],
+            )
+        }
+        touched: set[UUID] = set()
+        for void in voids:
+            if void.sale_uuid not in inserted:
+                continue
+            row = self.conn.execute(
+                update(T_SALE)
+                .where(T_SALE.c.uuid == void.sale_uuid, T_SALE.c.showroom_id == self.showroom_id)
+                .values(status="voided", voided_at=void.voided_at, voided_by=void.voided_by, void_reason=void.reason)
+                .returning(T_SALE.c.id, T_SALE.c.shift_uuid)
+            ).first()
+            if row is not None:
+                self.conn.execute(update(T_LINE).where(T_LINE.c.sale_id == row.id).values(is_voided=True))
+                touched.add(row.shift_uuid)
+        return touched
+
+    def insert_returns(self, records: list[Any]) -> set[UUID]:
+        if not records:
+            return set()
+        payloads = {r.payload.uuid: (r.seq, r.payload) for r in records}
+        sale_ids = dict(
+            (uuid, sid)
+            for sid, uuid in self.conn.execute(
+                select(T_SALE.c.id, T_SALE.c.uuid).where(T_SALE.c.uuid.in_([p.sale_uuid for _, p in payloads.values()]))
+            )
+        )
+        inserted = self.conn.execute(
+            pg_insert(T_RETURN)
+            .on_conflict_do_nothing(index_elements=["uuid"])
+            .returning(T_RETURN.c.id, T_RETURN.c.uuid),
+            [
+                {
+                    "uuid": p.uuid,
+                    "showroom_id": self.showroom_id,
+                    "seq": seq,
+                    "return_number": p.return_number,
+                    "sale_uuid": p.sale_uuid,
+                    "sale_id": sale_ids.get(p.sale_uuid),
+                    "shift_uuid": p.shift_uuid,
+                    "cashier": p.cashier,
+                    "created_at": p.created_at,
+                    "returned_on": self.local_day(p.created_at),
+                    "refund_method": p.refund_method,
+                    "total_vnd": p.total_vnd,
+                    "reason": p.reason,
+                }
+                for seq, p in payloads.values()
+            ],
+        )
+        lines = []
+        touched: set[UUID] = set()
+        for return_id, uuid in inserted:
+            payload = payloads[uuid][1]
+            touched.add(payload.shift_uuid)
+            for line in payload.lines:
+                lines.append(
+                    {
+                        "return_id": return_id,
+                        "sale_line_no": line.sale_line_no,
+                        "product_id": self.products[line.product_uuid][0] if line.product_uuid else None,
+                        "qty": line.qty,
+                        "amount_vnd": line.amount_vnd,
+                    }
+                )
+        if lines:
+            self.conn.execute(T_RETURN_LINE.insert(), lines)
+        return touched
+
+    def insert_shift_closes(self, records: list[Any]) -> set[UUID]:
+        if not records:
+            return set()
+        rows = []
+        for record in records:
+            p = record.payload
+            rows.append(
+                {
+                    "uuid": p.uuid,
+                    "showroom_id": self.showroom_id,
+                    "seq": record.seq,
+                    "cashier": p.cashier,
+                    "opened_at": p.opened_at,
+                    "closed_at": p.closed_at,
+                    "closed_on": self.local_day(p.closed_at),
+                    "opening_float_vnd": p.opening_float_vnd,
+                    "sales_count": p.sales_count,
+                    "sales_total_vnd": p.sales_total_vnd,
+                    "refunds_total_vnd": p.refunds_total_vnd,
+                    "voids_count": p.voids_count,
+                    "discounts_vnd": p.discounts_vnd,
+                    "payments_by_method": dict(p.payments_by_method),
+                    "cash_in_vnd": p.cash_in_vnd,
+                    "cash_out_vnd": p.cash_out_vnd,
+                    "expected_cash_vnd": p.expected_cash_vnd,
+                    "counted_cash_vnd": p.counted_cash_vnd,
+                    "difference_vnd": p.difference_vnd,
+                    "sale_uuids": [str(u) for u in p.sale_uuids],
+                    "return_uuids": [str(u) for u in p.return_uuids],
+                    "check_status": "incomplete",
+                    "check_detail": {},
+                    "checked_at": None,
+                }
+            )
+        inserted = self.conn.execute(
+            pg_insert(T_SHIFT).on_conflict_do_nothing(index_elements=["uuid"]).returning(T_SHIFT.c.uuid), rows
+        )
+        return {row.uuid for row in inserted}
+
+    # --- stock and audit ------------------------------------------------------------------------------------------
+
+    def insert_intakes(self, records: list[Any]) -> None:
+        if not records:
+            return
+        payloads = {r.payload.uuid: (r.seq, r.payload) for r in records}
+        inserted = self.conn.execute(
+            pg_insert(T_INTAKE)
+            .on_conflict_do_nothing(index_elements=["uuid"])
+            .returning(T_INTAKE.c.id, T_INTAKE.c.uuid),
+            [
+                {
+                    "uuid": p.uuid,
+                    "showroom_id": self.showroom_id,
+                    "seq": seq,
+                    "producer_id": self.producer_ids[p.producer_uuid],
+                    "received_on": p.received_on,
+                    "delivery_note_number": p.delivery_note_number,
+                    "created_by": p.created_by,
+                    "created_at": p.created_at,
+                }
+                for seq, p in payloads.values()
+            ],
+        )
+        lines = [
+            {
+                "intake_id": intake_id,
+                "line_no": n,
+                "product_id": self.products[line.product_uuid][0],
+                "qty": line.qty,
+                "unit_cost_vnd": line.unit_cost_vnd,
+                "lot_code": line.lot_code,
+                "expiry_date": line.expiry_date,
+            }
+            for intake_id, uuid in inserted
+            for n, line in enumerate(payloads[uuid][1].lines, start=1)
+        ]
+        if lines:
+            self.conn.execute(T_INTAKE_LINE.insert(), lines)
+
+    def insert_movements(self, records: list[Any]) -> None:
+        if not records:
+            return
+        self.conn.execute(
+            pg_insert(T_MOVEMENT).on_conflict_do_nothing(index_elements=["uuid"]),
+            [
+                {
+                    "uuid": r.payload.uuid,
+                    "showroom_id": self.showroom_id,
+                    "seq": r.seq,
+                    "product_id": self.products[r.payload.product_uuid][0],
+                    "kind": r.payload.kind,
+                    "qty_delta": r.payload.qty_delta,
+                    "reason": r.payload.reason,
+                    "note": r.payload.note,
+                    "created_by": r.payload.created_by,
+                    "created_at": r.payload.created_at,
+                }
+                for r in records
+            ],
+        )
+
+    def insert_audit(self, records: list[Any]) -> None:
+        if not records:
+            return
+        self.conn.execute(
+            pg_insert(T_AUDIT).on_conflict_do_nothing(index_elements=["uuid"]),
+            [
+                {
+                    "uuid": r.payload.uuid,
+                    "showroom_id": self.showroom_id,
+                    "seq": r.seq,
+                    "at": r.payload.at,
+                    "username": r.payload.user,
+                    "action": r.payload.action,
+                    "entity": r.payload.entity,
+                    "entity_id": r.payload.entity_id,
+                    "before": r.payload.before,
+                    "after": r.payload.after,
+                }
+                for r in records
+            ],
+        )
+
+
+# --- The per-shift check ---------------------------------------------------------------------------------------
+
+FIGURES = ("sales_count", "sales_total_vnd", "discounts_vnd", "voids_count", "refunds_total_vnd")
+
+
+def check_shifts(conn: Connection, shift_uuids: Iterable[UUID]) -> int:
+    """Recompute the check of every closed shift among ``shift_uuids``; returns how many were checked.
+
+    The showroom's Z report counts a sale as completed if it was not voided by the close; voids are only
+    possible while a shift is open, so a sale voided later than the close still counts as sold in the Z.
+    """
+    wanted = list(set(shift_uuids))
+    closes = conn.execute(select(T_SHIFT).where(T_SHIFT.c.uuid.in_(wanted))).mappings().all()
+    if not closes:
+        return 0
+    uuids = [c["uuid"] for c in closes]
+    sales_by_shift: dict[UUID, list[Any]] = defaultdict(list)
+    sale_rows = conn.execute(
+        select(
+            T_SALE.c.id,
+            T_SALE.c.uuid,
+            T_SALE.c.shift_uuid,
+            T_SALE.c.status,
+            T_SALE.c.voided_at,
+            T_SALE.c.total_vnd,
+            (T_SALE.c.line_discount_vnd + T_SALE.c.sale_discount_vnd).label("discounts"),
+        ).where(T_SALE.c.shift_uuid.in_(uuids))
+    ).all()
+    for row in sale_rows:
+        sales_by_shift[row.shift_uuid].append(row)
+    paid: dict[int, dict[str, int]] = defaultdict(dict)
+    if sale_rows:
+        for sale_id, method, amount in conn.execute(
+            select(T_PAYMENT.c.sale_id, T_PAYMENT.c.method, func.sum(T_PAYMENT.c.amount_vnd))
+            .where(T_PAYMENT.c.sale_id.in_([r.id for r in sale_rows]))
+            .group_by(T_PAYMENT.c.sale_id, T_PAYMENT.c.method)
+        ):
+            paid[sale_id][method] = int(amount)
+    returns_by_shift: dict[UUID, list[Any]] = defaultdict(list)
+    for row in conn.execute(
+        select(T_RETURN.c.uuid, T_RETURN.c.shift_uuid, T_RETURN.c.refund_method, T_RETURN.c.total_vnd).where(
+            T_RETURN.c.shift_uuid.in_(uuids)
+        )
+    ):
+        returns_by_shift[row.shift_uuid].append(row)
+
+    now = utcnow()
+    for close in closes:
+        status, detail = shift_check(close, sales_by_shift[close["uuid"]], paid, returns_by_shift[close["uuid"]])
+        conn.execute(
+            update(T_SHIFT)
+            .where(and_(T_SHIFT.c.id == close["id"]))
+            .values(check_status=status, check_detail=detail, checked_at=now)
+        )
+    return len(closes)
+
+
+def shift_check(
+    close: Any, sales: list[Any], paid: dict[int, dict[str, int]], returns: list[Any]
+) -> tuple[str, dict[str, Any]]:
+    """(status, detail) of one shift: ok, mismatch (a figure differs) or incomplete (something is missing)."""
+    closed_at = close["closed_at"]
+    expected_sales = set(close["sale_uuids"])
+    expected_returns = set(close["return_uuids"])
+    held_sales = {str(s.uuid) for s in sales}
+    held_returns = {str(r.uuid) for r in returns}
+    missing_sales = sorted(expected_sales - held_sales)
+    missing_returns = sorted(expected_returns - held_returns)
+    extra = sorted((held_sales - expected_sales) | (held_returns - expected_returns))
+
+    central: dict[str, Any] = dict.fromkeys(FIGURES, 0)
+    by_method: dict[str, int] = defaultdict(int)
+    for sale in sales:
+        voided_by_close = sale.status == "voided" and sale.voided_at is not None and sale.voided_at <= closed_at
+        if voided_by_close:
+            central["voids_count"] += 1
+            continue
+        central["sales_count"] += 1
+        central["sales_total_vnd"] += int(sale.total_vnd)
+        central["discounts_vnd"] += int(sale.discounts)
+        for method, amount in paid.get(sale.id, {}).items():
+            by_method[method] += amount
+    for ret in returns:
+        central["refunds_total_vnd"] += int(ret.total_vnd)
+        by_method[ret.refund_method] -= int(ret.total_vnd)
+
+    differences: dict[str, dict[str, int]] = {}
+    for name in FIGURES:
+        if int(close[name]) != central[name]:
+            differences[name] = {"showroom": int(close[name]), "central": central[name]}
+    showroom_methods = {k: int(v) for k, v in (close["payments_by_method"] or {}).items()}
+    for method in sorted(set(showroom_methods) | set(by_method)):
+        theirs, ours = showroom_methods.get(method, 0), by_method.get(method, 0)
+        if theirs != ours:
+            differences[f"payments_by_method.{method}"] = {"showroom": theirs, "central": ours}
+
+    detail: dict[str, Any] = {}
+    if missing_sales:
+        detail["missing_sales"] = missing_sales[:50]
+        detail["missing_sales_count"] = len(missing_sales)
+    if missing_returns:
+        detail["missing_returns"] = missing_returns[:50]
+        detail["missing_returns_count"] = len(missing_returns)
+    if extra:
+        detail["unexpected"] = extra[:50]
+    if differences:
+        detail["differences"] = differences
+    if missing_sales or missing_returns:
+        return "incomplete", detail
+    if differences or extra:
+        return "mismatch", detail
+    return "ok", detail

@@ -1,0 +1,558 @@
+"""The central server's tables, on a MetaData of their own (PostgreSQL).
+
+Three families:
+
+* who may push: ``showroom``, ``showroom_credential`` (a derived key, never the secret), ``sync_nonce``;
+* what arrived: ``sync_record`` (every outbox record exactly once, raw JSONB, unique per showroom and
+  sequence number) and ``sync_log`` (one row per accepted push);
+* what the office queries, materialised from those records: ``producer``, ``product`` and
+  ``showroom_product`` (the showroom's own SKU and price), ``sale``, ``sale_line``, ``payment``,
+  ``sale_return``, ``return_line``, ``sale_void``, ``shift_close`` (with the reconciliation check),
+  ``intake``, ``intake_line``, ``stock_movement``, ``audit_entry``;
+* the office's own: the shared catalogue (``catalog_producer``, ``catalog_product``, ``catalog_state``),
+  ``central_user`` and ``office_audit``.
+
+Conventions: money is BIGINT đồng (``*_vnd``), rates are basis points, times are ``timestamptz``; a sale's
+local business day is kept in ``sold_on`` (the showroom's time zone) so reports by day use an index.
+Entities from showrooms keep their showroom UUID as identity; a product or producer that a sale refers to
+before its own record arrives is created as a stub (``is_stub``) and filled in when the record comes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from pos.db import utcnow
+
+central_registry = registry()
+
+
+class CentralModel(SQLModel, registry=central_registry):
+    """Base of every central table: a MetaData of its own, so showroom and central schemas never mix."""
+
+
+metadata = central_registry.metadata
+
+TZ = DateTime(timezone=True)
+
+CENTRAL_ROLES: dict[str, str] = {
+    "manager": "Cán bộ văn phòng trung tâm",
+    "admin": "Quản trị hệ thống",
+}
+CENTRAL_ROLE_RANK = {"manager": 2, "admin": 3}
+
+CHECK_STATUSES: dict[str, str] = {
+    "ok": "Khớp",
+    "mismatch": "Không khớp",
+    "incomplete": "Chưa đủ dữ liệu",
+}
+
+
+def _bigint_fk(target: str, *, nullable: bool = False, index: bool = True) -> Any:
+    """A BIGINT foreign key column (for the tables that grow by millions of rows)."""
+    return Field(
+        default=None if nullable else ...,
+        sa_column=Column(BigInteger, ForeignKey(target), nullable=nullable, index=index),
+    )
+
+
+def _money(default: int | None = 0) -> Any:
+    return Field(default=default, sa_type=BigInteger)
+
+
+# --- Showrooms and their credentials ----------------------------------------------------------------------
+
+
+class Showroom(CentralModel, table=True):
+    """A showroom registered with the central office; ``last_*`` are kept by every accepted push."""
+
+    __tablename__ = "showroom"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True, index=True)
+    name: str = Field(max_length=200)
+    district: str = Field(default="", max_length=80)
+    province: str = Field(default="", max_length=80, index=True)
+    address: str = Field(default="", max_length=250)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    last_push_at: datetime | None = Field(default=None, sa_type=TZ)
+    last_seq: int = Field(default=0, sa_type=BigInteger)  # highest sequence number held
+    records_received: int = Field(default=0, sa_type=BigInteger)
+
+
+class ShowroomCredential(CentralModel, table=True):
+    """A showroom's signing key K = HMAC-SHA256(secret, "ocop-sync-v1|" + code); the secret itself is never kept.
+
+    At most one credential of a showroom is live (``revoked_at`` empty); rotating revokes the old one.
+    """
+
+    __tablename__ = "showroom_credential"
+
+    id: int | None = Field(default=None, primary_key=True)
+    showroom_id: int = Field(foreign_key="showroom.id", index=True)
+    key_id: str = Field(max_length=16)  # short fingerprint shown to people, never enough to sign
+    verifier: str = Field(max_length=64)  # hex K
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    created_by: str = Field(default="", max_length=60)
+    revoked_at: datetime | None = Field(default=None, sa_type=TZ)
+    revoked_by: str = Field(default="", max_length=60)
+
+
+class SyncNonce(CentralModel, table=True):
+    """A signed request already seen; a second request with the same nonce is refused as a replay."""
+
+    __tablename__ = "sync_nonce"
+
+    showroom_id: int = Field(foreign_key="showroom.id", primary_key=True)
+    nonce: str = Field(max_length=64, primary_key=True)
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=TZ, index=True)
+
+
+class SyncRecord(CentralModel, table=True):
+    """One outbox record as the showroom sent it, stored exactly once per (showroom, seq)."""
+
+    __tablename__ = "sync_record"
+    __table_args__ = (UniqueConstraint("showroom_id", "seq", name="uq_sync_record_showroom_seq"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    showroom_id: int = Field(foreign_key="showroom.id")
+    seq: int = Field(sa_type=BigInteger)
+    kind: str = Field(max_length=30)
+    entity_uuid: UUID
+    payload: dict[str, Any] = Field(sa_type=JSONB)
+    created_at: datetime = Field(sa_type=TZ)  # when the showroom wrote it
+    received_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class SyncLog(CentralModel, table=True):
+    """One accepted push: how many records came, how many were new."""
+
+    __tablename__ = "sync_log"
+    __table_args__ = (Index("ix_sync_log_showroom_at", "showroom_id", "at"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    showroom_id: int = Field(foreign_key="showroom.id")
+    at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    first_seq: int = Field(sa_type=BigInteger)
+    last_seq: int = Field(sa_type=BigInteger)
+    records: int
+    new_records: int
+    duplicates: int
+    body_bytes: int = Field(default=0)
+    remote_addr: str = Field(default="", max_length=64)
+
+
+# --- The shared catalogue (kept by the office) ---------------------------------------------------------------
+
+
+class CatalogState(CentralModel, table=True):
+    """A single row: the catalogue's revision, bumped by every change (showrooms pull ``since`` one)."""
+
+    __tablename__ = "catalog_state"
+
+    id: int = Field(default=1, primary_key=True)
+    revision: int = Field(default=0, sa_type=BigInteger)
+
+
+class CatalogProducer(CentralModel, table=True):
+    """A producer in the shared catalogue."""
+
+    __tablename__ = "catalog_producer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(default_factory=uuid4, unique=True, index=True)
+    name: str = Field(max_length=200)
+    name_search: str = Field(default="", max_length=200, index=True)
+    kind: str = Field(default="htx", max_length=10)
+    tax_code: str | None = Field(default=None, max_length=20)
+    province: str = Field(default="", max_length=80)
+    district: str = Field(default="", max_length=80)
+    address: str = Field(default="", max_length=250)
+    phone: str = Field(default="", max_length=30)
+    is_active: bool = Field(default=True)
+    revision: int = Field(default=0, sa_type=BigInteger, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class CatalogProduct(CentralModel, table=True):
+    """A product in the shared catalogue: barcode, OCOP stars and certificate, suggested price."""
+
+    __tablename__ = "catalog_product"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(default_factory=uuid4, unique=True, index=True)
+    producer_id: int = Field(foreign_key="catalog_producer.id", index=True)
+    sku: str = Field(max_length=40, unique=True)
+    barcode: str | None = Field(default=None, max_length=14, unique=True)
+    name: str = Field(max_length=200)
+    name_search: str = Field(default="", max_length=200, index=True)
+    unit: str = Field(default="cái", max_length=20)
+    vat_class: str = Field(default="standard", max_length=12)
+    ocop_group: str = Field(default="thuc_pham", max_length=20)
+    ocop_stars: int | None = None
+    ocop_cert_number: str = Field(default="", max_length=60)
+    ocop_cert_expiry: date | None = None
+    suggested_price_vnd: int = _money()
+    is_food: bool = Field(default=False)
+    is_active: bool = Field(default=True)
+    revision: int = Field(default=0, sa_type=BigInteger, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+# --- Producers and products as the showrooms report them ----------------------------------------------------
+
+
+class Producer(CentralModel, table=True):
+    """A producer as showrooms report it (one row per UUID, latest record wins)."""
+
+    __tablename__ = "producer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(unique=True, index=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(default="", max_length=10)
+    tax_code: str | None = Field(default=None, max_length=20)
+    province: str = Field(default="", max_length=80, index=True)
+    district: str = Field(default="", max_length=80)
+    phone: str = Field(default="", max_length=30)
+    commission_bp: int = Field(default=0)
+    is_active: bool = Field(default=True)
+    is_stub: bool = Field(default=False)  # known only from a sale line so far
+    catalog_producer_id: int | None = Field(default=None, foreign_key="catalog_producer.id", index=True)
+    first_showroom_id: int | None = Field(default=None, foreign_key="showroom.id")
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class Product(CentralModel, table=True):
+    """A product as showrooms report it; ``catalog_product_id`` links it to the shared catalogue."""
+
+    __tablename__ = "product"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(unique=True, index=True)
+    producer_id: int | None = Field(default=None, foreign_key="producer.id", index=True)
+    sku: str = Field(default="", max_length=40)
+    barcode: str | None = Field(default=None, max_length=14, index=True)  # in-store codes repeat across showrooms
+    name: str = Field(max_length=200)
+    unit: str = Field(default="", max_length=20)
+    vat_class: str = Field(default="", max_length=12)
+    ocop_group: str | None = Field(default=None, max_length=20, index=True)
+    ocop_stars: int | None = Field(default=None, index=True)
+    ocop_cert_number: str = Field(default="", max_length=60)
+    ocop_cert_expiry: date | None = None
+    is_active: bool = Field(default=True)
+    is_stub: bool = Field(default=False)
+    catalog_product_id: int | None = Field(default=None, foreign_key="catalog_product.id", index=True)
+    link_revision: int = Field(default=0, sa_type=BigInteger, index=True)  # catalogue revision of the link
+    first_showroom_id: int | None = Field(default=None, foreign_key="showroom.id")
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class ShowroomProduct(CentralModel, table=True):
+    """What one showroom calls a product and what it charges for it."""
+
+    __tablename__ = "showroom_product"
+
+    showroom_id: int = Field(foreign_key="showroom.id", primary_key=True)
+    product_id: int = Field(foreign_key="product.id", primary_key=True, index=True)
+    sku: str = Field(default="", max_length=40)
+    name: str = Field(default="", max_length=200)
+    price_vnd: int = _money()
+    is_active: bool = Field(default=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+# --- Sales, returns, voids and shifts --------------------------------------------------------------------------
+
+
+class Sale(CentralModel, table=True):
+    """A completed sale as its receipt showed it; ``status`` becomes voided when its void arrives."""
+
+    __tablename__ = "sale"
+    __table_args__ = (
+        Index("ix_sale_showroom_sold_on", "showroom_id", "sold_on"),
+        Index("ix_sale_showroom_receipt", "showroom_id", "receipt_number"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    uuid: UUID = Field(unique=True)
+    showroom_id: int = Field(foreign_key="showroom.id")
+    seq: int = Field(sa_type=BigInteger)
+    receipt_number: str = Field(max_length=40)
+    shift_uuid: UUID = Field(index=True)
+    cashier: str = Field(max_length=60)
+    created_at: datetime = Field(sa_type=TZ)
+    sold_on: date  # the showroom's local day
+    status: str = Field(default="completed", max_length=10)
+    subtotal_vnd: int = _money()
+    line_discount_vnd: int = _money()
+    sale_discount_vnd: int = _money()
+    total_vnd: int = _money()
+    vat_vnd: int = _money()
+    discount_approved_by: str | None = Field(default=None, max_length=60)
+    voided_at: datetime | None = Field(default=None, sa_type=TZ)
+    voided_by: str | None = Field(default=None, max_length=60)
+    void_reason: str = Field(default="", max_length=200)
+
+
+class SaleLine(CentralModel, table=True):
+    """One line of a sale, with the product's OCOP stars and group as known when it arrived."""
+
+    __tablename__ = "sale_line"
+    __table_args__ = (
+        UniqueConstraint("sale_id", "line_no", name="uq_sale_line_sale_line_no"),
+        Index("ix_sale_line_showroom_sold_on", "showroom_id", "sold_on"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    sale_id: int = _bigint_fk("sale.id", index=False)
+    showroom_id: int = Field(foreign_key="showroom.id")
+    sold_on: date
+    line_no: int
+    product_id: int = Field(foreign_key="product.id", index=True)
+    producer_id: int = Field(foreign_key="producer.id", index=True)
+    name: str = Field(max_length=200)
+    sku: str = Field(max_length=40)
+    barcode: str | None = Field(default=None, max_length=14)
+    unit: str = Field(default="", max_length=20)
+    qty: int
+    unit_price_vnd: int = _money()
+    discount_vnd: int = _money()
+    total_vnd: int = _money()
+    vat_rate_bp: int
+    vat_vnd: int = _money()
+    ocop_stars: int | None = None
+    ocop_group: str | None = Field(default=None, max_length=20)
+    is_voided: bool = Field(default=False)
+
+
+class Payment(CentralModel, table=True):
+    """Money taken for a sale by one method."""
+
+    __tablename__ = "payment"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    sale_id: int = _bigint_fk("sale.id")
+    showroom_id: int = Field(foreign_key="showroom.id")
+    method: str = Field(max_length=10)
+    amount_vnd: int = _money()
+    tendered_vnd: int | None = _money(None)
+    change_vnd: int | None = _money(None)
+    reference: str = Field(default="", max_length=80)
+
+
+class SaleVoid(CentralModel, table=True):
+    """A sale cancelled by a manager (one per sale)."""
+
+    __tablename__ = "sale_void"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sale_uuid: UUID = Field(unique=True)
+    showroom_id: int = Field(foreign_key="showroom.id", index=True)
+    seq: int = Field(sa_type=BigInteger)
+    receipt_number: str = Field(max_length=40)
+    voided_at: datetime = Field(sa_type=TZ)
+    voided_by: str = Field(max_length=60)
+    reason: str = Field(default="", max_length=200)
+
+
+class SaleReturn(CentralModel, table=True):
+    """Goods brought back against a receipt, and the refund."""
+
+    __tablename__ = "sale_return"
+    __table_args__ = (Index("ix_sale_return_showroom_returned_on", "showroom_id", "returned_on"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    uuid: UUID = Field(unique=True)
+    showroom_id: int = Field(foreign_key="showroom.id")
+    seq: int = Field(sa_type=BigInteger)
+    return_number: str = Field(max_length=40)
+    sale_uuid: UUID = Field(index=True)
+    sale_id: int | None = _bigint_fk("sale.id", nullable=True)
+    shift_uuid: UUID = Field(index=True)
+    cashier: str = Field(max_length=60)
+    created_at: datetime = Field(sa_type=TZ)
+    returned_on: date
+    refund_method: str = Field(max_length=10)
+    total_vnd: int = _money()
+    reason: str = Field(default="", max_length=200)
+
+
+class ReturnLine(CentralModel, table=True):
+    """A quantity of one sale line brought back."""
+
+    __tablename__ = "return_line"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    return_id: int = _bigint_fk("sale_return.id")
+    sale_line_no: int
+    product_id: int | None = Field(default=None, foreign_key="product.id", index=True)
+    qty: int
+    amount_vnd: int = _money()
+
+
+class ShiftClose(CentralModel, table=True):
+    """A closed shift with the showroom's own totals (its Z report) and the central server's check of them.
+
+    ``check_status``: ok (what central holds adds up to the showroom's totals), mismatch (it is all there but
+    a figure differs), incomplete (a sale or return of the shift has not arrived); ``check_detail`` names
+    each figure that differs with both values, and the missing UUIDs.
+    """
+
+    __tablename__ = "shift_close"
+    __table_args__ = (Index("ix_shift_close_showroom_closed_on", "showroom_id", "closed_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(unique=True)
+    showroom_id: int = Field(foreign_key="showroom.id")
+    seq: int = Field(sa_type=BigInteger)
+    cashier: str = Field(max_length=60)
+    opened_at: datetime = Field(sa_type=TZ)
+    closed_at: datetime = Field(sa_type=TZ)
+    closed_on: date
+    opening_float_vnd: int = _money()
+    sales_count: int
+    sales_total_vnd: int = _money()
+    refunds_total_vnd: int = _money()
+    voids_count: int
+    discounts_vnd: int = _money()
+    payments_by_method: dict[str, int] = Field(sa_type=JSONB)
+    cash_in_vnd: int = _money()
+    cash_out_vnd: int = _money()
+    expected_cash_vnd: int = _money()
+    counted_cash_vnd: int = _money()
+    difference_vnd: int = _money()
+    sale_uuids: list[str] = Field(sa_type=JSONB)
+    return_uuids: list[str] = Field(sa_type=JSONB)
+    check_status: str = Field(default="incomplete", max_length=12, index=True)
+    check_detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)
+    checked_at: datetime | None = Field(default=None, sa_type=TZ)
+
+
+# --- Stock ------------------------------------------------------------------------------------------------------
+
+
+class Intake(CentralModel, table=True):
+    """A delivery a showroom received from a producer."""
+
+    __tablename__ = "intake"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(unique=True)
+    showroom_id: int = Field(foreign_key="showroom.id", index=True)
+    seq: int = Field(sa_type=BigInteger)
+    producer_id: int = Field(foreign_key="producer.id", index=True)
+    received_on: date
+    delivery_note_number: str = Field(default="", max_length=60)
+    created_by: str | None = Field(default=None, max_length=60)
+    created_at: datetime = Field(sa_type=TZ)
+
+
+class IntakeLine(CentralModel, table=True):
+    """A product received in an intake."""
+
+    __tablename__ = "intake_line"
+
+    id: int | None = Field(default=None, primary_key=True)
+    intake_id: int = Field(foreign_key="intake.id", index=True)
+    line_no: int
+    product_id: int = Field(foreign_key="product.id", index=True)
+    qty: int
+    unit_cost_vnd: int = _money()
+    lot_code: str = Field(default="", max_length=60)
+    expiry_date: date | None = None
+
+
+class StockMovement(CentralModel, table=True):
+    """A stock adjustment, count or return to producer at a showroom."""
+
+    __tablename__ = "stock_movement"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    uuid: UUID = Field(unique=True)
+    showroom_id: int = Field(foreign_key="showroom.id", index=True)
+    seq: int = Field(sa_type=BigInteger)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    kind: str = Field(max_length=20)
+    qty_delta: int
+    reason: str = Field(default="", max_length=20)
+    note: str = Field(default="", max_length=500)
+    created_by: str | None = Field(default=None, max_length=60)
+    created_at: datetime = Field(sa_type=TZ)
+
+
+class AuditEntry(CentralModel, table=True):
+    """A showroom's audit log entry (who did what, when)."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_showroom_at", "showroom_id", "at"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    uuid: UUID = Field(unique=True)
+    showroom_id: int = Field(foreign_key="showroom.id")
+    seq: int = Field(sa_type=BigInteger)
+    at: datetime = Field(sa_type=TZ)
+    username: str | None = Field(default=None, max_length=60)
+    action: str = Field(max_length=40)
+    entity: str = Field(default="", max_length=40)
+    entity_id: str = Field(default="", max_length=40)
+    before: str = Field(default="")
+    after: str = Field(default="")
+
+
+# --- The office's own ---------------------------------------------------------------------------------------------
+
+
+class CentralUser(CentralModel, table=True):
+    """A central-office login; every central user sees all showrooms, an admin also manages credentials."""
+
+    __tablename__ = "central_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=60, unique=True, index=True)
+    full_name: str = Field(max_length=120)
+    role: str = Field(default="manager", max_length=12)
+    password_hash: str = Field(max_length=255)
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+    # Flask-Login's interface
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def has_role(self, role: str) -> bool:
+        """Whether this user's role is at least ``role``; a showroom role name maps to the nearest one."""
+        wanted = CENTRAL_ROLE_RANK.get(role, 2 if role in ("cashier", "manager") else 3)
+        return CENTRAL_ROLE_RANK.get(self.role, 0) >= wanted
+
+
+class OfficeAudit(CentralModel, table=True):
+    """What the central office did: showrooms registered, credentials rotated or revoked, links made."""
+
+    __tablename__ = "office_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=TZ, index=True)
+    username: str = Field(default="", max_length=60)
+    action: str = Field(max_length=40)
+    entity: str = Field(default="", max_length=40)
+    entity_id: str = Field(default="", max_length=60)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)
