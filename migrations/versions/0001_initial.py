@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 16:58:58.472477
+Create Date: 2026-11-24 17:03:58.684445
 """
 
 from collections.abc import Sequence
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
+
 import pos.db
 
 revision: str = "0001"
@@ -414,6 +415,7 @@ def upgrade() -> None:
     with op.batch_alter_table("sale", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_sale_cashier_id"), ["cashier_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_sale_created_at"), ["created_at"], unique=False)
+        batch_op.create_index("ix_sale_period", ["created_at", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_sale_receipt_number"), ["receipt_number"], unique=True)
         batch_op.create_index(batch_op.f("ix_sale_shift_id"), ["shift_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_sale_status"), ["status"], unique=False)
@@ -482,6 +484,20 @@ def upgrade() -> None:
     with op.batch_alter_table("saleline", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_saleline_producer_id"), ["producer_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_saleline_product_id"), ["product_id"], unique=False)
+        batch_op.create_index(
+            "ix_saleline_report",
+            [
+                "sale_id",
+                "product_id",
+                "producer_id",
+                "qty",
+                "unit_price_vnd",
+                "discount_vnd",
+                "total_vnd",
+                "unit_cost_vnd",
+            ],
+            unique=False,
+        )
         batch_op.create_index(batch_op.f("ix_saleline_sale_id"), ["sale_id"], unique=False)
 
     op.create_table(
@@ -610,6 +626,7 @@ def downgrade() -> None:
     op.drop_table("salereturn")
     with op.batch_alter_table("saleline", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_saleline_sale_id"))
+        batch_op.drop_index("ix_saleline_report")
         batch_op.drop_index(batch_op.f("ix_saleline_product_id"))
         batch_op.drop_index(batch_op.f("ix_saleline_producer_id"))
 
@@ -624,6 +641,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_sale_status"))
         batch_op.drop_index(batch_op.f("ix_sale_shift_id"))
         batch_op.drop_index(batch_op.f("ix_sale_receipt_number"))
+        batch_op.drop_index("ix_sale_period")
         batch_op.drop_index(batch_op.f("ix_sale_created_at"))
         batch_op.drop_index(batch_op.f("ix_sale_cashier_id"))
 

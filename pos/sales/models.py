@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from pos.db import UTCDateTime, utcnow
@@ -50,6 +51,9 @@ class CashMovement(SQLModel, table=True):
 class Sale(SQLModel, table=True):
     """A completed sale; lines keep the name, price and VAT rate as they were at the moment of sale."""
 
+    # Reports select a period's sales by time and status without reading the table.
+    __table_args__ = (Index("ix_sale_period", "created_at", "status"),)
+
     id: int | None = Field(default=None, primary_key=True)
     uuid: UUID = Field(default_factory=uuid4, unique=True, index=True)
     receipt_number: str = Field(max_length=40, unique=True, index=True)
@@ -72,6 +76,21 @@ class Sale(SQLModel, table=True):
 
 class SaleLine(SQLModel, table=True):
     """One product on a sale, frozen as sold."""
+
+    # Covering index for reports: a year's lines are summed from the index alone, never the table rows.
+    __table_args__ = (
+        Index(
+            "ix_saleline_report",
+            "sale_id",
+            "product_id",
+            "producer_id",
+            "qty",
+            "unit_price_vnd",
+            "discount_vnd",
+            "total_vnd",
+            "unit_cost_vnd",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     sale_id: int = Field(foreign_key="sale.id", index=True)

@@ -12,6 +12,7 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     KeepTogether,
     NextPageTemplate,
@@ -89,6 +90,13 @@ def _esc(text: Any) -> str:
 def _bold(text: str) -> str:
     """Bold by naming the font: <b> would need a registered family and can fall back to Helvetica."""
     return f'<font name="{fonts.BOLD}">{_esc(text)}</font>'
+
+
+def _fit(text: str, style: ParagraphStyle, width: float) -> str | Paragraph:
+    """Plain text when it fits the column (fast for long annexes), a wrapping paragraph when it does not."""
+    if stringWidth(text, style.fontName, style.fontSize) <= width - 6:
+        return text
+    return Paragraph(_esc(text), style)
 
 
 def _dmy(iso: str) -> str:
@@ -344,6 +352,7 @@ def _annex(figures: dict[str, Any], st: dict[str, ParagraphStyle]) -> list[Any]:
         Spacer(1, 3 * mm),
     ]
     headers = ["STT", "Số hóa đơn", "Ngày", "Mã hàng", "Sản phẩm", "SL", "Đơn giá", "Giảm giá", "Thành tiền"]
+    widths = [11 * mm, 52 * mm, 27 * mm, 24 * mm, 76 * mm, 14 * mm, 23 * mm, 22 * mm, 24 * mm]
     rows: list[list[Any]] = [[Paragraph(h, st["head_r"] if i >= 5 else st["head"]) for i, h in enumerate(headers)]]
     negatives = []
     for i, line in enumerate(figures["lines"], start=1):
@@ -355,10 +364,10 @@ def _annex(figures: dict[str, Any], st: dict[str, ParagraphStyle]) -> list[Any]:
         rows.append(
             [
                 str(i),
-                Paragraph(_esc(number), st["cell"]),
+                _fit(number, st["cell"], widths[1]),
                 line["at"],
                 line["sku"],
-                Paragraph(_esc(line["name"]), st["cell"]),
+                _fit(line["name"], st["cell"], widths[4]),
                 _qty(line["qty"]),
                 format_vnd(line["unit_price_vnd"]),
                 format_vnd(line["discount_vnd"]),
@@ -383,7 +392,6 @@ def _annex(figures: dict[str, Any], st: dict[str, ParagraphStyle]) -> list[Any]:
             format_vnd(sum(line["total_vnd"] for line in lines)),
         ]
     )
-    widths = [11 * mm, 52 * mm, 27 * mm, 24 * mm, 76 * mm, 14 * mm, 23 * mm, 22 * mm, 24 * mm]
     table = _table(rows, widths, 5, total_row=True)
     table.setStyle(TableStyle([("TEXTCOLOR", (0, r), (-1, r), NEGATIVE) for r in negatives]))
     out.append(table)
