@@ -43,8 +43,7 @@ def login() -> Any:
             flash("Sai tên đăng nhập hoặc mật khẩu.", "error")
             return render_template("auth/login.html", username=username), 401
         login_user(user)
-        home = "till.index" if user.role == "cashier" else "main.index"
-        return redirect(_safe_next(request.args.get("next")) or url_for(home))
+        return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     return render_template("auth/login.html", username="")

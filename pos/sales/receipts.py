@@ -475,7 +475,8 @@ def _header(b: _Builder, data: ReceiptData) -> None:
         b.space(s * 0.4)
         b.boxed(_copy_mark(data), style.title_size)
     b.space(s * 0.6)
-    b.text(f"Số hóa đơn: {data.receipt_number}")
+    number_label = "Số phiếu" if data.kind == "refund" else "Số hóa đơn"
+    b.text(f"{number_label}: {data.receipt_number}")
     b.text(f"Ngày: {_local_time(data.issued_at)}")
     b.text(f"Thu ngân: {data.cashier_name}")
 
@@ -654,7 +655,7 @@ def render_receipt(data: ReceiptData, paper: str = "80mm") -> bytes:
             block.draw(c, x, top)
         if len(pages) > 1:
             c.setFont(style.font, style.small)
-            footer = f"Số hóa đơn {data.receipt_number} – Trang {number}/{len(pages)}"
+            footer = f"{'Số phiếu' if data.kind == 'refund' else 'Số hóa đơn'} {data.receipt_number} – Trang {number}/{len(pages)}"
             c.drawRightString(page_w - style.margin_x, style.margin_y, footer)
         c.showPage()
     c.save()
