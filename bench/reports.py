@@ -122,6 +122,7 @@ def build(path: Path, target_lines: int, seed: int = 6) -> dict[str, int]:
     sale_rows, line_rows, pay_rows, ret_rows, rline_rows = [], [], [], [], []
     sale_id = line_id = ret_id = rline_id = 0
     shift_rows = []
+    sold_since: dict[int, int] = {}
     for d in range(days):
         day = YEAR_START + timedelta(days=d)
         shift_id = d + 1
@@ -185,6 +186,7 @@ def build(path: Path, target_lines: int, seed: int = 6) -> dict[str, int]:
             else:
                 pay_rows.append((sale_id, rnd.choice(["cash", "cash", "card", "transfer"]), total))
             for line in lines:
+                sold_since[line[3]] = sold_since.get(line[3], 0) + line[7]
                 movements.append((uuid4().hex, line[3], "sale", -line[7], None, "", "", None, line[0], None, 1, ts(at)))
                 if voided:
                     movements.append(
@@ -224,11 +226,13 @@ def build(path: Path, target_lines: int, seed: int = 6) -> dict[str, int]:
                 )
                 rline_rows.append((rline_id, ret_id, first[0], 1, first[10] // first[7]))
                 movements.append((uuid4().hex, first[3], "return", 1, None, "", "", None, None, rline_id, 1, ts(back)))
-        if d % 30 == 15:  # monthly restock and a count
-            for pid in range(1, n_products + 1, 3):
+        if d % 30 == 15:  # monthly restock of most of what sold, and a count
+            for pid, sold in sorted(sold_since.items()):
+                qty = sold * rnd.choice([8, 9, 10, 11]) // 10
                 movements.append(
-                    (uuid4().hex, pid, "intake", 60, cost_of[pid], "", "", None, None, None, 1, ts(opened))
+                    (uuid4().hex, pid, "intake", qty, cost_of[pid], "", "", None, None, None, 1, ts(opened))
                 )
+            sold_since.clear()
             for pid in range(2, n_products + 1, 50):
                 movements.append((uuid4().hex, pid, "count", -1, None, "count", "", None, None, None, 1, ts(opened)))
 

@@ -34,6 +34,8 @@ from pos.vnwords import amount_in_words
 GRID = colors.HexColor("#9aa59e")
 HEAD_BG = colors.HexColor("#e4ebe6")
 NEGATIVE = colors.HexColor("#8a1c14")
+# Frames pad by 6 pt by default, which would push full-width tables past the margin.
+NO_PADDING = {"leftPadding": 0, "rightPadding": 0, "topPadding": 0, "bottomPadding": 0}
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,14 @@ def _styles() -> dict[str, ParagraphStyle]:
             spaceAfter=2,
         ),
         "h2": ParagraphStyle(
-            "h2", parent=base, fontName=fonts.BOLD, fontSize=10.5, leading=14, spaceBefore=8, spaceAfter=4
+            "h2",
+            parent=base,
+            fontName=fonts.BOLD,
+            fontSize=10.5,
+            leading=14,
+            spaceBefore=8,
+            spaceAfter=4,
+            keepWithNext=1,
         ),
     }
 
@@ -117,6 +126,7 @@ def _table(
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("FONTNAME", (0, 0), (-1, -1), fonts.CONDENSED),
         ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("LEADING", (0, 0), (-1, -1), 9.5),
         ("ALIGN", (numeric_from, 0), (-1, -1), "RIGHT"),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
@@ -141,13 +151,13 @@ def render_statement(figures: dict[str, Any], meta: StatementMeta) -> bytes:
         canvas.saveState()
         canvas.setFont(fonts.REGULAR, 7.5)
         canvas.setFillColor(colors.HexColor("#555555"))
-        width = doc.pagesize[0]
+        width, height = canvas._pagesize  # the annex pages are landscape
         canvas.drawString(15 * mm, 9 * mm, f"Biên bản đối soát số {number_text} – {figures['producer']['name']}")
         canvas.drawRightString(width - 15 * mm, 9 * mm, f"Trang {doc.page}")
         if not meta.number:
             canvas.setFont(fonts.BOLD, 40)
             canvas.setFillColor(colors.Color(0.8, 0.1, 0.1, alpha=0.12))
-            canvas.translate(width / 2, doc.pagesize[1] / 2)
+            canvas.translate(width / 2, height / 2)
             canvas.rotate(35)
             canvas.drawCentredString(0, 0, "BẢN NHÁP")
         canvas.restoreState()
@@ -168,13 +178,13 @@ def render_statement(figures: dict[str, Any], meta: StatementMeta) -> bytes:
         [
             PageTemplate(
                 "main",
-                [Frame(15 * mm, 15 * mm, portrait[0] - 30 * mm, portrait[1] - 29 * mm, id="f1")],
+                [Frame(15 * mm, 15 * mm, portrait[0] - 30 * mm, portrait[1] - 29 * mm, id="f1", **NO_PADDING)],
                 onPage=footer,
                 pagesize=portrait,
             ),
             PageTemplate(
                 "annex",
-                [Frame(12 * mm, 15 * mm, wide[0] - 24 * mm, wide[1] - 27 * mm, id="f2")],
+                [Frame(12 * mm, 15 * mm, wide[0] - 24 * mm, wide[1] - 27 * mm, id="f2", **NO_PADDING)],
                 onPage=footer,
                 pagesize=wide,
             ),
@@ -184,7 +194,7 @@ def render_statement(figures: dict[str, Any], meta: StatementMeta) -> bytes:
     story += _heading(figures, meta, st, number_text)
     story += _parties(figures, meta, st)
     story += _quantities(figures, st)
-    story += _money(figures, st)
+    story.append(KeepTogether(_money(figures, st)))
     story.append(_signatures(st))
     story += [NextPageTemplate("annex"), PageBreak()]
     story += _annex(figures, st)
@@ -251,6 +261,11 @@ def _parties(figures: dict[str, Any], meta: StatementMeta, st: dict[str, Paragra
     return out
 
 
+NEGATIVE_OWED = (
+    "Số tiền âm: trả hàng và hủy đơn của các kỳ trước lớn hơn doanh thu kỳ này; khoản này được trừ vào "
+    "kỳ tiếp theo hoặc nhà sản xuất hoàn lại cho cửa hàng."
+)
+
 QTY_HEADERS = ["Tồn đầu kỳ", "Nhập kho", "Khách trả", "Hủy đơn", "Bán ra", "Trả NSX", "Điều chỉnh", "Tồn cuối kỳ"]
 QTY_KEYS = ["opening", "received", "customer_returns", "voids", "sold", "returned_to_producer", "adjusted", "closing"]
 
@@ -314,6 +329,7 @@ def _money(figures: dict[str, Any], st: dict[str, ParagraphStyle]) -> list[Any]:
         table,
         Spacer(1, 1.5 * mm),
         Paragraph(f"Bằng chữ: {_bold(words)}", st["base"]),
+        *([Paragraph(NEGATIVE_OWED, st["base"])] if figures["amount_owed_vnd"] < 0 else []),
         Spacer(1, 2 * mm),
         Paragraph(
             "Doanh thu tính theo giá thực bán đã gồm thuế GTGT; hàng khách trả được trừ vào kỳ phát sinh việc trả "

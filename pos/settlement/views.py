@@ -63,7 +63,12 @@ def _meta(settlement: Settlement | None) -> StatementMeta:
         showroom_address=cfg.get("SHOWROOM_ADDRESS", ""),
         showroom_tax_code=cfg.get("SHOWROOM_TAX_CODE", ""),
         showroom_phone=cfg.get("SHOWROOM_PHONE", ""),
-        status_label=(f"Chốt ngày {format_dmy(settlement.created_at.astimezone(_tz()).date())}" if settlement else ""),
+        status_label=(
+            f"Chốt ngày {format_dmy(settlement.created_at.astimezone(_tz()).date())}"
+            + (f" – người lập: {closed_by}" if closed_by else "")
+            if settlement
+            else ""
+        ),
     )
 
 

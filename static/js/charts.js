@@ -76,7 +76,13 @@
     const every = Math.max(1, Math.ceil(n / 12));
     const slot = n > 1 ? (right - left) / (n - 1) : right - left;
     data.labels.forEach((label, i) => {
-      if (i % every === 0 || i === n - 1) text(root, x(i), bottom + 18, label, "tick", "middle");
+      // Thin the day labels; the last one is kept, right-aligned, unless it would touch the previous one.
+      const last = i === n - 1;
+      if (i % every === 0 && (last || n - 1 - i >= every / 2 || n <= 12)) {
+        text(root, x(i), bottom + 18, label, "tick", last && n > 1 ? "end" : "middle");
+      } else if (last) {
+        text(root, x(i), bottom + 18, label, "tick", "end");
+      }
       if (n <= 62) el("circle", { cx: x(i), cy: y(values[i]), r: 3, class: "dot" }, root);
       const hit = el("rect", { x: x(i) - slot / 2, y: top, width: slot, height: bottom - top, class: "hit" }, root);
       tip(hit, `${label}: ${full(data.values[i], data.unit)}`);
@@ -111,7 +117,8 @@
       const label = data.labels[i].length > 34 ? data.labels[i].slice(0, 33) + "…" : data.labels[i];
       text(root, labelW - 10, y + row / 2 + 5, label, "label", "end");
       const w = Math.max(1, (span * Math.max(0, v)) / max);
-      const bar = el("rect", { x: labelW, y: y + 5, width: w, height: row - 10, rx: 3, class: `bar c${i % 6}` }, root);
+      const other = share && i === n - 1 && /^Khác/.test(data.labels[i]);
+      const bar = el("rect", { x: labelW, y: y + 5, width: w, height: row - 10, rx: 3, class: other ? "bar other" : "bar" }, root);
       const pct = total > 0 ? ((100 * Math.max(0, v)) / total).toFixed(1).replace(".", ",") + "%" : "";
       const shown = share ? `${pct} · ${short(v, data.unit)}` : full(v, data.unit);
       tip(bar, `${data.labels[i]}: ${full(v, data.unit)}${share ? " (" + pct + ")" : ""}`);
