@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
@@ -184,3 +185,163 @@ def demo(ctx: Context, no_serve: bool) -> None:
     _seed(ctx.app)
     if not no_serve:
         _serve(ctx.app, None, None, None)
+
+
+# --- Sync: the showroom's `pos sync`, and the central server's commands ----------------------------------------
+
+
+def _require_role(app: Flask, role: str) -> None:
+    """Refuse a command meant for the other role."""
+    actual = app.config.get("ROLE", "showroom")
+    if actual == role:
+        return
+    if role == "central":
+        raise click.ClickException(
+            'Lệnh này chỉ dùng cho máy chủ trung tâm (role = "central" trong config.toml, hoặc POS_ROLE=central).'
+        )
+    raise click.ClickException('Lệnh này chỉ dùng ở cửa hàng (role = "showroom").')
+
+
+def _engine(app: Flask) -> Any:
+    from pos.db import ENGINE_KEY
+
+    return app.extensions[ENGINE_KEY]
+
+
+@main.command("sync")
+@click.option("--set-secret", is_flag=True, help="Store the sync secret the central office issued (asked, hidden).")
+@click.option("--catalog-only", is_flag=True, help="Only pull the shared catalogue.")
+@click.option("--push-only", is_flag=True, help="Only push the unsent records.")
+@click.option("--status", "show_status", is_flag=True, help="Show where the sync stands, change nothing.")
+@pass_ctx
+def sync_cmd(ctx: Context, set_secret: bool, catalog_only: bool, push_only: bool, show_status: bool) -> None:
+    """Send unsent records to the central server and pull the shared catalogue (exit status 1 on failure)."""
+    from pos.db import session_scope
+    from pos.sync import signing
+    from pos.sync.client import SyncSettings, get_state, run_sync, save_secret, waiting_count
+
+    app = ctx.app
+    _require_role(app, "showroom")
+    if set_secret:
+        secret = click.prompt("Khóa đồng bộ do văn phòng trung tâm cấp", hide_input=True)
+        try:
+            path = save_secret(app.config, secret)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        key_id = signing.key_id(signing.derive_key(secret.strip(), str(app.config.get("SHOWROOM_CODE", ""))))
+        click.echo(f"Đã lưu khóa đồng bộ (dấu nhận dạng {key_id}) vào {path}.")
+        return
+    if show_status:
+        with session_scope(_engine(app), write=False) as session:
+            state, waiting = get_state(session), waiting_count(session)
+        click.echo(f"Lần đồng bộ thành công gần nhất: {state.last_success_at or 'chưa lần nào'}")
+        click.echo(f"Bản ghi đang chờ gửi: {waiting}")
+        if state.last_error:
+            click.echo(f"Lỗi gần nhất: {state.last_error}")
+        return
+    settings = SyncSettings.from_config(app.config)
+    result = run_sync(_engine(app), settings, push=not catalog_only, pull=not push_only)
+    if not result.ok:
+        raise click.ClickException(f"Đồng bộ dữ liệu chưa xong: {result.error}")
+    click.echo(
+        f"Đồng bộ dữ liệu xong: đã gửi {result.pushed} bản ghi ({result.batches} gói, {result.duplicates} đã có sẵn); "
+        f"danh mục chung: {result.products_pulled} sản phẩm, {result.producers_pulled} nhà sản xuất."
+    )
+
+
+@main.command("central-migrate")
+@pass_ctx
+def central_migrate(ctx: Context) -> None:
+    """Create or upgrade the central server's PostgreSQL schema (migrations/central)."""
+    from pos.central.migrate import upgrade as central_upgrade
+
+    _require_role(ctx.app, "central")
+    central_upgrade(ctx.app.config["DATABASE_URL"])
+    click.echo("Cơ sở dữ liệu máy chủ trung tâm đã cập nhật (central migrations applied).")
+
+
+def _print_secret(issued: Any, heading: str) -> None:
+    click.echo(heading)
+    click.echo("Khóa đồng bộ (chỉ hiện MỘT lần; máy chủ trung tâm không lưu khóa này):")
+    click.echo(issued.secret)
+    click.echo(f"Dấu nhận dạng khóa: {issued.key_id}")
+    click.echo("Tại cửa hàng: `pos sync --set-secret` rồi dán khóa (hoặc biến môi trường POS_SYNC_SECRET).")
+
+
+@main.command("central-register-showroom")
+@click.argument("code")
+@click.option("--name", required=True, help="The showroom's name.")
+@click.option("--province", required=True, help="Province or city (tỉnh/thành phố).")
+@click.option("--district", default="", help="District (quận/huyện).")
+@click.option("--address", default="", help="Street address.")
+@pass_ctx
+def central_register_showroom(ctx: Context, code: str, name: str, province: str, district: str, address: str) -> None:
+    """Register a showroom with the central server and print its sync secret, once."""
+    from pos.central.credentials import register_showroom
+    from pos.db import session_scope
+    from pos.errors import PosError
+
+    _require_role(ctx.app, "central")
+    try:
+        with session_scope(_engine(ctx.app)) as session:
+            issued = register_showroom(session, code, name, province, district, address, actor="cli")
+    except PosError as exc:
+        raise click.ClickException(exc.message) from exc
+    _print_secret(issued, f"Đã đăng ký cửa hàng {issued.code} ({name}).")
+
+
+@main.command("central-rotate")
+@click.argument("code")
+@pass_ctx
+def central_rotate(ctx: Context, code: str) -> None:
+    """Issue a new sync secret for a showroom (the old one stops working at once) and print it, once."""
+    from pos.central.credentials import rotate_credential
+    from pos.db import session_scope
+    from pos.errors import PosError
+
+    _require_role(ctx.app, "central")
+    try:
+        with session_scope(_engine(ctx.app)) as session:
+            issued = rotate_credential(session, code, actor="cli")
+    except PosError as exc:
+        raise click.ClickException(exc.message) from exc
+    _print_secret(issued, f"Đã cấp khóa đồng bộ mới cho cửa hàng {issued.code}; khóa cũ đã ngừng hoạt động.")
+
+
+@main.command("central-revoke")
+@click.argument("code")
+@pass_ctx
+def central_revoke(ctx: Context, code: str) -> None:
+    """Revoke a showroom's sync secret: it can push nothing until a new one is issued."""
+    from pos.central.credentials import revoke_credential
+    from pos.db import session_scope
+    from pos.errors import PosError
+
+    _require_role(ctx.app, "central")
+    try:
+        with session_scope(_engine(ctx.app)) as session:
+            revoked = revoke_credential(session, code, actor="cli")
+    except PosError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Đã thu hồi khóa đồng bộ của cửa hàng {code} ({', '.join(revoked)}).")
+
+
+@main.command("central-create-user")
+@click.argument("username")
+@click.option("--name", "full_name", default="", help="Full name.")
+@click.option("--role", type=click.Choice(["manager", "admin"]), default="manager", show_default=True)
+@click.password_option(help="Password (asked twice when not given).")
+@pass_ctx
+def central_create_user(ctx: Context, username: str, full_name: str, role: str, password: str) -> None:
+    """Create a central-office login (manager: sees all showrooms; admin: also manages showrooms and keys)."""
+    from pos.central.users import create_central_user
+    from pos.db import session_scope
+    from pos.errors import PosError
+
+    _require_role(ctx.app, "central")
+    try:
+        with session_scope(_engine(ctx.app)) as session:
+            create_central_user(session, username, full_name, role, password, actor="cli")
+    except PosError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Đã tạo người dùng văn phòng trung tâm {username} ({role}).")

@@ -43,8 +43,9 @@ def _blank_is_none(value: Any) -> Any:
     return None if value == "" else value
 
 
-OptionalUuid = Annotated[UUID | None, BeforeValidator(_blank_is_none)]
-OptionalDate = Annotated[date | None, BeforeValidator(_blank_is_none)]
+# An empty string means "none" (what a showroom writes for a missing optional value).
+OptionalUuid = Annotated[UUID | None, BeforeValidator(_blank_is_none, json_schema_input_type=UUID | Literal[""] | None)]
+OptionalDate = Annotated[date | None, BeforeValidator(_blank_is_none, json_schema_input_type=date | Literal[""] | None)]
 
 
 class _Payload(BaseModel):
