@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -235,3 +235,87 @@ def test_draft_statement_is_marked(history: History, engine: Any) -> None:
     draft = StatementMeta(**{**META.__dict__, "number": None})
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(render_statement(figures, draft))).pages)
     assert "BẢN NHÁP" in text and "137.700 ₫" in text
+
+
+def test_the_tills_own_sale_return_and_void_reach_reports_and_settlement(
+    uow: Any, engine: Any, make_user: Any, make_producer: Any, make_product: Any
+) -> None:
+    """Not inserted by hand this time: rung up, returned and voided through the till's services."""
+    from pos.barcodes import instore_ean13
+    from pos.db import utcnow
+    from pos.inventory.ledger import record_movement
+    from pos.inventory.models import StockMovement
+    from pos.reports.period import local_today
+    from pos.reports.queries import ReportQuery, build_report
+    from pos.sales import cart as carts
+    from pos.sales import returns, shifts
+    from pos.sales.checkout import complete_sale
+    from pos.sales.models import SaleLine
+    from pos.sales.pricing import PaymentInput
+
+    cashier = make_user("thungan", "cashier")
+    make_user("quanly", "manager")  # approves the void
+    producer = make_producer(name="HTX Mây tre Phú Vinh", commission_bp=2000)
+    basket = make_product(
+        name="Giỏ mây Phú Vinh", barcode=instore_ean13(7), price_vnd=45_000, cost_vnd=30_000, producer_id=producer.id
+    )
+    with uow() as s:
+        record_movement(s, StockMovement(product_id=basket.id, kind="intake", qty_delta=20, unit_cost_vnd=30_000))
+        shift = shifts.open_shift(s, cashier.id, 500_000)
+
+    def sell(qty: int, payments: list[PaymentInput], key: str) -> Any:
+        with uow() as s:
+            cart = carts.get_or_create_active_cart(s, cashier.id)
+            for _ in range(qty):
+                carts.scan(s, cart, basket.barcode)
+            return complete_sale(
+                s,
+                cart_id=cart.id,
+                payments=payments,
+                cashier_id=cashier.id,
+                idempotency_key=key,
+                showroom_code="SR01",
+                allow_negative=False,
+                now=utcnow(),
+            )
+
+    first = sell(3, [PaymentInput("cash", 200_000)], "k-first-0001")
+    sell(1, [PaymentInput("card", 45_000, "4321")], "k-second-001")
+    with uow() as s:
+        returns.void_last_sale(s, s.get(type(shift), shift.id), "quanly", "quanly-pass", "Khách đổi ý", cashier.id)
+    with uow() as s:
+        line = s.exec(select(SaleLine).where(SaleLine.sale_id == first.id)).one()
+        returns.create_return(
+            s,
+            first.receipt_number,
+            {line.id: 1},
+            None,
+            "Giỏ bị xước",
+            cashier.id,
+            s.get(type(shift), shift.id),
+            "k-return-001",
+        )
+
+    today = local_today(TZ)
+    period = Period(today - timedelta(days=1), today + timedelta(days=1), TZ)  # safe if run across midnight
+    with Session(engine) as s:
+        q = ReportQuery(period=period, today=today)
+        products = build_report(s, "products", q)
+        payments = {r["method"]: r for r in build_report(s, "payments", q).rows}
+        daily = build_report(s, "daily", q)
+        figures = services.compute_settlement(s, producer.id, period)
+    assert (products.totals["qty_net"], products.totals["net_vnd"]) == (2, 90_000)
+    assert (payments["Tiền mặt"]["taken_vnd"], payments["Tiền mặt"]["refunds_vnd"]) == (135_000, 45_000)
+    assert payments["Thẻ"]["taken_vnd"] == 0  # the card sale was voided
+    assert (daily.totals["sales"], daily.totals["voided"], daily.totals["net_vnd"]) == (1, 1, 90_000)
+    q_row = figures["quantities"][0]
+    assert {k: q_row[k] for k in ("opening", "received", "sold", "voids", "customer_returns", "closing")} == {
+        "opening": 0,
+        "received": 20,
+        "sold": 4,
+        "voids": 1,
+        "customer_returns": 1,
+        "closing": 18,
+    }
+    assert figures["reconciles"]
+    assert (figures["net_sales_vnd"], figures["commission_vnd"], figures["amount_owed_vnd"]) == (90_000, 18_000, 72_000)
