@@ -17,6 +17,7 @@ from pos.text import nfc
 DISCOUNT_KINDS: dict[str, str] = {"percent": "Theo phần trăm", "amount": "Số tiền"}
 MAX_AMOUNT_VND = 10**12  # far past any showroom sale; guards against a stuck key on the keypad
 CASH_NOTES_VND = (50_000, 100_000, 200_000, 500_000)
+LARGEST_NOTE_VND = 500_000
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,12 @@ def settle_payments(payments: Sequence[PaymentInput], total_vnd: int) -> list[Se
         raise ValidationError("Thẻ và chuyển khoản đã đủ số phải trả; hãy bỏ khoản tiền mặt.", "payments")
     tendered = cash[0].amount_vnd
     change = change_due(tendered, cash_due)
+    if change >= LARGEST_NOTE_VND:
+        # Nobody hands over a note they do not need: this is a typo, or a barcode scanned into the cash field.
+        raise ValidationError(
+            f"Tiền thừa {format_vnd(change)} là quá nhiều; kiểm tra lại số tiền khách đưa ({format_vnd(tendered)}).",
+            "tendered",
+        )
     return [SettledPayment("cash", cash_due, tendered, change, nfc(cash[0].reference)[:80]), *settled]
 
 
@@ -267,7 +274,7 @@ def cash_suggestions(due_vnd: int) -> list[int]:
     if due_vnd <= 0:
         return []
     amounts = {due_vnd}
-    for step in (10_000, 50_000, 100_000):
+    for step in (10_000, 50_000, 100_000, 500_000):
         amounts.add(-(-due_vnd // step) * step)
     amounts.update(note for note in CASH_NOTES_VND if note >= due_vnd)
     return sorted(amounts)[:6]

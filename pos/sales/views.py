@@ -165,12 +165,7 @@ def _local(moment: datetime) -> datetime:
 def index() -> Any:
     """The selling screen; without an open shift, a prompt to open one."""
     shift = open_shift(get_session(), current_user.id)
-    return render_template(
-        "till/index.html",
-        shift=shift,
-        limits=_limits(),
-        paper=current_app.config.get("RECEIPT_PAPER", "80mm"),
-    )
+    return render_template("till/index.html", shift=shift, limits=_limits())
 
 
 @bp.get("/api/cart")
@@ -409,17 +404,17 @@ def _day_range(day: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _parse_day(raw: str) -> date | None:
-    """'2026-11-24' (a date input) or '24/11/2026' (typed)."""
+def _parse_day(raw: str, field: str = "date") -> date | None:
+    """'24/11/2026' as typed (or '2026-11-24' from a date picker); None when blank."""
     raw = nfc(raw)
     if not raw:
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
         try:
             return datetime.strptime(raw, fmt).date()
         except ValueError:
             continue
-    raise ValidationError("Ngày không hợp lệ (dd/mm/yyyy).", "date")
+    raise ValidationError("Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy, ví dụ 01/01/2027.", field)
 
 
 @bp.get("/receipts")
@@ -531,14 +526,14 @@ def vat_rates() -> Any:
     if request.method == "POST":
         form = {key: nfc(request.form.get(key, "")) for key in form}
         try:
-            valid_from = _parse_day(form["valid_from"])
+            valid_from = _parse_day(form["valid_from"], "valid_from")
             if valid_from is None:
                 raise ValidationError("Chọn ngày bắt đầu áp dụng.", "valid_from")
             rate_bp = vat.parse_rate_percent(form["rate"])
             with unit_of_work() as session:
                 vat.add_rate(session, form["vat_class"], valid_from, rate_bp, form["note"], current_user.id)
         except PosError as exc:
-            errors[exc.field or "form"] = exc.message
+            errors[exc.field if exc.field in form else "form"] = exc.message
             status = exc.status
         else:
             flash(f"Đã thêm thuế suất {form['rate']}% từ ngày {valid_from:%d/%m/%Y}.", "success")
@@ -546,7 +541,10 @@ def vat_rates() -> Any:
     session = get_session()
     today = _today()
     current = vat.rates_on(session, today)
-    rows = vat.list_rates(session)
+    order = list(VAT_CLASSES)
+    rows = sorted(
+        vat.list_rates(session), key=lambda r: (order.index(r.vat_class) if r.vat_class in order else 99, r.valid_from)
+    )
     in_force = {}
     for row in rows:  # the row in force per class is the latest one not after today
         if row.valid_from <= today:

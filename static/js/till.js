@@ -197,7 +197,9 @@
       }
     });
     const badges = [];
-    if (line.short) badges.push(el("span", { class: "badge warn", text: `Tồn kho: ${line.on_hand}` }));
+    if (line.short) {
+      badges.push(el("span", { class: "badge danger", text: `Không đủ hàng: tồn kho còn ${Math.max(line.on_hand, 0)}` }));
+    }
     if (line.needs_approval) badges.push(el("span", { class: "badge danger", text: "Giảm giá cần quản lý duyệt" }));
     const discountCell = el("td", { class: "num till-discount-cell" });
     if (line.line_discount_vnd) {
@@ -597,6 +599,11 @@
   const tendered = $("cash-tendered");
   let payment = null; // {key, total, method, transferNote}
 
+  function openPayWhenSettled() {
+    // A scan still on its way must land in the cart before the total is shown for payment.
+    queue.then(openPay);
+  }
+
   function openPay() {
     if (!cart || cart.lines.length === 0) {
       showError("Đơn chưa có sản phẩm nào để thanh toán.");
@@ -604,6 +611,11 @@
     }
     if (cart.needs_approval) {
       showError("Có giảm giá vượt hạn mức chưa được quản lý duyệt. Hãy nhập lại giảm giá đó.");
+      return;
+    }
+    const short = cart.lines.find((line) => line.short);
+    if (short) {
+      showError(`Không đủ hàng “${short.name}”: tồn kho còn ${Math.max(short.on_hand, 0)} ${short.unit}, đơn cần ${short.qty}.`);
       return;
     }
     clearMessage();
@@ -678,16 +690,17 @@
     }
   }
 
+  function showChange(prefix, given, due) {
+    // Either the change to hand back, or, in red under its own label, what the customer still owes.
+    const box = $(`${prefix}-change`).parentElement;
+    const short = Number.isNaN(given) || given < due;
+    box.classList.toggle("is-short", short);
+    $(`${prefix}-change-label`).textContent = short ? "Khách còn thiếu" : "Tiền thừa trả khách";
+    $(`${prefix}-change`).textContent = Number.isNaN(given) ? "số tiền không hợp lệ" : formatVnd(Math.abs(given - due));
+  }
+
   function updateCash() {
-    const given = parseAmount(tendered.value);
-    const box = $("cash-change").parentElement;
-    if (Number.isNaN(given) || given < payment.total) {
-      $("cash-change").textContent = Number.isNaN(given) ? "—" : `còn thiếu ${formatVnd(payment.total - given)}`;
-      box.classList.add("is-short");
-    } else {
-      $("cash-change").textContent = formatVnd(given - payment.total);
-      box.classList.remove("is-short");
-    }
+    showChange("cash", parseAmount(tendered.value), payment.total);
   }
   tendered.addEventListener("input", updateCash);
 
@@ -701,19 +714,10 @@
 
   function updateSplit() {
     const a = splitAmounts();
-    const rest = payment.total - (a.card || 0) - (a.transfer || 0);
-    $("split-rest").textContent = formatVnd(Math.max(rest, 0));
-    const box = $("split-change").parentElement;
-    if ([a.card, a.transfer, a.cash].some(Number.isNaN)) {
-      $("split-change").textContent = "—";
-      box.classList.add("is-short");
-    } else if ((a.cash || 0) < rest) {
-      $("split-change").textContent = `còn thiếu ${formatVnd(rest - (a.cash || 0))}`;
-      box.classList.add("is-short");
-    } else {
-      $("split-change").textContent = formatVnd((a.cash || 0) - Math.max(rest, 0));
-      box.classList.remove("is-short");
-    }
+    const rest = Math.max(payment.total - (a.card || 0) - (a.transfer || 0), 0);
+    $("split-rest").textContent = formatVnd(rest);
+    const invalid = [a.card, a.transfer, a.cash].some(Number.isNaN);
+    showChange("split", invalid ? NaN : a.cash || 0, rest);
   }
   for (const id of ["split-card", "split-transfer", "split-cash"]) $(id).addEventListener("input", updateSplit);
   $("split-show-qr").addEventListener("click", async () => {
@@ -731,6 +735,7 @@
 
   function buildPayments() {
     // Returns the payments to send, or a message saying what is missing (checked again by the server).
+    if (payment.total === 0) return [];
     const m = payment.method;
     if (m === "cash") {
       const given = parseAmount(tendered.value);
@@ -825,7 +830,7 @@
   for (const tab of payDialog.querySelectorAll("[data-method]")) {
     tab.addEventListener("click", () => selectMethod(tab.dataset.method));
   }
-  $("pay").addEventListener("click", openPay);
+  $("pay").addEventListener("click", () => openPayWhenSettled());
 
   // --- keyboard -------------------------------------------------------------------------------------------
 
@@ -833,7 +838,7 @@
   const TILL_KEYS = {
     F2: openSearch,
     F3: () => openDiscount(null),
-    F4: openPay,
+    F4: openPayWhenSettled,
     F8: openPark,
     F9: openParked,
   };

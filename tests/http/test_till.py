@@ -306,6 +306,8 @@ def test_a_manager_extends_the_vat_rates(auth, uow) -> None:
         "/till/vat-rates", {"vat_class": "standard", "valid_from": "01/01/2030", "rate": "abc", "note": "x"}
     )
     assert bad.status_code == 422 and 'value="abc"' in bad.get_data(as_text=True)
+    bad_day = auth.post("/till/vat-rates", {"vat_class": "standard", "valid_from": "32/13/2030", "rate": "9"})
+    assert bad_day.status_code == 422 and "Ngày không hợp lệ" in bad_day.get_data(as_text=True)
     ok = auth.post("/till/vat-rates", {"vat_class": "standard", "valid_from": "01/01/2030", "rate": "9", "note": "Thử"})
     assert ok.status_code == 302
     duplicate = auth.post(

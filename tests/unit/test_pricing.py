@@ -146,6 +146,14 @@ def test_split_payment_gives_change_from_cash_only() -> None:
         settle_payments([PaymentInput("cash", 100_000), PaymentInput("cash", 200_000)], 287_850)
 
 
+def test_change_of_a_whole_large_note_or_more_is_a_typo() -> None:
+    assert settle_payments([PaymentInput("cash", 500_000)], 10_000)[0].change_vnd == 490_000
+    with pytest.raises(ValidationError, match="quá nhiều"):
+        settle_payments([PaymentInput("cash", 1_000_000)], 287_850)  # 712.150 back: one 500.000 note too many
+    with pytest.raises(ValidationError, match="quá nhiều"):
+        settle_payments([PaymentInput("cash", 89_345_678)], 287_850)  # an EAN-8 scanned into the cash field
+
+
 @pytest.mark.parametrize("amount", [0, -5, True, 1.5, 10**13])
 def test_absurd_payment_amounts_are_refused(amount) -> None:
     with pytest.raises(ValidationError):
@@ -163,5 +171,6 @@ def test_unknown_method_and_missing_payment() -> None:
 def test_quick_cash_buttons() -> None:
     assert cash_suggestions(287_850) == [287_850, 290_000, 300_000, 500_000]
     assert cash_suggestions(45_000) == [45_000, 50_000, 100_000, 200_000, 500_000]
-    assert cash_suggestions(1_234_000) == [1_234_000, 1_240_000, 1_250_000, 1_300_000]
+    assert cash_suggestions(1_234_000) == [1_234_000, 1_240_000, 1_250_000, 1_300_000, 1_500_000]
+    assert cash_suggestions(600_000) == [600_000, 1_000_000]
     assert cash_suggestions(0) == []
