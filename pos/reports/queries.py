@@ -508,8 +508,10 @@ def slow_movers(session: Session, q: ReportQuery) -> Report:
         session,
         "SELECT p.sku AS sku, p.name AS name, pr.name AS producer, l.qty AS qty, p.cost_vnd AS cost, "
         "p.price_vnd AS price, "
-        "(SELECT MAX(s.created_at) FROM saleline sl JOIN sale s ON s.id = sl.sale_id "
-        " WHERE sl.product_id = p.id AND s.status = :completed) AS last_sale "
+        # Lines are written in sale order, so walking the product's index backwards finds its last sale at
+        # once, where MAX(created_at) would read every line the product ever had.
+        "(SELECT s.created_at FROM saleline sl JOIN sale s ON s.id = sl.sale_id "
+        " WHERE sl.product_id = p.id AND s.status = :completed ORDER BY sl.id DESC LIMIT 1) AS last_sale "
         "FROM stocklevel l JOIN product p ON p.id = l.product_id JOIN producer pr ON pr.id = p.producer_id "
         # The recent lines are few: collect the products they name once, rather than probe each product's history.
         "WHERE l.qty > 0 AND p.id NOT IN (SELECT sl.product_id FROM sale s JOIN saleline sl ON sl.sale_id = s.id "

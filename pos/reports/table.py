@@ -58,6 +58,20 @@ class Report:
         return ""
 
 
+def display_rows(report: Report, columns: list[Column]) -> list[tuple[dict[str, Any], list[tuple[str, str]]]]:
+    """Each row with its cells as (css class, text), formatted once in Python rather than cell by cell in Jinja."""
+    classes = [("num" if c.numeric else f"text k-{c.key}", c.numeric) for c in columns]
+    out = []
+    for row in report.rows:
+        cells = []
+        for c, (css, numeric) in zip(columns, classes, strict=True):
+            value = row.get(c.key)
+            negative = numeric and isinstance(value, int) and value < 0
+            cells.append((f"{css} neg" if negative else css, cell_text(value, c.kind)))
+        out.append((row, cells))
+    return out
+
+
 def share_text(share_bp: int) -> str:
     """1250 -> '12,5%' (one decimal, comma as Vietnamese write it)."""
     whole, frac = divmod(int(share_bp), 100)

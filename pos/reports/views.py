@@ -14,7 +14,7 @@ from pos.errors import ValidationError
 from pos.reports.export import to_csv, to_xlsx
 from pos.reports.period import Period, format_dmy, local_today, parse_period, shop_timezone
 from pos.reports.queries import REPORTS, ReportQuery, ReportSpec, build_report
-from pos.reports.table import cell_text
+from pos.reports.table import cell_text, display_rows
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 bind_role(bp, "manager")
@@ -111,6 +111,7 @@ def show(name: str) -> Any:
         errors=errors,
         chart_json=chart_json,
         cell_text=cell_text,
+        display_rows=display_rows,
         export_args=export_args,
         reports=REPORTS.values(),
         quick_periods=quick_periods(q.today),
