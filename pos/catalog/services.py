@@ -383,9 +383,8 @@ class ProductInput:
             if f.name == "is_active":
                 values[f.name] = ("is_active" in data) if checkboxes else _as_bool(data.get("is_active"), True)
             elif f.name == "is_food":
-                if checkboxes:
-                    values[f.name] = "is_food" in data
-                elif data.get("is_food") not in (None, ""):
+                # "1" / "0" from the form's select (or JSON true/false); blank: decided by the group.
+                if data.get("is_food") not in (None, ""):
                     values[f.name] = _as_bool(data.get("is_food"), False)
             elif f.name in data:
                 raw = data.get(f.name)

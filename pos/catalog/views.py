@@ -187,7 +187,7 @@ def _product_form(data: ProductInput, errors: dict[str, str], product_id: int | 
 def new_product() -> Any:
     """Add a product; a blank barcode gets an in-store EAN-13."""
     if request.method == "GET":
-        data = ProductInput(producer_id=_int_arg("producer_id"), is_food=True)
+        data = ProductInput(producer_id=_int_arg("producer_id"))
         return _product_form(data, {}, None)
     data = ProductInput.from_mapping(request.form)
     try:

@@ -67,6 +67,7 @@
     document.getElementById("total-qty").textContent = lines().length ? vnd.format(qty) : "";
     document.getElementById("total-cost").textContent = lines().length ? vnd.format(cost) + " ₫" : "";
     emptyHint.classList.toggle("hidden", lines().length > 0);
+    document.getElementById("lines").classList.toggle("hidden", lines().length === 0);
   }
 
   // --- lines ------------------------------------------------------------------------------------------------

@@ -336,3 +336,19 @@ def test_inactive_products_hidden_by_default(session, make_product) -> None:
     gone = make_product(name="Hàng ngừng bán", is_active=False)
     assert search_products(session, "hang ngung") == []
     assert [r.product.id for r in search_products(session, "hang ngung", active=None)] == [gone.id]
+
+
+@pytest.mark.parametrize(
+    ("form", "is_food"),
+    [
+        ({"ocop_group": "thuc_pham", "is_food": ""}, True),
+        ({"ocop_group": "luu_niem", "is_food": ""}, False),
+        ({"ocop_group": "thuc_pham", "is_food": "0"}, False),
+        ({"ocop_group": "luu_niem", "is_food": "1"}, True),
+    ],
+)
+def test_food_flag_follows_the_group_unless_chosen(uow, make_producer, form, is_food) -> None:
+    producer = make_producer()
+    data = ProductInput.from_mapping({"name": "Sản phẩm", "price_vnd": "1000", "producer_id": producer.id, **form})
+    with uow() as s:
+        assert create_product(s, data).is_food is is_food
