@@ -1,0 +1,375 @@
+"""The central office's report pages (/office): every showroom's sales, shift checks, sync freshness, receipts.
+
+Every page takes the same query string: ``from`` and ``to`` (dd/mm/yyyy, local days; empty = this month),
+``showroom`` (a showroom code; empty = all), and its own settings. Every table has a CSV (UTF-8 with BOM)
+and an XLSX twin at ``<page>.csv`` / ``<page>.xlsx`` with the same query string.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context, url_for
+from sqlmodel import Session, select
+
+from pos.auth.access import bind_role
+from pos.central.models import CHECK_STATUSES, Showroom
+from pos.central.office import queries
+from pos.central.office.queries import OfficeQuery, SaleFilter
+from pos.central.views import stale_days
+from pos.db import get_session, utcnow
+from pos.errors import ValidationError
+from pos.reports.export import BOM, to_csv, to_xlsx
+from pos.reports.period import Period, format_dmy, local_today, parse_period, shop_timezone
+from pos.reports.table import Report, cell_text, export_value
+
+bp = Blueprint("office_reports", __name__, url_prefix="/office")
+bind_role(bp, "manager")
+
+MAX_LIMIT = 500
+SALES_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Page:
+    """One report page: its URL slug, its tab title, the query that builds it and the filters it shows."""
+
+    slug: str
+    tab: str
+    build: Callable[[Session, OfficeQuery], Report]
+    uses_period: bool = True
+    uses_showroom: bool = True
+    extra: tuple[str, ...] = ()
+
+
+PAGES: dict[str, Page] = {
+    p.slug: p
+    for p in (
+        Page("showrooms", "Theo cửa hàng", queries.sales_by_showroom),
+        Page("days", "Theo ngày", queries.sales_by_day),
+        Page("showroom-days", "Cửa hàng × ngày", queries.sales_by_showroom_day),
+        Page("producers", "Theo nhà sản xuất", queries.sales_by_producer),
+        Page("provinces", "Theo tỉnh/thành xuất xứ", queries.sales_by_province),
+        Page("ocop", "Theo hạng sao và nhóm", queries.sales_by_ocop),
+        Page("top", "Sản phẩm bán chạy", queries.top_products, extra=("limit", "sort")),
+        Page("shifts", "Đối chiếu ca", queries.shift_report, extra=("status",)),
+        Page("sync", "Tình trạng đồng bộ", queries.sync_report, uses_period=False, uses_showroom=False),
+    )
+}
+QUERY_KEYS = ("from", "to", "showroom", "limit", "sort", "status", "number", "sale_status")
+
+
+def _timezone() -> Any:
+    return shop_timezone(current_app.config.get("CENTRAL_TIMEZONE") or current_app.config.get("SHOWROOM_TIMEZONE"))
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    """A whole-number query parameter; anything odd falls back to the default rather than failing."""
+    raw = request.args.get(name, "").strip()
+    if not raw.isdigit() or len(raw) > 6:
+        return default
+    return min(max(int(raw), low), high)
+
+
+def _showroom_arg(session: Session, errors: dict[str, str]) -> Showroom | None:
+    code = request.args.get("showroom", "").strip()
+    if not code:
+        return None
+    shop = session.exec(select(Showroom).where(Showroom.code == code)).first()
+    if shop is None:
+        errors["showroom"] = f"Không có cửa hàng mã “{code[:20]}”; đang hiển thị tất cả cửa hàng."
+    return shop
+
+
+def _period(errors: dict[str, str]) -> tuple[Period, date]:
+    """The asked period; a bad date keeps the default one (this month) and says why."""
+    tz = _timezone()
+    today = local_today(tz)
+    try:
+        return parse_period(request.args.get("from"), request.args.get("to"), tz, today), today
+    except ValidationError as exc:
+        errors[exc.field or "from"] = exc.message + " Đang hiển thị tháng này."
+        return parse_period(None, None, tz, today), today
+
+
+def _query(session: Session) -> tuple[OfficeQuery, Showroom | None, dict[str, str], date]:
+    errors: dict[str, str] = {}
+    period, today = _period(errors)
+    shop = _showroom_arg(session, errors)
+    status = request.args.get("status", "")
+    q = OfficeQuery(
+        period=period,
+        showroom_id=shop.id if shop else None,
+        limit=_int_arg("limit", 20, 1, MAX_LIMIT),
+        sort="qty" if request.args.get("sort") == "qty" else "net",
+        status=status if status in CHECK_STATUSES else "",
+        now=utcnow(),
+        stale_days=stale_days(),
+    )
+    return q, shop, errors, today
+
+
+def _form(q: OfficeQuery, shop: Showroom | None) -> dict[str, Any]:
+    return {
+        "from": request.args.get("from") or format_dmy(q.period.start),
+        "to": request.args.get("to") or format_dmy(q.period.end),
+        "showroom": shop.code if shop else "",
+        "limit": q.limit,
+        "sort": q.sort,
+        "status": q.status,
+    }
+
+
+def _args(**changes: Any) -> dict[str, str]:
+    """The current query string with some keys changed (None drops a key), for links that keep the filters."""
+    args = {k: v for k, v in request.args.items() if k in QUERY_KEYS and v}
+    if "page" in changes and changes["page"] == 1:
+        changes["page"] = None
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = str(value)
+    return args
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    def here(**changes: Any) -> str:
+        """This page's URL with some query keys changed (the page number is dropped unless given)."""
+        return url_for(request.endpoint or ".index", **(request.view_args or {}), **_args(**changes))
+
+    return {"here": here}
+
+
+def quick_periods(today: date) -> list[tuple[str, str, str]]:
+    """Shortcuts clicked more often than dates are typed."""
+    month_start = today.replace(day=1)
+    last_month_end = month_start - timedelta(days=1)
+    spans = [
+        ("Hôm nay", today, today),
+        ("Hôm qua", today - timedelta(days=1), today - timedelta(days=1)),
+        ("7 ngày qua", today - timedelta(days=6), today),
+        ("Tháng này", month_start, today),
+        ("Tháng trước", last_month_end.replace(day=1), last_month_end),
+        ("Năm nay", today.replace(month=1, day=1), today),
+    ]
+    return [(label, format_dmy(a), format_dmy(b)) for label, a, b in spans]
+
+
+def _links(report: Report) -> dict[int, dict[str, str]]:
+    """Per row index, the cells that open a more detailed page (drill-down keeps the period)."""
+    links: dict[int, dict[str, str]] = {}
+    has_showroom_page = "office.showroom" in current_app.view_functions
+    for i, row in enumerate(report.rows):
+        cells: dict[str, str] = {}
+        code = row.get("code")
+        if report.name == "showrooms" and code:
+            cells["name"] = url_for(".report", slug="days", **_args(showroom=code))
+            cells["sales"] = url_for(".sales", **_args(showroom=code))
+            for key, status in (
+                ("shifts_ok", "ok"),
+                ("shifts_mismatch", "mismatch"),
+                ("shifts_incomplete", "incomplete"),
+            ):
+                if row.get(key):
+                    cells[key] = url_for(".report", slug="shifts", **_args(showroom=code, status=status))
+        elif report.name == "showroom_days" and code:
+            day = format_dmy(row["day"])
+            cells["sales"] = url_for(".sales", **_args(showroom=code, **{"from": day, "to": day}))
+            cells["name"] = url_for(".report", slug="days", **_args(showroom=code))
+        elif report.name == "days" and row.get("sales"):
+            day = format_dmy(row["day"])
+            cells["sales"] = url_for(".sales", **_args(**{"from": day, "to": day}))
+        elif report.name in ("sync", "shifts") and code and has_showroom_page:
+            cells["code"] = url_for("office.showroom", code=code)
+        if cells:
+            links[i] = cells
+    return links
+
+
+@bp.get("/")
+def index() -> Any:
+    """The office's overview: the period's totals, sales per day and per showroom, showrooms gone quiet."""
+    session = get_session()
+    q, shop, errors, today = _query(session)
+    by_showroom = queries.sales_by_showroom(session, q)
+    by_day = queries.sales_by_day(session, q)
+    grid = queries.sales_by_showroom_day(session, q)
+    sync = queries.sync_report(session, q)
+    totals = by_showroom.totals or {}
+    return render_template(
+        "central/office/index.html",
+        q=q,
+        form=_form(q, shop),
+        errors=errors,
+        showrooms=queries.showroom_choices(session),
+        quick_periods=quick_periods(today),
+        totals=totals,
+        selling=sum(1 for r in by_showroom.rows if r["sales"]),
+        shop_count=len(by_showroom.rows),
+        problem_shifts=totals.get("shifts_mismatch", 0) + totals.get("shifts_incomplete", 0),
+        stale=[r for r in sync.rows if r["_flag"] == "stale"],
+        day_chart=json.dumps(by_day.chart, ensure_ascii=False),
+        showroom_chart=json.dumps(by_showroom.chart, ensure_ascii=False),
+        heatmap=json.dumps(grid.params["heatmap"], ensure_ascii=False) if grid.params.get("heatmap") else "",
+        counted=queries.COUNTED,
+        pages=PAGES.values(),
+        args=_args(),
+    )
+
+
+@bp.get("/sales")
+def sales() -> Any:
+    """Sales of the period, newest first, filtered by showroom, receipt number and status; each opens its receipt."""
+    session = get_session()
+    f, shop, errors, today = _sale_filter(session)
+    page = queries.list_sales(session, f, _int_arg("page", 1, 1, 1_000_000), SALES_PER_PAGE)
+    return render_template(
+        "central/office/sales.html",
+        page=page,
+        f=f,
+        form={
+            "from": request.args.get("from") or format_dmy(f.period.start),
+            "to": request.args.get("to") or format_dmy(f.period.end),
+            "showroom": shop.code if shop else "",
+            "number": f.number,
+            "sale_status": f.status,
+        },
+        errors=errors,
+        showrooms=queries.showroom_choices(session),
+        statuses=queries.SALE_STATUSES,
+        quick_periods=quick_periods(today),
+        columns=queries.SALE_LIST_COLUMNS,
+        cell_text=cell_text,
+        pages=PAGES.values(),
+        args=_args(),
+        counted=queries.COUNTED,
+    )
+
+
+def _sale_filter(session: Session) -> tuple[SaleFilter, Showroom | None, dict[str, str], date]:
+    errors: dict[str, str] = {}
+    period, today = _period(errors)
+    shop = _showroom_arg(session, errors)
+    status = request.args.get("sale_status", "")
+    f = SaleFilter(
+        period=period,
+        showroom_id=shop.id if shop else None,
+        number=request.args.get("number", "").strip()[:40],
+        status=status if status in queries.SALE_STATUSES else "",
+    )
+    return f, shop, errors, today
+
+
+@bp.get("/sales.csv")
+def sales_csv() -> Response:
+    """Every sale matching the list's filters as CSV (UTF-8 with BOM), streamed."""
+    session = get_session()
+    f, _shop, errors, _today = _sale_filter(session)
+    if errors:
+        raise ValidationError(next(iter(errors.values())))
+    columns = queries.SALE_LIST_COLUMNS
+
+    def generate() -> Iterator[str]:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        out.write(BOM)
+        writer.writerow([c.header for c in columns])
+        # The view's session is closed once the view returns; the stream opens (and closes) its own.
+        for n, row in enumerate(queries.iter_sales(get_session(), f), start=1):
+            writer.writerow([export_value(row.get(c.key), c.kind) for c in columns])
+            if n % 1000 == 0:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue()
+
+    filename = f"don-ban-hang-{f.period.slug()}.csv"
+    return Response(
+        stream_with_context(chunk.encode("utf-8") for chunk in generate()),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/sales/<uuid:sale_uuid>")
+def receipt(sale_uuid: UUID) -> Any:
+    """One receipt as the showroom issued it, with its returns and void, and its shift's check."""
+    view = queries.get_receipt(get_session(), sale_uuid)
+    return render_template(
+        "central/office/receipt.html",
+        r=view,
+        back=url_for(".sales", **_args()),
+        check_statuses=CHECK_STATUSES,
+        check_text=queries.check_text,
+        methods=queries.PAYMENT_METHODS,
+        has_showroom_page="office.showroom" in current_app.view_functions,
+        args=_args(),
+    )
+
+
+@bp.get("/sales/<uuid:sale_uuid>.<fmt>")
+def receipt_export(sale_uuid: UUID, fmt: str) -> Response:
+    """The receipt's lines as CSV (UTF-8 with BOM) or XLSX."""
+    view = queries.get_receipt(get_session(), sale_uuid)
+    return _download(queries.receipt_report(view), f"hoa-don-{view.sale.receipt_number}", fmt, view.showroom.name)
+
+
+@bp.get("/<slug>")
+def report(slug: str) -> Any:
+    """One report on screen: filters, what is counted, a chart where one helps, the table, export links."""
+    page = PAGES.get(slug) or abort(404)
+    session = get_session()
+    q, shop, errors, today = _query(session)
+    result = page.build(session, q)
+    heatmap = result.params.get("heatmap")
+    return render_template(
+        "central/office/report.html",
+        page=page,
+        report=result,
+        form=_form(q, shop),
+        errors=errors,
+        showrooms=queries.showroom_choices(session),
+        statuses=CHECK_STATUSES,
+        quick_periods=quick_periods(today),
+        chart_json=json.dumps(result.chart, ensure_ascii=False) if result.chart else "",
+        heatmap_json=json.dumps(heatmap, ensure_ascii=False) if heatmap else "",
+        links=_links(result),
+        cell_text=cell_text,
+        shown_rows=result.rows[: queries.SCREEN_ROWS],
+        pages=PAGES.values(),
+        args=_args(),
+    )
+
+
+@bp.get("/<slug>.<fmt>")
+def export(slug: str, fmt: str) -> Response:
+    """A report's table as CSV (UTF-8 with BOM) or XLSX, with the same filters as the page."""
+    page = PAGES.get(slug) or abort(404)
+    session = get_session()
+    q, shop, errors, today = _query(session)
+    if errors:
+        raise ValidationError(next(iter(errors.values())))
+    stamp = q.period.slug() if page.uses_period else f"{today:%Y%m%d}"
+    suffix = f"-{shop.code}" if shop and page.uses_showroom else ""
+    return _download(page.build(session, q), f"bao-cao-{slug}{suffix}-{stamp}", fmt)
+
+
+def _download(report: Report, stem: str, fmt: str, title: str = "") -> Response:
+    if fmt == "csv":
+        body, mimetype = to_csv(report), "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        body = to_xlsx(report, title or current_app.config.get("CENTRAL_NAME") or "Văn phòng trung tâm OCOP")
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        abort(404)
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in stem)
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{safe}.{fmt}"'})
