@@ -1,9 +1,11 @@
-"""Login throttling (Flask-Limiter) and log hygiene: no password, secret or token in any log line.
+"""Login and manager-approval throttling (Flask-Limiter) and log hygiene: no password, secret or token in any log.
 
 Failed logins are limited per client address and username (and, more loosely, per address alone, so one
 machine cannot walk through many usernames). Only failed attempts count: a cashier who logs in correctly
-never uses up the budget. The limiter is created per app, with in-memory storage (one showroom = one
-process), and is off under TESTING unless a test turns RATELIMIT_ENABLED on.
+never uses up the budget. The manager's credentials typed at a till (discount approval, shift sign-off,
+void) get the same budget, counted and audited ("approval.failed") by verify_manager_credentials. The
+limiter is created per app, with in-memory storage (one showroom = one process), and is off under TESTING
+unless a test turns RATELIMIT_ENABLED on.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, flash, render_template, request
+from flask import Flask, current_app, flash, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
+from limits import parse as parse_limit
 from werkzeug.wrappers import Response
 
+from pos.errors import Forbidden, PosError
 from pos.text import nfc
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -88,6 +92,64 @@ def init_security(app: Flask) -> None:
             response = app.make_response(error_response(THROTTLE_MESSAGE, 429))
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
         return response
+
+
+# --- Manager credentials typed at a till -------------------------------------------------------------------
+
+APPROVAL_FAILURES_PER_MANAGER = "5 per minute"  # per till address and typed manager username
+APPROVAL_FAILURES_PER_ADDRESS = "20 per minute"
+U = TypeVar("U")
+
+
+class ApprovalThrottled(PosError):
+    """Too many wrong manager credentials from this till: wait before trying again."""
+
+    status = 429
+
+
+def _approval_budgets(username: str) -> list[tuple[Any, str]]:
+    address = _address()
+    return [
+        (parse_limit(APPROVAL_FAILURES_PER_MANAGER), f"{address}|{username}"),
+        (parse_limit(APPROVAL_FAILURES_PER_ADDRESS), address),
+    ]
+
+
+def verify_manager_credentials(
+    verify: Callable[[Any, str, str], U], username: str | None, password: str | None, purpose: str
+) -> U:
+    """A manager's credentials typed at a till, checked by ``verify(session, username, password)``.
+
+    Call it before the view's write transaction: a wrong password (a Forbidden from ``verify``) is counted
+    against the till's budget and audited as "approval.failed" in a transaction of its own, then re-raised.
+    Over budget, the credentials are not even checked (ApprovalThrottled, 429). A missing username or
+    password is the form's problem, not a guess, and does not count.
+    """
+    from flask_login import current_user
+
+    from pos.audit import log as audit
+    from pos.db import get_session, unit_of_work
+
+    typed = nfc(username or "").strip().lower()[:60]
+    limiter: Limiter | None = current_app.extensions.get(LIMITER_KEY)
+    budgets = _approval_budgets(typed) if limiter is not None and limiter.enabled else []
+    if any(not limiter.limiter.test(item, "approval", key) for item, key in budgets):  # type: ignore[union-attr]
+        raise ApprovalThrottled(THROTTLE_MESSAGE, "manager_password")
+    try:
+        return verify(get_session(), username or "", password or "")
+    except Forbidden:
+        for item, key in budgets:
+            limiter.limiter.hit(item, "approval", key)  # type: ignore[union-attr]
+        with unit_of_work() as session:
+            audit.record(
+                session,
+                "approval.failed",
+                user_id=current_user.id if current_user.is_authenticated else None,
+                entity="user",
+                entity_id=typed[:40],
+                after={"purpose": purpose, "manager_username": typed},
+            )
+        raise
 
 
 # --- Log hygiene ---------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from pos.sales.receipts import PAPERS as RECEIPT_PAPERS
 from pos.sales.receipts import render_receipt
 from pos.sales.zreport import PAPERS as REPORT_PAPERS
 from pos.sales.zreport import render_z_report, showroom_snapshot
+from pos.security import verify_manager_credentials
 from pos.text import nfc
 
 bp = Blueprint("shifts", __name__, url_prefix="/shifts")
@@ -254,13 +255,16 @@ def close(shift_id: int | None = None) -> Any:
     threshold = int(current_app.config.get("TILL_CASH_VARIANCE_THRESHOLD_VND", 0))
     signing = "manager_username" in request.form
     try:
+        signer_id = None
+        if signing:  # before the write transaction: a failed attempt is counted and audited in its own
+            signer_id = verify_manager_credentials(
+                shifts.verify_manager,
+                request.form.get("manager_username"),
+                request.form.get("manager_password"),
+                "shift.signoff",
+            ).id
         with unit_of_work() as session:
             locked = session.get(Shift, shift.id)
-            signer_id = None
-            if signing:
-                signer_id = shifts.verify_manager(
-                    session, request.form.get("manager_username"), request.form.get("manager_password")
-                ).id
             shifts.close_shift(
                 session,
                 locked,  # type: ignore[arg-type]
@@ -448,6 +452,13 @@ def void_last() -> Any:
     context["reason"] = request.form.get("reason", "")
     expected_number = request.form.get("receipt_number", "")
     try:
+        # Checked first and throttled; void_last_sale checks the same credentials again inside its transaction.
+        verify_manager_credentials(
+            shifts.verify_manager,
+            request.form.get("manager_username"),
+            request.form.get("manager_password"),
+            "void",
+        )
         with unit_of_work() as write:
             locked = write.get(Shift, shift.id)
             # The page named one sale; if another was rung up meanwhile, it is not the one the manager saw.

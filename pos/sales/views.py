@@ -27,6 +27,7 @@ from pos.sales.pricing import Discount, DiscountLimits, PaymentInput
 from pos.sales.receipt_data import receipt_for_sale, transfer_payload, vat_breakdown
 from pos.sales.receipts import PAPERS, render_receipt
 from pos.sales.vietqr import qr_svg
+from pos.security import verify_manager_credentials
 from pos.text import nfc
 
 bp = Blueprint("till", __name__, url_prefix="/till")
@@ -123,12 +124,14 @@ def _discount(data: dict[str, Any]) -> Discount | None:
     return Discount(kind, value) if value else None
 
 
-def _approver(session: Session, data: dict[str, Any]) -> User | None:
-    """The manager who typed their credentials into the approval prompt, if they did."""
-    username = nfc(data.get("manager_username") or "")
+def _approver(data: dict[str, Any]) -> User | None:
+    """The manager who typed their credentials into the approval prompt, if they did (throttled, audited)."""
+    username = nfc(str(data.get("manager_username") or ""))
     if not username:
         return None
-    return carts.approve_discount(session, username, str(data.get("manager_password") or ""))
+    return verify_manager_credentials(
+        carts.approve_discount, username, str(data.get("manager_password") or ""), "discount"
+    )
 
 
 def _pdf(data: bytes, filename: str) -> Response:
@@ -225,6 +228,7 @@ def api_line_discount(line_id: int) -> Any:
     """Set a line's discount; above the cashier's limit, with a manager's credentials."""
     data = _body()
     discount = _discount(data)
+    approver = _approver(data)  # before the write transaction: a failed attempt is recorded in its own
     with unit_of_work() as session:
         cart = carts.get_or_create_active_cart(session, current_user.id)
         carts.set_line_discount(
@@ -235,7 +239,7 @@ def api_line_discount(line_id: int) -> Any:
             limits=_limits(),
             actor_id=current_user.id,
             actor_is_manager=_is_manager(),
-            approver=_approver(session, data),
+            approver=approver,
         )
         return _cart_json(session, cart, last_line_id=line_id)
 
@@ -245,6 +249,7 @@ def api_sale_discount() -> Any:
     """Set the discount on the whole sale; above the cashier's limit, with a manager's credentials."""
     data = _body()
     discount = _discount(data)
+    approver = _approver(data)  # before the write transaction: a failed attempt is recorded in its own
     with unit_of_work() as session:
         cart = carts.get_or_create_active_cart(session, current_user.id)
         carts.set_sale_discount(
@@ -254,7 +259,7 @@ def api_sale_discount() -> Any:
             limits=_limits(),
             actor_id=current_user.id,
             actor_is_manager=_is_manager(),
-            approver=_approver(session, data),
+            approver=approver,
         )
         return _cart_json(session, cart)
 
