@@ -320,29 +320,40 @@ class UnlinkedProduct:
     producer_name: str
     showrooms: str
     suggestion: CatalogProduct | None
+    price_vnd: int  # the highest selling price among the showrooms, offered as the suggested price
 
 
-def unlinked_products(session: Session, limit: int = 200) -> list[UnlinkedProduct]:
-    """Products reported by showrooms without a catalogue link; a catalogue product with the same barcode is
-    suggested."""
-    rows = session.exec(
+def unlinked_products(session: Session, query: str = "", limit: int = 100) -> list[UnlinkedProduct]:
+    """Products reported by showrooms without a catalogue link (those with a same-barcode catalogue product
+    first, as a suggestion); ``query`` matches the name, SKU or barcode."""
+    by_barcode_first = select(CatalogProduct.id).where(CatalogProduct.barcode == Product.barcode).exists()
+    stmt = (
         select(Product, Producer.name)
         .join(Producer, Producer.id == Product.producer_id, isouter=True)  # type: ignore[arg-type]
         .where(Product.catalog_product_id.is_(None))  # type: ignore[union-attr]
-        .order_by(Product.name)
-        .limit(limit)
-    ).all()
+    )
+    if query:
+        stmt = stmt.where(
+            or_(
+                func.lower(Product.name).contains(nfc(query).lower()),
+                Product.sku == nfc(query),
+                Product.barcode == nfc(query),
+            )
+        )
+    rows = session.exec(stmt.order_by(by_barcode_first.desc(), Product.name).limit(limit)).all()
     if not rows:
         return []
     product_ids = [p.id for p, _ in rows]
     carried: dict[int, list[str]] = {}
-    for product_id, code in session.exec(
-        select(ShowroomProduct.product_id, Showroom.code)
+    prices: dict[int, int] = {}
+    for product_id, code, price in session.exec(
+        select(ShowroomProduct.product_id, Showroom.code, ShowroomProduct.price_vnd)
         .join(Showroom, Showroom.id == ShowroomProduct.showroom_id)  # type: ignore[arg-type]
         .where(ShowroomProduct.product_id.in_(product_ids))  # type: ignore[attr-defined]
         .order_by(Showroom.code)
     ):
         carried.setdefault(product_id, []).append(code)
+        prices[product_id] = max(prices.get(product_id, 0), price)
     barcodes = [p.barcode for p, _ in rows if p.barcode]
     by_barcode = {
         c.barcode: c
@@ -357,6 +368,7 @@ def unlinked_products(session: Session, limit: int = 200) -> list[UnlinkedProduc
             producer_name=producer_name or "",
             showrooms=", ".join(carried.get(p.id, [])),  # type: ignore[arg-type]
             suggestion=by_barcode.get(p.barcode) if p.barcode else None,
+            price_vnd=prices.get(p.id, 0),  # type: ignore[arg-type]
         )
         for p, producer_name in rows
     ]

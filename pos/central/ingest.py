@@ -28,7 +28,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
@@ -795,111 +795,113 @@ class _Materialiser:
 
 FIGURES = ("sales_count", "sales_total_vnd", "discounts_vnd", "voids_count", "refunds_total_vnd")
 
+# A sale voided by the time its shift closed: the Z report counts it as a void, not a sale.
+_VOIDED_BY_CLOSE = "(s.status = 'voided' AND s.voided_at <= c.closed_at)"
+_SHIFT_SALES = "FROM shift_close c JOIN sale s ON s.showroom_id = c.showroom_id AND s.shift_uuid = c.uuid"
+_SHIFT_RETURNS = "FROM shift_close c JOIN sale_return r ON r.showroom_id = c.showroom_id AND r.shift_uuid = c.uuid"
+CHECK_QUERIES = {
+    "sales": f"""
+        SELECT c.id,
+               count(*) FILTER (WHERE NOT {_VOIDED_BY_CLOSE}),
+               coalesce(sum(s.total_vnd) FILTER (WHERE NOT {_VOIDED_BY_CLOSE}), 0),
+               coalesce(sum(s.line_discount_vnd + s.sale_discount_vnd) FILTER (WHERE NOT {_VOIDED_BY_CLOSE}), 0),
+               count(*) FILTER (WHERE {_VOIDED_BY_CLOSE})
+        {_SHIFT_SALES} WHERE c.id = ANY(%(ids)s) GROUP BY c.id""",
+    "paid": f"""
+        SELECT c.id, p.method, sum(p.amount_vnd)
+        {_SHIFT_SALES} JOIN payment p ON p.sale_id = s.id
+        WHERE c.id = ANY(%(ids)s) AND NOT {_VOIDED_BY_CLOSE} GROUP BY c.id, p.method""",
+    "refunds": f"""
+        SELECT c.id, r.refund_method, sum(r.total_vnd)
+        {_SHIFT_RETURNS} WHERE c.id = ANY(%(ids)s) GROUP BY c.id, r.refund_method""",
+    "missing_sales": """
+        SELECT c.id, e.u FROM shift_close c CROSS JOIN LATERAL jsonb_array_elements_text(c.sale_uuids) AS e(u)
+        WHERE c.id = ANY(%(ids)s)
+          AND NOT EXISTS (SELECT 1 FROM sale s WHERE s.uuid = e.u::uuid AND s.showroom_id = c.showroom_id)""",
+    "missing_returns": """
+        SELECT c.id, e.u FROM shift_close c CROSS JOIN LATERAL jsonb_array_elements_text(c.return_uuids) AS e(u)
+        WHERE c.id = ANY(%(ids)s)
+          AND NOT EXISTS (SELECT 1 FROM sale_return r WHERE r.uuid = e.u::uuid AND r.showroom_id = c.showroom_id)""",
+    "unexpected": f"""
+        SELECT c.id, s.uuid::text {_SHIFT_SALES} WHERE c.id = ANY(%(ids)s) AND NOT c.sale_uuids ? s.uuid::text
+        UNION ALL
+        SELECT c.id, r.uuid::text {_SHIFT_RETURNS} WHERE c.id = ANY(%(ids)s) AND NOT c.return_uuids ? r.uuid::text""",
+}
+
+
+@dataclass
+class HeldForShift:
+    """What the central server holds for one shift, summed the way the Z report sums it."""
+
+    figures: dict[str, int]
+    by_method: dict[str, int]
+    missing_sales: list[str]
+    missing_returns: list[str]
+    unexpected: list[str]
+
 
 def check_shifts(conn: Connection, shift_uuids: Iterable[UUID]) -> int:
     """Recompute the check of every closed shift among ``shift_uuids``; returns how many were checked.
 
-    The showroom's Z report counts a sale as completed if it was not voided by the close; voids are only
-    possible while a shift is open, so a sale voided later than the close still counts as sold in the Z.
+    The sums are made by PostgreSQL (a shift may hold thousands of sales). The showroom's Z report counts a
+    sale as completed unless it was voided by the close (voids are only possible while a shift is open).
     """
-    wanted = list(set(shift_uuids))
-    closes = conn.execute(select(T_SHIFT).where(T_SHIFT.c.uuid.in_(wanted))).mappings().all()
+    closes = conn.execute(select(T_SHIFT).where(T_SHIFT.c.uuid.in_(list(set(shift_uuids))))).mappings().all()
     if not closes:
         return 0
-    uuids = [c["uuid"] for c in closes]
-    sales_by_shift: dict[UUID, list[Any]] = defaultdict(list)
-    sale_rows = conn.execute(
-        select(
-            T_SALE.c.id,
-            T_SALE.c.uuid,
-            T_SALE.c.shift_uuid,
-            T_SALE.c.status,
-            T_SALE.c.voided_at,
-            T_SALE.c.total_vnd,
-            (T_SALE.c.line_discount_vnd + T_SALE.c.sale_discount_vnd).label("discounts"),
-        ).where(T_SALE.c.shift_uuid.in_(uuids))
-    ).all()
-    for row in sale_rows:
-        sales_by_shift[row.shift_uuid].append(row)
-    paid: dict[int, dict[str, int]] = defaultdict(dict)
-    if sale_rows:
-        for sale_id, method, amount in conn.execute(
-            select(T_PAYMENT.c.sale_id, T_PAYMENT.c.method, func.sum(T_PAYMENT.c.amount_vnd))
-            .where(T_PAYMENT.c.sale_id.in_([r.id for r in sale_rows]))
-            .group_by(T_PAYMENT.c.sale_id, T_PAYMENT.c.method)
-        ):
-            paid[sale_id][method] = int(amount)
-    returns_by_shift: dict[UUID, list[Any]] = defaultdict(list)
-    for row in conn.execute(
-        select(T_RETURN.c.uuid, T_RETURN.c.shift_uuid, T_RETURN.c.refund_method, T_RETURN.c.total_vnd).where(
-            T_RETURN.c.shift_uuid.in_(uuids)
-        )
-    ):
-        returns_by_shift[row.shift_uuid].append(row)
-
+    ids = [c["id"] for c in closes]
+    held = {i: HeldForShift(dict.fromkeys(FIGURES, 0), defaultdict(int), [], [], []) for i in ids}
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        for shift_id, count, total, discounts, voids in cur.execute(CHECK_QUERIES["sales"], {"ids": ids}):
+            held[shift_id].figures.update(
+                sales_count=int(count), sales_total_vnd=int(total), discounts_vnd=int(discounts), voids_count=int(voids)
+            )
+        for shift_id, method, amount in cur.execute(CHECK_QUERIES["paid"], {"ids": ids}):
+            held[shift_id].by_method[method] += int(amount)
+        for shift_id, method, amount in cur.execute(CHECK_QUERIES["refunds"], {"ids": ids}):
+            held[shift_id].figures["refunds_total_vnd"] += int(amount)
+            held[shift_id].by_method[method] -= int(amount)
+        for name in ("missing_sales", "missing_returns", "unexpected"):
+            for shift_id, uuid in cur.execute(CHECK_QUERIES[name], {"ids": ids}):
+                getattr(held[shift_id], name).append(str(uuid))
     now = utcnow()
     for close in closes:
-        status, detail = shift_check(close, sales_by_shift[close["uuid"]], paid, returns_by_shift[close["uuid"]])
+        status, detail = shift_check(close, held[close["id"]])
         conn.execute(
             update(T_SHIFT)
-            .where(and_(T_SHIFT.c.id == close["id"]))
+            .where(T_SHIFT.c.id == close["id"])
             .values(check_status=status, check_detail=detail, checked_at=now)
         )
     return len(closes)
 
 
-def shift_check(
-    close: Any, sales: list[Any], paid: dict[int, dict[str, int]], returns: list[Any]
-) -> tuple[str, dict[str, Any]]:
+def shift_check(close: Any, held: HeldForShift) -> tuple[str, dict[str, Any]]:
     """(status, detail) of one shift: ok, mismatch (a figure differs) or incomplete (something is missing)."""
-    closed_at = close["closed_at"]
-    expected_sales = set(close["sale_uuids"])
-    expected_returns = set(close["return_uuids"])
-    held_sales = {str(s.uuid) for s in sales}
-    held_returns = {str(r.uuid) for r in returns}
-    missing_sales = sorted(expected_sales - held_sales)
-    missing_returns = sorted(expected_returns - held_returns)
-    extra = sorted((held_sales - expected_sales) | (held_returns - expected_returns))
-
-    central: dict[str, Any] = dict.fromkeys(FIGURES, 0)
-    by_method: dict[str, int] = defaultdict(int)
-    for sale in sales:
-        voided_by_close = sale.status == "voided" and sale.voided_at is not None and sale.voided_at <= closed_at
-        if voided_by_close:
-            central["voids_count"] += 1
-            continue
-        central["sales_count"] += 1
-        central["sales_total_vnd"] += int(sale.total_vnd)
-        central["discounts_vnd"] += int(sale.discounts)
-        for method, amount in paid.get(sale.id, {}).items():
-            by_method[method] += amount
-    for ret in returns:
-        central["refunds_total_vnd"] += int(ret.total_vnd)
-        by_method[ret.refund_method] -= int(ret.total_vnd)
-
     differences: dict[str, dict[str, int]] = {}
     for name in FIGURES:
-        if int(close[name]) != central[name]:
-            differences[name] = {"showroom": int(close[name]), "central": central[name]}
+        if int(close[name]) != held.figures[name]:
+            differences[name] = {"showroom": int(close[name]), "central": held.figures[name]}
     showroom_methods = {k: int(v) for k, v in (close["payments_by_method"] or {}).items()}
-    for method in sorted(set(showroom_methods) | set(by_method)):
-        theirs, ours = showroom_methods.get(method, 0), by_method.get(method, 0)
+    for method in sorted(set(showroom_methods) | set(held.by_method)):
+        theirs, ours = showroom_methods.get(method, 0), held.by_method.get(method, 0)
         if theirs != ours:
             differences[f"payments_by_method.{method}"] = {"showroom": theirs, "central": ours}
 
     detail: dict[str, Any] = {}
-    if missing_sales:
-        detail["missing_sales"] = missing_sales[:50]
-        detail["missing_sales_count"] = len(missing_sales)
-    if missing_returns:
-        detail["missing_returns"] = missing_returns[:50]
-        detail["missing_returns_count"] = len(missing_returns)
-    if extra:
-        detail["unexpected"] = extra[:50]
+    if held.missing_sales:
+        detail["missing_sales"] = sorted(held.missing_sales)[:50]
+        detail["missing_sales_count"] = len(held.missing_sales)
+    if held.missing_returns:
+        detail["missing_returns"] = sorted(held.missing_returns)[:50]
+        detail["missing_returns_count"] = len(held.missing_returns)
+    if held.unexpected:
+        detail["unexpected"] = sorted(held.unexpected)[:50]
     if differences:
         detail["differences"] = differences
-    if missing_sales or missing_returns:
+    if held.missing_sales or held.missing_returns:
         return "incomplete", detail
-    if differences or extra:
+    if differences or held.unexpected:
         return "mismatch", detail
     return "ok", detail

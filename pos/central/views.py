@@ -277,7 +277,14 @@ def new_catalog_product() -> Any:
 @bp.get("/catalog/links")
 def links() -> Any:
     """Showroom products not yet linked to the catalogue, with a likely match by barcode."""
-    return render_template("central/links.html", rows=catalog_services.unlinked_products(get_session()))
+    query = nfc(request.args.get("q", ""))
+    session = get_session()
+    return render_template(
+        "central/links.html",
+        rows=catalog_services.unlinked_products(session, query),
+        total=catalog_services.count_unlinked(session),
+        q=query,
+    )
 
 
 def _uuid(raw: str, field: str) -> UUID:

@@ -203,6 +203,20 @@ def waiting_count(session: Session) -> int:
     return int(session.scalar(select(func.count()).where(OutboxRecord.sent_at.is_(None))) or 0)  # type: ignore[union-attr]
 
 
+def to_send_count(session: Session) -> int:
+    """What the next run will send: unsent records plus the audit entries (and, before the first run, the
+    producers and products) it will enqueue first."""
+    state = get_state(session)
+    count = waiting_count(session)
+    count += int(
+        session.scalar(select(func.count()).where(AuditEntry.id > state.audit_enqueued_through)) or 0  # type: ignore[operator]
+    )
+    if not state.snapshot_done:
+        count += int(session.scalar(select(func.count()).select_from(Producer)) or 0)
+        count += int(session.scalar(select(func.count()).select_from(Product)) or 0)
+    return count
+
+
 def oldest_waiting_at(session: Session) -> datetime | None:
     """When the oldest unsent record was written."""
     return session.scalar(select(func.min(OutboxRecord.created_at)).where(OutboxRecord.sent_at.is_(None)))  # type: ignore[union-attr]
@@ -259,11 +273,12 @@ def run_sync(
             if channel.offset != offset:
                 with session_scope(engine) as session:
                     _state_for_update(session).clock_offset_s = channel.offset
-        with session_scope(engine) as session:
-            state = _state_for_update(session)
-            state.last_success_at = utcnow()
-            state.last_error = ""
-            state.failures = 0
+        if push:  # a catalogue-only pull says nothing about what waits to be sent
+            with session_scope(engine) as session:
+                state = _state_for_update(session)
+                state.last_success_at = utcnow()
+                state.last_error = ""
+                state.failures = 0
         result.ok = True
     except SyncError as exc:
         result.error = exc.message

@@ -9,7 +9,8 @@ request as soon as the server is up. It is not started under TESTING, for the ce
 The rule (``next_due``): a sync is due when the last success is older than the most recent nightly slot
 (``[sync] nightly_at``, showroom time) — so a PC switched off at night syncs when it is next switched on,
 and a showroom whose last success is more than a day old always syncs at start-up. After a failure the
-next try waits 1, 2, 4, … minutes, at most an hour, until one succeeds. "Đồng bộ ngay" wakes the thread.
+next try (of any failed run, the manager's included) waits 1, 2, 4, … minutes, at most an hour, until
+one succeeds. "Đồng bộ ngay" wakes the thread.
 """
 
 from __future__ import annotations
@@ -65,12 +66,15 @@ def next_due(
 ) -> datetime:
     """When the next automatic sync should run (``now`` or earlier means at once)."""
     slot = last_slot(now, at, tz)
+    due = now
     if last_success is not None and last_success >= slot:
         following = slot + timedelta(days=1)
-        return datetime.combine(following.astimezone(tz).date(), at, tz).astimezone(now.tzinfo)
+        due = datetime.combine(following.astimezone(tz).date(), at, tz).astimezone(now.tzinfo)
     if failures > 0 and last_attempt is not None:
-        return last_attempt + timedelta(seconds=backoff_s(failures))
-    return now
+        # A failed run (nightly or "Đồng bộ ngay") is tried again after the back-off, whatever the slot.
+        retry = last_attempt + timedelta(seconds=backoff_s(failures))
+        return min(due, retry) if due > now else retry
+    return due
 
 
 def is_enabled(config: Any) -> bool:

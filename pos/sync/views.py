@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from pos.auth.access import bind_role
 from pos.db import engine, get_session, utcnow
 from pos.sync import scheduler, signing
-from pos.sync.client import SyncSettings, get_state, is_running, oldest_waiting_at, unsent_older_than, waiting_count
+from pos.sync.client import SyncSettings, get_state, is_running, oldest_waiting_at, to_send_count, unsent_older_than
 
 bp = Blueprint("sync", __name__)
 bind_role(bp, "manager")
@@ -40,11 +40,12 @@ def status() -> Any:
         settings=settings,
         problem=settings.problem(),
         key_id=key_id,
-        waiting=waiting_count(session),
+        waiting=to_send_count(session),
         oldest=oldest_waiting_at(session),
         stale=unsent_older_than(session, 24),
         running=is_running(engine()),
         next_run=next_run,
+        now=utcnow(),
         automatic=scheduler.is_enabled(config),
         nightly_at=str(config.get("SYNC_NIGHTLY_AT") or "23:30"),
     )

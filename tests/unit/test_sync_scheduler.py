@@ -44,6 +44,13 @@ def test_failures_back_off_up_to_an_hour() -> None:
     assert next_due(now, AT, TZ, None, tried, failures=3) == tried + timedelta(minutes=4)
 
 
+def test_a_failed_run_after_last_nights_success_is_retried_soon() -> None:
+    now = local(2026, 11, 20, 9, 0)
+    tried = now - timedelta(seconds=10)
+    due = next_due(now, AT, TZ, last_success=local(2026, 11, 19, 23, 31), last_attempt=tried, failures=1)
+    assert due == tried + timedelta(minutes=1)
+
+
 def test_nightly_at_is_read_strictly() -> None:
     assert parse_nightly_at("23:30") == time(23, 30) and parse_nightly_at("2") == time(2, 0)
     for bad in ("25:00", "noon", "12:75"):
