@@ -3,6 +3,12 @@
 SQLite is opened in WAL mode with foreign keys on and synchronous=FULL, so a commit the till has
 acknowledged survives a power cut. Writes begin with BEGIN IMMEDIATE: two tills selling the last unit
 queue for the write lock instead of failing half-way on a lock upgrade.
+
+The one exception is a cart change (a scan, a quantity, a discount): ``unit_of_work(durable=False)`` commits
+it with synchronous=NORMAL, which in WAL mode skips the fsync of every commit. Such a commit survives a crash
+of the app or of the browser, but a power cut may lose the last few cart changes (never a sale: the next
+durable commit syncs every frame written before it). Sales, returns, voids, shift closes, intakes and stock
+adjustments keep the default, durable=True.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from sqlmodel import Session
 
 ENGINE_KEY = "pos.engine"
 WRITE_ENGINE_KEY = "pos.write_engine"
+_SYNCHRONOUS = "pos.synchronous"  # the level last set on a pooled connection (kept in its .info)
 
 
 def utcnow() -> datetime:
@@ -67,8 +74,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        mode = "IMMEDIATE" if conn.get_execution_options().get("pos_write") else "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        options = conn.get_execution_options()
+        # synchronous cannot change inside a transaction, so it is set here, before BEGIN, and only
+        # a transaction that asks for less durability gets it: every other one runs with FULL.
+        level = "FULL" if options.get("pos_durable", True) else "NORMAL"
+        if conn.info.get(_SYNCHRONOUS) != level:
+            conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+            conn.info[_SYNCHRONOUS] = level
+        conn.exec_driver_sql(f"BEGIN {'IMMEDIATE' if options.get('pos_write') else 'DEFERRED'}")
 
     return engine
 
@@ -100,10 +113,13 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 @contextmanager
-def session_scope(bind: Engine, write: bool = True) -> Iterator[Session]:
-    """One transaction: committed if the block ends normally, rolled back on any exception."""
+def session_scope(bind: Engine, write: bool = True, durable: bool = True) -> Iterator[Session]:
+    """One transaction: committed if the block ends normally, rolled back on any exception.
+
+    ``durable=False`` is for cart changes only (see the module's docstring).
+    """
     if write:
-        bind = bind.execution_options(pos_write=True)
+        bind = bind.execution_options(pos_write=True, pos_durable=durable)
     session = Session(bind, expire_on_commit=False)
     try:
         yield session
@@ -116,7 +132,7 @@ def session_scope(bind: Engine, write: bool = True) -> Iterator[Session]:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """The current app's write transaction for one use case."""
-    with session_scope(current_app.extensions[ENGINE_KEY]) as session:
+def unit_of_work(durable: bool = True) -> Iterator[Session]:
+    """The current app's write transaction for one use case (``durable=False``: a cart change only)."""
+    with session_scope(current_app.extensions[ENGINE_KEY], durable=durable) as session:
         yield session
