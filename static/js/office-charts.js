@@ -60,8 +60,12 @@
     rows.forEach((row, r) => {
       const y = top + rowH * r;
       const label = row.label.length > 32 ? row.label.slice(0, 31) + "…" : row.label;
-      text(root, labelW - 8, y + rowH / 2 + 4, label, rowH < 16 ? "label small" : "label", "end");
       const total = row.values.reduce((a, b) => a + b, 0);
+      // The showroom's name opens its sales by day (same period) when the page gives a link.
+      const holder = row.href ? el("a", { href: row.href }, root) : el("g", {}, root);
+      el("title", {}, holder).textContent = `${row.label}: ${money(total)} trong kỳ`;
+      el("rect", { x: 0, y: y, width: labelW - 2, height: rowH, class: "hit" }, holder);
+      text(holder, labelW - 8, y + rowH / 2 + 4, label, rowH < 16 ? "label small" : "label", "end");
       row.values.forEach((v, i) => {
         const cell = el("rect", {
           x: labelW + cellW * i + 0.5,
@@ -72,8 +76,6 @@
         }, root);
         el("title", {}, cell).textContent = `${row.label} · ${days[i]}: ${v === 0 ? "không có doanh thu" : money(v)}`;
       });
-      const hit = el("rect", { x: 0, y: y, width: labelW, height: rowH, class: "hit" }, root);
-      el("title", {}, hit).textContent = `${row.label}: ${money(total)} trong kỳ`;
     });
 
     // Legend: what each shade means, in đồng.

@@ -360,7 +360,7 @@ def test_sales_by_showroom(office: FlaskClient) -> None:
     assert (sr2["Ca khớp"], sr2["Ca không khớp"], sr2["Ca chưa đủ dữ liệu"]) == ("0", "1", "1")
     # Sync: SR02 pushed five days ago and SR03 never; SR01 just now.
     assert sr1["Tình trạng đồng bộ"] == "Bình thường"
-    assert sr2["Tình trạng đồng bộ"].startswith("Quá 2 ngày chưa đồng bộ")
+    assert sr2["Tình trạng đồng bộ"] == "Quá hạn (5 ngày chưa đồng bộ)"
     assert sr3["Tình trạng đồng bộ"] == "Chưa đồng bộ lần nào"
 
 
@@ -634,3 +634,19 @@ def _attr(page: str, name: str) -> str:
 def test_dates_sent_are_utc(world: dict[str, Any]) -> None:
     # The builder's own sanity: 00:30 on 3/3 in Hanoi is 17:30 UTC on 2/3.
     assert world["s2"]["created_at"].startswith("2026-03-02T17:30")
+
+
+def test_a_new_push_shows_at_once(office: FlaskClient, central_engine: Any, world: dict[str, Any]) -> None:
+    # The slow line-based reports are kept between requests, but never past a push that changes them.
+    before = by(csv_rows(office, "/office/producers.csv", **MARCH), "Nhà sản xuất")
+    assert before["Tổng cộng"]["Doanh thu thuần"] == "622000"
+    line1 = dict(world["t2"]["lines"][0], discount_vnd=0, total_vnd=80_000, vat_vnd=vat_included(80_000, 800))
+    late = sale("SR02-2026-000003", at(20, 9), str(uuid4()), [line1], [paid("cash", 80_000, 80_000)])
+    batch, payloads = parse_batch(
+        json.dumps(batch_document("SR02", [Record("sale", late["uuid"], late, at(20, 9))], 100)).encode()
+    )
+    with session_scope(central_engine) as s:
+        ingest_batch(s, s.exec(select(Showroom).where(Showroom.code == "SR02")).one(), batch, payloads, tz=TZ)
+    after = by(csv_rows(office, "/office/producers.csv", **MARCH), "Nhà sản xuất")
+    assert after["Tổng cộng"]["Doanh thu thuần"] == "702000"
+    assert after["Hộ kinh doanh Thuốc nam Ba Vì"]["Doanh thu thuần"] == "152000"

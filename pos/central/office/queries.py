@@ -92,6 +92,17 @@ def local_text(moment: datetime | None, tz: tzinfo) -> str:
     return "" if moment is None else moment.astimezone(tz).strftime("%d/%m/%Y %H:%M")
 
 
+def data_version(session: Session) -> tuple[int, int, int]:
+    """Changes whenever report figures can: a push arrived, the office changed something, the catalogue moved."""
+    row = session.execute(
+        text(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM sync_log), (SELECT COALESCE(MAX(id), 0) FROM office_audit), "
+            "(SELECT COALESCE(MAX(revision), 0) FROM catalog_state)"
+        )
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
 def showroom_choices(session: Session) -> list[tuple[int, str]]:
     """(id, 'CODE – name') of every showroom, for the filter's select."""
     return [(s.id or 0, f"{s.code} – {s.name}") for s in session.exec(select(Showroom).order_by(Showroom.code))]
@@ -191,7 +202,7 @@ def sync_state(shop: Showroom, q: OfficeQuery) -> tuple[str, str]:
         return "stale", "Chưa đồng bộ lần nào"
     if shop.last_push_at < _stale_cutoff(q):
         now = q.now or datetime.now().astimezone()
-        return "stale", f"Quá {q.stale_days} ngày chưa đồng bộ ({(now - shop.last_push_at).days} ngày)"
+        return "stale", f"Quá hạn ({(now - shop.last_push_at).days} ngày chưa đồng bộ)"
     return "", "Bình thường"
 
 
@@ -266,7 +277,7 @@ def sales_by_showroom(session: Session, q: OfficeQuery) -> Report:
         {"code": "Tổng cộng", **totals, "name": f"{len(rows)} cửa hàng"},
         period=q.period,
         chart=_bars("Doanh thu thuần theo cửa hàng", [(f"{r['code']} – {r['name']}", r["net_vnd"]) for r in rows]),
-        params={"stale_days": q.stale_days},
+        params={"stale_days": q.stale_days, "hide_columns": ("province", "average_vnd", "sync_state")},
     )
 
 
@@ -337,7 +348,11 @@ def sales_by_showroom_day(session: Session, q: OfficeQuery) -> Report:
             "days": [d.strftime("%d/%m") for d in q.period.days],
             "weekend": [d.weekday() >= 5 for d in q.period.days],
             "rows": [
-                {"label": f"{s.code} – {s.name}", "values": [net.get((sid, d), 0) for d in q.period.days]}
+                {
+                    "label": f"{s.code} – {s.name}",
+                    "code": s.code,
+                    "values": [net.get((sid, d), 0) for d in q.period.days],
+                }
                 for sid, s in shops.items()
             ],
         }
@@ -600,8 +615,8 @@ def sales_by_ocop(session: Session, q: OfficeQuery) -> Report:
             "type": "share",
             "title": "Tỷ trọng doanh thu thuần theo hạng sao OCOP",
             "unit": "vnd",
-            "labels": [label for label, _ in star_totals],
-            "values": [value for _, value in star_totals],
+            "labels": [label for label, value in star_totals if value],
+            "values": [value for _, value in star_totals if value],
         },
     )
 
@@ -667,7 +682,11 @@ def top_products(session: Session, q: OfficeQuery) -> Report:
             "labels": [r["name"] for r in rows[:20]],
             "values": [r["qty_net"] if by_qty else r["net_vnd"] for r in rows[:20]],
         },
-        params={"limit": q.limit, "sort": q.sort},
+        params={
+            "limit": q.limit,
+            "sort": q.sort,
+            "hide_columns": ("qty_sold", "qty_returned", "gross_vnd", "discount_vnd"),  # in the CSV
+        },
     )
 
 
@@ -926,15 +945,16 @@ def _sale_where(session: Session, f: SaleFilter) -> tuple[str, dict[str, Any], b
     return " AND ".join(clauses), params, any_date
 
 
+SALE_ORDER = "s.sold_on DESC, s.created_at DESC, s.id DESC"  # newest first; sold_on leads so a day index serves it
+
 SALE_LIST_SELECT = """
 SELECT s.uuid, s.receipt_number, s.created_at, s.sold_on, s.cashier, s.status, s.subtotal_vnd,
        s.line_discount_vnd + s.sale_discount_vnd AS discount_vnd, s.total_vnd, sr.code, sr.name,
        (SELECT COALESCE(SUM(r.total_vnd), 0) FROM sale_return r WHERE r.sale_id = s.id)::bigint AS refunded_vnd,
-       (SELECT COUNT(*) FROM payment pm WHERE pm.sale_id = s.id) AS payment_count,
        (SELECT string_agg(DISTINCT pm.method, ',') FROM payment pm WHERE pm.sale_id = s.id) AS methods
-FROM sale s JOIN showroom sr ON sr.id = s.showroom_id
+FROM {source} JOIN showroom sr ON sr.id = s.showroom_id
 WHERE {where}
-ORDER BY s.created_at DESC, s.id DESC
+ORDER BY {order}
 """
 
 
@@ -979,7 +999,9 @@ def list_sales(session: Session, f: SaleFilter, page: int = 1, per_page: int = 5
     total = int(session.execute(text(f"SELECT COUNT(*) FROM sale s WHERE {where}"), params).scalar_one())
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    sql = SALE_LIST_SELECT.format(where=where) + " LIMIT :limit OFFSET :offset"
+    # The page's sales are chosen first, so the per-sale look-ups run for 50 rows, not for the whole period.
+    source = f"(SELECT s.* FROM sale s WHERE {where} ORDER BY {SALE_ORDER} LIMIT :limit OFFSET :offset) s"
+    sql = SALE_LIST_SELECT.format(source=source, where="TRUE", order=SALE_ORDER)
     found = _rows(session, sql, {**params, "limit": per_page, "offset": (page - 1) * per_page})
     return SalePage([_sale_row(r, f.period.tz) for r in found], total, page, per_page, any_date)
 
@@ -1003,7 +1025,10 @@ def iter_sales(session: Session, f: SaleFilter, chunk: int = 5_000) -> Iterator[
     """Every sale matching the filter, newest first, streamed from a server-side cursor (for the CSV)."""
     where, params, _ = _sale_where(session, f)
     result = session.execute(
-        text(SALE_LIST_SELECT.format(where=where)).execution_options(yield_per=chunk, stream_results=True), params
+        text(SALE_LIST_SELECT.format(source="sale s", where=where, order=SALE_ORDER)).execution_options(
+            yield_per=chunk, stream_results=True
+        ),
+        params,
     )
     for r in result:
         yield _sale_row(r, f.period.tz)

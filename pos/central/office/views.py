@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -66,6 +68,43 @@ PAGES: dict[str, Page] = {
 QUERY_KEYS = ("from", "to", "showroom", "limit", "sort", "status", "number", "sale_status")
 
 
+# Reports summed from the sale lines are the slow ones over many showrooms and long periods; they do not depend
+# on the clock, so a result is kept until the data changes (a push, an office action, a catalogue revision).
+CACHED_PAGES = {"producers", "provinces", "ocop", "top"}
+CACHE_KEY = "office_reports.cache"
+CACHE_SIZE = 64
+
+
+class ReportCache:
+    """A small per-app LRU of built reports, keyed by the query and the data's version."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple, Report] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get_or_build(self, key: tuple, build: Callable[[], Report]) -> Report:
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        report = build()  # outside the lock: two threads may build the same report once each, harmlessly
+        with self.lock:
+            self.entries[key] = report
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return report
+
+
+def _build(page: Page, session: Session, q: OfficeQuery) -> Report:
+    """The page's report, from the cache when the data has not changed since it was built."""
+    if page.slug not in CACHED_PAGES:
+        return page.build(session, q)
+    cache = current_app.extensions.setdefault(CACHE_KEY, ReportCache())
+    key = (page.slug, q.period.start, q.period.end, q.showroom_id, q.limit, q.sort, queries.data_version(session))
+    return cache.get_or_build(key, lambda: page.build(session, q))
+
+
 def _timezone() -> Any:
     return shop_timezone(current_app.config.get("CENTRAL_TIMEZONE") or current_app.config.get("SHOWROOM_TIMEZONE"))
 
@@ -73,7 +112,7 @@ def _timezone() -> Any:
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
     """A whole-number query parameter; anything odd falls back to the default rather than failing."""
     raw = request.args.get(name, "").strip()
-    if not raw.isdigit() or len(raw) > 6:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
         return default
     return min(max(int(raw), low), high)
 
@@ -195,6 +234,14 @@ def _links(report: Report) -> dict[int, dict[str, str]]:
     return links
 
 
+def _with_links(heatmap: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The heat map with each showroom's row opening its sales by day for the same period."""
+    if heatmap:
+        for row in heatmap["rows"]:
+            row["href"] = url_for(".report", slug="days", **_args(showroom=row["code"]))
+    return heatmap
+
+
 @bp.get("/")
 def index() -> Any:
     """The office's overview: the period's totals, sales per day and per showroom, showrooms gone quiet."""
@@ -219,7 +266,9 @@ def index() -> Any:
         stale=[r for r in sync.rows if r["_flag"] == "stale"],
         day_chart=json.dumps(by_day.chart, ensure_ascii=False),
         showroom_chart=json.dumps(by_showroom.chart, ensure_ascii=False),
-        heatmap=json.dumps(grid.params["heatmap"], ensure_ascii=False) if grid.params.get("heatmap") else "",
+        heatmap=json.dumps(_with_links(grid.params["heatmap"]), ensure_ascii=False)
+        if grid.params.get("heatmap")
+        else "",
         counted=queries.COUNTED,
         pages=PAGES.values(),
         args=_args(),
@@ -247,7 +296,7 @@ def sales() -> Any:
         showrooms=queries.showroom_choices(session),
         statuses=queries.SALE_STATUSES,
         quick_periods=quick_periods(today),
-        columns=queries.SALE_LIST_COLUMNS,
+        columns=[c for c in queries.SALE_LIST_COLUMNS if c.key not in ("code", "subtotal_vnd")],  # both in the CSV
         cell_text=cell_text,
         pages=PAGES.values(),
         args=_args(),
@@ -329,8 +378,8 @@ def report(slug: str) -> Any:
     page = PAGES.get(slug) or abort(404)
     session = get_session()
     q, shop, errors, today = _query(session)
-    result = page.build(session, q)
-    heatmap = result.params.get("heatmap")
+    result = _build(page, session, q)
+    heatmap = _with_links(result.params.get("heatmap"))
     return render_template(
         "central/office/report.html",
         page=page,
@@ -360,7 +409,7 @@ def export(slug: str, fmt: str) -> Response:
         raise ValidationError(next(iter(errors.values())))
     stamp = q.period.slug() if page.uses_period else f"{today:%Y%m%d}"
     suffix = f"-{shop.code}" if shop and page.uses_showroom else ""
-    return _download(page.build(session, q), f"bao-cao-{slug}{suffix}-{stamp}", fmt)
+    return _download(_build(page, session, q), f"bao-cao-{slug}{suffix}-{stamp}", fmt)
 
 
 def _download(report: Report, stem: str, fmt: str, title: str = "") -> Response:
