@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 EXTENSION_KEY = "pos.sync_scheduler"
 STARTUP_DELAY_S = 30  # let the first pages load before the start-up sync
 MAX_BACKOFF_S = 3600
+NOT_CONFIGURED_WAIT_S = 600
 
 
 def parse_nightly_at(value: str) -> time:
@@ -110,9 +111,17 @@ class SyncScheduler(threading.Thread):
             state = get_state(session)
             return next_due(utcnow(), self.at, self.tz, state.last_success_at, state.last_attempt_at, state.failures)
 
-    def run_once(self) -> SyncResult:
-        """One sync with the settings as they are now (a secret saved since start-up is picked up)."""
-        result = run_sync(self.engine, SyncSettings.from_config(self.config))
+    def run_once(self) -> SyncResult | None:
+        """One sync with the settings as they are now (a secret saved since start-up is picked up).
+
+        A showroom not set up for sync yet (no central address or key) is left alone, quietly: the sync page
+        says what is missing, and the thread looks again every few minutes.
+        """
+        settings = SyncSettings.from_config(self.config)
+        if settings.problem():
+            self.stop.wait(NOT_CONFIGURED_WAIT_S)
+            return None
+        result = run_sync(self.engine, settings)
         self.last_result = result
         if result.ok:
             log.info("sync: %s records pushed in %s batches", result.pushed, result.batches)
