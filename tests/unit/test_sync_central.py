@@ -33,7 +33,7 @@ from pos.central.models import (
     SyncLog,
     SyncRecord,
 )
-from pos.db import session_scope
+from pos.db import make_engine, session_scope
 from pos.errors import Conflict
 from pos.sync import signing
 from pos.sync.samples import Record, SampleShowroom, batch_document, line_count
@@ -450,3 +450,25 @@ def test_a_showroom_product_is_promoted_under_its_own_uuid(central_engine: Any) 
     assert full["producers"][0]["uuid"] == local["producer_uuid"]
     with pytest.raises(Conflict), session_scope(central_engine) as s:
         catalog.promote_product(s, local["uuid"], 99_000)
+
+
+# --- The schema ----------------------------------------------------------------------------------------------------
+
+
+def test_central_migrations_build_exactly_the_models(pg_database: Any) -> None:
+    from sqlmodel import SQLModel
+
+    import pos.models  # noqa: F401  (every showroom table)
+    from pos.central.migrate import check, upgrade
+    from pos.central.models import metadata
+
+    url = pg_database()
+    upgrade(url)
+    check(url)  # alembic check: raises if the models and the migrations disagree
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        tables = set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
+    engine.dispose()
+    assert tables == set(metadata.tables) | {"central_alembic_version"}
+    assert not set(metadata.tables) & {"outboxrecord", "user", "syncstate"}
+    assert "sync_record" not in SQLModel.metadata.tables  # the two schemas never mix
