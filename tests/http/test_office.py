@@ -23,6 +23,7 @@ from pos.central.api import parse_batch
 from pos.central.ingest import ingest_batch
 from pos.central.models import Showroom
 from pos.central.office.queries import province_key
+from pos.central.office.views import PAGES
 from pos.central.users import create_central_user
 from pos.db import session_scope
 from pos.money import vat_included
@@ -470,6 +471,8 @@ def test_shift_reconciliation(office: FlaskClient) -> None:
     assert "Thiếu 1 đơn bán chưa về trung tâm" in rows[1]["Chi tiết"]
     only = csv_rows(office, "/office/shifts.csv", status="incomplete", **MARCH)
     assert [r["Đối chiếu"] for r in only] == ["Chưa đủ dữ liệu"]
+    filtered = office.get("/office/shifts", query_string={"status": "incomplete", **MARCH}).get_data(as_text=True)
+    assert "<strong>1</strong> khớp" in filtered and "<strong>1</strong> không khớp" in filtered  # every count shown
     page = office.get("/office/shifts", query_string={"showroom": "SR01", **MARCH}).get_data(as_text=True)
     assert "Khớp" in page and "Không khớp</span>" not in page
 
@@ -650,3 +653,20 @@ def test_a_new_push_shows_at_once(office: FlaskClient, central_engine: Any, worl
     after = by(csv_rows(office, "/office/producers.csv", **MARCH), "Nhà sản xuất")
     assert after["Tổng cộng"]["Doanh thu thuần"] == "702000"
     assert after["Hộ kinh doanh Thuốc nam Ba Vì"]["Doanh thu thuần"] == "152000"
+
+
+def test_xlsx_export(office: FlaskClient) -> None:
+    response = office.get("/office/showrooms.xlsx", query_string=MARCH)
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response.get_data().startswith(b"PK")
+
+
+def test_pages_render_before_any_showroom(central_app: Flask, central_engine: Any) -> None:
+    with session_scope(central_engine) as s:
+        create_central_user(s, "vanphong", "Văn phòng", "manager", "matkhau123")
+    client = central_app.test_client()
+    login(client, "vanphong", "matkhau123")
+    for path in ("/office/", "/office/sales", *(f"/office/{slug}" for slug in PAGES)):
+        assert client.get(path).status_code == 200, path
+    assert csv_rows(client, "/office/sync.csv") == []

@@ -227,8 +227,10 @@ def _links(report: Report) -> dict[int, dict[str, str]]:
         elif report.name == "days" and row.get("sales"):
             day = format_dmy(row["day"])
             cells["sales"] = url_for(".sales", **_args(**{"from": day, "to": day}))
-        elif report.name in ("sync", "shifts") and code and has_showroom_page:
+        elif report.name == "sync" and code and has_showroom_page:
             cells["code"] = url_for("office.showroom", code=code)
+        elif report.name == "shifts" and code and has_showroom_page:
+            cells["name"] = url_for("office.showroom", code=code)
         if cells:
             links[i] = cells
     return links
