@@ -103,9 +103,9 @@ def data_version(session: Session) -> tuple[int, int, int]:
     return int(row[0]), int(row[1]), int(row[2])
 
 
-def showroom_choices(session: Session) -> list[tuple[int, str]]:
-    """(id, 'CODE – name') of every showroom, for the filter's select."""
-    return [(s.id or 0, f"{s.code} – {s.name}") for s in session.exec(select(Showroom).order_by(Showroom.code))]
+def showroom_choices(session: Session) -> list[tuple[str, str]]:
+    """(code, 'CODE – name') of every showroom, for the filter's select."""
+    return [(s.code, f"{s.code} – {s.name}") for s in session.exec(select(Showroom).order_by(Showroom.code))]
 
 
 def _showroom_label(q: OfficeQuery, session: Session) -> str:
