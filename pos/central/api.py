@@ -148,7 +148,7 @@ def parse_batch(data: bytes) -> tuple[wire.Batch, list[dict[str, Any]]]:
     """Validate a push body: the batch model and each record's raw payload (stored as sent)."""
     try:
         document = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # "[[[[…" is bad JSON too
         raise SyncApiError("Nội dung gửi lên không phải JSON hợp lệ.", 400, errors.INVALID_BODY, "body") from exc
     try:
         batch = wire.batch_adapter.validate_python(document)
@@ -233,7 +233,7 @@ def get_catalog() -> Any:
     raw = _read_body()
     now = time.time()
     since_raw = request.args.get("since", "0")
-    if not since_raw.isdigit() or len(since_raw) > 18:
+    if not (since_raw.isascii() and since_raw.isdigit()) or len(since_raw) > 18:
         raise SyncApiError("Tham số since phải là số nguyên không âm.", 422, errors.INVALID_BODY, "since")
 
     def work(session: Any) -> dict[str, Any]:
