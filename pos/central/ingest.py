@@ -2,19 +2,22 @@
 
 ``ingest_batch`` runs inside the request's single transaction:
 
-1. every record goes into ``sync_record`` with ``INSERT … ON CONFLICT (showroom_id, seq) DO NOTHING
-   RETURNING seq``: the seqs that come back are new; the others the central server already holds, so they
-   are acknowledged and change nothing (a replayed or re-sent batch is harmless);
+1. every record is COPYed into a temporary table and moved into ``sync_record`` with ``INSERT … SELECT …
+   ON CONFLICT (showroom_id, seq) DO NOTHING RETURNING seq`` (pos/central/bulk.py): the seqs that come back
+   are new; the others the central server already holds, so they are acknowledged and change nothing (a
+   replayed or re-sent batch is harmless);
 2. only the new records are materialised, kind by kind in dependency order (producers, products, sales,
-   voids, returns, shift closes, intakes, stock movements, audit), each kind with one multi-row statement
-   (SQLAlchemy's insertmanyvalues) and ``ON CONFLICT DO NOTHING`` on the entity's UUID as a second guard;
-   a producer or product a line refers to before its own record has come is created as a stub and filled
-   in when the record arrives (stars and group are then copied onto the lines that lacked them);
+   voids, returns, shift closes, intakes, stock movements, audit). Sales go the same way as the records
+   (COPY, then ``ON CONFLICT (uuid) DO NOTHING RETURNING id``) and their lines and payments by plain COPY;
+   the rarer kinds use one multi-row ``INSERT … ON CONFLICT DO NOTHING`` each, the entity's UUID being the
+   second guard against counting anything twice. A producer or product a line refers to before its own
+   record has come is created as a stub and filled in when the record arrives (its OCOP stars and group
+   are then copied onto the lines that lacked them);
 3. the shifts the batch touched are checked against their shift-close totals (``check_shifts``);
 4. the showroom's last push and the sync log are updated.
 
 Rows are sorted by UUID before each upsert so that concurrent pushes from different showrooms that share
-catalogue products lock them in the same order.
+catalogue products lock them in the same order (a deadlock that slips through is retried by the API).
 """
 
 from __future__ import annotations
