@@ -24,6 +24,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 
 ENGINE_KEY = "pos.engine"
+MAX_ID = 2**63 - 1  # the largest INTEGER SQLite (and PostgreSQL's bigint) holds
 WRITE_ENGINE_KEY = "pos.write_engine"
 _SYNCHRONOUS = "pos.synchronous"  # the level last set on a pooled connection (kept in its .info)
 
@@ -48,6 +49,24 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def parse_id(raw: object) -> int | None:
+    """An id from a form, a JSON body or a URL: a positive whole number a database can hold, else None.
+
+    Not str.isdigit() alone: it accepts '²' and '٣', which int() refuses or reads differently, and a
+    number past 2**63 makes the database driver raise instead of finding nothing.
+    """
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str):
+        text = raw.strip()
+        if not (text.isascii() and text.isdigit()) or len(text) > 19:
+            return None
+        raw = int(text)
+    if not isinstance(raw, int):
+        return None
+    return raw if 0 < raw <= MAX_ID else None
 
 
 def is_sqlite(url: str) -> bool:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+# A lone surrogate ("\ud800" is valid JSON) cannot be encoded as UTF-8, so SQLite and every page would fail on it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def nfc(value: str | None) -> str:
     """Normalise to NFC and strip, so a name typed on one machine matches the same name typed on another."""
     if value is None:
         return ""
-    return unicodedata.normalize("NFC", str(value)).strip()
+    return unicodedata.normalize("NFC", _SURROGATE.sub("\ufffd", str(value))).strip()
 
 
 def fold(value: str | None) -> str:

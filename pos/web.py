@@ -7,9 +7,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user, login_required
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
+from pos.db import MAX_ID
 from pos.money import format_bp, format_vnd
 
 main = Blueprint("main", __name__)
@@ -37,9 +40,28 @@ def local_time(value: datetime | None, tz: str) -> datetime | None:
     return None if value is None else value.astimezone(ZoneInfo(tz))
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` in a URL: no larger than a database INTEGER, so /stock/99999999999999999999 is a 404."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None) -> None:
+        super().__init__(map, fixed_digits, min, MAX_ID if max is None else max)
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a body nested too deep to parse ("[[[[..." ) is bad JSON, not a crash."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:  # request.get_json() turns a ValueError into "not JSON"
+            raise ValueError("JSON nested too deeply") from exc
+
+
 def register_web(app: Flask, blueprints: bool = True) -> None:
     """Attach filters, headers and every blueprint that exists in this build (the central server: none)."""
     tz = app.config.get("SHOWROOM_TIMEZONE", "Asia/Ho_Chi_Minh")
+    app.url_map.converters["int"] = DatabaseIdConverter  # before any blueprint adds its routes
+    app.json = SafeJSONProvider(app)
 
     @app.template_filter("vnd")
     def _vnd(amount: int | None) -> str:

@@ -15,7 +15,7 @@ from werkzeug.exceptions import NotFound
 from pos.audit import queries
 from pos.audit.queries import AuditFilter
 from pos.auth.access import bind_role
-from pos.db import get_session
+from pos.db import get_session, parse_id
 from pos.text import nfc
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -55,7 +55,7 @@ def _read_filter() -> tuple[AuditFilter, dict[str, str], dict[str, str]]:
                 errors[key] = "Ngày không hợp lệ; nhập theo dạng ngày/tháng/năm, ví dụ 05/03/2026."
     if days["from"] and days["to"] and days["to"] < days["from"]:
         errors["to"] = "Đến ngày phải sau hoặc bằng từ ngày."
-    user_id = int(form["user"]) if form["user"].isdigit() and len(form["user"]) < 10 else None
+    user_id = parse_id(form["user"])
     tz = _tz()
     start = datetime.combine(days["from"], time(), tz).astimezone(UTC) if days["from"] else None
     end = datetime.combine(days["to"] + timedelta(days=1), time(), tz).astimezone(UTC) if days["to"] else None
@@ -72,7 +72,7 @@ def _read_filter() -> tuple[AuditFilter, dict[str, str], dict[str, str]]:
 
 def _page() -> int:
     raw = request.args.get("page", "")
-    return min(int(raw), MAX_PAGE) if raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
+    return min(int(raw), MAX_PAGE) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
 
 
 @bp.get("/")

@@ -46,6 +46,15 @@ def create_user(
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with these credentials, or None."""
     user = session.exec(select(User).where(User.username == nfc(username).lower())).first()
-    if user is None or not user.is_active or not check_password_hash(user.password_hash, password):
+    if user is None or not user.is_active or not _is_encodable(password):
         return None
-    return user
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def _is_encodable(password: str) -> bool:
+    """False for a lone surrogate (valid in JSON, not in UTF-8): no hash can take it, so it matches no one."""
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -21,7 +21,7 @@ from pos.audit import log as audit
 from pos.barcodes import BarcodeError, instore_ean13, is_instore, normalize_barcode
 from pos.catalog.models import PRODUCER_KINDS, PRODUCT_GROUPS, VAT_CLASSES, Producer, Product
 from pos.counters import next_value
-from pos.db import utcnow
+from pos.db import parse_id, utcnow
 from pos.errors import NotFound, ValidationError
 from pos.inventory.models import StockLevel
 from pos.money import parse_vnd
@@ -319,9 +319,8 @@ def update_producer(session: Session, producer_id: int, data: ProducerInput, act
 
 def get_producer(session: Session, producer_id: int | str | None) -> Producer:
     """The producer with this id, or NotFound."""
-    producer = None
-    if producer_id not in (None, "") and str(producer_id).isdigit():
-        producer = session.get(Producer, int(producer_id))
+    wanted = parse_id(producer_id if isinstance(producer_id, int) else str(producer_id or ""))
+    producer = session.get(Producer, wanted) if wanted else None
     if producer is None:
         raise NotFound("Không tìm thấy nhà sản xuất.", "producer_id")
     return producer
@@ -619,9 +618,8 @@ def update_product(
 
 def get_product(session: Session, product_id: int | str | None) -> Product:
     """The product with this id, or NotFound."""
-    product = None
-    if product_id not in (None, "") and str(product_id).isdigit():
-        product = session.get(Product, int(product_id))
+    wanted = parse_id(product_id if isinstance(product_id, int) else str(product_id or ""))
+    product = session.get(Product, wanted) if wanted else None
     if product is None:
         raise NotFound("Không tìm thấy sản phẩm.", "product_id")
     return product

@@ -51,7 +51,7 @@ def _field_errors(exc: ValidationError) -> dict[str, str]:
 
 def _int_arg(name: str) -> int | None:
     raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
 
 
 def _instore_prefix() -> str:

@@ -224,10 +224,10 @@ def _product_input(form: dict[str, str]) -> catalog_services.CatalogProductInput
         price = parse_vnd(form.get("suggested_price", ""))
     except ValueError as exc:
         raise ValidationError("Giá bán đề xuất phải là số tiền, ví dụ 125.000.", "suggested_price") from exc
-    if not form.get("producer_id", "").isdigit():
+    if not (form.get("producer_id", "").isascii() and form.get("producer_id", "").isdigit()):
         raise ValidationError("Chọn nhà sản xuất trong danh mục chung.", "producer_id")
     stars = form.get("ocop_stars", "")
-    if stars and not stars.isdigit():
+    if stars and not (stars.isascii() and stars.isdigit()):
         raise ValidationError("Hạng sao OCOP từ 1 đến 5.", "ocop_stars")
     try:
         expiry = parse_date(form.get("ocop_cert_expiry", ""))

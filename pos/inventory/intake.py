@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from pos.auth.models import User
 from pos.catalog.models import Producer, Product
 from pos.catalog.services import FieldErrors, find_by_code, get_producer, parse_date, parse_int, parse_money
+from pos.db import parse_id
 from pos.errors import NotFound
 from pos.inventory.ledger import on_hand_many, record_movement
 from pos.inventory.models import Intake, IntakeLine, StockMovement
@@ -41,8 +42,9 @@ class IntakeLineInput:
 
 
 def _resolve_product(session: Session, line: IntakeLineInput) -> Product | None:
-    if line.product_id not in (None, "") and str(line.product_id).isdigit():
-        return session.get(Product, int(line.product_id))  # type: ignore[arg-type]
+    if line.product_id not in (None, "") and str(line.product_id).strip().isdigit():
+        wanted = parse_id(str(line.product_id))
+        return session.get(Product, wanted) if wanted else None
     return find_by_code(session, line.code) if nfc(line.code) else None
 
 

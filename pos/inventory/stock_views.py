@@ -31,7 +31,7 @@ _SIGNED_RE = re.compile(r"^([+-]?)(\d{1,9})$")
 def _int_arg(name: str, default: int | None = None, low: int = 1, high: int = 10**9) -> int | None:
     """A whole-number query parameter; anything odd falls back to the default rather than failing."""
     raw = request.args.get(name, "").strip()
-    if not raw.isdigit() or len(raw) > 9 or int(raw) < low:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < low:
         return default
     return min(int(raw), high)
 

@@ -23,7 +23,7 @@ from pos.catalog.services import (
     list_producers,
     search_products,
 )
-from pos.db import get_session, unit_of_work
+from pos.db import get_session, parse_id, unit_of_work
 from pos.errors import NotFound, ValidationError
 from pos.inventory.intake import (
     IntakeLineInput,
@@ -53,7 +53,7 @@ def _today() -> date:
 
 def _int_arg(name: str) -> int | None:
     raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
 
 
 def product_json(product: Product, on_hand: int | None = None) -> dict[str, Any]:
@@ -117,8 +117,9 @@ def _line_rows(lines: list[IntakeLineInput], errors: dict[str, str]) -> list[dic
         if not any(nfc(str(getattr(line, name) or "")) for name in LINE_FIELDS):
             continue
         product = None
-        if str(line.product_id).isdigit():
-            product = session.get(Product, int(line.product_id))  # type: ignore[arg-type]
+        if str(line.product_id).strip().isdigit():
+            wanted = parse_id(str(line.product_id))
+            product = session.get(Product, wanted) if wanted else None
         elif nfc(line.code):
             product = find_by_code(session, line.code)
         row = {name: nfc(str(getattr(line, name) or "")) for name in LINE_FIELDS}

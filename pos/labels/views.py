@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from pos.auth.access import bind_role
 from pos.barcodes import BarcodeError, normalize_barcode
 from pos.catalog.models import Producer, Product
-from pos.db import get_session, utcnow
+from pos.db import get_session, parse_id, utcnow
 from pos.errors import NotFound, ValidationError
 from pos.inventory.ledger import on_hand_many
 from pos.inventory.models import Intake, IntakeLine
@@ -120,7 +120,7 @@ def _ids(values: list[str]) -> list[int]:
     seen: dict[int, None] = {}
     for value in values[:MAX_CHOICES]:
         value = value.strip()
-        if value.isdigit() and len(value) <= 9:
+        if value.isascii() and value.isdigit() and len(value) <= 9:
             seen.setdefault(int(value), None)
     return list(seen)
 
@@ -144,7 +144,7 @@ def _render_index(chosen: list[Choice], layout: str, error: str = "", status: in
     session = get_session()
     q = nfc(request.args.get("q", ""))[:100]
     producer_raw = request.args.get("producer", "")
-    producer_id = int(producer_raw) if producer_raw.isdigit() and len(producer_raw) <= 9 else None
+    producer_id = parse_id(producer_raw)
     listing = stock_list(session, q=q, producer_id=producer_id, limit=SEARCH_LIMIT)
     taken = {choice.product.id for choice in chosen}
     results = [Choice(r.product, r.producer_name, r.on_hand) for r in listing.rows if r.product.id not in taken]

@@ -33,7 +33,7 @@ def _spec(name: str) -> ReportSpec:
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
     """A whole-number query parameter; anything odd falls back to the default rather than failing."""
     raw = request.args.get(name, "").strip()
-    if not raw.isdigit() or len(raw) > 6:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
         return default
     return min(max(int(raw), low), high)
 

@@ -18,7 +18,7 @@ from pos.auth.models import User
 from pos.auth.services import authenticate
 from pos.barcodes import BarcodeError, normalize_barcode
 from pos.catalog.models import Product
-from pos.db import utcnow
+from pos.db import parse_id, utcnow
 from pos.errors import Forbidden, NotFound, ValidationError
 from pos.inventory.ledger import on_hand_many
 from pos.money import BP, format_bp, format_vnd
@@ -58,7 +58,8 @@ def get_or_create_active_cart(session: Session, cashier_id: int) -> Cart:
 
 def get_cart(session: Session, cart_id: int, cashier_id: int) -> Cart:
     """One of this cashier's carts; NotFound for anyone else's or a sold one."""
-    cart = session.get(Cart, cart_id)
+    wanted = parse_id(cart_id)
+    cart = session.get(Cart, wanted) if wanted else None
     if cart is None or cart.cashier_id != cashier_id:
         raise NotFound("Không tìm thấy đơn hàng này (có thể đã thanh toán). Hãy tải lại trang.", "cart")
     return cart
@@ -136,14 +137,16 @@ def scan(session: Session, cart: Cart, code: str, qty: int = 1) -> CartLine:
 
 def add_product(session: Session, cart: Cart, product_id: int, qty: int = 1) -> CartLine:
     """Ring up a product picked from the name search."""
-    product = session.get(Product, product_id) if isinstance(product_id, int) else None
+    wanted = parse_id(product_id) if isinstance(product_id, int) else None
+    product = session.get(Product, wanted) if wanted else None
     if product is None:
         raise NotFound("Không tìm thấy sản phẩm.", "product_id")
     return _add(session, cart, _sellable(product), qty)
 
 
 def _line(session: Session, cart: Cart, line_id: Any) -> CartLine:
-    line = session.get(CartLine, line_id) if isinstance(line_id, int) else None
+    wanted = parse_id(line_id) if isinstance(line_id, int) else None
+    line = session.get(CartLine, wanted) if wanted else None
     if line is None or line.cart_id != cart.id:
         raise NotFound("Dòng này không còn trong đơn. Hãy tải lại trang.", "line")
     return line

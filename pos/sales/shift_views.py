@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from pos.auth.access import bind_role
 from pos.auth.models import User
-from pos.db import get_session, unit_of_work
+from pos.db import get_session, parse_id, unit_of_work
 from pos.errors import PosError, ValidationError
 from pos.money import parse_vnd
 from pos.sales import returns, shifts
@@ -323,7 +323,7 @@ def _return_lines_from(form: Any, sale: Sale) -> tuple[dict[int, int], dict[str,
             continue
         if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 9:
             raise ValidationError("Số lượng trả phải là số nguyên.", key)
-        wanted[int(key[4:]) if key[4:].isdigit() else -1] = int(text)
+        wanted[parse_id(key[4:]) or -1] = int(text)
     return wanted, raw
 
 
@@ -392,8 +392,9 @@ def create_return() -> Any:
     shift = _my_shift()
     wanted: dict[int, int] = {}
     for key, value in request.form.items():
-        if key.startswith("qty_") and key[4:].isdigit() and value.isdigit():
-            wanted[int(key[4:])] = int(value)
+        line_id = parse_id(key[4:]) if key.startswith("qty_") else None
+        if line_id is not None and value.isascii() and value.isdigit() and len(value) <= 9:
+            wanted[line_id] = int(value)
     with unit_of_work() as session:
         made = returns.create_return(
             session,

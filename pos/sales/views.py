@@ -15,7 +15,7 @@ from pos.audit import log as audit
 from pos.auth.access import bind_role, role_required
 from pos.auth.models import User
 from pos.catalog.models import VAT_CLASSES
-from pos.db import get_session, unit_of_work, utcnow
+from pos.db import MAX_ID, get_session, unit_of_work, utcnow
 from pos.errors import NotFound, PosError, ValidationError
 from pos.inventory.ledger import on_hand_many
 from pos.money import BP, parse_vnd
@@ -84,11 +84,14 @@ def _int(value: Any, field: str, label: str) -> int:
     if isinstance(value, bool):
         raise ValidationError(f"{label} không hợp lệ.", field)
     if isinstance(value, int):
+        if abs(value) > MAX_ID:  # JSON has no limit; the database has
+            raise ValidationError(f"{label} quá lớn.", field)
         return value
     if isinstance(value, str):
         text = nfc(value)
-        if text.startswith("-") and text[1:].replace(".", "").isdigit():
-            return -int(text[1:].replace(".", ""))
+        digits = text[1:].replace(".", "")
+        if text.startswith("-") and digits.isascii() and digits.isdigit() and len(digits) <= 13:
+            return -int(digits)
         try:
             return parse_vnd(text)
         except ValueError:

@@ -12,7 +12,7 @@ from sqlmodel import select
 from pos.auth.access import bind_role
 from pos.auth.models import User
 from pos.catalog.models import Producer, Product
-from pos.db import get_session, unit_of_work
+from pos.db import get_session, parse_id, unit_of_work
 from pos.errors import PosError, ValidationError
 from pos.inventory.models import StockLevel
 from pos.reports.period import Period, format_dmy, local_today, parse_dmy, shop_timezone
@@ -38,9 +38,10 @@ def _producers() -> list[Producer]:
 
 
 def _producer_id(raw: str | None) -> int:
-    if not raw or not raw.strip().isdigit() or len(raw.strip()) > 9:
+    producer_id = parse_id(raw or "")
+    if producer_id is None:
         raise ValidationError("Chọn nhà sản xuất.", "producer_id")
-    return int(raw.strip())
+    return producer_id
 
 
 def _period(raw_from: str | None, raw_to: str | None) -> Period:
@@ -85,7 +86,7 @@ def index() -> Any:
     """Settlements so far, and the form to prepare the next one."""
     session = get_session()
     raw = request.args.get("producer_id", "")
-    producer_id = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    producer_id = parse_id(raw)
     producers = _producers()
     names = {p.id: p.name for p in producers}
     defaults: dict[str, str] = {}
@@ -205,12 +206,12 @@ def return_goods() -> Any:
     errors: dict[str, str] = {}
     values = request.form if request.method == "POST" else request.args
     raw_producer = values.get("producer_id", "")
-    producer_id = int(raw_producer) if raw_producer.isdigit() and len(raw_producer) < 10 else None
+    producer_id = parse_id(raw_producer)
     if request.method == "POST":
         raw_product, raw_qty = request.form.get("product_id", ""), request.form.get("qty", "").strip()
-        if not raw_product.isdigit() or len(raw_product) > 9:
+        if parse_id(raw_product) is None:
             errors["product_id"] = "Chọn sản phẩm."
-        if not raw_qty.isdigit() or len(raw_qty) > 6 or int(raw_qty) <= 0:
+        if not (raw_qty.isascii() and raw_qty.isdigit()) or len(raw_qty) > 6 or int(raw_qty) <= 0:
             errors["qty"] = "Số lượng trả phải là số nguyên dương."
         if not errors:
             try:

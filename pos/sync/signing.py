@@ -106,7 +106,7 @@ def parse_headers(headers: Mapping[str, str]) -> tuple[str, int, str, str] | Non
     raw_ts = headers.get(HEADER_TIMESTAMP, "")
     nonce = headers.get(HEADER_NONCE, "")
     sig = headers.get(HEADER_SIGNATURE, "").lower()
-    if not (is_valid_code(code) and raw_ts.isdigit() and len(raw_ts) <= 12):
+    if not (is_valid_code(code) and raw_ts.isascii() and raw_ts.isdigit() and len(raw_ts) <= 12):
         return None
     if not (_NONCE_RE.match(nonce) and _SIGNATURE_RE.match(sig)):
         return None

@@ -20,7 +20,7 @@ from sqlmodel import Session, delete
 
 from pos.barcodes import BarcodeError, barcode_kind, gtin14, gtin_check_digit, normalize_barcode
 from pos.catalog.models import VatRate
-from pos.db import make_engine
+from pos.db import MAX_ID, make_engine, parse_id
 from pos.errors import ValidationError
 from pos.migrate import upgrade
 from pos.money import BP, allocate, div_round, format_bp, format_vnd, parse_vnd, percent_of, vat_included
@@ -39,6 +39,7 @@ from pos.sales.pricing import (
 )
 from pos.sales.vat import local_date, parse_rate_percent, rate_on, rates_on
 from pos.sales.vietqr import _tlv, build_vietqr_payload, crc16_ccitt, parse_tlv, verify_crc
+from pos.text import nfc
 
 amounts = st.integers(min_value=0, max_value=10**13 - 1)  # parse_vnd takes up to 13 digits
 rates = st.integers(min_value=0, max_value=BP)
@@ -137,6 +138,30 @@ def test_a_typed_rate_is_a_rate_or_a_validation_error(text: str) -> None:
     except ValidationError:
         return
     assert 0 <= rate <= BP
+
+
+# --- ids and text from outside -------------------------------------------------------------------------------
+
+
+@given(st.one_of(hostile_text, st.integers(), st.booleans(), st.none(), st.floats()))
+def test_an_id_from_outside_is_a_storable_positive_int_or_none(raw: Any) -> None:
+    value = parse_id(raw)
+    assert value is None or (type(value) is int and 0 < value <= MAX_ID)
+    if value is not None and isinstance(raw, str):
+        assert str(value) == raw.strip().lstrip("0")
+
+
+@given(st.integers(min_value=1, max_value=MAX_ID))
+def test_every_storable_id_reads_back_from_its_digits(value: int) -> None:
+    assert parse_id(str(value)) == parse_id(f" {value} ") == parse_id(value) == value
+    assert parse_id(value + MAX_ID) is None
+
+
+@given(st.lists(st.characters() | st.sampled_from(["\ud800", "\udbff", "\udc80", "\udfff"]), max_size=30).map("".join))
+def test_incoming_text_is_nfc_and_always_encodable(raw: str) -> None:
+    text = nfc(raw)
+    text.encode("utf-8")  # never a lone surrogate: SQLite and every page must be able to take it
+    assert text == nfc(text)
 
 
 # --- VAT by date ----------------------------------------------------------------------------------------------
