@@ -82,5 +82,8 @@ def _init_login(app: Flask) -> None:
     def _load(user_id: str) -> User | None:
         if not user_id.isdigit():
             return None
-        user = db.get_session().get(User, int(user_id))
+        # A short read of its own, not the request's read session: that one would hold a snapshot open
+        # through the till's write and commit, which keeps SQLite from checkpointing the WAL.
+        with db.session_scope(db.engine(), write=False) as session:
+            user = session.get(User, int(user_id))
         return user if user is not None and user.is_active else None
