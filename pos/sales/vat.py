@@ -2,6 +2,10 @@
 
 The sale's day is its local date in the showroom's time zone, so a sale at 00:30 on 01/01/2027 in Hà Nội
 is taxed at the 2027 rate although it is still 31/12/2026 in UTC.
+
+Every scan prices the cart, so the rates of a day are kept in memory per database. Any change to the table
+made through the ORM (add_rate, or a test adding a row) empties that cache when it is flushed and again when
+it commits; a transaction that began before such a commit never stores what it read.
 """
 
 from __future__ import annotations
@@ -9,6 +13,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import event
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
 from pos.audit import log as audit
@@ -17,6 +23,39 @@ from pos.errors import Conflict, PosError, ValidationError
 from pos.text import nfc
 
 MAX_RATE_BP = 10_000
+
+_CACHE_MAX = 64
+_cache: dict[tuple[object, date], dict[str, int]] = {}
+_generation = 0  # bumped by every change to the table; a cache entry is stored only if read under the same one
+_CHANGED = "pos.vat_changed"
+_BEGAN_AT = "pos.vat_generation"
+
+
+def _invalidate() -> None:
+    global _generation
+    _generation += 1
+    _cache.clear()
+
+
+@event.listens_for(VatRate, "after_insert")
+@event.listens_for(VatRate, "after_update")
+@event.listens_for(VatRate, "after_delete")
+def _on_vat_change(_mapper: object, _conn: object, target: VatRate) -> None:
+    _invalidate()
+    session = object_session(target)
+    if session is not None:
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_begin")
+def _on_begin(session: Session, _transaction: object, _conn: object) -> None:
+    session.info[_BEGAN_AT] = _generation
+
+
+@event.listens_for(Session, "after_commit")
+def _on_commit(session: Session) -> None:
+    if session.info.pop(_CHANGED, False):
+        _invalidate()  # readers that began before this commit must not keep what they read
 
 
 def showroom_tz(name: str | None) -> tzinfo:
@@ -57,13 +96,22 @@ def missing_rate(vat_class: str, on: date) -> PosError:
 
 
 def rates_on(session: Session, on: date) -> dict[str, int]:
-    """Every class's rate on day ``on`` in one query (classes without a row are absent)."""
+    """Every class's rate on day ``on`` (classes without a row are absent); one query per day and database."""
+    key = (session.get_bind().url, on)
+    cached = _cache.get(key)
+    if cached is not None:
+        return dict(cached)
     rows = session.exec(
         select(VatRate.vat_class, VatRate.rate_bp)
         .where(VatRate.valid_from <= on)
         .order_by(VatRate.valid_from, VatRate.id)  # later rows overwrite earlier ones below
     ).all()
-    return {vat_class: int(rate_bp) for vat_class, rate_bp in rows}
+    rates = {vat_class: int(rate_bp) for vat_class, rate_bp in rows}
+    if session.info.get(_BEGAN_AT) == _generation:
+        if len(_cache) >= _CACHE_MAX:
+            _cache.clear()
+        _cache[key] = rates
+    return dict(rates)
 
 
 def list_rates(session: Session) -> list[VatRate]:
