@@ -20,7 +20,8 @@ from pos.barcodes import BarcodeError, normalize_barcode
 from pos.catalog.models import Product
 from pos.db import parse_id, utcnow
 from pos.errors import Forbidden, NotFound, ValidationError
-from pos.inventory.ledger import on_hand_many
+from pos.inventory.ledger import on_hand
+from pos.inventory.models import StockLevel
 from pos.money import BP, format_bp, format_vnd
 from pos.sales import pricing
 from pos.sales.models import Cart, CartLine
@@ -38,10 +39,11 @@ class ApprovalRequired(Forbidden):
 
 @dataclass(frozen=True)
 class CartItem:
-    """A cart line with its product, as priced together."""
+    """A cart line with its product and the product's stock on hand, as priced together."""
 
     line: CartLine
     product: Product
+    on_hand: int = 0
 
 
 def get_or_create_active_cart(session: Session, cashier_id: int) -> Cart:
@@ -82,18 +84,27 @@ def _check_qty(qty: Any) -> int:
 
 def find_by_code(session: Session, raw: str) -> Product:
     """The product a scanned or typed code names: an EAN-13/EAN-8/UPC-A barcode, or a SKU."""
+    return _find(session, raw)[0]
+
+
+def _find(session: Session, raw: str) -> tuple[Product, int]:
+    """find_by_code, with the product's stock on hand read in the same query."""
+    with_stock = select(Product, StockLevel.qty).outerjoin(
+        StockLevel,
+        StockLevel.product_id == Product.id,  # type: ignore[arg-type]
+    )
     text = "".join(nfc(raw).split())
     if not text:
         raise ValidationError("Chưa nhập mã vạch.", "code")
     if not text.isdigit():
         # Unlabelled goods are sometimes rung up by their SKU; anything else is a bad scan.
-        product = session.exec(select(Product).where(func.upper(Product.sku) == text.upper())).first()
-        if product is None:
+        row = session.exec(with_stock.where(func.upper(Product.sku) == text.upper())).first()
+        if row is None:
             raise ValidationError(
                 f"Mã “{text[:40]}” không phải mã vạch hợp lệ (mã vạch chỉ gồm chữ số). Tìm theo tên bằng F2.",
                 "code",
             )
-        return _sellable(product)
+        return _sellable(row[0]), int(row[1] or 0)
     try:
         code = normalize_barcode(text)
     except BarcodeError as exc:
@@ -103,10 +114,10 @@ def find_by_code(session: Session, raw: str) -> Product:
         candidates.add("0" + code)
     elif len(code) == 13 and code.startswith("0"):
         candidates.add(code[1:])
-    product = session.exec(select(Product).where(Product.barcode.in_(candidates))).first()  # type: ignore[union-attr]
-    if product is None:
+    row = session.exec(with_stock.where(Product.barcode.in_(candidates))).first()  # type: ignore[union-attr]
+    if row is None:
         raise NotFound(f"Không tìm thấy sản phẩm có mã vạch {code}.", "code")
-    return _sellable(product)
+    return _sellable(row[0]), int(row[1] or 0)
 
 
 def _sellable(product: Product) -> Product:
@@ -115,24 +126,41 @@ def _sellable(product: Product) -> Product:
     return product
 
 
-def _add(session: Session, cart: Cart, product: Product, qty: int) -> CartLine:
-    """Add ``qty`` of a product: a new line, or more on the line it already has."""
+def _add(
+    session: Session, cart: Cart, product: Product, qty: int, stock: int | None = None
+) -> tuple[CartLine, list[CartItem]]:
+    """Add ``qty`` of a product (``stock`` on hand, if already read): a new line, or more on its line.
+
+    Returns the line and the cart's items as they now stand.
+    """
     qty = _check_qty(qty)
-    line = session.exec(select(CartLine).where(CartLine.cart_id == cart.id, CartLine.product_id == product.id)).first()
-    if line is None:
+    # The cart is read once, with its products and stock: the line to add to is found in it, and the
+    # same items go on to price the cart for the answer (a scan is the till's most frequent request).
+    items = _items(session, cart)
+    item = next((i for i in items if i.line.product_id == product.id), None)
+    if item is None:
         line = CartLine(cart_id=cart.id, product_id=product.id, qty=qty)  # type: ignore[arg-type]
         session.add(line)
     else:
+        line = item.line
         line.qty = _check_qty(line.qty + qty)
         _check_line_discount(line, product)
     _touch(cart)
     session.flush()
-    return line
+    if item is None:
+        items.append(CartItem(line, product, on_hand(session, product.id) if stock is None else stock))  # type: ignore[arg-type]
+    return line, items
 
 
 def scan(session: Session, cart: Cart, code: str, qty: int = 1) -> CartLine:
     """Ring up a scanned code; a bad or unknown code raises and leaves the cart as it was."""
-    return _add(session, cart, find_by_code(session, code), qty)
+    return scan_items(session, cart, code, qty)[0]
+
+
+def scan_items(session: Session, cart: Cart, code: str, qty: int = 1) -> tuple[CartLine, list[CartItem]]:
+    """scan(), also giving the cart's items as they now stand, so the answer needs no second read."""
+    product, stock = _find(session, code)
+    return _add(session, cart, product, qty, stock)
 
 
 def add_product(session: Session, cart: Cart, product_id: int, qty: int = 1) -> CartLine:
@@ -141,7 +169,7 @@ def add_product(session: Session, cart: Cart, product_id: int, qty: int = 1) -> 
     product = session.get(Product, wanted) if wanted else None
     if product is None:
         raise NotFound("Không tìm thấy sản phẩm.", "product_id")
-    return _add(session, cart, _sellable(product), qty)
+    return _add(session, cart, _sellable(product), qty)[0]
 
 
 def _line(session: Session, cart: Cart, line_id: Any) -> CartLine:
@@ -431,12 +459,13 @@ def _escape_like(text: str) -> str:
 
 def _items(session: Session, cart: Cart) -> list[CartItem]:
     rows = session.exec(
-        select(CartLine, Product)
+        select(CartLine, Product, StockLevel.qty)
         .join(Product, Product.id == CartLine.product_id)  # type: ignore[arg-type]
+        .outerjoin(StockLevel, StockLevel.product_id == CartLine.product_id)  # type: ignore[arg-type]
         .where(CartLine.cart_id == cart.id)
-        .order_by(CartLine.id)
+        .order_by(CartLine.id)  # type: ignore[arg-type]
     ).all()
-    return [CartItem(line, product) for line, product in rows]
+    return [CartItem(line, product, int(qty or 0)) for line, product, qty in rows]
 
 
 def cart_items(session: Session, cart: Cart) -> list[CartItem]:
@@ -454,9 +483,12 @@ def _price(items: list[CartItem], sale_discount: Discount | None, rates: dict[st
     return pricing.price_sale(inputs, sale_discount)
 
 
-def price_cart(session: Session, cart: Cart, on: date) -> tuple[list[CartItem], PricedSale]:
-    """The cart's lines priced with today's catalogue prices and the VAT rates in force on ``on``."""
-    items = _items(session, cart)
+def price_cart(
+    session: Session, cart: Cart, on: date, items: list[CartItem] | None = None
+) -> tuple[list[CartItem], PricedSale]:
+    """The cart's lines (read now unless given) priced with today's catalogue prices and the VAT rates of ``on``."""
+    if items is None:
+        items = _items(session, cart)
     return items, _price(items, _sale_discount(cart), rates_on(session, on), on)
 
 
@@ -486,16 +518,22 @@ def unapproved_discounts(items: list[CartItem], cart: Cart, limits: DiscountLimi
 
 
 def cart_view(
-    session: Session, cart: Cart, today: date, limits: DiscountLimits, allow_negative: bool = True
+    session: Session,
+    cart: Cart,
+    today: date,
+    limits: DiscountLimits,
+    allow_negative: bool = True,
+    items: list[CartItem] | None = None,
 ) -> dict[str, Any]:
-    """The cart as the till page shows it: every figure computed here, as plain JSON-ready values."""
-    items, priced = price_cart(session, cart, today)
-    stock = on_hand_many(session, [item.product.id for item in items])  # type: ignore[misc]
+    """The cart as the till page shows it: every figure computed here, as plain JSON-ready values.
+
+    ``items`` are the cart's items as a change just left them (scan_items); without them they are read.
+    """
+    items, priced = price_cart(session, cart, today, items)
     unapproved = unapproved_discounts(items, cart, limits)
     lines = []
     for item, p in zip(items, priced.lines, strict=True):
-        product, line = item.product, item.line
-        on_hand = stock.get(product.id, 0)  # type: ignore[arg-type]
+        product, line, stock = item.product, item.line, item.on_hand
         lines.append(
             {
                 "id": line.id,
@@ -514,8 +552,8 @@ def cart_view(
                 "total_vnd": p.total_vnd,
                 "vat_rate_bp": p.vat_rate_bp,
                 "vat_vnd": p.vat_vnd,
-                "on_hand": on_hand,
-                "short": not allow_negative and line.qty > on_hand,
+                "on_hand": stock,
+                "short": not allow_negative and line.qty > stock,
                 "needs_approval": line.id in unapproved,
             }
         )

@@ -64,9 +64,9 @@ def _is_manager() -> bool:
     return bool(current_user.has_role("manager"))
 
 
-def _cart_json(session: Session, cart: Any, **extra: Any) -> Response:
-    """The priced cart as the till page draws it."""
-    view = carts.cart_view(session, cart, _today(), _limits(), _allow_negative())
+def _cart_json(session: Session, cart: Any, items: list[carts.CartItem] | None = None, **extra: Any) -> Response:
+    """The priced cart as the till page draws it (from ``items`` when the change just read them)."""
+    view = carts.cart_view(session, cart, _today(), _limits(), _allow_negative(), items)
     view.update(extra)
     return jsonify(view)
 
@@ -196,8 +196,8 @@ def api_scan() -> Any:
         qty = _int(qty_text.strip() or "0", "qty", "Số lượng")
     with unit_of_work(durable=False) as session:
         cart = carts.get_or_create_active_cart(session, current_user.id)
-        line = carts.scan(session, cart, raw, qty)
-        return _cart_json(session, cart, last_line_id=line.id)
+        line, items = carts.scan_items(session, cart, raw, qty)
+        return _cart_json(session, cart, items, last_line_id=line.id)
 
 
 @bp.post("/api/lines")
