@@ -9,19 +9,25 @@ from sqlmodel import Session
 
 from pos.inventory.models import StockLevel, StockMovement
 
+# An upsert, so the running total never races a concurrent first movement of the product.
+_FOLD = text(
+    "INSERT INTO stocklevel (product_id, qty) VALUES (:pid, :d) "
+    "ON CONFLICT (product_id) DO UPDATE SET qty = stocklevel.qty + excluded.qty"
+)
+
 
 def record_movement(session: Session, movement: StockMovement) -> StockMovement:
     """Add a movement and fold it into the product's on-hand figure, in the caller's transaction."""
-    session.add(movement)
-    # An upsert, so the running total never races a concurrent first movement of the product.
-    session.execute(
-        text(
-            "INSERT INTO stocklevel (product_id, qty) VALUES (:pid, :d) "
-            "ON CONFLICT (product_id) DO UPDATE SET qty = stocklevel.qty + excluded.qty"
-        ),
-        {"pid": movement.product_id, "d": movement.qty_delta},
-    )
-    return movement
+    return record_movements(session, [movement])[0]
+
+
+def record_movements(session: Session, movements: list[StockMovement]) -> list[StockMovement]:
+    """record_movement for several at once (a sale's lines): one flush and one batched upsert, not one each."""
+    if not movements:
+        return movements
+    session.add_all(movements)
+    session.execute(_FOLD, [{"pid": m.product_id, "d": m.qty_delta} for m in movements])
+    return movements
 
 
 def on_hand(session: Session, product_id: int) -> int:
@@ -35,9 +41,7 @@ def on_hand_many(session: Session, product_ids: Iterable[int]) -> dict[int, int]
     ids = list(product_ids)
     if not ids:
         return {}
-    rows = session.execute(
-        select(StockLevel.product_id, StockLevel.qty).where(StockLevel.product_id.in_(ids))
-    )
+    rows = session.execute(select(StockLevel.product_id, StockLevel.qty).where(StockLevel.product_id.in_(ids)))
     levels = dict.fromkeys(ids, 0)
     levels.update({pid: qty for pid, qty in rows})
     return levels
@@ -46,9 +50,7 @@ def on_hand_many(session: Session, product_ids: Iterable[int]) -> dict[int, int]
 def ledger_sum(session: Session, product_id: int) -> int:
     """On hand recomputed from the ledger itself (for checks; the till reads StockLevel)."""
     total = session.scalar(
-        select(func.coalesce(func.sum(StockMovement.qty_delta), 0)).where(
-            StockMovement.product_id == product_id
-        )
+        select(func.coalesce(func.sum(StockMovement.qty_delta), 0)).where(StockMovement.product_id == product_id)
     )
     return int(total or 0)
 

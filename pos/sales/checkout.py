@@ -18,7 +18,7 @@ from pos.auth.models import User
 from pos.catalog.models import Counter, Producer, Product
 from pos.counters import next_value
 from pos.errors import Conflict, Forbidden, PosError, ValidationError
-from pos.inventory.ledger import on_hand_many, record_movement
+from pos.inventory.ledger import record_movements
 from pos.inventory.models import StockMovement
 from pos.money import format_vnd
 from pos.sales.cart import CartItem, delete_cart, get_cart, price_cart, unapproved_discounts
@@ -114,7 +114,7 @@ def complete_sale(
         )
     settled = settle_payments(payments, priced.total_vnd)
     if not allow_negative:
-        _check_stock(session, items)
+        _check_stock(items)
 
     year = today.year
     number = next_value(session, receipt_counter(showroom_code, year))
@@ -151,17 +151,19 @@ def complete_sale(
         for p in settled
     ]
     session.add_all(recorded)
-    session.flush()
     enqueue(session, "sale", sale.uuid, _payload(session, sale, shift, lines, items, recorded, approver_id))
     delete_cart(session, cart)
     return sale
 
 
-def _check_stock(session: Session, items: list[CartItem]) -> None:
-    """Refuse to sell more than is on hand (when negative stock is not allowed)."""
-    levels = on_hand_many(session, [item.product.id for item in items])  # type: ignore[misc]
+def _check_stock(items: list[CartItem]) -> None:
+    """Refuse to sell more than is on hand (when negative stock is not allowed).
+
+    The items' stock was read inside this sale's write transaction (BEGIN IMMEDIATE), so no other till
+    can have sold the last unit since.
+    """
     for item in items:
-        have = levels.get(item.product.id, 0)  # type: ignore[arg-type]
+        have = item.on_hand
         if have < item.line.qty:
             raise Conflict(
                 f"Không đủ hàng “{item.product.name}”: tồn kho còn {max(have, 0)} {item.product.unit}, "
@@ -196,12 +198,12 @@ def _write_lines(
             vat_vnd=p.vat_vnd,
             unit_cost_vnd=product.cost_vnd,
         )
-        session.add(line)
         lines.append(line)
-    session.flush()
-    for line in lines:
-        record_movement(
-            session,
+    session.add_all(lines)
+    session.flush()  # one batched INSERT; the movements need the lines' ids
+    record_movements(
+        session,
+        [
             StockMovement(
                 product_id=line.product_id,
                 kind="sale",
@@ -211,8 +213,10 @@ def _write_lines(
                 note=sale.receipt_number,
                 created_by_id=cashier_id,
                 created_at=now,
-            ),
-        )
+            )
+            for line in lines
+        ],
+    )
     return lines
 
 
@@ -278,18 +282,29 @@ def _line_payload(line: SaleLine, product: Product, producer_uuid: str) -> SaleL
     }
 
 
-def complete_sale_once(begin: Callable[[], AbstractContextManager[Session]], **kwargs: Any) -> Sale:
+def complete_sale_once(
+    begin: Callable[[], AbstractContextManager[Session]],
+    then: Callable[[Session, Sale], None] | None = None,
+    **kwargs: Any,
+) -> Sale:
     """complete_sale in its own transaction; a concurrent twin with the same key yields the twin's sale.
 
     On SQLite BEGIN IMMEDIATE already serializes the two; on PostgreSQL the loser hits the unique key,
-    and re-reading after its rollback finds the winner's sale.
+    and re-reading after its rollback finds the winner's sale. ``then(session, sale)`` runs in the same
+    transaction after the sale (the till opens the next customer's cart there: one commit, one fsync); it
+    must not raise, or the sale is rolled back with it.
     """
     try:
         with begin() as session:
-            return complete_sale(session, **kwargs)
+            sale = complete_sale(session, **kwargs)
+            if then is not None:
+                then(session, sale)
+            return sale
     except IntegrityError:
         with begin() as session:
             sale = sale_by_key(session, check_key(kwargs.get("idempotency_key")))
+            if sale is not None and then is not None:
+                then(session, sale)
         if sale is None:
             raise
         return sale
