@@ -1,0 +1,588 @@
+"""The till (quầy thu ngân): the selling screen and its JSON API, receipts, and the VAT rate table."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from flask import Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func
+from sqlmodel import Session, select
+from werkzeug.wrappers import Response
+
+from pos.audit import log as audit
+from pos.auth.access import bind_role, role_required
+from pos.auth.models import User
+from pos.catalog.models import VAT_CLASSES
+from pos.db import MAX_ID, get_session, unit_of_work, utcnow
+from pos.errors import NotFound, PosError, ValidationError
+from pos.inventory.ledger import on_hand_many
+from pos.money import BP, parse_vnd
+from pos.sales import cart as carts
+from pos.sales import vat
+from pos.sales.checkout import complete_sale_once, open_shift, peek_receipt_number
+from pos.sales.models import PAYMENT_METHODS, Payment, Sale, SaleLine
+from pos.sales.pricing import Discount, DiscountLimits, PaymentInput
+from pos.sales.receipt_data import receipt_for_sale, transfer_payload, vat_breakdown
+from pos.sales.receipts import PAPERS, render_receipt
+from pos.sales.vietqr import qr_svg
+from pos.security import verify_manager_credentials
+from pos.text import nfc
+
+bp = Blueprint("till", __name__, url_prefix="/till")
+bind_role(bp, "cashier")
+
+RECEIPTS_PAGE = 200
+
+
+# --- helpers ------------------------------------------------------------------------------------------------
+
+
+def _tz() -> str:
+    return current_app.config.get("SHOWROOM_TIMEZONE", "Asia/Ho_Chi_Minh")
+
+
+def _today() -> date:
+    """Today in the showroom (the VAT day of a sale rung up now)."""
+    return vat.local_date(utcnow(), _tz())
+
+
+def _limits() -> DiscountLimits:
+    config = current_app.config
+    return DiscountLimits(
+        cashier_bp=int(config.get("TILL_CASHIER_DISCOUNT_LIMIT_BP", 1000)),
+        manager_bp=int(config.get("TILL_MANAGER_DISCOUNT_LIMIT_BP", 5000)),
+    )
+
+
+def _allow_negative() -> bool:
+    return bool(current_app.config.get("STOCK_ALLOW_NEGATIVE", False))
+
+
+def _is_manager() -> bool:
+    return bool(current_user.has_role("manager"))
+
+
+def _cart_json(session: Session, cart: Any, items: list[carts.CartItem] | None = None, **extra: Any) -> Response:
+    """The priced cart as the till page draws it (from ``items`` when the change just read them)."""
+    view = carts.cart_view(session, cart, _today(), _limits(), _allow_negative(), items)
+    view.update(extra)
+    return jsonify(view)
+
+
+def _body() -> dict[str, Any]:
+    """The JSON object a fetch() sent; anything else is a 422."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationError("Dữ liệu gửi lên không hợp lệ. Hãy tải lại trang.", "body")
+    return data
+
+
+def _int(value: Any, field: str, label: str) -> int:
+    """An integer sent as a number or as digits ('1.500.000' too); 422 otherwise."""
+    if isinstance(value, bool):
+        raise ValidationError(f"{label} không hợp lệ.", field)
+    if isinstance(value, int):
+        if abs(value) > MAX_ID:  # JSON has no limit; the database has
+            raise ValidationError(f"{label} quá lớn.", field)
+        return value
+    if isinstance(value, str):
+        text = nfc(value)
+        digits = text[1:].replace(".", "")
+        if text.startswith("-") and digits.isascii() and digits.isdigit() and len(digits) <= 13:
+            return -int(digits)
+        try:
+            return parse_vnd(text)
+        except ValueError:
+            pass
+    raise ValidationError(f"{label} phải là số nguyên.", field)
+
+
+def _percent_bp(value: Any) -> int:
+    """'10' -> 1000, '12,5' -> 1250 (a discount typed as a percentage)."""
+    text = nfc(str(value)).replace("%", "").replace(",", ".").strip()
+    whole, _, frac = text.partition(".")
+    if not (whole.isascii() and whole.isdigit()) or (
+        frac and not (frac.isascii() and frac.isdigit() and len(frac) <= 2)
+    ):
+        raise ValidationError("Phần trăm giảm giá phải là số, ví dụ 10 hoặc 12,5.", "discount_value")
+    return int(whole) * 100 + int(frac.ljust(2, "0") or 0)
+
+
+def _discount(data: dict[str, Any]) -> Discount | None:
+    """The discount typed in a dialog; an empty or zero value removes it."""
+    kind = data.get("kind") or ""
+    raw = data.get("value")
+    if kind == "" or raw in (None, "", 0, "0"):
+        return None
+    if kind == "percent":
+        value = _percent_bp(raw)
+        if value > BP:
+            raise ValidationError("Giảm giá không thể vượt quá 100%.", "discount_value")
+    elif kind == "amount":
+        value = _int(raw, "discount_value", "Số tiền giảm")
+    else:
+        raise ValidationError("Loại giảm giá không hợp lệ.", "discount_kind")
+    return Discount(kind, value) if value else None
+
+
+def _approver(data: dict[str, Any]) -> User | None:
+    """The manager who typed their credentials into the approval prompt, if they did (throttled, audited)."""
+    username = nfc(str(data.get("manager_username") or ""))
+    if not username:
+        return None
+    return verify_manager_credentials(
+        carts.approve_discount, username, str(data.get("manager_password") or ""), "discount"
+    )
+
+
+def _pdf(data: bytes, filename: str) -> Response:
+    """A PDF that opens in the browser, ready to print."""
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _paper() -> str:
+    paper = request.args.get("paper") or request.form.get("paper") or current_app.config.get("RECEIPT_PAPER", "80mm")
+    if paper not in PAPERS:
+        raise ValidationError("Khổ giấy không hợp lệ (80mm, 58mm hoặc a4).", "paper")
+    return paper
+
+
+def _sale(session: Session, number: str) -> Sale:
+    sale = session.exec(select(Sale).where(Sale.receipt_number == nfc(number).upper())).first()
+    if sale is None:
+        raise NotFound(f"Không tìm thấy hóa đơn số {nfc(number)[:40]}.", "receipt")
+    return sale
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone(vat.showroom_tz(_tz()))
+
+
+# --- the till screen ---------------------------------------------------------------------------------------
+
+# Cart changes (scan, quantity, remove, clear) commit with durable=False: no fsync, so a scan answers at once;
+# they survive an app or browser crash, and a power cut can lose at most the last few scans, never a sale.
+# Discounts (audited approvals), park and resume stay durable: they are rare and worth the fsync.
+
+
+@bp.get("/")
+def index() -> Any:
+    """The selling screen; without an open shift, a prompt to open one."""
+    shift = open_shift(get_session(), current_user.id)
+    return render_template("till/index.html", shift=shift, limits=_limits())
+
+
+@bp.get("/api/cart")
+def api_cart() -> Any:
+    """The cashier's active cart (created empty if there is none)."""
+    with unit_of_work(durable=False) as session:
+        cart = carts.get_or_create_active_cart(session, current_user.id)
+        return _cart_json(session, cart)
+
+
+@bp.post("/api/scan")
+def api_scan() -> Any:
+    """Add a scanned code; 'n*code' adds n at once. A bad code changes nothing."""
+    raw = nfc(str(_body().get("code") or ""))
+    qty = 1
+    if "*" in raw:
+        qty_text, _, raw = raw.partition("*")
+        qty = _int(qty_text.strip() or "0", "qty", "Số lượng")
+    with unit_of_work(durable=False) as session:
+        cart = carts.get_or_create_active_cart(session, current_user.id)
+        line, items = carts.scan_items(session, cart, raw, qty)
+        return _cart_json(session, cart, items, last_line_id=line.id)
+
+
+@bp.post("/api/lines")
+def api_add() -> Any:
+    """Add a product picked in the name search."""
+    data = _body()
+    product_id = _int(data.get("product_id"), "product_id", "Sản phẩm")
+    with unit_of_work(durable=False) as session:
+        cart = carts.get_or_create_active_cart(session, current_user.id)
+        line = carts.add_product(session, cart, product_id)
+        return _cart_json(session, cart, last_line_id=line.id)
+
+
+@bp.post("/api/lines/<int:line_id>/qty")
+def api_qty(line_id: int) -> Any:
+    """Change a line's quantity."""
+    qty = _int(_body().get("qty"), "qty", "Số lượng")
+    with unit_of_work(durable=False) as session:
+        cart = carts.get_or_create_active_cart(session, current_user.id)
+        carts.set_qty(session, cart, line_id, qty)
+        return _cart_json(session, cart, last_line_id=line_id)
+
+
+@bp.post("/api/lines/<int:line_id>/remove")
+def api_remove(line_id: int) -> Any:
+    """Take a line off the sale."""
+    with unit_of_work(durable=False) as session:
+        cart = carts.get_or_create_active_cart(session, current_user.id)
+        carts.remove_line(session, cart, line_id)
+        return _cart_json(session, cart)
+
+
+@bp.post("/api/lines/<int:line_id>/discount")
+def api_line_discount(line_id: int) -> Any:
+    """Set a line's discount; above the cashier's limit, with a manager's credentials."""
+    data = _body()
+    discount = _discount(data)
+    approver = _approver(data)  # before the write transaction: a failed attempt is recorded in its own
+    with unit_of_work() as session:
+        cart = carts.get_or_create_active_cart(session, current_user.id)
+        carts.set_line_discount(
+            session,
+            cart,
+            line_id,
+            discount,
+            limits=_limits(),
+            actor_id=current_user.id,
+            actor_is_manager=_is_manager(),
+            approver=approver,
+        )
+        return _cart_json(session, cart, last_line_id=line_id)
+
+
+@bp.post("/api/discount")
+def api_sale_discount() -> Any:
+    """Set the discount on the whole sale; above the cashier's limit, with a manager's credentials."""
+    data = _body()
+    discount = _discount(data)
+    approver = _approver(data)  # before the write transaction: a failed attempt is recorded in its own
+    with unit_of_work() as session:
+        cart = carts.get_or_create_active_cart(session, current_user.id)
+        carts.set_sale_discount(
+            session,
+            cart,
+            discount,
+            limits=_limits(),
+            actor_id=current_user.id,
+            actor_is_manager=_is_manager(),
+            approver=approver,
+        )
+        return _cart_json(session, cart)
+
+
+@bp.post("/api/clear")
+def api_clear() -> Any:
+    """Empty the sale on screen."""
+    with unit_of_work(durable=False) as session:
+        cart = carts.get_or_create_active_cart(session, current_user.id)
+        carts.clear_cart(session, cart)
+        return _cart_json(session, cart)
+
+
+@bp.post("/api/park")
+def api_park() -> Any:
+    """Park the sale on screen and start a new one."""
+    label = nfc(str(_body().get("label") or ""))
+    with unit_of_work() as session:
+        cart = carts.get_or_create_active_cart(session, current_user.id)
+        fresh = carts.park(session, cart, label)
+        return _cart_json(session, fresh)
+
+
+@bp.get("/api/parked")
+def api_parked() -> Any:
+    """The cashier's parked sales."""
+    parked = carts.list_parked(get_session(), current_user.id, _today())
+    for item in parked:
+        item["parked_at"] = _local(datetime.fromisoformat(item["parked_at"])).strftime("%H:%M %d/%m")
+    return jsonify({"parked": parked})
+
+
+@bp.post("/api/parked/<int:cart_id>/resume")
+def api_resume(cart_id: int) -> Any:
+    """Bring a parked sale back to the screen."""
+    with unit_of_work() as session:
+        cart = carts.resume(session, current_user.id, cart_id)
+        return _cart_json(session, cart)
+
+
+@bp.get("/api/search")
+def api_search() -> Any:
+    """Products by name (with or without diacritics), SKU or barcode, for goods without a label."""
+    session = get_session()
+    products = carts.search_products(session, request.args.get("q", "")[:100])
+    stock = on_hand_many(session, [p.id for p in products])  # type: ignore[misc]
+    return jsonify(
+        {
+            "products": [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "sku": p.sku,
+                    "barcode": p.barcode,
+                    "unit": p.unit,
+                    "price_vnd": p.price_vnd,
+                    "on_hand": stock.get(p.id, 0),  # type: ignore[arg-type]
+                }
+                for p in products
+            ]
+        }
+    )
+
+
+@bp.get("/api/vietqr")
+def api_vietqr() -> Any:
+    """The VietQR for a transfer of ``amount`` with the receipt number this sale will most likely get."""
+    amount = _int(request.args.get("amount", ""), "amount", "Số tiền chuyển khoản")
+    if amount <= 0:
+        raise ValidationError("Số tiền chuyển khoản phải lớn hơn 0.", "amount")
+    number = peek_receipt_number(get_session(), current_app.config.get("SHOWROOM_CODE", "SR01"), _today())
+    payload = transfer_payload(current_app.config, amount, number)
+    if payload is None:
+        raise PosError("Chưa cấu hình tài khoản ngân hàng (bank.bin, bank.account) trong config.toml.", "bank")
+    return jsonify(
+        {
+            "amount_vnd": amount,
+            "receipt_number": number,
+            "payload": payload,
+            "svg": qr_svg(payload),
+            "account": current_app.config.get("BANK_ACCOUNT", ""),
+            "account_name": current_app.config.get("BANK_ACCOUNT_NAME", ""),
+        }
+    )
+
+
+def _payments(raw: Any) -> list[PaymentInput]:
+    if not isinstance(raw, list) or len(raw) > 10:
+        raise ValidationError("Danh sách thanh toán không hợp lệ.", "payments")
+    payments = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise ValidationError("Danh sách thanh toán không hợp lệ.", "payments")
+        method = str(item.get("method") or "")
+        label = PAYMENT_METHODS.get(method, "Số tiền")
+        amount = _int(item.get("amount_vnd"), "payments", f"Số tiền {label.lower()}")
+        payments.append(PaymentInput(method, amount, nfc(str(item.get("reference") or ""))))
+    return payments
+
+
+@bp.post("/api/checkout")
+def api_checkout() -> Any:
+    """Complete the sale: re-priced here, one transaction, at most once per idempotency key."""
+    data = _body()
+    expected = data.get("expected_total_vnd")
+    config = current_app.config
+    after: dict[str, Any] = {}
+
+    def _next_cart(session: Session, sale: Sale) -> None:
+        """In the sale's own transaction: its payments and the next customer's cart, read and priced once."""
+        after["payments"] = session.exec(select(Payment).where(Payment.sale_id == sale.id)).all()
+        cart = carts.get_or_create_active_cart(session, current_user.id)
+        # Never undo the sale for the next cart's sake: a cart that cannot be priced is priced again below.
+        with suppress(PosError):
+            after["cart"] = carts.cart_view(session, cart, _today(), _limits(), _allow_negative())
+
+    sale = complete_sale_once(
+        unit_of_work,
+        _next_cart,
+        cart_id=_int(data.get("cart_id"), "cart", "Mã đơn"),
+        payments=_payments(data.get("payments")),
+        cashier_id=current_user.id,
+        idempotency_key=data.get("idempotency_key"),
+        showroom_code=config.get("SHOWROOM_CODE", "SR01"),
+        allow_negative=_allow_negative(),
+        now=utcnow(),
+        tz_name=_tz(),
+        limits=_limits(),
+        expected_total_vnd=None if expected is None else _int(expected, "total", "Tổng tiền"),
+    )
+    payments, fresh = after["payments"], after.get("cart")
+    if fresh is None:  # the cart on screen could not be priced (a VAT rate missing): say so now, sale kept
+        with unit_of_work(durable=False) as write:
+            fresh = carts.cart_view(
+                write, carts.get_or_create_active_cart(write, current_user.id), _today(), _limits(), _allow_negative()
+            )
+    return jsonify(
+        {
+            "receipt_number": sale.receipt_number,
+            "receipt_url": url_for("till.receipt_pdf", number=sale.receipt_number),
+            "detail_url": url_for("till.receipt", number=sale.receipt_number),
+            "total_vnd": sale.total_vnd,
+            "change_vnd": sum(p.change_vnd or 0 for p in payments),
+            "tendered_vnd": sum(p.tendered_vnd or 0 for p in payments),
+            "cart": fresh,
+        }
+    )
+
+
+# --- receipts -----------------------------------------------------------------------------------------------
+
+
+def _day_range(day: date) -> tuple[datetime, datetime]:
+    """The UTC instants bounding a local calendar day."""
+    tz = vat.showroom_tz(_tz())
+    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    return start, end
+
+
+def _parse_day(raw: str, field: str = "date") -> date | None:
+    """'24/11/2026' as typed (or '2026-11-24' from a date picker); None when blank."""
+    raw = nfc(raw)
+    if not raw:
+        return None
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise ValidationError("Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy, ví dụ 01/01/2027.", field)
+
+
+@bp.get("/receipts")
+def receipts() -> Any:
+    """Find a past receipt by number (typed or scanned from its barcode) or by day."""
+    session = get_session()
+    query = nfc(request.args.get("q", ""))[:40].upper()
+    error = None
+    try:
+        day = _parse_day(request.args.get("date", "")) or (None if query else _today())
+    except ValidationError as exc:
+        error, day = exc.message, _today()
+    statement = select(Sale, User).join(User, User.id == Sale.cashier_id)  # type: ignore[arg-type]
+    if query:
+        exact = session.exec(select(Sale).where(Sale.receipt_number == query)).first()
+        if exact is not None:
+            return redirect(url_for("till.receipt", number=exact.receipt_number))
+        statement = statement.where(Sale.receipt_number.contains(query))  # type: ignore[attr-defined]
+    if day is not None:
+        start, end = _day_range(day)
+        statement = statement.where(Sale.created_at >= start, Sale.created_at < end)
+    rows = session.exec(statement.order_by(Sale.created_at.desc()).limit(RECEIPTS_PAGE)).all()  # type: ignore[attr-defined]
+    sale_ids = [sale.id for sale, _ in rows]
+    methods: dict[int, set[str]] = {}
+    for sale_id, method in session.exec(select(Payment.sale_id, Payment.method).where(Payment.sale_id.in_(sale_ids))):  # type: ignore[attr-defined]
+        methods.setdefault(sale_id, set()).add(method)
+    items = dict(
+        session.exec(
+            select(SaleLine.sale_id, func.sum(SaleLine.qty))
+            .where(SaleLine.sale_id.in_(sale_ids))
+            .group_by(SaleLine.sale_id)  # type: ignore[attr-defined]
+        ).all()
+    )
+    return render_template(
+        "till/receipts.html",
+        rows=rows,
+        methods=methods,
+        items=items,
+        query=query,
+        day=day,
+        error=error,
+        method_names=PAYMENT_METHODS,
+        limit=RECEIPTS_PAGE,
+    )
+
+
+@bp.get("/receipts/<number>")
+def receipt(number: str) -> Any:
+    """One past receipt: its lines and payments, reprint and return."""
+    session = get_session()
+    sale = _sale(session, number)
+    lines = session.exec(select(SaleLine).where(SaleLine.sale_id == sale.id).order_by(SaleLine.line_no)).all()
+    payments = session.exec(select(Payment).where(Payment.sale_id == sale.id)).all()
+    return render_template(
+        "till/receipt.html",
+        sale=sale,
+        lines=lines,
+        payments=payments,
+        vat=vat_breakdown(list(lines)),
+        cashier=session.get(User, sale.cashier_id),
+        method_names=PAYMENT_METHODS,
+        papers=PAPERS,
+        paper=current_app.config.get("RECEIPT_PAPER", "80mm"),
+    )
+
+
+@bp.get("/receipts/<number>.pdf")
+def receipt_pdf(number: str) -> Any:
+    """The receipt PDF; ?copy=n draws the n-th reprint, marked BẢN SAO."""
+    session = get_session()
+    sale = _sale(session, number)
+    copy = _int(request.args.get("copy", "0"), "copy", "Lần in")
+    if not 0 <= copy <= sale.reprint_count:
+        raise NotFound("Không có bản in lại này; hãy bấm “In lại” trên trang hóa đơn.", "copy")
+    data = receipt_for_sale(session, sale, current_app.config, copy_number=copy)
+    suffix = f"-ban-sao-{copy}" if copy else ""
+    return _pdf(render_receipt(data, _paper()), f"{sale.receipt_number}{suffix}.pdf")
+
+
+@bp.post("/receipts/<number>/reprint")
+def reprint(number: str) -> Any:
+    """Print a receipt again: counted, audited, and marked as a copy (BẢN SAO)."""
+    paper = _paper()
+    with unit_of_work() as session:
+        sale = _sale(session, number)
+        sale.reprint_count += 1
+        audit.record(
+            session,
+            "receipt.reprint",
+            user_id=current_user.id,
+            entity="sale",
+            entity_id=sale.id,
+            after={"receipt_number": sale.receipt_number, "copy": sale.reprint_count},
+        )
+        copy = sale.reprint_count
+    return redirect(url_for("till.receipt_pdf", number=sale.receipt_number, copy=copy, paper=paper))
+
+
+# --- VAT rates (managers) -----------------------------------------------------------------------------------
+
+
+@bp.route("/vat-rates", methods=["GET", "POST"])
+@role_required("manager")
+def vat_rates() -> Any:
+    """The dated VAT table: see which rate applies when, and add a rate from a date on."""
+    errors: dict[str, str] = {}
+    form = {"vat_class": "standard", "valid_from": "", "rate": "", "note": ""}
+    status = 200
+    if request.method == "POST":
+        form = {key: nfc(request.form.get(key, "")) for key in form}
+        try:
+            valid_from = _parse_day(form["valid_from"], "valid_from")
+            if valid_from is None:
+                raise ValidationError("Chọn ngày bắt đầu áp dụng.", "valid_from")
+            rate_bp = vat.parse_rate_percent(form["rate"])
+            with unit_of_work() as session:
+                vat.add_rate(session, form["vat_class"], valid_from, rate_bp, form["note"], current_user.id)
+        except PosError as exc:
+            errors[exc.field if exc.field in form else "form"] = exc.message
+            status = exc.status
+        else:
+            flash(f"Đã thêm thuế suất {form['rate']}% từ ngày {valid_from:%d/%m/%Y}.", "success")
+            return redirect(url_for("till.vat_rates"))
+    session = get_session()
+    today = _today()
+    current = vat.rates_on(session, today)
+    order = list(VAT_CLASSES)
+    rows = sorted(
+        vat.list_rates(session), key=lambda r: (order.index(r.vat_class) if r.vat_class in order else 99, r.valid_from)
+    )
+    in_force = {}
+    for row in rows:  # the row in force per class is the latest one not after today
+        if row.valid_from <= today:
+            in_force[row.vat_class] = row.id
+    return (
+        render_template(
+            "till/vat_rates.html",
+            rows=rows,
+            in_force=in_force,
+            current=current,
+            today=today,
+            classes=VAT_CLASSES,
+            form=form,
+            errors=errors,
+        ),
+        status,
+    )
