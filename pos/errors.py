@@ -96,4 +96,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
         code = exc.code or 500
-        return error_response(HTTP_MESSAGES.get(code, exc.description or "Lỗi."), code)
+        response = app.make_response(error_response(HTTP_MESSAGES.get(code, exc.description or "Lỗi."), code))
+        valid_methods = getattr(exc, "valid_methods", None)
+        if code == 405 and valid_methods:  # RFC 9110: a 405 names the methods that would work
+            response.headers["Allow"] = ", ".join(valid_methods)
+        return response

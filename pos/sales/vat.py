@@ -123,9 +123,13 @@ def parse_rate_percent(text: str) -> int:
     """'8' -> 800, '8,5' or '8.5' -> 850, '10%' -> 1000; ValidationError on anything else."""
     cleaned = nfc(text).replace("%", "").replace(" ", "").replace(",", ".")
     whole, _, frac = cleaned.partition(".")
-    if not whole.isdigit() or not whole.isascii() or (frac and not (frac.isdigit() and len(frac) <= 2)):
+    if not (whole.isascii() and whole.isdigit()) or (
+        frac and not (frac.isascii() and frac.isdigit() and len(frac) <= 2)
+    ):
         raise ValidationError("Thuế suất phải là một số phần trăm, ví dụ 8 hoặc 10.", "rate")
-    rate_bp = int(whole) * 100 + int(frac.ljust(2, "0") or 0)
+    if len(whole.lstrip("0")) > 3:  # over 100% (and int() refuses a number of more than 4300 digits)
+        raise ValidationError("Thuế suất không thể vượt quá 100%.", "rate")
+    rate_bp = int(whole.lstrip("0") or "0") * 100 + int(frac.ljust(2, "0") or 0)
     if rate_bp > MAX_RATE_BP:
         raise ValidationError("Thuế suất không thể vượt quá 100%.", "rate")
     return rate_bp

@@ -108,7 +108,9 @@ def _percent_bp(value: Any) -> int:
         frac and not (frac.isascii() and frac.isdigit() and len(frac) <= 2)
     ):
         raise ValidationError("Phần trăm giảm giá phải là số, ví dụ 10 hoặc 12,5.", "discount_value")
-    return int(whole) * 100 + int(frac.ljust(2, "0") or 0)
+    if len(whole.lstrip("0")) > 3:  # over 100% (and int() refuses a number of more than 4300 digits)
+        raise ValidationError("Giảm giá không thể vượt quá 100%.", "discount_value")
+    return int(whole.lstrip("0") or "0") * 100 + int(frac.ljust(2, "0") or 0)
 
 
 def _discount(data: dict[str, Any]) -> Discount | None:
@@ -435,9 +437,12 @@ def _parse_day(raw: str, field: str = "date") -> date | None:
         return None
     for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
         try:
-            return datetime.strptime(raw, fmt).date()
+            day = datetime.strptime(raw, fmt).date()
         except ValueError:
             continue
+        if 2000 <= day.year <= 2100:  # 31/12/9999 has no next day to end a search at
+            return day
+        break
     raise ValidationError("Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy, ví dụ 01/01/2027.", field)
 
 

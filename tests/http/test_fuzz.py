@@ -965,4 +965,15 @@ def test_what_the_fuzz_found_stays_fixed(shop: Shop) -> None:
     assert shop.send(shop.cashier, "POST", "/shifts/returns", form=qty).status_code < 500
     for path, query in UNREADABLE_DIGITS_IN_FILTERS:
         assert shop.manager.get(path, query_string=query).status_code == 200, path
+    # Found by the 20.000-case run: the day after 31/12/9999, and percentages of 100.000 digits.
+    assert shop.cashier.get("/till/receipts", query_string={"date": "31/12/9999"}).status_code == 200
+    for rate in ["9" * 100_000, "8.²"]:
+        form = {"vat_class": "standard", "valid_from": "01/01/2031", "rate": rate}
+        assert shop.send(shop.manager, "POST", "/till/vat-rates", form=form).status_code == 422
+    for value in ["9" * 10_000, "10.²"]:
+        body = {"kind": "percent", "value": value}
+        assert shop.send(shop.cashier, "POST", "/till/api/discount", json_body=body).status_code == 422
+    # Schemathesis: a 405 names the methods that would work (RFC 9110).
+    wrong_method = shop.cashier.put("/till/api/cart")
+    assert wrong_method.status_code == 405 and set(wrong_method.headers["Allow"].split(", ")) >= {"GET"}
     assert broken_invariants(shop.db_path) == []
