@@ -37,6 +37,7 @@ ACTION_LABELS: dict[str, str] = {
     "producer.commission": "Đổi hoa hồng nhà sản xuất",
     "vat_rate.create": "Thêm thuế suất GTGT",
     "discount.approve": "Duyệt giảm giá",
+    "approval.failed": "Quản lý xác nhận sai mật khẩu",
     "sale.void": "Hủy đơn",
     "refund": "Trả hàng / hoàn tiền",
     "stock.adjust": "Điều chỉnh tồn kho",
@@ -107,6 +108,8 @@ FIELD_LABELS: dict[str, str] = {
     "copy": "Lần in",
     "file": "Tệp",
     "previous": "Dữ liệu cũ giữ tại",
+    "purpose": "Việc cần duyệt",
+    "manager_username": "Tên đăng nhập của quản lý",
 }
 
 # Codes shown in Vietnamese, per field: "admin" is a role in "role" but a username in "username".
@@ -119,6 +122,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "kind": {"percent": "Theo phần trăm", "amount": "Theo số tiền", "in": "Nộp vào két", "out": "Rút khỏi két"},
     "status": {"completed": "Hoàn tất", "voided": "Đã hủy", "open": "Đang mở", "closed": "Đã đóng"},
     "on": {"sale": "Cả đơn"},
+    "purpose": {"discount": "Giảm giá", "shift.signoff": "Chênh lệch tiền cuối ca", "void": "Hủy đơn"},
 }
 USER_ID_FIELDS = {"cashier_id", "user_id", "actor_id", "approved_by_id", "manager_id", "created_by_id"}
 
