@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -110,27 +111,20 @@ def register_web(app: Flask, blueprints: bool = True) -> None:
 
     app.register_blueprint(main)
     app.register_blueprint(auth_bp)
-    for module, name in FEATURE_BLUEPRINTS:
-        try:
-            blueprint = getattr(__import__(module, fromlist=[name]), name)
-        except ModuleNotFoundError as exc:
-            if not (exc.name and module.startswith(exc.name)):
-                raise
-            continue
-        app.register_blueprint(blueprint)
+    for module in FEATURE_BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(module).bp)
 
 
-# Each feature's blueprint; a feature not yet in this build is skipped.
+# Each feature's blueprint (the module's ``bp``), in menu order.
 FEATURE_BLUEPRINTS = [
-    ("pos.catalog.views", "bp"),
-    ("pos.inventory.views", "bp"),
-    ("pos.inventory.stock_views", "bp"),
-    ("pos.labels.views", "bp"),
-    ("pos.sales.views", "bp"),
-    ("pos.sales.shift_views", "bp"),
-    ("pos.admin.views", "bp"),
-    ("pos.sync.views", "bp"),
-    ("pos.reports.views", "bp"),
-    ("pos.audit.views", "bp"),
-    ("pos.settlement.views", "bp"),
+    "pos.catalog.views",
+    "pos.inventory.views",
+    "pos.inventory.stock_views",
+    "pos.labels.views",
+    "pos.sales.views",
+    "pos.sales.shift_views",
+    "pos.sync.views",
+    "pos.reports.views",
+    "pos.audit.views",
+    "pos.settlement.views",
 ]
