@@ -297,6 +297,8 @@ def _record_failure(engine: Engine, message: str) -> None:
         state = _state_for_update(session)
         state.last_error = message[:500]
         state.last_error_at = utcnow()
+        # A run refused before it started still counts as an attempt, so the scheduler backs off on it.
+        state.last_attempt_at = state.last_error_at
         state.failures += 1
 
 

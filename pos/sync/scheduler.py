@@ -32,6 +32,7 @@ EXTENSION_KEY = "pos.sync_scheduler"
 STARTUP_DELAY_S = 30  # let the first pages load before the start-up sync
 MAX_BACKOFF_S = 3600
 NOT_CONFIGURED_WAIT_S = 600
+BUSY_WAIT_S = 15
 
 
 def parse_nightly_at(value: str) -> time:
@@ -138,7 +139,9 @@ class SyncScheduler(threading.Thread):
                 if self.now_requested or wait <= 0:
                     self.now_requested = False
                     self.wake.clear()
-                    self.run_once()
+                    result = self.run_once()
+                    if result is not None and result.busy:
+                        self.stop.wait(BUSY_WAIT_S)  # a "Đồng bộ ngay" run holds the lock: let it finish
                     continue
                 self.wake.wait(min(wait, 600))  # wake now and then: the clock or the state may change
                 self.wake.clear()

@@ -99,3 +99,20 @@ def test_the_thread_starts_with_the_first_request_and_syncs_when_due(app: Any, c
     thread = app.extensions[scheduler.EXTENSION_KEY]
     thread.join(timeout=5)
     assert thread in ran  # never synced: due at once (other tests' threads may run the patched method too)
+
+
+def test_a_run_refused_before_it_starts_still_backs_off(app: Any) -> None:
+    """No path may leave failures > 0 without an attempt time: the scheduler would retry in a tight loop."""
+    from pos.db import ENGINE_KEY, session_scope
+    from pos.sync.client import SyncSettings, get_state, run_sync
+
+    engine = app.extensions[ENGINE_KEY]
+    result = run_sync(engine, SyncSettings.from_config({"SHOWROOM_CODE": "SR01"}))
+    assert not result.ok
+    with session_scope(engine, write=False) as session:
+        state = get_state(session)
+        assert state.failures == 1 and state.last_attempt_at is not None
+        due = scheduler.next_due(
+            state.last_attempt_at, time(23, 30), ZoneInfo("Asia/Ho_Chi_Minh"), None, state.last_attempt_at, 1
+        )
+    assert due > state.last_attempt_at
