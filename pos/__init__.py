@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
 
 from pos import db
 from pos.config import ROOT, load_config
@@ -78,12 +80,38 @@ def _init_login(app: Flask) -> None:
     manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     manager.login_message_category = "info"
 
+    for change in ("after_insert", "after_update", "after_delete"):
+        if not event.contains(User, change, _forget_users):
+            event.listen(User, change, _forget_users)
+
     @manager.user_loader
     def _load(user_id: str) -> User | None:
-        if not user_id.isdigit():
+        if not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 18:
             return None
-        # A short read of its own, not the request's read session: that one would hold a snapshot open
-        # through the till's write and commit, which keeps SQLite from checkpointing the WAL.
-        with db.session_scope(db.engine(), write=False) as session:
-            user = session.get(User, int(user_id))
-        return user if user is not None and user.is_active else None
+        return _active_user(User, int(user_id))
+
+
+# Every request loads its user: a till scanning all day would read the same row thousands of times. The row
+# is kept a few seconds; any change to a user through the ORM (deactivation, new role) forgets them all.
+USER_CACHE_S = 5.0
+_users: dict[tuple[Any, int], tuple[float, Any]] = {}
+
+
+def _forget_users(*_args: Any) -> None:
+    _users.clear()
+
+
+def _active_user(model: Any, user_id: int) -> Any:
+    """The active user with this id (None if missing or deactivated), read at most every USER_CACHE_S."""
+    engine = db.engine()
+    key, now = (engine.url, user_id), time.monotonic()
+    hit = _users.get(key)
+    if hit is not None and now - hit[0] < USER_CACHE_S:
+        return hit[1]
+    # A short read of its own, not the request's read session: that one would hold a snapshot open
+    # through the till's write and commit, which keeps SQLite from checkpointing the WAL.
+    with db.session_scope(engine, write=False) as session:
+        user = session.get(model, user_id)
+    user = user if user is not None and user.is_active else None
+    _users[key] = (now, user)
+    return user
