@@ -48,14 +48,20 @@ class CartItem:
 
 def get_or_create_active_cart(session: Session, cashier_id: int) -> Cart:
     """The cashier's active cart, created empty if there is none."""
+    return active_cart_items(session, cashier_id, with_items=False)[0]
+
+
+def active_cart_items(session: Session, cashier_id: int, with_items: bool = True) -> tuple[Cart, list[CartItem]]:
+    """The cashier's active cart (created empty if there is none) and its items; a new cart needs no read."""
     cart = session.exec(
-        select(Cart).where(Cart.cashier_id == cashier_id, Cart.status == "active").order_by(Cart.id)
+        select(Cart).where(Cart.cashier_id == cashier_id, Cart.status == "active").order_by(Cart.id)  # type: ignore[arg-type]
     ).first()
     if cart is None:
         cart = Cart(cashier_id=cashier_id)
         session.add(cart)
         session.flush()
-    return cart
+        return cart, []
+    return cart, _items(session, cart) if with_items else []
 
 
 def get_cart(session: Session, cart_id: int, cashier_id: int) -> Cart:

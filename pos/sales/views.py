@@ -381,10 +381,10 @@ def api_checkout() -> Any:
     def _next_cart(session: Session, sale: Sale) -> None:
         """In the sale's own transaction: its payments and the next customer's cart, read and priced once."""
         after["payments"] = session.exec(select(Payment).where(Payment.sale_id == sale.id)).all()
-        cart = carts.get_or_create_active_cart(session, current_user.id)
+        cart, items = carts.active_cart_items(session, current_user.id)
         # Never undo the sale for the next cart's sake: a cart that cannot be priced is priced again below.
         with suppress(PosError):
-            after["cart"] = carts.cart_view(session, cart, _today(), _limits(), _allow_negative())
+            after["cart"] = carts.cart_view(session, cart, _today(), _limits(), _allow_negative(), items)
 
     sale = complete_sale_once(
         unit_of_work,
