@@ -462,6 +462,15 @@ class Server:
             peak = int(fields["VmHWM"].split()[0]) / 1024
         return round(rss or 0.0, 1), round(peak or rss or 0.0, 1)
 
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) the server process has used so far; 0 where /proc is missing."""
+        assert self.process is not None
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
@@ -538,17 +547,32 @@ class Catalogue:
         return rnd.choices(self.barcodes, cum_weights=self.cum_weights)[0]
 
 
+@dataclass
+class Run:
+    """What ringing up the sales over HTTP measured: wall times, the server's CPU, the carts sold."""
+
+    scan_times: list[float] = field(default_factory=list)
+    sale_times: list[float] = field(default_factory=list)
+    scan_cpu_s: float = 0.0  # the server process's CPU time spent while scans were in flight
+    sale_cpu_s: float = 0.0
+    carts: list[list[tuple[str, int]]] = field(default_factory=list)
+
+
 def http_sales(
-    client: httpx.Client, token: str, catalogue: Catalogue, scans: int, sales: int, rnd: random.Random
-) -> tuple[list[float], list[float], list[list[tuple[str, int]]]]:
-    """Ring up ``sales`` sales by ``scans`` scans in all; the time of each scan and each checkout, and the carts."""
+    client: httpx.Client,
+    token: str,
+    catalogue: Catalogue,
+    scans: int,
+    sales: int,
+    rnd: random.Random,
+    cpu: Callable[[], float],
+) -> Run:
+    """Ring up ``sales`` sales by ``scans`` scans in all, timing each scan and each checkout."""
     headers = {"Accept": "application/json", "X-CSRFToken": token}
     per_sale = [1] * sales
     for _ in range(max(0, scans - sales)):
         per_sale[rnd.randrange(sales)] += 1
-    scan_times: list[float] = []
-    sale_times: list[float] = []
-    carts: list[list[tuple[str, int]]] = []
+    run = Run()
     for n_scans in per_sale:
         cart: dict[str, Any] = {}
         codes: list[str] = []
@@ -556,10 +580,11 @@ def http_sales(
             # One scan in six is a second unit of something already in the cart.
             code = rnd.choice(codes) if codes and rnd.random() < 1 / 6 else catalogue.pick(rnd)
             codes.append(code)
-            t0 = time.perf_counter()
+            c0, t0 = cpu(), time.perf_counter()
             response = client.post("/till/api/scan", json={"code": code}, headers=headers)
             cart = response.json()
-            scan_times.append(time.perf_counter() - t0)
+            run.scan_times.append(time.perf_counter() - t0)
+            run.scan_cpu_s += cpu() - c0
             assert response.status_code == 200, cart
         total = cart["total_vnd"]
         roll = rnd.random()
@@ -575,13 +600,14 @@ def http_sales(
             "idempotency_key": str(uuid4()),
             "expected_total_vnd": total,
         }
-        t0 = time.perf_counter()
+        c0, t0 = cpu(), time.perf_counter()
         response = client.post("/till/api/checkout", json=body, headers=headers)
         result = response.json()
-        sale_times.append(time.perf_counter() - t0)
+        run.sale_times.append(time.perf_counter() - t0)
+        run.sale_cpu_s += cpu() - c0
         assert response.status_code == 200 and not result["cart"]["lines"], result
-        carts.append([(line["barcode"], line["qty"]) for line in cart["lines"]])
-    return scan_times, sale_times, carts
+        run.carts.append([(line["barcode"], line["qty"]) for line in cart["lines"]])
+    return run
 
 
 def raw_sales(
@@ -786,13 +812,16 @@ def main() -> None:
         cashier = login(server.url, "thungan")
         token = page_token(cashier, "/till/")
         # Warm up: the first requests load templates and fill caches; not counted.
-        http_sales(cashier, token, catalogue, 40, 10, random.Random(1))
-        scan_times, sale_times, carts = timed(
+        http_sales(cashier, token, catalogue, 40, 10, random.Random(1), server.cpu_s)
+        run = timed(
             f"{args.scans:,} scans and {args.sales:,} sales over HTTP",
-            lambda: http_sales(cashier, token, catalogue, args.scans, args.sales, rnd),
+            lambda: http_sales(cashier, token, catalogue, args.scans, args.sales, rnd, server.cpu_s),
         )
-        print(f"  scan -> cart:  {summary(scan_times)}")
-        print(f"  pay -> sale:   {summary(sale_times)}")
+        scan_times, sale_times, carts = run.scan_times, run.sale_times, run.carts
+        scan_cpu_ms = round(run.scan_cpu_s / len(scan_times) * 1000, 2)
+        sale_cpu_ms = round(run.sale_cpu_s / len(sale_times) * 1000, 2)
+        print(f"  scan -> cart:  {summary(scan_times)}; server CPU {scan_cpu_ms:.2f} ms a scan")
+        print(f"  pay -> sale:   {summary(sale_times)}; server CPU {sale_cpu_ms:.2f} ms a sale")
 
         closer = login(server.url, "thungan2")
         raw_times, cash_kept = timed(
@@ -818,6 +847,8 @@ def main() -> None:
         "sale_p50_ms": pct(sale_times, 50),
         "sale_p95_ms": pct(sale_times, 95),
         "sale_p99_ms": pct(sale_times, 99),
+        "scan_server_cpu_ms": scan_cpu_ms,  # mean CPU per request: a figure other load on the machine hardly moves
+        "sale_server_cpu_ms": sale_cpu_ms,
         "raw_sale_p50_ms": pct(raw_times, 50),
         "raw_sale_p95_ms": pct(raw_times, 95),
         "raw_sale_p99_ms": pct(raw_times, 99),
