@@ -7,7 +7,8 @@ then renamed to ``showroom-<CODE>-YYYYMMDD-HHMMSS.db``, so a half-written file n
 A restore refuses any file that is not a sound showroom database, refuses while the server has the database
 open (the server holds an OS lock on ``<database>.pos-lock`` for as long as it runs; the lock dies with the
 process, even on a power cut or SIGKILL), keeps the current database beside it, and migrates the restored one
-up to the newest schema. Everything here is pure Python and works on Windows.
+up to the newest schema. It also marks the restored database so that no sequence or receipt number the central
+server may already hold is issued again (pos/sync/restore.py). Everything here is pure Python and works on Windows.
 """
 
 from __future__ import annotations
@@ -503,13 +504,17 @@ def backup_now(config: dict[str, Any], folder: str | os.PathLike[str] | None = N
 
 
 def record_restore(db_path: Path, backup: Path, previous: Path | None) -> None:
-    """Write the restore into the restored database's audit log, so it shows on the audit page."""
+    """Mark the restored database for the sync and write the restore into its audit log (the audit page)."""
     from pos.audit import log as audit
     from pos.db import make_engine, session_scope
+    from pos.sync.restore import mark_restored
 
     engine = make_engine(f"sqlite:///{db_path.resolve().as_posix()}")
     try:
         with session_scope(engine) as session:
+            # Until the first sync after this, receipts get numbers of a series of their own and nothing is
+            # pushed before the outbox and the counters are moved past the central server's (pos/sync/restore.py).
+            mark_restored(session, int(time.time()))
             audit.record(
                 session,
                 "restore",

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, jsonify, request
 from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -221,10 +222,37 @@ def sync_state() -> Any:
             "last_seq": showroom.last_seq,
             "records_received": showroom.records_received,
             "last_push_at": showroom.last_push_at.isoformat() if showroom.last_push_at else None,
+            **highest_numbers(session, showroom.id),
             "server_time": int(time.time()),
         }
 
     return jsonify(_in_transaction(work))
+
+
+# A number of the normal series ends "-YYYY-000123" (a receipt) or "-YYYY-R000012" (a return); a number of a
+# restore's own series (pos/sync/restore.py) has a "K…" part there instead and is left out.
+_HIGHEST_NUMBERS = text(
+    """
+    SELECT 'receipt' AS kind, substring(receipt_number FROM '-([0-9]{4})-[0-9]+$') AS year,
+           max(substring(receipt_number FROM '-([0-9]+)$')::bigint) AS n
+      FROM sale WHERE showroom_id = :showroom AND receipt_number ~ '-[0-9]{4}-[0-9]{1,18}$' GROUP BY 2
+    UNION ALL
+    SELECT 'return', substring(return_number FROM '-([0-9]{4})-R[0-9]+$'),
+           max(substring(return_number FROM '-R([0-9]+)$')::bigint)
+      FROM sale_return WHERE showroom_id = :showroom AND return_number ~ '-[0-9]{4}-R[0-9]{1,18}$' GROUP BY 2
+    """
+)
+
+
+def highest_numbers(session: Any, showroom_id: int | None) -> dict[str, Any]:
+    """The highest seq, receipt and return number per year held for a showroom (a restored showroom goes past them)."""
+    max_seq = session.execute(
+        text("SELECT coalesce(max(seq), 0) FROM sync_record WHERE showroom_id = :showroom"), {"showroom": showroom_id}
+    ).scalar()
+    found: dict[str, dict[str, int]] = {"receipt": {}, "return": {}}
+    for kind, year, n in session.execute(_HIGHEST_NUMBERS, {"showroom": showroom_id}).all():
+        found[kind][year] = int(n)
+    return {"max_seq": int(max_seq or 0), "receipt_max": found["receipt"], "return_max": found["return"]}
 
 
 @bp.get("/catalog")

@@ -99,13 +99,40 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
     },
     "SyncState": {
         "type": "object",
-        "required": ["showroom", "name", "last_seq", "records_received", "last_push_at", "server_time"],
+        "required": [
+            "showroom",
+            "name",
+            "last_seq",
+            "records_received",
+            "last_push_at",
+            "max_seq",
+            "receipt_max",
+            "return_max",
+            "server_time",
+        ],
         "properties": {
             "showroom": {"type": "string"},
             "name": {"type": "string"},
             "last_seq": {"type": "integer", "minimum": 0},
             "records_received": {"type": "integer", "minimum": 0},
             "last_push_at": {"anyOf": [DATE_TIME, {"type": "null"}]},
+            "max_seq": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "The highest sequence number held for the showroom; a restored showroom numbers "
+                "its outbox past it.",
+            },
+            "receipt_max": {
+                "type": "object",
+                "description": 'Per year ("2026"), the highest receipt number held (SR01-2026-000123 → 123); '
+                "a restored showroom's counter goes past it.",
+                "additionalProperties": {"type": "integer", "minimum": 0},
+            },
+            "return_max": {
+                "type": "object",
+                "description": "Per year, the highest return number held (SR01-2026-R000012 → 12).",
+                "additionalProperties": {"type": "integer", "minimum": 0},
+            },
             "server_time": {"type": "integer"},
         },
         "additionalProperties": False,

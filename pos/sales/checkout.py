@@ -16,7 +16,6 @@ from sqlmodel import Session, select
 
 from pos.auth.models import User
 from pos.catalog.models import Counter, Producer, Product
-from pos.counters import next_value
 from pos.errors import Conflict, Forbidden, PosError, ValidationError
 from pos.inventory.ledger import record_movements
 from pos.inventory.models import StockMovement
@@ -27,6 +26,7 @@ from pos.sales.pricing import DiscountLimits, PaymentInput, PricedSale, settle_p
 from pos.sales.vat import local_date
 from pos.sync.outbox import enqueue
 from pos.sync.payloads import PaymentPayload, SaleLinePayload, SalePayload
+from pos.sync.restore import restore_tag, take_receipt_number
 
 KEY_MIN, KEY_MAX = 8, 64
 
@@ -43,6 +43,10 @@ def format_receipt_number(showroom_code: str, year: int, n: int) -> str:
 
 def peek_receipt_number(session: Session, showroom_code: str, on: date) -> str:
     """The number the next sale will most likely get (shown with the VietQR before it is taken)."""
+    tag = restore_tag(session)
+    if tag is not None:  # between a restore and its first sync (pos/sync/restore.py)
+        current = session.get(Counter, f"{receipt_counter(showroom_code, on.year)}:{tag}")
+        return f"{showroom_code}-{on.year}-{tag}-{(current.value if current else 0) + 1:04d}"
     current = session.get(Counter, receipt_counter(showroom_code, on.year))
     return format_receipt_number(showroom_code, on.year, (current.value if current else 0) + 1)
 
@@ -117,8 +121,7 @@ def complete_sale(
         _check_stock(items)
 
     year = today.year
-    number = next_value(session, receipt_counter(showroom_code, year))
-    receipt_number = format_receipt_number(showroom_code, year, number)
+    receipt_number = take_receipt_number(session, showroom_code, year)  # a series of its own after a restore
     approver_id = cart.discount_approved_by_id or next(
         (item.line.discount_approved_by_id for item in items if item.line.discount_approved_by_id), None
     )

@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 from pos.audit import log as audit
 from pos.auth.models import User
 from pos.catalog.models import Product
-from pos.counters import next_value
 from pos.db import utcnow
 from pos.errors import Conflict, NotFound, ValidationError
 from pos.inventory.ledger import record_movement
@@ -23,6 +22,7 @@ from pos.sales.receipts import SHOP_TZ, ReceiptData, ReceiptLine, ReceiptPayment
 from pos.sales.shifts import verify_manager
 from pos.sync.outbox import enqueue
 from pos.sync.payloads import ReturnPayload, VoidPayload
+from pos.sync.restore import take_return_number
 from pos.text import nfc
 
 MAX_RETURN_QTY = 100_000
@@ -200,7 +200,7 @@ def create_return(
     sale, method, text = plan.sale, plan.refund_method, plan.reason
 
     now = utcnow()
-    number = f"{showroom_code}-{_year(now)}-R{next_value(session, f'return:{showroom_code}:{_year(now)}'):06d}"
+    number = take_return_number(session, showroom_code, _year(now))  # a series of its own after a restore
     sale_return = SaleReturn(
         return_number=number,
         idempotency_key=key,

@@ -2,6 +2,8 @@
 
 A run (``run_sync``):
 
+0. after ``pos restore`` (the database is marked), first asks the central server what it holds and moves the
+   outbox sequence and the receipt counters past it (pos/sync/restore.py), so no number is reused;
 1. prepares the outbox in one transaction: on the first run every producer and product is enqueued once (a
    database that existed before the sync did), then every audit entry not yet copied (the audit log is
    append-only, so a watermark on its id is exact; the entries travel at sync time rather than from
@@ -264,6 +266,7 @@ def run_sync(
         channel = _Channel(settings, offset, transport, sleep)
         try:
             if push:
+                reconcile_if_restored(engine, settings, channel, result)
                 prepare_outbox(engine)
                 push_outbox(engine, settings, channel, result)
             if pull:
@@ -300,6 +303,22 @@ def _record_failure(engine: Engine, message: str) -> None:
         # A run refused before it started still counts as an attempt, so the scheduler backs off on it.
         state.last_attempt_at = state.last_error_at
         state.failures += 1
+
+
+def reconcile_if_restored(engine: Engine, settings: SyncSettings, channel: _Channel, result: SyncResult) -> None:
+    """After ``pos restore``: before anything is pushed, move the outbox and the counters past the central server's."""
+    from pos.sync.restore import reconcile_after_restore, restore_tag
+
+    with session_scope(engine, write=False) as session:
+        if restore_tag(session) is None:
+            return
+    central = channel.request("GET", STATE_PATH)
+    with session_scope(engine) as session:
+        if restore_tag(session) is None:  # another process did it meanwhile
+            return
+        done = reconcile_after_restore(session, settings.showroom_code, central)
+    log.info("after restore: %s", done)
+    result.details["restore"] = done
 
 
 # --- Preparing the outbox ------------------------------------------------------------------------------------------

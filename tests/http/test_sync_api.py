@@ -131,6 +131,8 @@ def test_state_catalogue_and_document_answers_match(api: FlaskClient, issued: An
     )
     state = check_answer(response, "/api/v1/sync/state", "GET")
     assert state["showroom"] == "SR01" and state["last_seq"] > 0 and state["last_push_at"]
+    assert state["max_seq"] == state["last_seq"]
+    assert list(state["receipt_max"].values()) == [3]  # the day's three sales, SR01-YYYY-000001 … 000003
     path = "/api/v1/catalog?since=0"
     catalogue = check_answer(
         api.get(path, headers=signed(issued.secret, b"", method="GET", path=path)), "/api/v1/catalog", "GET"

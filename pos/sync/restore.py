@@ -1,0 +1,134 @@
+"""After a restore: never reuse a sequence number or a receipt number that the central server already holds.
+
+Restoring an older backup puts the outbox sequence (``OutboxRecord.id``) and the receipt and return counters
+back in time. The numbers issued since the backup may already be at the central server (which stores each
+(showroom, seq) once, so a new record under a reused seq would be dropped there), and printed on receipts.
+Offline, nobody can know how far they went, so the rule is:
+
+1. ``pos restore`` marks the restored database (counter ``sync:restored_at`` = the restore's Unix time);
+2. while the mark is there, receipts and returns are numbered from a series of the restore's own,
+   ``<CODE>-<YEAR>-K<tag>-0001`` and ``<CODE>-<YEAR>-K<tag>-R0001``, the tag being the restore's time in
+   base 36: it cannot meet a number of the normal series, nor one of another restore;
+3. the first sync after the restore asks the central server (``GET /api/v1/sync/state``) for the highest seq
+   and the highest receipt and return numbers per year it holds, and in one transaction, before anything
+   is pushed: moves the unsent outbox records (in their order) to fresh seqs past both its own and the
+   central server's, moves the outbox sequence past them, moves the counters past the central server's
+   numbers (audited ``counter.bump``) and removes the mark. The normal series then goes on with no gap
+   filled twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from pos.audit import log as audit
+from pos.catalog.models import Counter
+from pos.counters import next_value
+
+RESTORE_MARK = "sync:restored_at"
+_DIGITS36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _base36(n: int) -> str:
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = _DIGITS36[r] + out
+        if n == 0:
+            return out
+
+
+def mark_restored(session: Session, unix_time: int) -> None:
+    """Mark the database as restored and not yet reconciled with the central server."""
+    session.merge(Counter(name=RESTORE_MARK, value=int(unix_time)))
+
+
+def restore_tag(session: Session) -> str | None:
+    """'K' + the restore's time in base 36 while the database awaits its first post-restore sync, else None."""
+    mark = session.get(Counter, RESTORE_MARK)
+    return f"K{_base36(mark.value)}" if mark is not None and mark.value > 0 else None
+
+
+def take_receipt_number(session: Session, showroom_code: str, year: int) -> str:
+    """The next receipt number: SR01-2026-000123, or SR01-2026-K<tag>-0001 between a restore and its sync."""
+    tag = restore_tag(session)
+    if tag is None:
+        return f"{showroom_code}-{year}-{next_value(session, f'receipt:{showroom_code}:{year}'):06d}"
+    return f"{showroom_code}-{year}-{tag}-{next_value(session, f'receipt:{showroom_code}:{year}:{tag}'):04d}"
+
+
+def take_return_number(session: Session, showroom_code: str, year: int) -> str:
+    """The next return number: SR01-2026-R000012, or SR01-2026-K<tag>-R0001 between a restore and its sync."""
+    tag = restore_tag(session)
+    if tag is None:
+        return f"{showroom_code}-{year}-R{next_value(session, f'return:{showroom_code}:{year}'):06d}"
+    return f"{showroom_code}-{year}-{tag}-R{next_value(session, f'return:{showroom_code}:{year}:{tag}'):04d}"
+
+
+_YEAR = re.compile(r"^\d{4}$")
+
+
+def reconcile_after_restore(session: Session, showroom_code: str, central: Mapping[str, Any]) -> dict[str, Any]:
+    """Move the outbox sequence and the counters past what the central server holds; remove the mark.
+
+    ``central`` is the answer of GET /api/v1/sync/state (``last_seq`` and ``max_seq``; ``receipt_max`` and
+    ``return_max``, each a {"YYYY": n} map). Runs in the caller's (write) transaction; returns what changed.
+    """
+    central_seq = max(int(central.get("last_seq") or 0), int(central.get("max_seq") or 0))
+    done: dict[str, Any] = {"renumbered": 0, "counters": {}}
+    local_seq = int(session.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'outboxrecord'")).scalar() or 0)
+    local_max = int(session.execute(text("SELECT max(id) FROM outboxrecord")).scalar() or 0)
+    unsent = [
+        int(row[0])
+        for row in session.execute(text("SELECT id FROM outboxrecord WHERE sent_at IS NULL ORDER BY id")).all()
+    ]
+    top = max(local_seq, local_max)
+    if unsent and unsent[0] <= central_seq:
+        # The central server holds these seqs already (from the days the backup did not see): every unsent
+        # record, in its order, gets a fresh seq past both sides so none is dropped there as a duplicate.
+        base = max(top, central_seq)
+        for offset, old in enumerate(unsent, start=1):
+            session.execute(
+                text("UPDATE outboxrecord SET id = :new WHERE id = :old"), {"new": base + offset, "old": old}
+            )
+        top = base + len(unsent)
+        done["renumbered"] = len(unsent)
+    top = max(top, central_seq)
+    if top > local_seq:
+        updated = session.execute(
+            text("UPDATE sqlite_sequence SET seq = :top WHERE name = 'outboxrecord'"), {"top": top}
+        ).rowcount
+        if not updated:
+            session.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES ('outboxrecord', :top)"), {"top": top})
+    done["outbox_seq"] = top
+
+    for prefix, key in (("receipt", "receipt_max"), ("return", "return_max")):
+        for year, highest in dict(central.get(key) or {}).items():
+            if not _YEAR.match(str(year)):
+                continue
+            name = f"{prefix}:{showroom_code}:{year}"
+            counter = session.get(Counter, name)
+            before = counter.value if counter is not None else 0
+            if int(highest) <= before:
+                continue
+            session.merge(Counter(name=name, value=int(highest)))
+            audit.record(
+                session,
+                "counter.bump",
+                user_id=None,
+                entity="counter",
+                entity_id=name,
+                before={"value": before},
+                after={"value": int(highest), "reason": "restore"},
+            )
+            done["counters"][name] = int(highest)
+    mark = session.get(Counter, RESTORE_MARK)
+    if mark is not None:
+        session.delete(mark)
+    session.flush()
+    return done
