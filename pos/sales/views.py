@@ -29,6 +29,7 @@ from pos.sales.receipt_data import receipt_for_sale, transfer_payload, vat_break
 from pos.sales.receipts import PAPERS, render_receipt
 from pos.sales.vietqr import qr_svg
 from pos.security import verify_manager_credentials
+from pos.sync.client import unsent_older_than
 from pos.text import nfc
 
 bp = Blueprint("till", __name__, url_prefix="/till")
@@ -177,8 +178,11 @@ def _local(moment: datetime) -> datetime:
 @bp.get("/")
 def index() -> Any:
     """The selling screen; without an open shift, a prompt to open one."""
-    shift = open_shift(get_session(), current_user.id)
-    return render_template("till/index.html", shift=shift, limits=_limits())
+    session = get_session()
+    shift = open_shift(session, current_user.id)
+    # Only here, on the page itself (never on a scan): a quiet word that the sync has been stuck for a day.
+    unsent_old = unsent_older_than(session, hours=24)
+    return render_template("till/index.html", shift=shift, limits=_limits(), unsent_old=unsent_old)
 
 
 @bp.get("/api/cart")
