@@ -777,6 +777,25 @@ def _counts(db: Path) -> Iterator[tuple[str, int]]:
     conn.close()
 
 
+def checks(db: Path, since_sale_id: int) -> dict[str, int]:
+    """After the run: stock levels that differ from their ledger, and gaps or doubles in this year's receipts."""
+    conn = sqlite3.connect(db)
+    mismatches = conn.execute(
+        "SELECT COUNT(*) FROM stocklevel l JOIN (SELECT product_id, SUM(qty_delta) AS total FROM stockmovement "
+        "GROUP BY product_id) m ON m.product_id = l.product_id WHERE l.qty != m.total"
+    ).fetchone()[0]
+    year = datetime.now(TZ).year
+    numbers = sorted(
+        int(number.rsplit("-", 1)[1])
+        for (number,) in conn.execute(
+            "SELECT receipt_number FROM sale WHERE id > ? AND receipt_number LIKE ?", (since_sale_id, f"%-{year}-%")
+        )
+    )
+    conn.close()
+    gaps = sum(b - a - 1 for a, b in zip(numbers, numbers[1:], strict=False)) + (len(numbers) - len(set(numbers)))
+    return {"ledger_mismatches": mismatches, "receipt_gaps": gaps, "receipts_checked": len(numbers)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=50_000)
@@ -836,6 +855,11 @@ def main() -> None:
     finally:
         server.stop()
     print("Rows after the run: " + ", ".join(f"{table} {n:,}" for table, n in _counts(db)))
+    found = checks(db, counts["sales"])
+    print(
+        f"Checks: {found['ledger_mismatches']} stock levels differ from their ledger; "
+        f"{found['receipt_gaps']} gaps or doubles among the {found['receipts_checked']:,} receipt numbers of the run"
+    )
     if not args.keep:
         for suffix in ("", "-wal", "-shm", ".lock"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -859,6 +883,7 @@ def main() -> None:
         "shift_sales": args.shift_sales,
         "rss_mb": rss,
         "rss_peak_mb": peak,
+        **{k: v for k, v in found.items() if k != "receipts_checked"},
         "products": counts["products"],
         "sale_lines": counts["sale_lines"],
         "sales_before": counts["sales"],
