@@ -51,7 +51,10 @@ def main(ctx: click.Context, config: Path | None) -> None:
 @main.command()
 @pass_ctx
 def migrate(ctx: Context) -> None:
-    """Apply database migrations up to the newest."""
+    """Apply database migrations up to the newest (the central server's own on a role = "central" install)."""
+    if ctx.app.config.get("ROLE", "showroom") == "central":
+        click.get_current_context().invoke(central_migrate)  # the same as `pos central-migrate`
+        return
     from pos.migrate import upgrade
 
     upgrade(ctx.app.config["DATABASE_URL"])
