@@ -13,7 +13,8 @@ Three families:
   ``central_user`` and ``office_audit``.
 
 Conventions: money is BIGINT đồng (``*_vnd``), rates are basis points, times are ``timestamptz``; a sale's
-local business day is kept in ``sold_on`` (the showroom's time zone) so reports by day use an index.
+local business day is kept in ``sold_on`` (the showroom's time zone) so reports by day use an index (one per
+showroom and day, and one by day alone for the reports over all showrooms).
 Entities from showrooms keep their showroom UUID as identity; a product or producer that a sale refers to
 before its own record arrives is created as a stub (``is_stub``) and filled in when the record comes.
 """
@@ -282,6 +283,7 @@ class Sale(CentralModel, table=True):
     __table_args__ = (
         Index("ix_sale_showroom_sold_on", "showroom_id", "sold_on"),
         Index("ix_sale_showroom_receipt", "showroom_id", "receipt_number"),
+        Index("ix_sale_sold_on_created_at", "sold_on", "created_at"),  # all-showroom reports by day
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
@@ -312,6 +314,7 @@ class SaleLine(CentralModel, table=True):
     __table_args__ = (
         UniqueConstraint("sale_id", "line_no", name="uq_sale_line_sale_line_no"),
         Index("ix_sale_line_showroom_sold_on", "showroom_id", "sold_on"),
+        Index("ix_sale_line_sold_on", "sold_on"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
@@ -370,7 +373,10 @@ class SaleReturn(CentralModel, table=True):
     """Goods brought back against a receipt, and the refund."""
 
     __tablename__ = "sale_return"
-    __table_args__ = (Index("ix_sale_return_showroom_returned_on", "showroom_id", "returned_on"),)
+    __table_args__ = (
+        Index("ix_sale_return_showroom_returned_on", "showroom_id", "returned_on"),
+        Index("ix_sale_return_returned_on", "returned_on"),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
     uuid: UUID = Field(unique=True)
@@ -410,7 +416,10 @@ class ShiftClose(CentralModel, table=True):
     """
 
     __tablename__ = "shift_close"
-    __table_args__ = (Index("ix_shift_close_showroom_closed_on", "showroom_id", "closed_on"),)
+    __table_args__ = (
+        Index("ix_shift_close_showroom_closed_on", "showroom_id", "closed_on"),
+        Index("ix_shift_close_closed_on", "closed_on"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     uuid: UUID = Field(unique=True)
