@@ -861,7 +861,7 @@ def main() -> None:
         f"{found['receipt_gaps']} gaps or doubles among the {found['receipts_checked']:,} receipt numbers of the run"
     )
     if not args.keep:
-        for suffix in ("", "-wal", "-shm", ".lock"):
+        for suffix in ("", "-wal", "-shm", ".pos-lock"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
 
     result = {
@@ -871,7 +871,7 @@ def main() -> None:
         "sale_p50_ms": pct(sale_times, 50),
         "sale_p95_ms": pct(sale_times, 95),
         "sale_p99_ms": pct(sale_times, 99),
-        "scan_server_cpu_ms": scan_cpu_ms,  # mean CPU per request: a figure other load on the machine hardly moves
+        "scan_server_cpu_ms": scan_cpu_ms,  # mean CPU per request: less moved by other load than wall times
         "sale_server_cpu_ms": sale_cpu_ms,
         "raw_sale_p50_ms": pct(raw_times, 50),
         "raw_sale_p95_ms": pct(raw_times, 95),
@@ -892,6 +892,9 @@ def main() -> None:
         "build_s": round(build_s, 1),
         "load_average": _load(),
     }
+    load = result["load_average"]
+    if load and load[0] > (os.cpu_count() or 1):
+        print(f"Note: the machine was busy (load {load[0]} on {os.cpu_count()} CPUs); the tails above suffer from it.")
     print(json.dumps(result, ensure_ascii=False))
 
 
