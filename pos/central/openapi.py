@@ -311,7 +311,8 @@ def build_document() -> dict[str, Any]:
                             "name": "since",
                             "in": "query",
                             "required": False,
-                            "schema": {"type": "integer", "minimum": 0, "default": 0},
+                            # 18 digits, as the server reads it: a catalogue revision fits a bigint long before that
+                            "schema": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1, "default": 0},
                         }
                     ],
                     "responses": {

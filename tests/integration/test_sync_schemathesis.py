@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import os
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.postgres
 
 EXAMPLES = int(os.environ.get("POS_SCHEMATHESIS_EXAMPLES", "60"))
 schema = schemathesis.openapi.from_path(DOCUMENT)
+CALLS: Counter[str] = Counter()  # requests sent per operation, for the note
 
 
 SIGNATURE_HEADERS = (signing.HEADER_SHOWROOM, signing.HEADER_TIMESTAMP, signing.HEADER_NONCE, signing.HEADER_SIGNATURE)
@@ -65,6 +67,17 @@ class ShowroomSignature(requests.auth.AuthBase):
         return request
 
 
+@pytest.fixture(scope="module", autouse=True)
+def count_requests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Print how many generated requests each operation got."""
+    yield
+    if CALLS:
+        request.config.get_terminal_writer().line(
+            f"\nschemathesis: {sum(CALLS.values())} requests ({dict(CALLS)}), up to {EXAMPLES} examples per operation"
+        )
+        CALLS.clear()
+
+
 @pytest.fixture
 def central(central_app: Flask) -> Iterator[dict[str, Any]]:
     """The central server over real HTTP, with one registered showroom whose key signs the requests."""
@@ -88,4 +101,5 @@ def test_the_sync_api_keeps_to_its_openapi_document(case: schemathesis.Case, cen
         # seq once per batch, the batch's showroom the one that signed it, records referring to records it knows.
         # Every other check stays: no 5xx, documented statuses and bodies, invalid data and missing headers refused.
         excluded.append(positive_data_acceptance)
+    CALLS[case.operation.label] += 1
     case.call_and_validate(base_url=central["url"], auth=central["auth"], excluded_checks=excluded, timeout=30)
