@@ -112,9 +112,7 @@ def restore(ctx: Context, file: Path, yes: bool) -> None:
 @main.command("create-user")
 @click.argument("username")
 @click.option("--name", "full_name", default="", help="Full name shown on receipts.")
-@click.option(
-    "--role", type=click.Choice(["cashier", "manager", "admin"]), default="cashier", show_default=True
-)
+@click.option("--role", type=click.Choice(["cashier", "manager", "admin"]), default="cashier", show_default=True)
 @click.password_option(help="Password (asked twice when not given).")
 @pass_ctx
 def create_user_cmd(ctx: Context, username: str, full_name: str, role: str, password: str) -> None:

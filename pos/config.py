@@ -32,9 +32,7 @@ def _coerce(raw: str, current: Any) -> Any:
     return raw
 
 
-def load_config(
-    path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None
-) -> dict[str, Any]:
+def load_config(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Read the TOML file, apply POS_* overrides and resolve the instance folder and database URL."""
     env = dict(os.environ if env is None else env)
     config_path = Path(path or env.get("POS_CONFIG") or DEFAULT_CONFIG).resolve()

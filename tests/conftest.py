@@ -20,7 +20,7 @@ from pos.catalog.models import Producer, Product
 from pos.db import ENGINE_KEY, make_engine, session_scope
 from pos.migrate import upgrade
 
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF_RE = re.compile(r'name="csrf[_-]token" (?:value|content)="([^"]+)"')
 
 
 @pytest.fixture(scope="session")
@@ -145,7 +145,7 @@ class AuthActions:
 
     def csrf(self, path: str = "/login") -> str:
         """A CSRF token taken from a page, as a browser would."""
-        html = self.client.get(path).get_data(as_text=True)
+        html = self.client.get(path, follow_redirects=True).get_data(as_text=True)
         match = CSRF_RE.search(html)
         assert match, f"no CSRF token on {path}"
         return match.group(1)

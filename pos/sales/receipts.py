@@ -655,7 +655,8 @@ def render_receipt(data: ReceiptData, paper: str = "80mm") -> bytes:
             block.draw(c, x, top)
         if len(pages) > 1:
             c.setFont(style.font, style.small)
-            footer = f"{'Số phiếu' if data.kind == 'refund' else 'Số hóa đơn'} {data.receipt_number} – Trang {number}/{len(pages)}"
+            label = "Số phiếu" if data.kind == "refund" else "Số hóa đơn"
+            footer = f"{label} {data.receipt_number} – Trang {number}/{len(pages)}"
             c.drawRightString(page_w - style.margin_x, style.margin_y, footer)
         c.showPage()
     c.save()

@@ -33,9 +33,7 @@ def test_sqlite_is_wal_with_foreign_keys_and_full_sync(engine) -> None:
 
 def test_config_env_overrides_file(tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
-    cfg.write_text(
-        'instance_path = "inst"\n[server]\nport = 8000\n[stock]\nallow_negative = false\n', "utf-8"
-    )
+    cfg.write_text('instance_path = "inst"\n[server]\nport = 8000\n[stock]\nallow_negative = false\n', "utf-8")
     values = load_config(cfg, env={"POS_SERVER_PORT": "9001", "POS_STOCK_ALLOW_NEGATIVE": "true"})
     assert values["SERVER_PORT"] == 9001
     assert values["STOCK_ALLOW_NEGATIVE"] is True
