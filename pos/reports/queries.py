@@ -212,7 +212,7 @@ def sales_by_producer(session: Session, q: ReportQuery) -> Report:
         rows,
         {"name": "Tổng cộng", **totals},
         period=q.period,
-        chart=_share_chart("Tỷ trọng doanh thu thuần theo nhà sản xuất", rows, "name"),
+        chart=share_chart("Tỷ trọng doanh thu thuần theo nhà sản xuất", rows, "name"),
     )
 
 
@@ -240,7 +240,7 @@ def sales_by_group(session: Session, q: ReportQuery) -> Report:
         rows,
         {"group": "Tổng cộng", **totals},
         period=q.period,
-        chart=_share_chart("Tỷ trọng theo nhóm sản phẩm", rows, "group"),
+        chart=share_chart("Tỷ trọng theo nhóm sản phẩm", rows, "group"),
     )
 
 
@@ -268,7 +268,7 @@ def sales_by_stars(session: Session, q: ReportQuery) -> Report:
         rows,
         {"stars": "Tổng cộng", **totals},
         period=q.period,
-        chart=_share_chart("Tỷ trọng theo hạng sao", rows, "stars", lambda v: f"{v} sao" if v else "Chưa xếp hạng"),
+        chart=share_chart("Tỷ trọng theo hạng sao", rows, "stars", lambda v: f"{v} sao" if v else "Chưa xếp hạng"),
     )
 
 
@@ -304,7 +304,7 @@ def top_sellers(session: Session, q: ReportQuery) -> Report:
     )
 
 
-def _share_chart(title: str, rows: list[dict[str, Any]], label_key: str, fmt: Callable[[Any], str] = str) -> dict:
+def share_chart(title: str, rows: list[dict[str, Any]], label_key: str, fmt: Callable[[Any], str] = str) -> dict:
     """Data for a share-of-total bar chart: the ten largest, the rest summed as 'Khác'."""
     positive = [r for r in rows if r["net_vnd"] > 0]
     positive.sort(key=lambda r: -r["net_vnd"])
@@ -492,7 +492,7 @@ def sales_by_payment(session: Session, q: ReportQuery) -> Report:
         rows,
         {"method": "Tổng cộng", **totals},
         period=q.period,
-        chart=_share_chart("Tỷ trọng thực thu theo phương thức", rows, "method"),
+        chart=share_chart("Tỷ trọng thực thu theo phương thức", rows, "method"),
     )
 
 
@@ -640,7 +640,7 @@ def stock_value(session: Session, q: ReportQuery) -> Report:
         rows,
         {first: "Tổng cộng", **totals},
         as_of=q.today,
-        chart=_share_chart(
+        chart=share_chart(
             "Tỷ trọng giá trị tồn kho (giá nhập) theo nhà sản xuất",
             [{"name": r["name"], "net_vnd": r["cost_value_vnd"]} for r in rows],
             "name",

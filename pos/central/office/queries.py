@@ -37,6 +37,8 @@ from pos.central.models import (
 from pos.errors import NotFound
 from pos.money import div_round, format_bp, format_vnd
 from pos.reports.period import Period
+from pos.reports.queries import MEASURE_COLUMNS as SHOWROOM_MEASURE_COLUMNS
+from pos.reports.queries import share_chart
 from pos.reports.table import DATE, INT, SHARE, STARS, TEXT, VND, Column, Report
 from pos.sales.models import PAYMENT_METHODS
 from pos.text import fold
@@ -403,16 +405,8 @@ SUM(x.refunds_vnd)::bigint AS refunds_vnd, SUM(x.net_vnd)::bigint AS net_vnd
 
 MEASURE_KEYS = ("qty_sold", "qty_returned", "gross_vnd", "discount_vnd", "refunds_vnd", "net_vnd")
 
-MEASURE_COLUMNS = [
-    Column("qty_sold", "SL bán", INT),
-    Column("qty_returned", "SL khách trả", INT),
-    Column("qty_net", "SL thuần", INT),
-    Column("gross_vnd", "Tiền hàng", VND),
-    Column("discount_vnd", "Giảm giá", VND),
-    Column("refunds_vnd", "Hoàn tiền trả hàng", VND),
-    Column("net_vnd", "Doanh thu thuần", VND),
-    Column("share_bp", "Tỷ trọng", SHARE),
-]
+# The showroom reports' columns, less the gross margin: the centre has no cost prices.
+MEASURE_COLUMNS = [c for c in SHOWROOM_MEASURE_COLUMNS if c.key != "margin_vnd"]
 
 
 def _net_lines(q: OfficeQuery) -> str:
@@ -495,7 +489,7 @@ def sales_by_producer(session: Session, q: OfficeQuery) -> Report:
         rows,
         totals,
         period=q.period,
-        chart=_share_chart("Tỷ trọng doanh thu thuần theo nhà sản xuất", rows, "name"),
+        chart=share_chart("Tỷ trọng doanh thu thuần theo nhà sản xuất", rows, "name"),
     )
 
 
@@ -553,7 +547,7 @@ def sales_by_province(session: Session, q: OfficeQuery) -> Report:
         rows,
         totals,
         period=q.period,
-        chart=_share_chart("Tỷ trọng doanh thu thuần theo tỉnh/thành xuất xứ", rows, "province"),
+        chart=share_chart("Tỷ trọng doanh thu thuần theo tỉnh/thành xuất xứ", rows, "province"),
     )
 
 
@@ -739,12 +733,6 @@ def _bars(title: str, items: list[tuple[str, int]], top: int = 15) -> dict[str, 
         labels.append(f"Khác ({len(tail)})")
         values.append(sum(value for _, value in tail))
     return {"type": "bars", "title": title, "unit": "vnd", "labels": labels, "values": values}
-
-
-def _share_chart(title: str, rows: list[dict[str, Any]], label_key: str) -> dict[str, Any]:
-    chart = _bars(title, [(r[label_key], r["net_vnd"]) for r in rows if r["net_vnd"] > 0], top=10)
-    chart["type"] = "share"
-    return chart
 
 
 # --- Sync freshness and shift reconciliation ------------------------------------------------------------------
