@@ -126,6 +126,10 @@
     });
   }
 
+  // The drawing and number helpers, for the office heat map (office-charts.js, loaded after this file),
+  // set before drawing so that one bad chart cannot leave the heat map without them.
+  window.posCharts = Object.freeze({ W: W, el: el, text: text, tip: tip, groups: groups, short: short });
+
   for (const figure of document.querySelectorAll("[data-chart]")) {
     let data;
     try {

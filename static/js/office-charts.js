@@ -3,34 +3,10 @@
 // Line and bar charts come from charts.js; colours are classes styled in css/office.css.
 (function () {
   "use strict";
-  const NS = "http://www.w3.org/2000/svg";
-  const W = 960;
+  // SVG and number helpers shared with charts.js, which the office pages load first.
+  const { W, el, text, tip, groups, short } = window.posCharts;
   const LEVELS = 5;
-
-  function el(name, attrs, parent) {
-    const node = document.createElementNS(NS, name);
-    for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, String(value));
-    if (parent) parent.appendChild(node);
-    return node;
-  }
-
-  function text(parent, x, y, content, cls, anchor) {
-    const node = el("text", { x: x, y: y, class: cls || "", "text-anchor": anchor || "start" }, parent);
-    node.textContent = content;
-    return node;
-  }
-
-  const groups = (n) => Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".");
   const money = (v) => (v < 0 ? "−" : "") + groups(Math.abs(v)) + " ₫";
-
-  function short(v) {
-    const abs = Math.abs(v);
-    const fmt = (x) => (Math.round(x * 10) / 10).toString().replace(".", ",");
-    if (abs >= 1e9) return fmt(v / 1e9) + " tỷ";
-    if (abs >= 1e6) return fmt(v / 1e6) + " tr";
-    if (abs >= 1e3) return fmt(v / 1e3) + " N";
-    return groups(v);
-  }
 
   // Level 1..5 by the value's place between zero and the largest day (square root: small days stay visible).
   function level(v, max) {
@@ -63,7 +39,7 @@
       const total = row.values.reduce((a, b) => a + b, 0);
       // The showroom's name opens its sales by day (same period) when the page gives a link.
       const holder = row.href ? el("a", { href: row.href }, root) : el("g", {}, root);
-      el("title", {}, holder).textContent = `${row.label}: ${money(total)} trong kỳ`;
+      tip(holder, `${row.label}: ${money(total)} trong kỳ`);
       el("rect", { x: 0, y: y, width: labelW - 2, height: rowH, class: "hit" }, holder);
       text(holder, labelW - 8, y + rowH / 2 + 4, label, rowH < 16 ? "label small" : "label", "end");
       row.values.forEach((v, i) => {
@@ -74,7 +50,7 @@
           height: rowH - 1,
           class: "cell " + level(v, max),
         }, root);
-        el("title", {}, cell).textContent = `${row.label} · ${days[i]}: ${v === 0 ? "không có doanh thu" : money(v)}`;
+        tip(cell, `${row.label} · ${days[i]}: ${v === 0 ? "không có doanh thu" : money(v)}`);
       });
     });
 
@@ -92,7 +68,7 @@
     for (let l = 1; l <= LEVELS; l++) {
       const lo = max * Math.pow((l - 1) / LEVELS, 2);
       const hi = max * Math.pow(l / LEVELS, 2);
-      swatch("h" + l, `${short(lo)} – ${short(hi)}`);
+      swatch("h" + l, `${short(lo, "vnd")} – ${short(hi, "vnd")}`);
     }
     if (rows.some((r) => r.values.some((v) => v < 0))) swatch("neg", "âm (trả > bán)");
   }
