@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlmodel import Session
 
 from pos.audit import log as audit
 from pos.auth.services import authenticate
@@ -24,21 +26,15 @@ def _safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc and target.startswith("/") else None
 
 
-@bp.route("/login", methods=["GET", "POST"])
-@throttle_failed_logins
-def login() -> Any:
-    """Show the login form and check the credentials."""
+def login_flow(check: Callable[[Session, str, str], Any], record: Callable[[Session, str, Any], None]) -> Any:
+    """The login form: show it, check the credentials with ``check``, ``record`` the attempt, log the user in.
+
+    Shared by the showroom and the central office, which differ only in their users and their logs."""
     if request.method == "POST":
         username = request.form.get("username", "")
-        user = authenticate(get_session(), username, request.form.get("password", ""))
+        user = check(get_session(), username, request.form.get("password", ""))
         with unit_of_work() as session:
-            audit.record(
-                session,
-                "login" if user else "login.failed",
-                user_id=user.id if user else None,
-                entity="user",
-                entity_id=username[:40],
-            )
+            record(session, username, user)
         if user is None:
             flash("Sai tên đăng nhập hoặc mật khẩu.", "error")
             return render_template("auth/login.html", username=username), 401
@@ -49,10 +45,32 @@ def login() -> Any:
     return render_template("auth/login.html", username="")
 
 
+def end_session() -> Any:
+    """Log out and go back to the login page (showroom and central office alike)."""
+    logout_user()
+    flash("Bạn đã đăng xuất.", "info")
+    return redirect(url_for("auth.login"))
+
+
+def _record_login(session: Session, username: str, user: Any) -> None:
+    audit.record(
+        session,
+        "login" if user else "login.failed",
+        user_id=user.id if user else None,
+        entity="user",
+        entity_id=username[:40],
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@throttle_failed_logins
+def login() -> Any:
+    """Show the login form and check the credentials."""
+    return login_flow(authenticate, _record_login)
+
+
 @bp.post("/logout")
 @login_required
 def logout() -> Any:
     """End the session."""
-    logout_user()
-    flash("Bạn đã đăng xuất.", "info")
-    return redirect(url_for("auth.login"))
+    return end_session()
