@@ -294,25 +294,32 @@ def create_producer(session: Session, data: ProducerInput, actor_id: int | None 
     return producer
 
 
+def _apply_edit(
+    session: Session, record: Producer | Product, clean: dict[str, Any], watched: str, action: str, actor_id: int | None
+) -> None:
+    """Write validated values onto a record, auditing the one field money depends on when it changes."""
+    if clean[watched] != getattr(record, watched):
+        audit.record(
+            session,
+            action,
+            user_id=actor_id,
+            entity=type(record).__name__.lower(),
+            entity_id=record.id,
+            before={watched: getattr(record, watched)},
+            after={watched: clean[watched]},
+        )
+    for key, value in clean.items():
+        setattr(record, key, value)
+    record.updated_at = utcnow()
+    session.add(record)
+    session.flush()
+
+
 def update_producer(session: Session, producer_id: int, data: ProducerInput, actor_id: int | None = None) -> Producer:
     """Edit a producer; a commission change is audited since settlements depend on it."""
     producer = get_producer(session, producer_id)
     clean = _clean_producer(session, data, producer_id)
-    if clean["commission_bp"] != producer.commission_bp:
-        audit.record(
-            session,
-            "producer.commission",
-            user_id=actor_id,
-            entity="producer",
-            entity_id=producer.id,
-            before={"commission_bp": producer.commission_bp},
-            after={"commission_bp": clean["commission_bp"]},
-        )
-    for key, value in clean.items():
-        setattr(producer, key, value)
-    producer.updated_at = utcnow()
-    session.add(producer)
-    session.flush()
+    _apply_edit(session, producer, clean, "commission_bp", "producer.commission", actor_id)
     enqueue(session, "producer", producer.uuid, dict(producer_payload(producer)))
     return producer
 
@@ -597,21 +604,7 @@ def update_product(
         # Clearing a maker's code gives an in-store one; an in-store code already on labels is kept.
         keep = product.barcode if product.barcode and is_instore(product.barcode) else None
         clean["barcode"] = keep or assign_instore_barcode(session, instore_prefix)
-    if clean["price_vnd"] != product.price_vnd:
-        audit.record(
-            session,
-            "product.price",
-            user_id=actor_id,
-            entity="product",
-            entity_id=product.id,
-            before={"price_vnd": product.price_vnd},
-            after={"price_vnd": clean["price_vnd"]},
-        )
-    for key, value in clean.items():
-        setattr(product, key, value)
-    product.updated_at = utcnow()
-    session.add(product)
-    session.flush()
+    _apply_edit(session, product, clean, "price_vnd", "product.price", actor_id)
     _enqueue_product(session, product)
     return product
 
