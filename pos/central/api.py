@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from pos import numbering
 from pos.central import catalog, errors
 from pos.central.credentials import authenticate, forget_old_nonces
 from pos.central.errors import SyncApiError
@@ -229,19 +230,7 @@ def sync_state() -> Any:
     return jsonify(_in_transaction(work))
 
 
-# A number of the normal series ends "-YYYY-000123" (a receipt) or "-YYYY-R000012" (a return); a number of a
-# restore's own series (pos/sync/restore.py) has a "K…" part there instead and is left out.
-_HIGHEST_NUMBERS = text(
-    """
-    SELECT 'receipt' AS kind, substring(receipt_number FROM '-([0-9]{4})-[0-9]+$') AS year,
-           max(substring(receipt_number FROM '-([0-9]+)$')::bigint) AS n
-      FROM sale WHERE showroom_id = :showroom AND receipt_number ~ '-[0-9]{4}-[0-9]{1,18}$' GROUP BY 2
-    UNION ALL
-    SELECT 'return', substring(return_number FROM '-([0-9]{4})-R[0-9]+$'),
-           max(substring(return_number FROM '-R([0-9]+)$')::bigint)
-      FROM sale_return WHERE showroom_id = :showroom AND return_number ~ '-[0-9]{4}-R[0-9]{1,18}$' GROUP BY 2
-    """
-)
+_HIGHEST_NUMBERS = text(numbering.pg_highest_numbers_sql())
 
 
 def highest_numbers(session: Any, showroom_id: int | None) -> dict[str, Any]:

@@ -8,47 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from pos.auth.models import User
-from pos.catalog.models import Counter, Producer, Product
+from pos.catalog.models import Producer, Product
 from pos.errors import Conflict, Forbidden, PosError, ValidationError
 from pos.inventory.ledger import record_movements
 from pos.inventory.models import StockMovement
 from pos.money import format_vnd
+from pos.numbering import take_receipt_number
 from pos.sales.cart import CartItem, delete_cart, get_cart, price_cart, unapproved_discounts
 from pos.sales.models import Payment, Sale, SaleLine, Shift
 from pos.sales.pricing import DiscountLimits, PaymentInput, PricedSale, settle_payments
 from pos.sales.vat import local_date
 from pos.sync.outbox import enqueue
 from pos.sync.payloads import PaymentPayload, SaleLinePayload, SalePayload
-from pos.sync.restore import restore_tag, take_receipt_number
 
 KEY_MIN, KEY_MAX = 8, 64
-
-
-def receipt_counter(showroom_code: str, year: int) -> str:
-    """The counter behind a showroom's receipt numbers for one year."""
-    return f"receipt:{showroom_code}:{year}"
-
-
-def format_receipt_number(showroom_code: str, year: int, n: int) -> str:
-    """SR01-2026-000123."""
-    return f"{showroom_code}-{year}-{n:06d}"
-
-
-def peek_receipt_number(session: Session, showroom_code: str, on: date) -> str:
-    """The number the next sale will most likely get (shown with the VietQR before it is taken)."""
-    tag = restore_tag(session)
-    if tag is not None:  # between a restore and its first sync (pos/sync/restore.py)
-        current = session.get(Counter, f"{receipt_counter(showroom_code, on.year)}:{tag}")
-        return f"{showroom_code}-{on.year}-{tag}-{(current.value if current else 0) + 1:04d}"
-    current = session.get(Counter, receipt_counter(showroom_code, on.year))
-    return format_receipt_number(showroom_code, on.year, (current.value if current else 0) + 1)
 
 
 def open_shift(session: Session, cashier_id: int) -> Shift | None:

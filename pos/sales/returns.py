@@ -17,12 +17,12 @@ from pos.errors import Conflict, NotFound, ValidationError
 from pos.inventory.ledger import record_movement
 from pos.inventory.models import StockMovement
 from pos.money import vat_included
+from pos.numbering import take_return_number
 from pos.sales.models import PAYMENT_METHODS, Payment, ReturnLine, Sale, SaleLine, SaleReturn, Shift
 from pos.sales.receipts import SHOP_TZ, ReceiptData, ReceiptLine, ReceiptPayment, VatBreakdown
 from pos.sales.shifts import verify_manager
 from pos.sync.outbox import enqueue
 from pos.sync.payloads import ReturnPayload, VoidPayload
-from pos.sync.restore import take_return_number
 from pos.text import nfc
 
 MAX_RETURN_QTY = 100_000

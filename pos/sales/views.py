@@ -20,9 +20,10 @@ from pos.db import MAX_ID, get_session, unit_of_work, utcnow
 from pos.errors import NotFound, PosError, ValidationError
 from pos.inventory.ledger import on_hand_many
 from pos.money import BP, parse_vnd
+from pos.numbering import peek_receipt_number
 from pos.sales import cart as carts
 from pos.sales import vat
-from pos.sales.checkout import complete_sale_once, open_shift, peek_receipt_number
+from pos.sales.checkout import complete_sale_once, open_shift
 from pos.sales.models import PAYMENT_METHODS, Payment, Sale, SaleLine
 from pos.sales.pricing import Discount, DiscountLimits, PaymentInput
 from pos.sales.receipt_data import receipt_for_sale, transfer_payload, vat_breakdown
@@ -344,7 +345,7 @@ def api_vietqr() -> Any:
     amount = _int(request.args.get("amount", ""), "amount", "Số tiền chuyển khoản")
     if amount <= 0:
         raise ValidationError("Số tiền chuyển khoản phải lớn hơn 0.", "amount")
-    number = peek_receipt_number(get_session(), current_app.config.get("SHOWROOM_CODE", "SR01"), _today())
+    number = peek_receipt_number(get_session(), current_app.config.get("SHOWROOM_CODE", "SR01"), _today().year)
     payload = transfer_payload(current_app.config, amount, number)
     if payload is None:
         raise PosError("Chưa cấu hình tài khoản ngân hàng (bank.bin, bank.account) trong config.toml.", "bank")

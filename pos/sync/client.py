@@ -307,7 +307,8 @@ def _record_failure(engine: Engine, message: str) -> None:
 
 def reconcile_if_restored(engine: Engine, settings: SyncSettings, channel: _Channel, result: SyncResult) -> None:
     """After ``pos restore``: before anything is pushed, move the outbox and the counters past the central server's."""
-    from pos.sync.restore import reconcile_after_restore, restore_tag
+    from pos.numbering import restore_tag
+    from pos.sync.restore import reconcile_after_restore
 
     with session_scope(engine, write=False) as session:
         if restore_tag(session) is None:

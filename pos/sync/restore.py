@@ -28,46 +28,12 @@ from sqlmodel import Session
 
 from pos.audit import log as audit
 from pos.catalog.models import Counter
-from pos.counters import next_value
-
-RESTORE_MARK = "sync:restored_at"
-_DIGITS36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def _base36(n: int) -> str:
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = _DIGITS36[r] + out
-        if n == 0:
-            return out
+from pos.numbering import RESTORE_MARK, receipt_key, return_key
 
 
 def mark_restored(session: Session, unix_time: int) -> None:
     """Mark the database as restored and not yet reconciled with the central server."""
     session.merge(Counter(name=RESTORE_MARK, value=int(unix_time)))
-
-
-def restore_tag(session: Session) -> str | None:
-    """'K' + the restore's time in base 36 while the database awaits its first post-restore sync, else None."""
-    mark = session.get(Counter, RESTORE_MARK)
-    return f"K{_base36(mark.value)}" if mark is not None and mark.value > 0 else None
-
-
-def take_receipt_number(session: Session, showroom_code: str, year: int) -> str:
-    """The next receipt number: SR01-2026-000123, or SR01-2026-K<tag>-0001 between a restore and its sync."""
-    tag = restore_tag(session)
-    if tag is None:
-        return f"{showroom_code}-{year}-{next_value(session, f'receipt:{showroom_code}:{year}'):06d}"
-    return f"{showroom_code}-{year}-{tag}-{next_value(session, f'receipt:{showroom_code}:{year}:{tag}'):04d}"
-
-
-def take_return_number(session: Session, showroom_code: str, year: int) -> str:
-    """The next return number: SR01-2026-R000012, or SR01-2026-K<tag>-R0001 between a restore and its sync."""
-    tag = restore_tag(session)
-    if tag is None:
-        return f"{showroom_code}-{year}-R{next_value(session, f'return:{showroom_code}:{year}'):06d}"
-    return f"{showroom_code}-{year}-{tag}-R{next_value(session, f'return:{showroom_code}:{year}:{tag}'):04d}"
 
 
 _YEAR = re.compile(r"^\d{4}$")
@@ -107,11 +73,11 @@ def reconcile_after_restore(session: Session, showroom_code: str, central: Mappi
             session.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES ('outboxrecord', :top)"), {"top": top})
     done["outbox_seq"] = top
 
-    for prefix, key in (("receipt", "receipt_max"), ("return", "return_max")):
+    for series_key, key in ((receipt_key, "receipt_max"), (return_key, "return_max")):
         for year, highest in dict(central.get(key) or {}).items():
             if not _YEAR.match(str(year)):
                 continue
-            name = f"{prefix}:{showroom_code}:{year}"
+            name = series_key(showroom_code, int(year))
             counter = session.get(Counter, name)
             before = counter.value if counter is not None else 0
             if int(highest) <= before:

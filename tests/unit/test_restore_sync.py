@@ -22,13 +22,14 @@ from pos.central import credentials
 from pos.db import ENGINE_KEY, session_scope
 from pos.inventory.ledger import record_movement
 from pos.inventory.models import StockMovement
+from pos.numbering import RESTORE_MARK, peek_receipt_number, take_return_number
 from pos.sales import cart as carts
-from pos.sales.checkout import complete_sale, peek_receipt_number
+from pos.sales.checkout import complete_sale
 from pos.sales.models import Shift
 from pos.sales.pricing import PaymentInput
 from pos.sync.client import SyncSettings, run_sync
 from pos.sync.models import OutboxRecord
-from pos.sync.restore import RESTORE_MARK, mark_restored, reconcile_after_restore, take_return_number
+from pos.sync.restore import mark_restored, reconcile_after_restore
 
 pytestmark = pytest.mark.postgres
 
@@ -102,7 +103,7 @@ def test_an_older_backup_restored_loses_no_sale_and_reuses_no_number(
 
     # Offline after the restore: a series of its own, which no earlier number can be.
     with session_scope(engine, write=False) as s:
-        peeked = peek_receipt_number(s, "SR01", datetime.now(UTC).date())
+        peeked = peek_receipt_number(s, "SR01", datetime.now(UTC).year)
     offline = [sell(engine, shop) for _ in range(2)]
     assert offline[0] == peeked
     assert all(n.startswith(f"SR01-{year}-K") for n in offline)
