@@ -210,11 +210,25 @@ class LiveServer:
         self.app = app
         self.server = create_server(app, host="127.0.0.1", port=0, threads=4)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.closing = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except (OSError, ValueError):
+            # close() shuts the sockets under the loop's select(): a bad descriptor then is the shutdown itself.
+            if not self.closing.is_set():
+                raise
+
     def close(self) -> None:
+        """Stop listening, drop open connections (so the loop ends now, not at join's timeout), stop the workers."""
+        self.closing.set()
         self.server.close()
+        for channel in list(self.server._map.values()):
+            channel.handle_close()
+        self.server.task_dispatcher.shutdown()
         self.thread.join(timeout=5)
 
 
