@@ -346,3 +346,40 @@ def central_create_user(ctx: Context, username: str, full_name: str, role: str, 
     except PosError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"Đã tạo người dùng văn phòng trung tâm {username} ({role}).")
+
+
+@main.command("central-rebuild-summaries")
+@pass_ctx
+def central_rebuild_summaries(ctx: Context) -> None:
+    """Recompute the office's summary tables from the raw sales tables (pushes wait until it commits)."""
+    from pos.central.summaries import rebuild
+    from pos.db import session_scope
+
+    _require_role(ctx.app, "central")
+
+    def progress(month: Any, rows: int) -> None:
+        click.echo(f"  {month:%m/%Y}: {rows:,} dòng tổng hợp".replace(",", "."))
+
+    with session_scope(_engine(ctx.app)) as session:
+        rows = rebuild(session.connection(), progress=progress)
+    click.echo(f"Đã tính lại bảng tổng hợp báo cáo: {rows:,} dòng.".replace(",", "."))
+
+
+@main.command("central-check-summaries")
+@pass_ctx
+def central_check_summaries(ctx: Context) -> None:
+    """Compare the summary tables with the raw sales tables; exit status 1 when any row differs."""
+    from pos.central.summaries import check
+    from pos.db import session_scope
+
+    _require_role(ctx.app, "central")
+    with session_scope(_engine(ctx.app), write=False) as session:
+        result = check(session.connection())
+    for table, count in result.differences.items():
+        state = "khớp" if count == 0 else f"{count} dòng lệch"
+        click.echo(f"{table}: {result.rows_checked[table]} dòng, {state}")
+        for example in result.examples[table]:
+            click.echo(f"    {example}")
+    if not result.ok:
+        raise click.ClickException("Bảng tổng hợp không khớp dữ liệu gốc: chạy pos central-rebuild-summaries.")
+    click.echo("Bảng tổng hợp khớp với dữ liệu gốc.")

@@ -14,7 +14,8 @@
    record has come is created as a stub and filled in when the record arrives (its OCOP stars and group
    are then copied onto the lines that lacked them);
 3. the shifts the batch touched are checked against their shift-close totals (``check_shifts``);
-4. the showroom's last push and the sync log are updated.
+4. the summary rows the new records move are recomputed (pos/central/summaries.py);
+5. the showroom's last push and the sync log are updated.
 
 Rows are sorted by UUID before each upsert so that concurrent pushes from different showrooms that share
 catalogue products lock them in the same order (a deadlock that slips through is retried by the API).
@@ -36,6 +37,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
 from pos.central import models as m
+from pos.central import summaries
 from pos.central.bulk import copy_rows, insert_new
 from pos.db import utcnow
 from pos.sync import wire
@@ -151,6 +153,7 @@ def ingest_batch(
     new_seqs = {row.seq for row in inserted}
     fresh = sorted((r for r in batch.records if r.seq in new_seqs), key=lambda r: r.seq)
     touched_shifts = _Materialiser(conn, showroom_id, tz, now).run(fresh)
+    summaries.refresh_after_ingest(conn, showroom_id, summaries.Stored.of(fresh))
     checked = check_shifts(conn, touched_shifts) if touched_shifts else 0
 
     seqs = [r.seq for r in batch.records]

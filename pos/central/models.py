@@ -25,7 +25,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, PrimaryKeyConstraint, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -565,3 +565,82 @@ class OfficeAudit(CentralModel, table=True):
     entity: str = Field(default="", max_length=40)
     entity_id: str = Field(default="", max_length=60)
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)
+
+
+# --- Summaries the office reads (kept by pos/central/summaries.py in each push's transaction) -------------------
+
+
+def _count() -> Any:
+    return Field(default=0)
+
+
+class SummaryShowroomDay(CentralModel, table=True):
+    """One showroom's sales, voids and returns of one local day, from the sale and return headers.
+
+    Sales count on their ``sold_on``, returns on their ``returned_on`` (none against a voided sale);
+    ``returned_sales`` counts the day's sales that have any return at all (the sales list's filter).
+    """
+
+    __tablename__ = "summary_showroom_day"
+    __table_args__ = (Index("ix_summary_showroom_day_day", "day"),)
+
+    showroom_id: int = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    sales: int = _count()
+    gross_vnd: int = _money()
+    discount_vnd: int = _money()
+    sales_vnd: int = _money()
+    vat_vnd: int = _money()
+    voided: int = _count()
+    voided_vnd: int = _money()
+    returns: int = _count()
+    refunds_vnd: int = _money()
+    returned_sales: int = _count()
+
+
+_PRODUCT_KEYS = ("product_id", "producer_id", "ocop_group", "ocop_stars")
+
+
+class _ProductFigures(CentralModel):
+    """What is summed per product: sale lines on their day, return lines (negative in net) on theirs.
+
+    Unknown keys are 0 (ids, stars) or '' (group), so that every key column can be in the primary key.
+    """
+
+    showroom_id: int = Field(primary_key=True)
+    product_id: int = Field(primary_key=True)
+    producer_id: int = Field(primary_key=True)
+    ocop_group: str = Field(primary_key=True, max_length=20)
+    ocop_stars: int = Field(primary_key=True)
+    lines: int = _count()
+    qty_sold: int = Field(default=0, sa_type=BigInteger)
+    qty_returned: int = Field(default=0, sa_type=BigInteger)
+    gross_vnd: int = _money()
+    discount_vnd: int = _money()
+    sales_vnd: int = _money()
+    vat_vnd: int = _money()
+    refunds_vnd: int = _money()
+
+
+class SummaryProductDay(_ProductFigures, table=True):
+    """Per local day, showroom, product and the producer, OCOP group and stars recorded on its lines."""
+
+    __tablename__ = "summary_product_day"
+    __table_args__ = (
+        PrimaryKeyConstraint("showroom_id", "day", *_PRODUCT_KEYS, name="pk_summary_product_day"),
+        Index("ix_summary_product_day_day", "day"),
+    )
+
+    day: date = Field(primary_key=True)
+
+
+class SummaryProductMonth(_ProductFigures, table=True):
+    """The same per calendar month (``month`` is its first day): a year's report reads twelve of these."""
+
+    __tablename__ = "summary_product_month"
+    __table_args__ = (
+        PrimaryKeyConstraint("showroom_id", "month", *_PRODUCT_KEYS, name="pk_summary_product_month"),
+        Index("ix_summary_product_month_month", "month"),
+    )
+
+    month: date = Field(primary_key=True)

@@ -22,7 +22,7 @@ from pos.central import catalog, credentials
 from pos.central.api import parse_batch
 from pos.central.ingest import ingest_batch
 from pos.central.models import Showroom
-from pos.central.office.queries import province_key
+from pos.central.office.products import province_key
 from pos.central.office.views import PAGES
 from pos.central.users import create_central_user
 from pos.db import session_scope

@@ -35,7 +35,7 @@ from sqlmodel import select
 from pos.auth.services import create_user
 from pos.catalog.models import Producer, Product
 from pos.catalog.services import producer_payload, product_payload
-from pos.central import credentials
+from pos.central import credentials, summaries
 from pos.central.migrate import upgrade as central_upgrade
 from pos.db import make_engine, session_scope, utcnow
 from pos.sales.cart import add_product, get_or_create_active_cart
@@ -562,5 +562,13 @@ def test_two_processes_sync_every_record_exactly_once_through_faults(world: dict
         assert checks == [("ok", 5)], checks
         stubs = conn.execute("SELECT count(*) FROM product WHERE is_stub").fetchone()[0]  # type: ignore[index]
         assert stubs == 0
+        # The office's summaries, kept push by push through every fault, equal the raw tables and the till's sales.
+        net = conn.execute("SELECT SUM(sales_vnd) - SUM(refunds_vnd) FROM summary_showroom_day").fetchone()[0]  # type: ignore[index]
+        assert net == sum(t for t, status, _l, _p in sales.values() if status == "completed") - sum(returns.values())
+    summary_engine = make_engine(world["central_db"])
+    with summary_engine.connect() as sa_conn:
+        agreed = summaries.check(sa_conn)
+    summary_engine.dispose()
+    assert agreed.ok, agreed.differences
     assert len(proxy.captured) >= 8
     pages.close()

@@ -23,8 +23,10 @@ from sqlmodel import Session, select
 
 from pos.auth.access import bind_role
 from pos.central.models import CHECK_STATUSES, Showroom
-from pos.central.office import queries
-from pos.central.office.queries import OfficeQuery, SaleFilter
+from pos.central.office import common, products, receipts, shifts
+from pos.central.office import sales as sale_reports
+from pos.central.office.common import OfficeQuery
+from pos.central.office.receipts import SaleFilter
 from pos.central.views import stale_days
 from pos.db import get_session, utcnow
 from pos.errors import ValidationError
@@ -54,15 +56,15 @@ class Page:
 PAGES: dict[str, Page] = {
     p.slug: p
     for p in (
-        Page("showrooms", "Theo cửa hàng", queries.sales_by_showroom),
-        Page("days", "Theo ngày", queries.sales_by_day),
-        Page("showroom-days", "Cửa hàng × ngày", queries.sales_by_showroom_day),
-        Page("producers", "Theo nhà sản xuất", queries.sales_by_producer),
-        Page("provinces", "Theo tỉnh/thành xuất xứ", queries.sales_by_province),
-        Page("ocop", "Theo hạng sao và nhóm", queries.sales_by_ocop),
-        Page("top", "Sản phẩm bán chạy", queries.top_products, extra=("limit", "sort")),
-        Page("shifts", "Đối chiếu ca", queries.shift_report, extra=("status",)),
-        Page("sync", "Tình trạng đồng bộ", queries.sync_report, uses_period=False, uses_showroom=False),
+        Page("showrooms", "Theo cửa hàng", sale_reports.sales_by_showroom),
+        Page("days", "Theo ngày", sale_reports.sales_by_day),
+        Page("showroom-days", "Cửa hàng × ngày", sale_reports.sales_by_showroom_day),
+        Page("producers", "Theo nhà sản xuất", products.sales_by_producer),
+        Page("provinces", "Theo tỉnh/thành xuất xứ", products.sales_by_province),
+        Page("ocop", "Theo hạng sao và nhóm", products.sales_by_ocop),
+        Page("top", "Sản phẩm bán chạy", products.top_products, extra=("limit", "sort")),
+        Page("shifts", "Đối chiếu ca", shifts.shift_report, extra=("status",)),
+        Page("sync", "Tình trạng đồng bộ", shifts.sync_report, uses_period=False, uses_showroom=False),
     )
 }
 QUERY_KEYS = ("from", "to", "showroom", "limit", "sort", "status", "number", "sale_status")
@@ -101,7 +103,7 @@ def _build(page: Page, session: Session, q: OfficeQuery) -> Report:
     if page.slug not in CACHED_PAGES:
         return page.build(session, q)
     cache = current_app.extensions.setdefault(CACHE_KEY, ReportCache())
-    key = (page.slug, q.period.start, q.period.end, q.showroom_id, q.limit, q.sort, queries.data_version(session))
+    key = (page.slug, q.period.start, q.period.end, q.showroom_id, q.limit, q.sort, common.data_version(session))
     return cache.get_or_build(key, lambda: page.build(session, q))
 
 
@@ -249,17 +251,17 @@ def index() -> Any:
     """The office's overview: the period's totals, sales per day and per showroom, showrooms gone quiet."""
     session = get_session()
     q, shop, errors, today = _query(session)
-    by_showroom = queries.sales_by_showroom(session, q)
-    by_day = queries.sales_by_day(session, q)
-    grid = queries.sales_by_showroom_day(session, q)
-    sync = queries.sync_report(session, q)
+    by_showroom = sale_reports.sales_by_showroom(session, q)
+    by_day = sale_reports.sales_by_day(session, q)
+    grid = sale_reports.sales_by_showroom_day(session, q)
+    sync = shifts.sync_report(session, q)
     totals = by_showroom.totals or {}
     return render_template(
         "central/office/index.html",
         q=q,
         form=_form(q, shop),
         errors=errors,
-        showrooms=queries.showroom_choices(session),
+        showrooms=common.showroom_choices(session),
         quick_periods=quick_periods(today),
         totals=totals,
         selling=sum(1 for r in by_showroom.rows if r["sales"]),
@@ -271,7 +273,7 @@ def index() -> Any:
         heatmap=json.dumps(_with_links(grid.params["heatmap"]), ensure_ascii=False)
         if grid.params.get("heatmap")
         else "",
-        counted=queries.COUNTED,
+        counted=common.COUNTED,
         pages=PAGES.values(),
         args=_args(),
     )
@@ -282,7 +284,7 @@ def sales() -> Any:
     """Sales of the period, newest first, filtered by showroom, receipt number and status; each opens its receipt."""
     session = get_session()
     f, shop, errors, today = _sale_filter(session)
-    page = queries.list_sales(session, f, _int_arg("page", 1, 1, 1_000_000), SALES_PER_PAGE)
+    page = receipts.list_sales(session, f, _int_arg("page", 1, 1, 1_000_000), SALES_PER_PAGE)
     return render_template(
         "central/office/sales.html",
         page=page,
@@ -295,14 +297,14 @@ def sales() -> Any:
             "sale_status": f.status,
         },
         errors=errors,
-        showrooms=queries.showroom_choices(session),
-        statuses=queries.SALE_STATUSES,
+        showrooms=common.showroom_choices(session),
+        statuses=receipts.SALE_STATUSES,
         quick_periods=quick_periods(today),
-        columns=[c for c in queries.SALE_LIST_COLUMNS if c.key not in ("code", "subtotal_vnd")],  # both in the CSV
+        columns=[c for c in receipts.SALE_LIST_COLUMNS if c.key not in ("code", "subtotal_vnd")],  # both in the CSV
         cell_text=cell_text,
         pages=PAGES.values(),
         args=_args(),
-        counted=queries.COUNTED,
+        counted=common.COUNTED,
     )
 
 
@@ -315,7 +317,7 @@ def _sale_filter(session: Session) -> tuple[SaleFilter, Showroom | None, dict[st
         period=period,
         showroom_id=shop.id if shop else None,
         number=request.args.get("number", "").strip()[:40],
-        status=status if status in queries.SALE_STATUSES else "",
+        status=status if status in receipts.SALE_STATUSES else "",
     )
     return f, shop, errors, today
 
@@ -327,7 +329,7 @@ def sales_csv() -> Response:
     f, _shop, errors, _today = _sale_filter(session)
     if errors:
         raise ValidationError(next(iter(errors.values())))
-    columns = queries.SALE_LIST_COLUMNS
+    columns = receipts.SALE_LIST_COLUMNS
 
     def generate() -> Iterator[str]:
         out = io.StringIO()
@@ -335,7 +337,7 @@ def sales_csv() -> Response:
         out.write(BOM)
         writer.writerow([c.header for c in columns])
         # The view's session is closed once the view returns; the stream opens (and closes) its own.
-        for n, row in enumerate(queries.iter_sales(get_session(), f), start=1):
+        for n, row in enumerate(receipts.iter_sales(get_session(), f), start=1):
             writer.writerow([export_value(row.get(c.key), c.kind) for c in columns])
             if n % 1000 == 0:
                 yield out.getvalue()
@@ -354,14 +356,14 @@ def sales_csv() -> Response:
 @bp.get("/sales/<uuid:sale_uuid>")
 def receipt(sale_uuid: UUID) -> Any:
     """One receipt as the showroom issued it, with its returns and void, and its shift's check."""
-    view = queries.get_receipt(get_session(), sale_uuid)
+    view = receipts.get_receipt(get_session(), sale_uuid)
     return render_template(
         "central/office/receipt.html",
         r=view,
         back=url_for(".sales", **_args()),
         check_statuses=CHECK_STATUSES,
-        check_text=queries.check_text,
-        methods=queries.PAYMENT_METHODS,
+        check_text=shifts.check_text,
+        methods=shifts.PAYMENT_METHODS,
         has_showroom_page="office.showroom" in current_app.view_functions,
         args=_args(),
     )
@@ -370,8 +372,8 @@ def receipt(sale_uuid: UUID) -> Any:
 @bp.get("/sales/<uuid:sale_uuid>.<fmt>")
 def receipt_export(sale_uuid: UUID, fmt: str) -> Response:
     """The receipt's lines as CSV (UTF-8 with BOM) or XLSX."""
-    view = queries.get_receipt(get_session(), sale_uuid)
-    return _download(queries.receipt_report(view), f"hoa-don-{view.sale.receipt_number}", fmt, view.showroom.name)
+    view = receipts.get_receipt(get_session(), sale_uuid)
+    return _download(receipts.receipt_report(view), f"hoa-don-{view.sale.receipt_number}", fmt, view.showroom.name)
 
 
 @bp.get("/<slug>")
@@ -388,14 +390,14 @@ def report(slug: str) -> Any:
         report=result,
         form=_form(q, shop),
         errors=errors,
-        showrooms=queries.showroom_choices(session),
+        showrooms=common.showroom_choices(session),
         statuses=CHECK_STATUSES,
         quick_periods=quick_periods(today),
         chart_json=json.dumps(result.chart, ensure_ascii=False) if result.chart else "",
         heatmap_json=json.dumps(heatmap, ensure_ascii=False) if heatmap else "",
         links=_links(result),
         cell_text=cell_text,
-        shown_rows=result.rows[: queries.SCREEN_ROWS],
+        shown_rows=result.rows[: common.SCREEN_ROWS],
         pages=PAGES.values(),
         args=_args(),
     )

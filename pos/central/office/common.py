@@ -1,0 +1,128 @@
+"""What every office report shares: the query, what is counted, the sync freshness, small SQL helpers.
+
+What every sales figure counts (COUNTED): completed sales whose showroom-local day (``sold_on``) falls in
+the period, less the goods brought back in the period (``returned_on``, at the amount refunded). Voided
+sales count nowhere, nor do returns against them. Discounts are already inside each line's total.
+
+The reports read the summary tables (pos/central/summaries.py), kept in the ingest's transaction, never the
+sale lines: a year over a hundred showrooms sums a few hundred thousand rows at most.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from pos.central.models import Showroom
+from pos.money import div_round
+from pos.reports.period import Period
+
+COMPLETED = "completed"
+UNKNOWN = "(chưa rõ)"
+
+COUNTED = (
+    "Tính các đơn bán đã hoàn tất trong kỳ (theo ngày giờ Việt Nam tại cửa hàng), trừ hàng khách trả lại "
+    "trong kỳ (tính vào ngày trả, theo số tiền đã hoàn). Không tính đơn đã hủy và hàng trả của đơn đã hủy. "
+    "Giảm giá đã được trừ vào doanh thu. Chỉ gồm dữ liệu các cửa hàng đã đồng bộ về trung tâm."
+)
+COUNTED_LINKED = " Sản phẩm của cửa hàng đã liên kết với danh mục chung được cộng vào sản phẩm trong danh mục chung."
+
+SCREEN_ROWS = 500  # a longer table is shown cut, with the whole of it in the CSV
+
+
+@dataclass(frozen=True)
+class OfficeQuery:
+    """What the office asked for: the period, optionally one showroom, and each report's own settings."""
+
+    period: Period
+    showroom_id: int | None = None
+    limit: int = 20
+    sort: str = "net"  # top products: "net" or "qty"
+    status: str = ""  # shifts: "", "ok", "mismatch" or "incomplete"
+    now: datetime | None = None  # sync freshness is judged against this instant
+    stale_days: int = 2
+
+
+def fetch_rows(session: Session, sql: str, params: dict[str, Any]) -> list[Any]:
+    """The rows of one SQL statement."""
+    return list(session.execute(text(sql), params))
+
+
+def period_params(q: OfficeQuery) -> dict[str, Any]:
+    """The period (and the showroom, when one is asked for) as SQL parameters."""
+    params: dict[str, Any] = {"start": q.period.start, "end": q.period.end, "completed": COMPLETED}
+    if q.showroom_id is not None:
+        params["showroom"] = q.showroom_id
+    return params
+
+
+def only_showroom(q: OfficeQuery, alias: str) -> str:
+    """The showroom filter on one table alias (empty when all showrooms are asked for)."""
+    return f" AND {alias}.showroom_id = :showroom" if q.showroom_id is not None else ""
+
+
+def share_bp(part: int, whole: int) -> int:
+    """``part`` as basis points of ``whole`` (0 when there is no whole)."""
+    return div_round(part * 10_000, whole) if whole > 0 else 0
+
+
+def local_text(moment: datetime | None, tz: tzinfo) -> str:
+    """An aware instant as dd/mm/yyyy HH:MM in the office's zone ('' for none)."""
+    return "" if moment is None else moment.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+
+
+def data_version(session: Session) -> tuple[int, int, int]:
+    """Changes whenever report figures can: a push arrived, the office changed something, the catalogue moved."""
+    row = session.execute(
+        text(
+            "SELECT (SELECT COALESCE(MAX(id), 0) FROM sync_log), (SELECT COALESCE(MAX(id), 0) FROM office_audit), "
+            "(SELECT COALESCE(MAX(revision), 0) FROM catalog_state)"
+        )
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def showroom_choices(session: Session) -> list[tuple[str, str]]:
+    """(code, 'CODE – name') of every showroom, for the filter's select."""
+    return [(s.code, f"{s.code} – {s.name}") for s in session.exec(select(Showroom).order_by(Showroom.code))]
+
+
+def showroom_label(q: OfficeQuery, session: Session) -> str:
+    """The asked showroom as 'CODE – name', or all showrooms."""
+    if q.showroom_id is None:
+        return "Tất cả cửa hàng"
+    shop = session.get(Showroom, q.showroom_id)
+    return f"{shop.code} – {shop.name}" if shop else "Tất cả cửa hàng"
+
+
+def _stale_cutoff(q: OfficeQuery) -> datetime:
+    now = q.now or datetime.now().astimezone()
+    return now - timedelta(days=q.stale_days)
+
+
+def sync_state(shop: Showroom, q: OfficeQuery) -> tuple[str, str]:
+    """(flag, Vietnamese text) of a showroom's sync freshness: flag 'stale' when it has gone quiet too long."""
+    if not shop.is_active:
+        return "", "Ngừng hoạt động"
+    if shop.last_push_at is None:
+        return "stale", "Chưa đồng bộ lần nào"
+    if shop.last_push_at < _stale_cutoff(q):
+        now = q.now or datetime.now().astimezone()
+        return "stale", f"Quá hạn ({(now - shop.last_push_at).days} ngày chưa đồng bộ)"
+    return "", "Bình thường"
+
+
+def bar_chart(title: str, items: list[tuple[str, int]], top: int = 15) -> dict[str, Any]:
+    """A bar chart of the ``top`` largest values, the rest summed as 'Khác'."""
+    items = sorted(items, key=lambda item: -item[1])
+    head, tail = items[:top], items[top:]
+    labels = [label for label, _ in head]
+    values = [value for _, value in head]
+    if tail:
+        labels.append(f"Khác ({len(tail)})")
+        values.append(sum(value for _, value in tail))
+    return {"type": "bars", "title": title, "unit": "vnd", "labels": labels, "values": values}

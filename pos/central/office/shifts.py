@@ -1,0 +1,167 @@
+"""Sync freshness of every showroom, and the central server's check of each closed shift (read as they are:
+one row per showroom or per shift, a few hundred thousand a year at most, by the closing day's index)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from pos.central.models import CHECK_STATUSES, Showroom
+from pos.central.office.common import OfficeQuery, fetch_rows, local_text, only_showroom, period_params, sync_state
+from pos.money import format_vnd
+from pos.reports.table import INT, VND, Column, Report
+from pos.sales.models import PAYMENT_METHODS
+
+
+def sync_report(session: Session, q: OfficeQuery) -> Report:
+    """Every showroom's last push; those quiet for more than ``stale_days`` first, flagged."""
+    now = q.now or datetime.now().astimezone()
+    rows = []
+    for shop in session.exec(select(Showroom).order_by(Showroom.code)):
+        flag, state = sync_state(shop, q)
+        rows.append(
+            {
+                "code": shop.code,
+                "name": shop.name,
+                "province": shop.province,
+                "last_sync": local_text(shop.last_push_at, q.period.tz),
+                "days_quiet": None if shop.last_push_at is None else (now - shop.last_push_at).days,
+                "records": shop.records_received,
+                "last_seq": shop.last_seq,
+                "sync_state": state,
+                "_flag": flag,
+                "_showroom_id": shop.id,
+            }
+        )
+    rows.sort(
+        key=lambda r: (r["_flag"] != "stale", -(r["days_quiet"] if r["days_quiet"] is not None else 10**6), r["code"])
+    )
+    stale = sum(1 for r in rows if r["_flag"] == "stale")
+    return Report(
+        "sync",
+        "Tình trạng đồng bộ dữ liệu",
+        f"Cửa hàng quá {q.stale_days} ngày chưa đồng bộ về trung tâm được đánh dấu (cấu hình central.stale_days); "
+        "số liệu bán hàng của các cửa hàng này có thể chưa đầy đủ.",
+        [
+            Column("code", "Mã"),
+            Column("name", "Cửa hàng"),
+            Column("province", "Tỉnh/thành"),
+            Column("last_sync", "Đồng bộ lần cuối"),
+            Column("days_quiet", "Số ngày chưa đồng bộ", INT),
+            Column("records", "Bản ghi đã nhận", INT),
+            Column("last_seq", "Số thứ tự bản ghi cuối", INT),
+            Column("sync_state", "Tình trạng"),
+        ],
+        rows,
+        None,
+        as_of=now.astimezone(q.period.tz).date(),
+        params={"stale": stale, "stale_days": q.stale_days},
+    )
+
+
+FIGURE_NAMES = {
+    "sales_count": "Số đơn",
+    "sales_total_vnd": "Doanh thu bán",
+    "discounts_vnd": "Giảm giá",
+    "voids_count": "Số đơn hủy",
+    "refunds_total_vnd": "Hoàn tiền",
+}
+
+
+def check_text(detail: dict[str, Any] | None) -> str:
+    """The central server's check of a shift in plain Vietnamese: what is missing, which figures differ."""
+    detail = detail or {}
+    parts = []
+    if detail.get("missing_sales_count"):
+        parts.append(f"Thiếu {detail['missing_sales_count']} đơn bán chưa về trung tâm")
+    if detail.get("missing_returns_count"):
+        parts.append(f"Thiếu {detail['missing_returns_count']} phiếu trả hàng chưa về trung tâm")
+    if detail.get("unexpected"):
+        parts.append(f"{len(detail['unexpected'])} chứng từ không có trong báo cáo đóng ca")
+    for name, values in (detail.get("differences") or {}).items():
+        if name.startswith("payments_by_method."):
+            method = name.split(".", 1)[1]
+            label = f"Thu {PAYMENT_METHODS.get(method, method).lower()}"
+        else:
+            label = FIGURE_NAMES.get(name, name)
+        money = name.endswith("_vnd") or name.startswith("payments_by_method.")
+        shown = [_amount(values.get("showroom", 0), money), _amount(values.get("central", 0), money)]
+        parts.append(f"{label}: cửa hàng {shown[0]}, trung tâm {shown[1]}")
+    return "; ".join(parts)
+
+
+def _amount(value: int, money: bool) -> str:
+    return format_vnd(int(value)) if money else f"{int(value):,}".replace(",", ".")
+
+
+def shift_report(session: Session, q: OfficeQuery) -> Report:
+    """Shifts closed in the period with the central server's check (ok / mismatch / incomplete), problems first."""
+    status_filter = " AND sc.check_status = :status" if q.status in CHECK_STATUSES else ""
+    sql = f"""
+        SELECT sc.id, sc.uuid, sc.cashier, sc.opened_at, sc.closed_at, sc.sales_count, sc.sales_total_vnd,
+               sc.refunds_total_vnd, sc.voids_count, sc.difference_vnd, sc.check_status, sc.check_detail,
+               sc.checked_at, sr.code, sr.name, sr.id AS showroom_id
+        FROM shift_close sc JOIN showroom sr ON sr.id = sc.showroom_id
+        WHERE sc.closed_on BETWEEN :start AND :end{only_showroom(q, "sc")}{status_filter}
+        ORDER BY CASE sc.check_status WHEN 'mismatch' THEN 0 WHEN 'incomplete' THEN 1 ELSE 2 END,
+                 sc.closed_at DESC, sc.id DESC
+    """
+    params = {**period_params(q), "status": q.status}
+    tz = q.period.tz
+    counts = dict.fromkeys(CHECK_STATUSES, 0)  # over every status, so the filter's buttons show what is there
+    for r in fetch_rows(
+        session,
+        "SELECT sc.check_status AS status, COUNT(*) AS n FROM shift_close sc "
+        f"WHERE sc.closed_on BETWEEN :start AND :end{only_showroom(q, 'sc')} GROUP BY sc.check_status",
+        params,
+    ):
+        counts[r.status] = int(r.n)
+    rows = []
+    for r in fetch_rows(session, sql, params):
+        rows.append(
+            {
+                "code": r.code,
+                "name": r.name,
+                "cashier": r.cashier,
+                "opened": local_text(r.opened_at, tz),
+                "closed": local_text(r.closed_at, tz),
+                "sales_count": r.sales_count,
+                "sales_total_vnd": int(r.sales_total_vnd),
+                "refunds_total_vnd": int(r.refunds_total_vnd),
+                "voids_count": r.voids_count,
+                "difference_vnd": int(r.difference_vnd),
+                "status": CHECK_STATUSES.get(r.check_status, r.check_status),
+                "detail": check_text(r.check_detail),
+                "_flag": "" if r.check_status == "ok" else r.check_status,
+                "_status": r.check_status,
+                "_showroom_id": r.showroom_id,
+            }
+        )
+    return Report(
+        "shifts",
+        "Đối chiếu ca làm việc",
+        "Các ca đóng trong kỳ. Trung tâm so số đơn, doanh thu bán, giảm giá, đơn hủy, hoàn tiền và tiền thu theo "
+        "từng hình thức với báo cáo đóng ca (Z) của cửa hàng: Khớp; Không khớp (đủ chứng từ nhưng có số khác); "
+        "Chưa đủ dữ liệu (còn đơn bán hoặc phiếu trả của ca chưa đồng bộ về). Chênh lệch két là tiền đếm thực tế "
+        "trừ tiền theo sổ, do cửa hàng ghi.",
+        [
+            Column("code", "Mã"),
+            Column("name", "Cửa hàng"),
+            Column("cashier", "Thu ngân"),
+            Column("opened", "Mở ca"),
+            Column("closed", "Đóng ca"),
+            Column("sales_count", "Số đơn", INT),
+            Column("sales_total_vnd", "Doanh thu bán", VND),
+            Column("refunds_total_vnd", "Hoàn tiền", VND),
+            Column("voids_count", "Đơn hủy", INT),
+            Column("difference_vnd", "Chênh lệch két", VND),
+            Column("status", "Đối chiếu"),
+            Column("detail", "Chi tiết"),
+        ],
+        rows,
+        None,
+        period=q.period,
+        params={"counts": counts, "hide_columns": ("code", "voids_count")},
+    )

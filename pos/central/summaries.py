@@ -1,0 +1,367 @@
+"""The summary tables the office's reports read, kept in step with the raw sales tables.
+
+Three tables (pos/central/models.py): ``summary_showroom_day`` (sale and return headers per showroom and
+local day), ``summary_product_day`` (sale and return lines per showroom, day, product and the producer, OCOP
+group and stars on the line) and ``summary_product_month`` (the same per calendar month, so a year's report
+reads twelve months rather than 365 days).
+
+Every figure is a pure function of the raw tables over one *slice*, a (showroom, local day): a summary row
+belongs to exactly one slice and a slice depends only on the raw rows of that showroom and day (plus the
+product record, for a return line whose sale line never arrived). So the summaries are maintained by
+recomputing slices with the same SQL the full rebuild runs:
+
+* ``refresh_after_ingest`` is the one call the ingest makes, in its transaction, with what it just stored;
+  it finds the slices those records touch (a void touches the voided sale's day and its returns' days; a
+  product record that fills in a stub's stars and group touches every slice that summed it as unknown),
+  deletes their rows and inserts them afresh, then recomputes the months of those slices from the days;
+* ``rebuild`` recomputes every slice, month by month, from the raw tables (``pos central-rebuild-summaries``);
+* ``check`` computes every figure from the raw tables again and compares (``pos central-check-summaries``).
+
+Because the key of every row starts with the showroom, pushes of different showrooms never touch the same
+summary row: they do not wait on each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, text
+
+SHOWROOM_DAY_MEASURES = (
+    "sales",
+    "gross_vnd",
+    "discount_vnd",
+    "sales_vnd",
+    "vat_vnd",
+    "voided",
+    "voided_vnd",
+    "returns",
+    "refunds_vnd",
+    "returned_sales",
+)
+PRODUCT_KEYS = ("product_id", "producer_id", "ocop_group", "ocop_stars")
+PRODUCT_MEASURES = (
+    "lines",
+    "qty_sold",
+    "qty_returned",
+    "gross_vnd",
+    "discount_vnd",
+    "sales_vnd",
+    "vat_vnd",
+    "refunds_vnd",
+)
+
+# The slices to compute: ``{sale}`` and ``{ret}`` are replaced by a condition on the sale (alias s) or sale line
+# (alias sl) and on the return (alias r): either a join to the slice list or a range of days.
+SHOWROOM_DAY_SQL = f"""
+SELECT showroom_id, day, {", ".join(f"SUM({m})::bigint AS {m}" for m in SHOWROOM_DAY_MEASURES)}
+FROM (
+    SELECT s.showroom_id, s.sold_on AS day,
+           COUNT(*) FILTER (WHERE s.status = 'completed') AS sales,
+           COALESCE(SUM(s.subtotal_vnd) FILTER (WHERE s.status = 'completed'), 0) AS gross_vnd,
+           COALESCE(SUM(s.line_discount_vnd + s.sale_discount_vnd) FILTER (WHERE s.status = 'completed'), 0)
+               AS discount_vnd,
+           COALESCE(SUM(s.total_vnd) FILTER (WHERE s.status = 'completed'), 0) AS sales_vnd,
+           COALESCE(SUM(s.vat_vnd) FILTER (WHERE s.status = 'completed'), 0) AS vat_vnd,
+           COUNT(*) FILTER (WHERE s.status <> 'completed') AS voided,
+           COALESCE(SUM(s.total_vnd) FILTER (WHERE s.status <> 'completed'), 0) AS voided_vnd,
+           0 AS returns, 0 AS refunds_vnd,
+           COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM sale_return x WHERE x.sale_id = s.id)) AS returned_sales
+    FROM sale s
+    WHERE {{sale}}
+    GROUP BY s.showroom_id, s.sold_on
+    UNION ALL
+    SELECT r.showroom_id, r.returned_on, 0, 0, 0, 0, 0, 0, 0, COUNT(*), SUM(r.total_vnd), 0
+    FROM sale_return r LEFT JOIN sale s ON s.id = r.sale_id
+    WHERE s.status IS DISTINCT FROM 'voided' AND {{ret}}
+    GROUP BY r.showroom_id, r.returned_on
+) x
+GROUP BY showroom_id, day
+"""
+
+# Each sale line of a slice once, each return line once; a return line takes the producer, stars and group of
+# the sale line it came from, or of its product when that sale line is not (yet) at the central server.
+PRODUCT_DAY_SQL = f"""
+SELECT showroom_id, day, product_id, producer_id, ocop_group, ocop_stars,
+       {", ".join(f"SUM({m})::bigint AS {m}" for m in PRODUCT_MEASURES)}
+FROM (
+    SELECT sl.showroom_id, sl.sold_on AS day, sl.product_id, sl.producer_id,
+           COALESCE(sl.ocop_group, '') AS ocop_group, COALESCE(sl.ocop_stars, 0) AS ocop_stars,
+           1 AS lines, sl.qty AS qty_sold, 0 AS qty_returned, sl.qty * sl.unit_price_vnd AS gross_vnd,
+           sl.discount_vnd, sl.total_vnd AS sales_vnd, sl.vat_vnd, 0 AS refunds_vnd
+    FROM sale_line sl
+    WHERE NOT sl.is_voided AND {{line}}
+    UNION ALL
+    SELECT r.showroom_id, r.returned_on, COALESCE(sl.product_id, rl.product_id, 0),
+           COALESCE(sl.producer_id, p.producer_id, 0), COALESCE(sl.ocop_group, p.ocop_group, ''),
+           COALESCE(sl.ocop_stars, p.ocop_stars, 0), 0, 0, rl.qty, 0, 0, 0, 0, rl.amount_vnd
+    FROM sale_return r
+    JOIN return_line rl ON rl.return_id = r.id
+    LEFT JOIN sale_line sl ON sl.sale_id = r.sale_id AND sl.line_no = rl.sale_line_no
+    LEFT JOIN product p ON p.id = rl.product_id
+    WHERE NOT COALESCE(sl.is_voided, FALSE) AND {{ret}}
+) x
+GROUP BY showroom_id, day, product_id, producer_id, ocop_group, ocop_stars
+"""
+
+PRODUCT_MONTH_SQL = f"""
+SELECT d.showroom_id, date_trunc('month', d.day)::date AS month, {", ".join(f"d.{k}" for k in PRODUCT_KEYS)},
+       {", ".join(f"SUM(d.{m})::bigint AS {m}" for m in PRODUCT_MEASURES)}
+FROM summary_product_day d
+WHERE {{day}}
+GROUP BY d.showroom_id, date_trunc('month', d.day), {", ".join(f"d.{k}" for k in PRODUCT_KEYS)}
+"""
+
+SHOWROOM_DAY_COLUMNS = ("showroom_id", "day", *SHOWROOM_DAY_MEASURES)
+PRODUCT_DAY_COLUMNS = ("showroom_id", "day", *PRODUCT_KEYS, *PRODUCT_MEASURES)
+PRODUCT_MONTH_COLUMNS = ("showroom_id", "month", *PRODUCT_KEYS, *PRODUCT_MEASURES)
+
+# The slice list, bound as two parallel arrays; a join to it lets PostgreSQL use the (showroom, day) indexes.
+SLICES = "(SELECT * FROM unnest(CAST(:sids AS integer[]), CAST(:days AS date[])) AS t(sid, day))"
+
+
+def _in_slices(showroom: str, day: str) -> str:
+    return f"({showroom}, {day}) IN {SLICES}"
+
+
+def _in_range(day: str) -> str:
+    return f"{day} BETWEEN :start AND :end"
+
+
+def _source(kind: str, where: Callable[[str, str], str]) -> str:
+    """The summary SQL of ``kind`` restricted by ``where(showroom column, day column)``."""
+    if kind == "showroom_day":
+        return SHOWROOM_DAY_SQL.format(
+            sale=where("s.showroom_id", "s.sold_on"), ret=where("r.showroom_id", "r.returned_on")
+        )
+    return PRODUCT_DAY_SQL.format(
+        line=where("sl.showroom_id", "sl.sold_on"), ret=where("r.showroom_id", "r.returned_on")
+    )
+
+
+def _range_where(_showroom: str, day: str) -> str:
+    return _in_range(day)
+
+
+def _slice_where(showroom: str, day: str) -> str:
+    return _in_slices(showroom, day)
+
+
+# --- Keeping them in step with the ingest ---------------------------------------------------------------------
+
+
+@dataclass
+class Refreshed:
+    """What one refresh recomputed."""
+
+    slices: int = 0
+    months: int = 0
+    rows: int = 0
+
+
+@dataclass
+class Stored:
+    """What a push just stored that can move a figure: UUIDs as the showroom sent them."""
+
+    sales: list[UUID] = field(default_factory=list)
+    voided_sales: list[UUID] = field(default_factory=list)
+    returns: list[UUID] = field(default_factory=list)
+    products: list[UUID] = field(default_factory=list)  # products whose own record arrived (stars, group)
+
+    @classmethod
+    def of(cls, records: Iterable[Any]) -> Stored:
+        """From the new records of a push (each with ``kind`` and a decoded ``payload``)."""
+        stored = cls()
+        for record in records:
+            if record.kind == "sale":
+                stored.sales.append(record.payload.uuid)
+            elif record.kind == "void":
+                stored.voided_sales.append(record.payload.sale_uuid)
+            elif record.kind == "return":
+                stored.returns.append(record.payload.uuid)
+            elif record.kind == "product":
+                stored.products.append(record.payload.uuid)
+        return stored
+
+
+def refresh_after_ingest(conn: Connection, showroom_id: int, stored: Stored) -> Refreshed:
+    """Recompute, in the ingest's transaction, every summary row the records just stored can have moved."""
+    slices = touched_slices(conn, showroom_id, stored)
+    return refresh_slices(conn, slices)
+
+
+def touched_slices(conn: Connection, showroom_id: int, stored: Stored) -> set[tuple[int, date]]:
+    """The (showroom, local day) slices whose figures depend on what was stored."""
+    slices: set[tuple[int, date]] = set()
+    sale_uuids = list({*stored.sales, *stored.voided_sales})
+    if sale_uuids:
+        # A sale counts on its day; a void also takes its returns out of theirs; a late sale gives its earlier
+        # returns their sale line (and so their producer, stars and group).
+        slices |= _pairs(
+            conn,
+            "SELECT s.showroom_id, s.sold_on FROM sale s WHERE s.uuid = ANY(:u) "
+            "UNION SELECT r.showroom_id, r.returned_on FROM sale_return r WHERE r.sale_uuid = ANY(:u)",
+            {"u": sale_uuids},
+        )
+    if stored.returns:
+        # A return counts on its day, and marks its sale (on the sale's day) as having a return.
+        slices |= _pairs(
+            conn,
+            "SELECT r.showroom_id, r.returned_on FROM sale_return r WHERE r.uuid = ANY(:u) "
+            "UNION SELECT s.showroom_id, s.sold_on FROM sale_return r JOIN sale s ON s.id = r.sale_id "
+            "WHERE r.uuid = ANY(:u)",
+            {"u": list(stored.returns)},
+        )
+    if stored.products:
+        # A product record fills in the stars and group of lines that arrived before it (summed as unknown), and
+        # gives its stars, group and producer to return lines whose sale line is not here.
+        slices |= _pairs(
+            conn,
+            "WITH p AS (SELECT id FROM product WHERE uuid = ANY(:p)) "
+            "SELECT d.showroom_id, d.day FROM summary_product_day d "
+            "WHERE d.product_id IN (SELECT id FROM p) AND d.ocop_group = '' "
+            "UNION SELECT r.showroom_id, r.returned_on FROM return_line rl JOIN sale_return r ON r.id = rl.return_id "
+            "WHERE rl.product_id IN (SELECT id FROM p) AND NOT EXISTS "
+            "(SELECT 1 FROM sale_line sl WHERE sl.sale_id = r.sale_id AND sl.line_no = rl.sale_line_no)",
+            {"p": list(stored.products)},
+        )
+    return slices
+
+
+def _pairs(conn: Connection, sql: str, params: dict[str, Any]) -> set[tuple[int, date]]:
+    return {(int(sid), day) for sid, day in conn.execute(text(sql), params)}
+
+
+def refresh_slices(conn: Connection, slices: Iterable[tuple[int, date]]) -> Refreshed:
+    """Delete and recompute the summary rows of these (showroom, day) slices, then their months."""
+    ordered = sorted(set(slices))
+    if not ordered:
+        return Refreshed()
+    params = {"sids": [s for s, _ in ordered], "days": [d for _, d in ordered]}
+    rows = 0
+    for table, kind, columns in (
+        ("summary_showroom_day", "showroom_day", SHOWROOM_DAY_COLUMNS),
+        ("summary_product_day", "product_day", PRODUCT_DAY_COLUMNS),
+    ):
+        conn.execute(text(f"DELETE FROM {table} WHERE {_in_slices('showroom_id', 'day')}"), params)
+        result = conn.execute(text(f"INSERT INTO {table} ({', '.join(columns)}) {_source(kind, _slice_where)}"), params)
+        rows += result.rowcount
+    months = sorted({(sid, day.replace(day=1)) for sid, day in ordered})
+    month_params = {"sids": [s for s, _ in months], "days": [m for _, m in months]}
+    conn.execute(text(f"DELETE FROM summary_product_month WHERE {_in_slices('showroom_id', 'month')}"), month_params)
+    result = conn.execute(
+        text(
+            f"INSERT INTO summary_product_month ({', '.join(PRODUCT_MONTH_COLUMNS)}) "
+            + PRODUCT_MONTH_SQL.format(day=_in_slices("d.showroom_id", "date_trunc('month', d.day)::date"))
+        ),
+        month_params,
+    )
+    rows += result.rowcount
+    return Refreshed(len(ordered), len(months), rows)
+
+
+# --- Rebuilding and checking from the raw tables ----------------------------------------------------------------
+
+
+def _month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def raw_months(conn: Connection) -> list[date]:
+    """The first day of every month in which a sale was sold or a return made."""
+    row = conn.execute(
+        text(
+            "SELECT LEAST((SELECT MIN(sold_on) FROM sale), (SELECT MIN(returned_on) FROM sale_return)), "
+            "GREATEST((SELECT MAX(sold_on) FROM sale), (SELECT MAX(returned_on) FROM sale_return))"
+        )
+    ).one()
+    if row[0] is None:
+        return []
+    months, month = [], row[0].replace(day=1)
+    while month <= row[1]:
+        months.append(month)
+        month = _month_end(month) + timedelta(days=1)
+    return months
+
+
+def rebuild(conn: Connection, *, progress: Callable[[date, int], None] | None = None) -> int:
+    """Recompute every summary row from the raw tables, month by month; returns the rows written."""
+    for table in ("summary_showroom_day", "summary_product_day", "summary_product_month"):
+        conn.execute(text(f"TRUNCATE {table}"))
+    rows = 0
+    for month in raw_months(conn):
+        params = {"start": month, "end": _month_end(month)}
+        written = 0
+        for table, kind, columns in (
+            ("summary_showroom_day", "showroom_day", SHOWROOM_DAY_COLUMNS),
+            ("summary_product_day", "product_day", PRODUCT_DAY_COLUMNS),
+        ):
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) {_source(kind, _range_where)}"
+            written += conn.execute(text(sql), params).rowcount
+        written += conn.execute(
+            text(
+                f"INSERT INTO summary_product_month ({', '.join(PRODUCT_MONTH_COLUMNS)}) "
+                + PRODUCT_MONTH_SQL.format(day=_in_range("d.day"))
+            ),
+            params,
+        ).rowcount
+        rows += written
+        if progress is not None:
+            progress(month, written)
+    for table in ("summary_showroom_day", "summary_product_day", "summary_product_month"):
+        conn.execute(text(f"ANALYZE {table}"))
+    return rows
+
+
+@dataclass
+class CheckResult:
+    """Rows that differ between the summaries and the raw tables, per table (empty when all agree)."""
+
+    differences: dict[str, int]
+    examples: dict[str, list[tuple[Any, ...]]]
+    rows_checked: dict[str, int]
+
+    @property
+    def ok(self) -> bool:
+        return not any(self.differences.values())
+
+
+def check(conn: Connection, *, examples: int = 5) -> CheckResult:
+    """Compute every summary again from the raw tables (and the months from the days) and compare row by row."""
+    differences: dict[str, int] = {}
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    checked: dict[str, int] = {}
+    months = raw_months(conn)
+    start, end = (months[0], _month_end(months[-1])) if months else (date(2000, 1, 1), date(2000, 1, 1))
+    fresh = {
+        "summary_showroom_day": (SHOWROOM_DAY_COLUMNS, _source("showroom_day", _range_where)),
+        "summary_product_day": (PRODUCT_DAY_COLUMNS, _source("product_day", _range_where)),
+        # The months are checked against the raw lines too, through the same day SQL.
+        "summary_product_month": (
+            PRODUCT_MONTH_COLUMNS,
+            PRODUCT_MONTH_SQL.replace(
+                "summary_product_day d", "(" + _source("product_day", _range_where) + ") d"
+            ).format(day="TRUE"),
+        ),
+    }
+    for table, (columns, sql) in fresh.items():
+        stored = f"SELECT {', '.join(columns)} FROM {table}"
+        diff = (
+            f"WITH fresh AS ({sql}), stored AS ({stored}) "
+            "SELECT 'raw' AS side, * FROM (SELECT * FROM fresh EXCEPT ALL SELECT * FROM stored) a "
+            "UNION ALL SELECT 'summary', * FROM (SELECT * FROM stored EXCEPT ALL SELECT * FROM fresh) b"
+        )
+        rows = list(
+            conn.execute(
+                text(f"SELECT COUNT(*) OVER () AS n, d.* FROM ({diff}) d LIMIT :n"),
+                {"start": start, "end": end, "n": max(examples, 1)},
+            )
+        )
+        differences[table] = int(rows[0][0]) if rows else 0
+        found[table] = [tuple(r)[1:] for r in rows[:examples]]
+        checked[table] = int(conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
+    return CheckResult(differences, found, checked)
