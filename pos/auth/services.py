@@ -7,7 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from pos.audit import log as audit
 from pos.auth.models import ROLES, User
-from pos.errors import Conflict, ValidationError
+from pos.errors import Conflict, Forbidden, ValidationError
 from pos.text import nfc
 
 
@@ -49,6 +49,22 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if user is None or not user.is_active or not _is_encodable(password):
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+def verify_manager(session: Session, username: str | None, password: str | None, *, field: str | None = None) -> User:
+    """The manager (or admin) whose credentials were typed at a till; anyone else is refused with a clear message.
+
+    The one check behind every manager approval (discount, shift sign-off, void, return). ``field`` names
+    the form field every refusal points at (the till's discount dialog shows its approval box for "approval").
+    """
+    if not nfc(username) or not password:
+        raise ValidationError("Vui lòng nhập tên đăng nhập và mật khẩu của quản lý.", field or "manager_username")
+    user = authenticate(session, username or "", password)
+    if user is None:
+        raise Forbidden("Sai tên đăng nhập hoặc mật khẩu của quản lý.", field or "manager_password")
+    if not user.has_role("manager"):
+        raise Forbidden(f"Tài khoản “{user.username}” không phải quản lý cửa hàng.", field or "manager_username")
+    return user
 
 
 def _is_encodable(password: str) -> bool:

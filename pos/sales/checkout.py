@@ -21,7 +21,8 @@ from pos.inventory.ledger import record_movements
 from pos.inventory.models import StockMovement
 from pos.money import format_vnd
 from pos.numbering import take_receipt_number
-from pos.sales.cart import CartItem, delete_cart, get_cart, price_cart, unapproved_discounts
+from pos.sales.cart import CartItem, delete_cart, get_cart, price_cart
+from pos.sales.discounts import unapproved_discounts
 from pos.sales.models import Payment, Sale, SaleLine, Shift
 from pos.sales.pricing import DiscountLimits, PaymentInput, PricedSale, settle_payments
 from pos.sales.vat import local_date

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from pos.audit import log as audit
 from pos.auth.models import User
+from pos.auth.services import verify_manager
 from pos.catalog.models import Product
 from pos.db import utcnow
 from pos.errors import Conflict, NotFound, ValidationError
@@ -20,7 +21,6 @@ from pos.money import vat_included
 from pos.numbering import take_return_number
 from pos.sales.models import PAYMENT_METHODS, Payment, ReturnLine, Sale, SaleLine, SaleReturn, Shift
 from pos.sales.receipts import SHOP_TZ, ReceiptData, ReceiptLine, ReceiptPayment, VatBreakdown
-from pos.sales.shifts import verify_manager
 from pos.sync.outbox import enqueue
 from pos.sync.payloads import ReturnPayload, VoidPayload
 from pos.text import nfc

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from pos.auth.access import bind_role
 from pos.auth.models import User
+from pos.auth.services import verify_manager
 from pos.db import get_session, parse_id, unit_of_work
 from pos.errors import PosError, ValidationError
 from pos.money import parse_vnd
@@ -258,7 +259,7 @@ def close(shift_id: int | None = None) -> Any:
         signer_id = None
         if signing:  # before the write transaction: a failed attempt is counted and audited in its own
             signer_id = verify_manager_credentials(
-                shifts.verify_manager,
+                verify_manager,
                 request.form.get("manager_username"),
                 request.form.get("manager_password"),
                 "shift.signoff",
@@ -455,7 +456,7 @@ def void_last() -> Any:
     try:
         # Checked first and throttled; void_last_sale checks the same credentials again inside its transaction.
         verify_manager_credentials(
-            shifts.verify_manager,
+            verify_manager,
             request.form.get("manager_username"),
             request.form.get("manager_password"),
             "void",

@@ -18,7 +18,6 @@ from sqlmodel import Session, select
 from pos.audit import log as audit
 from pos.audit.models import AuditEntry
 from pos.auth.models import User
-from pos.auth.services import authenticate
 from pos.db import utcnow
 from pos.errors import Conflict, Forbidden, NotFound, PosError, ValidationError
 from pos.money import format_vnd
@@ -69,18 +68,6 @@ def _require_open(shift: Shift) -> None:
     """Refuse work on a closed shift."""
     if shift.status != "open":
         raise Conflict("Ca làm việc này đã đóng.")
-
-
-def verify_manager(session: Session, username: str | None, password: str | None) -> User:
-    """The manager (or admin) with these credentials; refuses anyone else with a clear message."""
-    if not nfc(username) or not password:
-        raise ValidationError("Vui lòng nhập tên đăng nhập và mật khẩu của quản lý.", "manager_username")
-    user = authenticate(session, username or "", password)
-    if user is None:
-        raise Forbidden("Sai tên đăng nhập hoặc mật khẩu của quản lý.", "manager_password")
-    if not user.has_role("manager"):
-        raise Forbidden(f"Tài khoản “{user.username}” không phải quản lý cửa hàng.", "manager_username")
-    return user
 
 
 def current_shift(session: Session, cashier_id: int) -> Shift | None:

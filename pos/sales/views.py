@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from pos.audit import log as audit
 from pos.auth.access import bind_role, role_required
 from pos.auth.models import User
+from pos.auth.services import verify_manager
 from pos.catalog.models import VAT_CLASSES
 from pos.db import MAX_ID, get_session, unit_of_work, utcnow
 from pos.errors import NotFound, PosError, ValidationError
@@ -22,12 +23,13 @@ from pos.inventory.ledger import on_hand_many
 from pos.money import BP, parse_vnd
 from pos.numbering import peek_receipt_number
 from pos.sales import cart as carts
-from pos.sales import vat
+from pos.sales import discounts, scanning, vat
 from pos.sales.checkout import complete_sale_once, open_shift
 from pos.sales.models import PAYMENT_METHODS, Payment, Sale, SaleLine
 from pos.sales.pricing import Discount, DiscountLimits, PaymentInput
 from pos.sales.receipt_data import receipt_for_sale, transfer_payload, vat_breakdown
 from pos.sales.receipts import PAPERS, render_receipt
+from pos.sales.till_json import cart_view
 from pos.sales.vietqr import qr_svg
 from pos.security import verify_manager_credentials
 from pos.sync.client import unsent_older_than
@@ -69,7 +71,7 @@ def _is_manager() -> bool:
 
 def _cart_json(session: Session, cart: Any, items: list[carts.CartItem] | None = None, **extra: Any) -> Response:
     """The priced cart as the till page draws it (from ``items`` when the change just read them)."""
-    view = carts.cart_view(session, cart, _today(), _limits(), _allow_negative(), items)
+    view = cart_view(session, cart, _today(), _limits(), _allow_negative(), items)
     view.update(extra)
     return jsonify(view)
 
@@ -137,9 +139,12 @@ def _approver(data: dict[str, Any]) -> User | None:
     username = nfc(str(data.get("manager_username") or ""))
     if not username:
         return None
-    return verify_manager_credentials(
-        carts.approve_discount, username, str(data.get("manager_password") or ""), "discount"
-    )
+    return verify_manager_credentials(_discount_approver, username, str(data.get("manager_password") or ""), "discount")
+
+
+def _discount_approver(session: Session, username: str, password: str) -> User:
+    """The manager check, its refusals pointing at the discount dialog's approval box."""
+    return verify_manager(session, username, password, field="approval")
 
 
 def _pdf(data: bytes, filename: str) -> Response:
@@ -204,7 +209,7 @@ def api_scan() -> Any:
         qty = _int(qty_text.strip() or "0", "qty", "Số lượng")
     with unit_of_work(durable=False) as session:
         cart = carts.get_or_create_active_cart(session, current_user.id)
-        line, items = carts.scan_items(session, cart, raw, qty)
+        line, items = scanning.scan_items(session, cart, raw, qty)
         return _cart_json(session, cart, items, last_line_id=line.id)
 
 
@@ -215,7 +220,7 @@ def api_add() -> Any:
     product_id = _int(data.get("product_id"), "product_id", "Sản phẩm")
     with unit_of_work(durable=False) as session:
         cart = carts.get_or_create_active_cart(session, current_user.id)
-        line = carts.add_product(session, cart, product_id)
+        line = scanning.add_product(session, cart, product_id)
         return _cart_json(session, cart, last_line_id=line.id)
 
 
@@ -246,7 +251,7 @@ def api_line_discount(line_id: int) -> Any:
     approver = _approver(data)  # before the write transaction: a failed attempt is recorded in its own
     with unit_of_work() as session:
         cart = carts.get_or_create_active_cart(session, current_user.id)
-        carts.set_line_discount(
+        discounts.set_line_discount(
             session,
             cart,
             line_id,
@@ -267,7 +272,7 @@ def api_sale_discount() -> Any:
     approver = _approver(data)  # before the write transaction: a failed attempt is recorded in its own
     with unit_of_work() as session:
         cart = carts.get_or_create_active_cart(session, current_user.id)
-        carts.set_sale_discount(
+        discounts.set_sale_discount(
             session,
             cart,
             discount,
@@ -319,7 +324,7 @@ def api_resume(cart_id: int) -> Any:
 def api_search() -> Any:
     """Products by name (with or without diacritics), SKU or barcode, for goods without a label."""
     session = get_session()
-    products = carts.search_products(session, request.args.get("q", "")[:100])
+    products = scanning.search_products(session, request.args.get("q", "")[:100])
     stock = on_hand_many(session, [p.id for p in products])  # type: ignore[misc]
     return jsonify(
         {
@@ -389,7 +394,7 @@ def api_checkout() -> Any:
         cart, items = carts.active_cart_items(session, current_user.id)
         # Never undo the sale for the next cart's sake: a cart that cannot be priced is priced again below.
         with suppress(PosError):
-            after["cart"] = carts.cart_view(session, cart, _today(), _limits(), _allow_negative(), items)
+            after["cart"] = cart_view(session, cart, _today(), _limits(), _allow_negative(), items)
 
     sale = complete_sale_once(
         unit_of_work,
@@ -408,7 +413,7 @@ def api_checkout() -> Any:
     payments, fresh = after["payments"], after.get("cart")
     if fresh is None:  # the cart on screen could not be priced (a VAT rate missing): say so now, sale kept
         with unit_of_work(durable=False) as write:
-            fresh = carts.cart_view(
+            fresh = cart_view(
                 write, carts.get_or_create_active_cart(write, current_user.id), _today(), _limits(), _allow_negative()
             )
     return jsonify(

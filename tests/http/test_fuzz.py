@@ -260,11 +260,12 @@ def shop(app: Flask, db_path: Path, uow: Callable[[], Any], make_user: Callable[
     from pos.catalog.services import ProducerInput, ProductInput, create_producer, create_product
     from pos.db import utcnow
     from pos.inventory.intake import IntakeLineInput, receive_stock
-    from pos.sales.cart import add_product, get_or_create_active_cart
+    from pos.sales.cart import get_or_create_active_cart
     from pos.sales.checkout import complete_sale
     from pos.sales.models import SaleLine
     from pos.sales.pricing import PaymentInput
     from pos.sales.returns import create_return
+    from pos.sales.scanning import add_product
     from pos.sales.shifts import open_shift
 
     cashier = make_user("thungan", "cashier")

@@ -310,11 +310,12 @@ def shop(app: Flask, uow: Callable[[], Any], make_user: Callable[..., Any]) -> d
     from pos.catalog.services import ProducerInput, ProductInput, create_producer, create_product
     from pos.inventory.intake import IntakeLineInput, receive_stock
     from pos.reports.period import Period, shop_timezone
-    from pos.sales.cart import add_product, get_or_create_active_cart, park
+    from pos.sales.cart import get_or_create_active_cart, park
     from pos.sales.checkout import complete_sale
     from pos.sales.models import CartLine
     from pos.sales.pricing import PaymentInput
     from pos.sales.returns import create_return
+    from pos.sales.scanning import add_product
     from pos.sales.shifts import open_shift
     from pos.settlement.services import close_settlement
 

@@ -138,7 +138,7 @@ def test_discount_above_the_limit_needs_a_manager(till, make_user) -> None:
     wrong = till(
         "/till/api/discount", {"kind": "percent", "value": "15", "manager_username": "quanly", "manager_password": "x"}
     )
-    assert wrong.status_code == 403 and "không đúng" in wrong.get_json()["error"]
+    assert wrong.status_code == 403 and "Sai tên đăng nhập" in wrong.get_json()["error"]
     ok = till(
         "/till/api/discount",
         {"kind": "percent", "value": "15", "manager_username": "quanly", "manager_password": "quanly-pass"},

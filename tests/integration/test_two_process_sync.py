@@ -38,11 +38,12 @@ from pos.catalog.services import producer_payload, product_payload
 from pos.central import credentials, summaries
 from pos.central.migrate import upgrade as central_upgrade
 from pos.db import make_engine, session_scope, utcnow
-from pos.sales.cart import add_product, get_or_create_active_cart
+from pos.sales.cart import get_or_create_active_cart
 from pos.sales.checkout import complete_sale
 from pos.sales.models import Payment, Sale, SaleLine, SaleReturn, Shift
 from pos.sales.pricing import PaymentInput
 from pos.sales.returns import create_return, void_last_sale
+from pos.sales.scanning import add_product
 from pos.sales.shifts import close_shift, open_shift
 from pos.sync import signing
 from pos.sync.client import save_secret

@@ -23,10 +23,11 @@ from werkzeug.security import generate_password_hash
 from pos.db import make_engine, session_scope
 from pos.inventory.ledger import ledger_mismatches, on_hand_many
 from pos.migrate import alembic_config, upgrade
-from pos.sales.cart import add_product, get_or_create_active_cart
+from pos.sales.cart import get_or_create_active_cart
 from pos.sales.checkout import complete_sale
 from pos.sales.models import Payment, Sale, SaleLine
 from pos.sales.pricing import PaymentInput
+from pos.sales.scanning import add_product
 from pos.sync.client import waiting_count
 from pos.sync.models import OutboxRecord
 

@@ -27,13 +27,14 @@ def complete_one_sale(engine: Any, n: int, shift_id: int, cashier_id: int, produ
     """One whole sale in one transaction, through the till's checkout when this build has it."""
     try:
         from pos.sales import cart as carts
+        from pos.sales import scanning
         from pos.sales.checkout import complete_sale
         from pos.sales.pricing import PaymentInput
     except ImportError:
         return complete_raw_sale(engine, n, shift_id, cashier_id, product)
     with session_scope(engine) as s:
         cart = carts.get_or_create_active_cart(s, cashier_id)
-        carts.add_product(s, cart, product.id)
+        scanning.add_product(s, cart, product.id)
         sale = complete_sale(
             s,
             cart_id=cart.id,

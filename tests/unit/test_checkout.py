@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from pos.auth.services import verify_manager
 from pos.barcodes import instore_ean13
 from pos.catalog.models import Counter
 from pos.db import make_engine, session_scope
@@ -18,7 +19,7 @@ from pos.inventory.ledger import ledger_mismatches, on_hand, record_movement
 from pos.inventory.models import StockMovement
 from pos.numbering import peek_receipt_number
 from pos.sales import cart as carts
-from pos.sales import checkout
+from pos.sales import checkout, discounts, scanning
 from pos.sales.checkout import complete_sale, complete_sale_once
 from pos.sales.models import Cart, Payment, Sale, SaleLine, Shift
 from pos.sales.pricing import Discount, DiscountLimits, PaymentInput
@@ -55,7 +56,7 @@ def ring_up(uow, cashier_id, *codes):
     with uow() as s:
         cart = carts.get_or_create_active_cart(s, cashier_id)
         for code in codes:
-            carts.scan(s, cart, code)
+            scanning.scan(s, cart, code)
         return cart.id
 
 
@@ -229,9 +230,9 @@ def test_an_unapproved_discount_that_drifted_above_the_limit_is_refused(uow, til
     cashier = till["cashier"]
     with uow() as s:
         cart = carts.get_or_create_active_cart(s, cashier.id)
-        line = carts.scan(s, cart, till["tea"].barcode)
-        carts.scan(s, cart, till["tea"].barcode)  # 240.000
-        carts.set_line_discount(
+        line = scanning.scan(s, cart, till["tea"].barcode)
+        scanning.scan(s, cart, till["tea"].barcode)  # 240.000
+        discounts.set_line_discount(
             s, cart, line.id, Discount("amount", 24_000), limits=DiscountLimits(), actor_id=cashier.id
         )
         carts.set_qty(s, cart, line.id, 1)  # now 20% of 120.000
@@ -253,13 +254,13 @@ def test_approved_discounts_reach_the_sale(uow, till, make_user) -> None:
     cashier = till["cashier"]
     with uow() as s:
         cart = carts.get_or_create_active_cart(s, cashier.id)
-        line = carts.scan(s, cart, till["tea"].barcode)
-        carts.scan(s, cart, till["cake"].barcode)
-        approver = carts.approve_discount(s, "quanly", "quanly-pass")
-        carts.set_line_discount(
+        line = scanning.scan(s, cart, till["tea"].barcode)
+        scanning.scan(s, cart, till["cake"].barcode)
+        approver = verify_manager(s, "quanly", "quanly-pass")
+        discounts.set_line_discount(
             s, cart, line.id, Discount("percent", 2000), limits=DiscountLimits(), actor_id=cashier.id, approver=approver
         )
-        carts.set_sale_discount(s, cart, Discount("amount", 1_000), limits=DiscountLimits(), actor_id=cashier.id)
+        discounts.set_sale_discount(s, cart, Discount("amount", 1_000), limits=DiscountLimits(), actor_id=cashier.id)
     with uow() as s:
         sale = complete_sale(
             s,

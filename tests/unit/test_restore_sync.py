@@ -24,6 +24,7 @@ from pos.inventory.ledger import record_movement
 from pos.inventory.models import StockMovement
 from pos.numbering import RESTORE_MARK, peek_receipt_number, take_return_number
 from pos.sales import cart as carts
+from pos.sales import scanning
 from pos.sales.checkout import complete_sale
 from pos.sales.models import Shift
 from pos.sales.pricing import PaymentInput
@@ -50,7 +51,7 @@ def sell(engine: Any, shop: dict[str, Any]) -> str:
     shop["n"] += 1
     with session_scope(engine) as s:
         cart = carts.get_or_create_active_cart(s, shop["cashier"].id)
-        carts.add_product(s, cart, shop["product"].id)
+        scanning.add_product(s, cart, shop["product"].id)
         sale = complete_sale(
             s,
             cart_id=cart.id,

@@ -248,7 +248,7 @@ def test_the_tills_own_sale_return_and_void_reach_reports_and_settlement(
     from pos.reports.period import local_today
     from pos.reports.queries import ReportQuery, build_report
     from pos.sales import cart as carts
-    from pos.sales import returns, shifts
+    from pos.sales import returns, scanning, shifts
     from pos.sales.checkout import complete_sale
     from pos.sales.models import SaleLine
     from pos.sales.pricing import PaymentInput
@@ -267,7 +267,7 @@ def test_the_tills_own_sale_return_and_void_reach_reports_and_settlement(
         with uow() as s:
             cart = carts.get_or_create_active_cart(s, cashier.id)
             for _ in range(qty):
-                carts.scan(s, cart, basket.barcode)
+                scanning.scan(s, cart, basket.barcode)
             return complete_sale(
                 s,
                 cart_id=cart.id,

@@ -14,6 +14,7 @@ from sqlmodel import Session, func, select
 
 from pos.audit.models import AuditEntry
 from pos.auth.models import User
+from pos.auth.services import verify_manager
 from pos.catalog.models import Product
 from pos.counters import next_value
 from pos.errors import Conflict, Forbidden, ValidationError
@@ -357,13 +358,13 @@ def test_only_the_cashier_or_a_manager_closes_a_shift(uow, staff, open_shift) ->
 
 def test_verify_manager(uow, staff) -> None:
     with uow() as s:
-        assert shifts.verify_manager(s, "quanly", "quanly-pass").id == staff["manager"].id
+        assert verify_manager(s, "quanly", "quanly-pass").id == staff["manager"].id
         with pytest.raises(Forbidden, match="Sai tên đăng nhập"):
-            shifts.verify_manager(s, "quanly", "wrong")
+            verify_manager(s, "quanly", "wrong")
         with pytest.raises(Forbidden, match="không phải quản lý"):
-            shifts.verify_manager(s, "thungan", "thungan-pass")
+            verify_manager(s, "thungan", "thungan-pass")
         with pytest.raises(ValidationError):
-            shifts.verify_manager(s, "", "")
+            verify_manager(s, "", "")
 
 
 def test_z_report_never_changes_after_close(uow, staff, products, open_shift) -> None:

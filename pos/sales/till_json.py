@@ -1,0 +1,88 @@
+"""The till's JSON: the cart as the till page draws it, every figure computed here as plain values.
+
+The page (static/js/till.js) only formats what it gets; a change of what the till shows changes this file.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from pos.money import format_bp
+from pos.sales import pricing
+from pos.sales.cart import CartItem, count_parked, price_cart
+from pos.sales.discounts import unapproved_discounts
+from pos.sales.models import Cart
+from pos.sales.pricing import DiscountLimits
+
+
+def cart_view(
+    session: Session,
+    cart: Cart,
+    today: date,
+    limits: DiscountLimits,
+    allow_negative: bool = True,
+    items: list[CartItem] | None = None,
+) -> dict[str, Any]:
+    """The cart as the till page shows it: every figure computed here, as plain JSON-ready values.
+
+    ``items`` are the cart's items as a change just left them (scan_items); without them they are read.
+    """
+    items, priced = price_cart(session, cart, today, items)
+    unapproved = unapproved_discounts(items, cart, limits)
+    lines = []
+    for item, p in zip(items, priced.lines, strict=True):
+        product, line, stock = item.product, item.line, item.on_hand
+        lines.append(
+            {
+                "id": line.id,
+                "product_id": product.id,
+                "name": product.name,
+                "sku": product.sku,
+                "barcode": product.barcode,
+                "unit": product.unit,
+                "qty": line.qty,
+                "unit_price_vnd": p.unit_price_vnd,
+                "gross_vnd": p.gross_vnd,
+                "discount": {"kind": line.discount_kind, "value": line.discount_value} if line.discount_kind else None,
+                "discount_approved": line.discount_approved_by_id is not None,
+                "line_discount_vnd": p.line_discount_vnd,
+                "sale_discount_vnd": p.sale_discount_vnd,
+                "total_vnd": p.total_vnd,
+                "vat_rate_bp": p.vat_rate_bp,
+                "vat_vnd": p.vat_vnd,
+                "on_hand": stock,
+                "short": not allow_negative and line.qty > stock,
+                "needs_approval": line.id in unapproved,
+            }
+        )
+    return {
+        "id": cart.id,
+        "uuid": str(cart.uuid),
+        "label": cart.label,
+        "lines": lines,
+        "items": sum(line.qty for line in (item.line for item in items)),
+        "subtotal_vnd": priced.subtotal_vnd,
+        "line_discount_vnd": priced.line_discount_vnd,
+        "sale_discount": {"kind": cart.discount_kind, "value": cart.discount_value} if cart.discount_kind else None,
+        "sale_discount_approved": cart.discount_approved_by_id is not None,
+        "sale_discount_vnd": priced.sale_discount_vnd,
+        "discount_vnd": priced.discount_vnd,
+        "total_vnd": priced.total_vnd,
+        "vat": [
+            {
+                "rate_bp": part.rate_bp,
+                "rate": format_bp(part.rate_bp),
+                "gross_vnd": part.gross_vnd,
+                "vat_vnd": part.vat_vnd,
+            }
+            for part in priced.vat
+        ],
+        "vat_vnd": priced.vat_vnd,
+        "cash_suggestions": pricing.cash_suggestions(priced.total_vnd),
+        "needs_approval": bool(unapproved),
+        "parked_count": count_parked(session, cart.cashier_id),
+        "vat_date": today.isoformat(),
+    }
