@@ -4,6 +4,7 @@ from pos.audit.models import AuditEntry
 from pos.auth.models import User
 from pos.catalog.models import Counter, Producer, Product, VatRate
 from pos.inventory.models import Intake, IntakeLine, StockLevel, StockMovement
+from pos.printing.models import PrintJob, Till
 from pos.sales.models import (
     Cart,
     CartLine,
@@ -28,6 +29,7 @@ __all__ = [
     "IntakeLine",
     "OutboxRecord",
     "Payment",
+    "PrintJob",
     "Producer",
     "Product",
     "ReturnLine",
@@ -38,6 +40,7 @@ __all__ = [
     "Shift",
     "StockLevel",
     "StockMovement",
+    "Till",
     "User",
     "VatRate",
 ]

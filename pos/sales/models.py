@@ -23,6 +23,7 @@ class Shift(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     uuid: UUID = Field(default_factory=uuid4, unique=True, index=True)
     cashier_id: int = Field(foreign_key="user.id", index=True)
+    till_id: int | None = Field(default=None, foreign_key="till.id", index=True)  # the drawer counted
     status: str = Field(default="open", max_length=10, index=True)  # open, closed
     opened_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     opening_float_vnd: int = Field(default=0)

@@ -34,12 +34,20 @@ def transfer_payload(config: Mapping[str, Any], amount_vnd: int, receipt_number:
         return None  # bank not configured: the receipt prints without a QR rather than failing
 
 
+def _bank_reference(payment: Payment, receipt_number: str) -> str | None:
+    """The card slip's or the bank's reference the cashier typed; a transfer noted only with the receipt
+    number (the QR's own note) has none worth printing."""
+    reference = payment.reference or ""
+    if payment.method == "transfer" and reference in (receipt_number, ""):
+        return None
+    return reference or None
+
+
 def receipt_for_sale(session: Session, sale: Sale, config: Mapping[str, Any], copy_number: int = 0) -> ReceiptData:
     """Everything printed on a sale's receipt; ``copy_number`` > 0 prints it as the n-th copy (BẢN SAO)."""
     lines = list(session.exec(select(SaleLine).where(SaleLine.sale_id == sale.id).order_by(SaleLine.line_no)).all())
     payments = list(session.exec(select(Payment).where(Payment.sale_id == sale.id).order_by(Payment.id)).all())  # type: ignore[arg-type]
     cashier = session.get(User, sale.cashier_id)
-    transfer_vnd = sum(p.amount_vnd for p in payments if p.method == "transfer")
     return ReceiptData(
         showroom_name=str(config.get("SHOWROOM_NAME", "")),
         showroom_address=str(config.get("SHOWROOM_ADDRESS", "")),
@@ -70,12 +78,15 @@ def receipt_for_sale(session: Session, sale: Sale, config: Mapping[str, Any], co
                 amount_vnd=p.amount_vnd,
                 tendered_vnd=p.tendered_vnd,
                 change_vnd=p.change_vnd,
-                reference=p.reference or None,
+                reference=_bank_reference(p, sale.receipt_number),
+                paid_at=sale.created_at if p.method != "cash" else None,
             )
             for p in payments
         ],
         footer=str(config.get("RECEIPT_FOOTER", "")),
-        vietqr_payload=transfer_payload(config, transfer_vnd, sale.receipt_number),
+        # Paid in full before it was recorded: a QR here would invite the customer to transfer a second time.
+        # The QR to pay is shown on the till's screen (and the customer screen) before payment.
+        vietqr_payload=None,
         is_copy=copy_number > 0,
         copy_number=copy_number,
         note="ĐƠN ĐÃ HỦY" if sale.status == "voided" else None,

@@ -7,14 +7,16 @@ A roll page is exactly as tall as its content; an A4 receipt flows over as many 
 from __future__ import annotations
 
 import io
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from PIL import Image
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.colors import black
 from reportlab.lib.pagesizes import A4
@@ -24,6 +26,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from pos import fonts
 from pos.money import format_bp, format_vnd
+from pos.printing.raster import DOT, RasterCanvas
 from pos.sales.vietqr import qr_matrix
 from pos.vnwords import amount_in_words
 
@@ -65,6 +68,7 @@ class ReceiptPayment:
     tendered_vnd: int | None = None
     change_vnd: int | None = None
     reference: str | None = None
+    paid_at: datetime | None = None  # card and transfer: when the money was confirmed received
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,7 @@ class ReceiptData:
     vietqr_payload: str | None = None
     is_copy: bool = False
     copy_number: int = 0  # 1 for the first reprint, printed as "lần in 2"
-    kind: str = "sale"  # or "refund"
+    kind: str = "sale"  # or "refund", or "test" (a printer's test page)
     original_receipt_number: str | None = None  # the sale a refund returns goods from
     note: str | None = None
 
@@ -119,6 +123,7 @@ class _Style:
     qr_size: float
     bar_height: float
     is_roll: bool
+    dot: float = 0  # > 0: drawn as a raster of dots this size (points); barcode and QR modules snap to whole dots
 
 
 def _style(paper: str) -> _Style:
@@ -134,6 +139,13 @@ def _style(paper: str) -> _Style:
     if paper == "a4":
         return _Style(A4[0], 18 * mm, 15 * mm, fonts.REGULAR, fonts.BOLD, 9.5, 8, 15, 14, 13, 42 * mm, 12 * mm, False)
     raise ValueError(f"unknown paper {paper!r}; expected one of {', '.join(PAPERS)}")
+
+
+def raster_style(paper: str, width_dots: int, dot: float) -> _Style:
+    """The roll style drawn as a raster ``width_dots`` wide: the printer's printable width, no side margins."""
+    if paper not in ("80mm", "58mm"):
+        raise ValueError(f"a raster receipt is for a roll (80mm or 58mm), not {paper!r}")
+    return replace(_style(paper), page_width=width_dots * dot, margin_x=0, margin_y=2 * mm, dot=dot)
 
 
 def _width(text: str, font: str, size: float) -> float:
@@ -331,6 +343,9 @@ class _Builder:
         """A QR code drawn as vector modules, centred (crisp at any printer resolution)."""
         matrix = qr_matrix(payload)
         module = size / len(matrix)
+        if self.style.dot:  # whole dots per module, or the modules of a raster QR come out uneven
+            module = max(1, math.floor(module / self.style.dot)) * self.style.dot
+            size = module * len(matrix)
 
         def draw(c: Canvas, x: float, y: float) -> None:
             left = x + (self.width - size) / 2
@@ -357,9 +372,14 @@ class _Builder:
         A number too long to sit across a narrow roll at a printable bar width is turned to run down it.
         """
         preferred = 0.25 * mm if self.style.is_roll else 0.33 * mm  # 2 dots of a 203 dpi thermal head
+        dot = self.style.dot
+        if dot:
+            preferred = 2 * dot
         modules = Code128(value, barWidth=1, humanReadable=False, quiet=False).width  # width in modules
         bar_width = min(preferred, self.width / (modules + 20))
-        is_rotated = bar_width < MIN_BAR_WIDTH
+        if dot:
+            bar_width = math.floor(bar_width / dot + 1e-9) * dot
+        is_rotated = bar_width < (dot * 2 if dot else MIN_BAR_WIDTH)
         if is_rotated:
             bar_width = preferred
         bar_height = self.style.bar_height * (1.4 if is_rotated else 1)
@@ -465,7 +485,9 @@ def _header(b: _Builder, data: ReceiptData) -> None:
     if data.showroom_phone:
         b.text(f"Điện thoại: {data.showroom_phone}", size=style.small, align="center")
     b.space(s * 0.8)
-    if data.kind == "refund":
+    if data.kind == "test":
+        b.text("IN THỬ MÁY IN", bold=True, size=style.title_size, align="center")
+    elif data.kind == "refund":
         b.text("PHIẾU HOÀN TIỀN", bold=True, size=style.title_size, align="center")
         if data.original_receipt_number:
             b.text(f"Trả hàng cho hóa đơn số {data.original_receipt_number}", align="center")
@@ -558,6 +580,8 @@ def _totals_and_payments(b: _Builder, data: ReceiptData, x0: float, width: float
                 b.pair("Khách đưa", format_vnd(payment.tendered_vnd), **sub)
             if payment.change_vnd is not None:
                 b.pair("Tiền thừa trả khách", format_vnd(payment.change_vnd), **sub)
+            if payment.paid_at is not None:
+                b.text(f"Đã thanh toán lúc {_local_time(payment.paid_at)}", size=style.small, **sub)
             if payment.reference:
                 b.text(f"Mã giao dịch: {payment.reference}", size=style.small, **sub)
 
@@ -625,10 +649,29 @@ def _paginate(blocks: list[_Block], top: float, bottom: float) -> list[list[tupl
     return pages
 
 
+def _check_kind(data: ReceiptData) -> None:
+    if data.kind not in ("sale", "refund", "test"):
+        raise ValueError(f"unknown receipt kind {data.kind!r}")
+
+
+def render_receipt_raster(data: ReceiptData, paper: str, width_dots: int) -> Image.Image:
+    """The receipt as a 1-bit image for a thermal printer: the same blocks as the PDF, drawn on a raster."""
+    _check_kind(data)
+    style = raster_style(paper, width_dots, DOT)
+    fonts.register_fonts()
+    blocks = _build(data, style)
+    height = sum(block.height for block in blocks) + 2 * style.margin_y
+    canvas = RasterCanvas(width_dots, height)
+    y = height - style.margin_y
+    for block in blocks:
+        block.draw(canvas, 0, y)  # type: ignore[arg-type]
+        y -= block.height
+    return canvas.bitmap()
+
+
 def render_receipt(data: ReceiptData, paper: str = "80mm") -> bytes:
     """The receipt as a PDF for an 80 mm or 58 mm roll, or A4."""
-    if data.kind not in ("sale", "refund"):
-        raise ValueError(f"unknown receipt kind {data.kind!r}")
+    _check_kind(data)
     style = _style(paper)
     fonts.register_fonts()
     blocks = _build(data, style)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -19,6 +20,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from pos import fonts
 from pos.money import format_vnd
+from pos.printing.raster import DOT, RasterCanvas
 from pos.sales.receipts import SHOP_TZ, wrap_text
 from pos.sales.shifts import NOTES
 
@@ -248,6 +250,25 @@ def showroom_snapshot(config: Mapping[str, Any]) -> dict[str, str]:
         "address": str(config.get("SHOWROOM_ADDRESS", "")),
         "tax_code": str(config.get("SHOWROOM_TAX_CODE", "")),
     }
+
+
+def render_z_report_raster(
+    z: Mapping[str, Any], config: Mapping[str, Any] | None, paper: str, width_dots: int
+) -> Image.Image:
+    """The shift report as a 1-bit image for a thermal printer: the PDF's rows, drawn on a raster."""
+    if paper not in ("80mm", "58mm"):
+        raise ValueError(f"a raster report is for a roll (80mm or 58mm), not {paper!r}")
+    width = width_dots * DOT
+    spec = replace(PAPERS[paper], page_width=width, content_width=width, margin_y=2 * mm)
+    fonts.register_fonts()
+    layout = _build(z, _showroom(z, config), spec)
+    height = sum(h for h, _ in layout.rows) + 2 * spec.margin_y
+    canvas = RasterCanvas(width_dots, height)
+    y = height - spec.margin_y
+    for h, draw in layout.rows:
+        draw(canvas, 0, y)  # type: ignore[arg-type]
+        y -= h
+    return canvas.bitmap()
 
 
 def render_z_report(z: Mapping[str, Any], config: Mapping[str, Any] | None = None, paper: str = "80mm") -> bytes:
