@@ -57,6 +57,8 @@ class FakePrinter:
                 # Real-time status queries are answered as they arrive, ahead of the print buffer.
                 i = data.find(b"\x10\x04", max(0, start - 2))
                 while i != -1 and i + 2 < len(data):
+                    if self.mode == "drop" and i >= self.drop_after:
+                        break  # never got that far: the power went first
                     n = data[i + 2]
                     conn.sendall(bytes([PAPER_OUT if self.mode == "paper_out" and n == 4 else STATUS_OK]))
                     i = data.find(b"\x10\x04", i + 3)
