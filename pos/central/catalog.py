@@ -224,18 +224,21 @@ def link_product(session: Session, product_uuid: UUID, catalog_uuid: UUID | None
     Reports then add its sales to the catalogue product's, across showrooms; the showroom learns the link
     on its next pull (Product.central_uuid).
     """
-    product = session.exec(select(Product).where(Product.uuid == product_uuid)).first()
-    if product is None:
+    rows = session.exec(select(Product).where(Product.uuid == product_uuid).order_by(Product.id)).all()  # type: ignore[arg-type]
+    if not rows:
         raise NotFound("Không tìm thấy sản phẩm của cửa hàng.", "product_uuid")
     target = None
     if catalog_uuid is not None:
         target = session.exec(select(CatalogProduct).where(CatalogProduct.uuid == catalog_uuid)).first()
         if target is None:
             raise NotFound("Không tìm thấy sản phẩm trong danh mục chung.", "catalog_uuid")
-    product.catalog_product_id = target.id if target else None
-    product.link_revision = bump_revision(session)
-    session.add(product)
+    revision = bump_revision(session)
+    for product in rows:  # each showroom keeps its own row of the product
+        product.catalog_product_id = target.id if target else None
+        product.link_revision = revision
+        session.add(product)
     session.flush()
+    product = rows[0]
     log_action(
         session,
         actor,

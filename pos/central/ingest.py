@@ -32,12 +32,12 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
+from pos.central import checks, summaries
 from pos.central import models as m
-from pos.central import summaries
 from pos.central.bulk import copy_rows, insert_new
 from pos.db import utcnow
 from pos.sync import wire
@@ -104,6 +104,19 @@ T_MOVEMENT = m.StockMovement.__table__
 T_AUDIT = m.AuditEntry.__table__
 T_CATALOG_PRODUCT = m.CatalogProduct.__table__
 T_CATALOG_PRODUCER = m.CatalogProducer.__table__
+T_ISSUE = m.SyncIssue.__table__
+
+# kind -> (its table, the catalogue table whose UUIDs many showrooms share legitimately)
+COLLISION_TABLES: dict[str, tuple[Any, Any]] = {
+    "producer": (T_PRODUCER, T_CATALOG_PRODUCER),
+    "product": (T_PRODUCT, T_CATALOG_PRODUCT),
+    "sale": (T_SALE, None),
+    "return": (T_RETURN, None),
+    "shift_close": (T_SHIFT, None),
+    "intake": (T_INTAKE, None),
+    "stock_adjustment": (T_MOVEMENT, None),
+    "audit": (T_AUDIT, None),
+}
 
 
 @dataclass(frozen=True)
@@ -152,9 +165,21 @@ def ingest_batch(
     )
     new_seqs = {row.seq for row in inserted}
     fresh = sorted((r for r in batch.records if r.seq in new_seqs), key=lambda r: r.seq)
-    touched_shifts = _Materialiser(conn, showroom_id, tz, now).run(fresh)
+    materialiser = _Materialiser(conn, showroom_id, tz, now)
+    touched_shifts = materialiser.run(fresh)
     summaries.refresh_after_ingest(conn, showroom_id, summaries.Stored.of(fresh))
-    checked = check_shifts(conn, touched_shifts) if touched_shifts else 0
+    issues = materialiser.issues + resent_differently(
+        conn,
+        showroom_id,
+        [(r, raw) for r, raw in zip(batch.records, raw_payloads, strict=True) if r.seq not in new_seqs],
+        now,
+    )
+    if issues:
+        conn.execute(T_ISSUE.insert(), issues)
+    checked = 0
+    if touched_shifts:
+        checked = check_shifts(conn, showroom_id, touched_shifts)
+        flag_sales_outside_shift(conn, showroom_id, touched_shifts, now)
 
     seqs = [r.seq for r in batch.records]
     conn.execute(
@@ -201,15 +226,22 @@ class _Materialiser:
         self.now = now
         self.producer_ids: dict[UUID, int] = {}
         self.products: dict[UUID, tuple[int, int | None, str | None]] = {}  # uuid -> (id, stars, group)
+        self.issues: list[dict[str, Any]] = []
 
     def local_day(self, at: datetime) -> Any:
         return at.astimezone(self.tz).date()
 
     def run(self, records: list[Any]) -> set[UUID]:
-        """Materialise every kind in dependency order; returns the shift UUIDs touched."""
+        """Materialise every kind in dependency order; returns the shift UUIDs touched.
+
+        A record that does not add up, or refers to what this showroom does not hold, is held aside
+        (``self.issues``) instead; a UUID another showroom also uses is flagged, never merged.
+        """
+        self.flag_collisions(records)
         by_kind: dict[str, list[Any]] = defaultdict(list)
         for record in records:
             by_kind[record.kind].append(record)
+        by_kind["sale"] = [r for r in by_kind["sale"] if self.sale_adds_up(r)]
         sales = [r.payload for r in by_kind["sale"]]
         returns = [r.payload for r in by_kind["return"]]
         intakes = [r.payload for r in by_kind["intake"]]
@@ -228,13 +260,80 @@ class _Materialiser:
 
         touched: set[UUID] = set()
         touched |= self.insert_sales(by_kind["sale"])
-        touched |= self.apply_voids([r.payload for r in by_kind["void"]], [r.seq for r in by_kind["void"]])
+        touched |= self.apply_voids(by_kind["void"])
         touched |= self.insert_returns(by_kind["return"])
         touched |= self.insert_shift_closes(by_kind["shift_close"])
         self.insert_intakes(by_kind["intake"])
         self.insert_movements(by_kind["stock_adjustment"])
         self.insert_audit(by_kind["audit"])
         return touched
+
+    # --- what is held aside or flagged ------------------------------------------------------------------------
+
+    def issue(self, record: Any, problem: str, detail: dict[str, Any] | None = None, other: int | None = None) -> None:
+        """Note a problem with ``record`` for the office (held aside when the problem is one of HELD_PROBLEMS)."""
+        self.issues.append(
+            {
+                "showroom_id": self.showroom_id,
+                "seq": record.seq,
+                "kind": record.kind,
+                "entity_uuid": record.entity_uuid,
+                "problem": problem,
+                "is_held": problem in m.HELD_PROBLEMS,
+                "other_showroom_id": other,
+                "detail": detail or {},
+                "at": self.now,
+            }
+        )
+
+    def others_holding(
+        self, table: Any, column: str, uuids: Iterable[UUID], real_only: bool = False
+    ) -> dict[UUID, int]:
+        """UUID -> another showroom whose row of ``table`` carries it (stubs left out with ``real_only``)."""
+        wanted = list(set(uuids))
+        if not wanted:
+            return {}
+        owner = table.c.first_showroom_id if "first_showroom_id" in table.c else table.c.showroom_id
+        query = select(table.c[column], func.min(owner)).where(table.c[column].in_(wanted), owner != self.showroom_id)
+        if real_only:
+            query = query.where(table.c.is_stub.is_(False))
+        return dict(self.conn.execute(query.group_by(table.c[column])).all())  # type: ignore[arg-type]
+
+    def flag_collisions(self, records: list[Any]) -> None:
+        """A new record whose UUID another showroom already holds is kept apart (each in its own showroom) and
+        shown to the office; shared catalogue UUIDs (pulled by many showrooms) are no collision."""
+        by_kind: dict[str, list[Any]] = defaultdict(list)
+        for record in records:
+            if record.kind in COLLISION_TABLES:
+                by_kind[record.kind].append(record)
+        for kind, found in by_kind.items():
+            table, catalogue = COLLISION_TABLES[kind]
+            uuids = {r.payload.uuid for r in found}
+            if catalogue is not None:
+                uuids -= set(
+                    self.conn.execute(select(catalogue.c.uuid).where(catalogue.c.uuid.in_(list(uuids)))).scalars()
+                )
+            held = self.others_holding(table, "uuid", uuids, real_only=catalogue is not None)
+            for record in found:
+                if record.payload.uuid in held:
+                    self.issue(record, "uuid_collision", {"uuid": str(record.payload.uuid)}, held[record.payload.uuid])
+
+    def missing_reference(self, record: Any, table: Any, column: str, uuid: UUID, what: str) -> None:
+        """Hold ``record`` aside: it refers to a ``what`` this showroom does not hold (perhaps another's)."""
+        other = self.others_holding(table, column, [uuid]).get(uuid)
+        problem = "foreign_reference" if other is not None else "unknown_reference"
+        self.issue(record, problem, {what: str(uuid)}, other)
+
+    def sale_adds_up(self, record: Any) -> bool:
+        """Whether a sale is consistent (else held aside); a sale dated far from its arrival is flagged."""
+        problems = checks.check_sale(record.payload)
+        if problems:
+            self.issue(record, "inconsistent", {"problems": problems[:20]})
+            return False
+        late = checks.check_sale_time(record.payload.created_at, self.now)
+        if late:
+            self.issue(record, "clock", {"problems": late, "why": "far_from_arrival"})
+        return True
 
     # --- producers and products ------------------------------------------------------------------------------
 
@@ -260,7 +359,7 @@ class _Materialiser:
         ]
         stmt = pg_insert(T_PRODUCER)
         stmt = stmt.on_conflict_do_update(
-            index_elements=["uuid"],
+            index_elements=["first_showroom_id", "uuid"],
             set_={
                 key: stmt.excluded[key]
                 for key in (
@@ -283,6 +382,7 @@ class _Materialiser:
         self.conn.execute(
             update(T_PRODUCER)
             .where(
+                T_PRODUCER.c.first_showroom_id == self.showroom_id,
                 T_PRODUCER.c.uuid.in_(uuids),
                 T_PRODUCER.c.catalog_producer_id.is_(None),
                 T_PRODUCER.c.uuid == T_CATALOG_PRODUCER.c.uuid,
@@ -296,7 +396,7 @@ class _Materialiser:
         if not missing:
             return
         self.conn.execute(
-            pg_insert(T_PRODUCER).on_conflict_do_nothing(index_elements=["uuid"]),
+            pg_insert(T_PRODUCER).on_conflict_do_nothing(index_elements=["first_showroom_id", "uuid"]),
             [
                 {
                     "uuid": u,
@@ -318,7 +418,9 @@ class _Materialiser:
 
     def _map_producers(self, uuids: list[UUID]) -> None:
         for pid, uuid in self.conn.execute(
-            select(T_PRODUCER.c.id, T_PRODUCER.c.uuid).where(T_PRODUCER.c.uuid.in_(uuids))
+            select(T_PRODUCER.c.id, T_PRODUCER.c.uuid).where(
+                T_PRODUCER.c.first_showroom_id == self.showroom_id, T_PRODUCER.c.uuid.in_(uuids)
+            )
         ):
             self.producer_ids[uuid] = pid
 
@@ -376,7 +478,7 @@ class _Materialiser:
         }
         # A link the office made wins over the showroom's idea of it.
         set_["catalog_product_id"] = func.coalesce(T_PRODUCT.c.catalog_product_id, stmt.excluded.catalog_product_id)
-        stmt = stmt.on_conflict_do_update(index_elements=["uuid"], set_=set_).returning(
+        stmt = stmt.on_conflict_do_update(index_elements=["first_showroom_id", "uuid"], set_=set_).returning(
             T_PRODUCT.c.id, T_PRODUCT.c.uuid, T_PRODUCT.c.ocop_stars, T_PRODUCT.c.ocop_group
         )
         ids = []
@@ -431,12 +533,12 @@ class _Materialiser:
                 stubs[uuid] = self._stub(uuid, None)
         if stubs:
             self.conn.execute(
-                pg_insert(T_PRODUCT).on_conflict_do_nothing(index_elements=["uuid"]),
+                pg_insert(T_PRODUCT).on_conflict_do_nothing(index_elements=["first_showroom_id", "uuid"]),
                 [stubs[key] for key in sorted(stubs, key=str)],
             )
             for pid, uuid, stars, group in self.conn.execute(
                 select(T_PRODUCT.c.id, T_PRODUCT.c.uuid, T_PRODUCT.c.ocop_stars, T_PRODUCT.c.ocop_group).where(
-                    T_PRODUCT.c.uuid.in_(list(stubs))
+                    T_PRODUCT.c.first_showroom_id == self.showroom_id, T_PRODUCT.c.uuid.in_(list(stubs))
                 )
             ):
                 self.products[uuid] = (pid, stars, group)
@@ -532,7 +634,7 @@ class _Materialiser:
                 for record in records
                 for sale in (record.payload,)
             ],
-            conflict=("uuid",),
+            conflict=("showroom_id", "uuid"),
             returning=("id", "uuid"),
         )
         lines: list[tuple[Any, ...]] = []
@@ -585,55 +687,113 @@ class _Materialiser:
             copy_rows(self.conn, "payment", PAYMENT_COLUMNS, payments)
         return touched
 
-    def apply_voids(self, voids: list[Any], seqs: list[int]) -> set[UUID]:
-        if not voids:
+    def own_sales(self, uuids: Iterable[UUID]) -> dict[UUID, Any]:
+        """This showroom's sales among ``uuids``: id, shift, status."""
+        wanted = list(set(uuids))
+        if not wanted:
+            return {}
+        return {
+            row.uuid: row
+            for row in self.conn.execute(
+                select(T_SALE.c.id, T_SALE.c.uuid, T_SALE.c.shift_uuid, T_SALE.c.status).where(
+                    T_SALE.c.showroom_id == self.showroom_id, T_SALE.c.uuid.in_(wanted)
+                )
+            )
+        }
+
+    def apply_voids(self, records: list[Any]) -> set[UUID]:
+        if not records:
+            return set()
+        own = self.own_sales(r.payload.sale_uuid for r in records)
+        accepted = []
+        for record in records:
+            if record.payload.sale_uuid in own:
+                accepted.append(record)
+            else:
+                self.missing_reference(record, T_SALE, "uuid", record.payload.sale_uuid, "sale_uuid")
+        if not accepted:
             return set()
         inserted = {
             row.sale_uuid
             for row in self.conn.execute(
-                pg_insert(T_VOID).on_conflict_do_nothing(index_elements=["sale_uuid"]).returning(T_VOID.c.sale_uuid),
+                pg_insert(T_VOID)
+                .on_conflict_do_nothing(index_elements=["showroom_id", "sale_uuid"])
+                .returning(T_VOID.c.sale_uuid),
                 [
                     {
-                        "sale_uuid": v.sale_uuid,
+                        "sale_uuid": r.payload.sale_uuid,
                         "showroom_id": self.showroom_id,
-                        "seq": seq,
-                        "receipt_number": v.receipt_number,
-                        "voided_at": v.voided_at,
-                        "voided_by": v.voided_by,
-                        "reason": v.reason,
+                        "seq": r.seq,
+                        "receipt_number": r.payload.receipt_number,
+                        "voided_at": r.payload.voided_at,
+                        "voided_by": r.payload.voided_by,
+                        "reason": r.payload.reason,
                     }
-                    for v, seq in sorted(zip(voids, seqs, strict=True), key=lambda item: str(item[0].sale_uuid))
+                    for r in sorted(accepted, key=lambda r: str(r.payload.sale_uuid))
                 ],
             )
         }
         touched: set[UUID] = set()
-        for void in voids:
+        for record in accepted:
+            void = record.payload
             if void.sale_uuid not in inserted:
                 continue
-            row = self.conn.execute(
+            sale = own[void.sale_uuid]
+            self.conn.execute(
                 update(T_SALE)
-                .where(T_SALE.c.uuid == void.sale_uuid, T_SALE.c.showroom_id == self.showroom_id)
+                .where(T_SALE.c.id == sale.id)
                 .values(status="voided", voided_at=void.voided_at, voided_by=void.voided_by, void_reason=void.reason)
-                .returning(T_SALE.c.id, T_SALE.c.shift_uuid)
-            ).first()
-            if row is not None:
-                self.conn.execute(update(T_LINE).where(T_LINE.c.sale_id == row.id).values(is_voided=True))
-                touched.add(row.shift_uuid)
+            )
+            self.conn.execute(update(T_LINE).where(T_LINE.c.sale_id == sale.id).values(is_voided=True))
+            touched.add(sale.shift_uuid)
         return touched
 
     def insert_returns(self, records: list[Any]) -> set[UUID]:
         if not records:
             return set()
-        payloads = {r.payload.uuid: (r.seq, r.payload) for r in records}
-        sale_ids = dict(
-            (uuid, sid)
-            for sid, uuid in self.conn.execute(
-                select(T_SALE.c.id, T_SALE.c.uuid).where(T_SALE.c.uuid.in_([p.sale_uuid for _, p in payloads.values()]))
-            )
-        )
+        own = self.own_sales(r.payload.sale_uuid for r in records)
+        sale_ids = [sale.id for sale in own.values()]
+        sold: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+        returned: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+        if sale_ids:
+            for sale_id, line_no, qty, total in self.conn.execute(
+                select(T_LINE.c.sale_id, T_LINE.c.line_no, T_LINE.c.qty, T_LINE.c.total_vnd).where(
+                    T_LINE.c.sale_id.in_(sale_ids)
+                )
+            ):
+                sold[sale_id][line_no] = (qty, total)
+            for sale_id, line_no, qty, amount in self.conn.execute(
+                select(
+                    T_RETURN.c.sale_id, T_RETURN_LINE.c.sale_line_no, func.sum(T_RETURN_LINE.c.qty),
+                    func.sum(T_RETURN_LINE.c.amount_vnd),
+                )
+                .join(T_RETURN_LINE, T_RETURN_LINE.c.return_id == T_RETURN.c.id)
+                .where(T_RETURN.c.sale_id.in_(sale_ids))
+                .group_by(T_RETURN.c.sale_id, T_RETURN_LINE.c.sale_line_no)
+            ):  # fmt: skip
+                returned[sale_id][line_no] = (int(qty), int(amount))
+        payloads: dict[UUID, tuple[int, Any]] = {}
+        for record in records:
+            p = record.payload
+            sale = own.get(p.sale_uuid)
+            if sale is None:
+                self.missing_reference(record, T_SALE, "uuid", p.sale_uuid, "sale_uuid")
+                continue
+            problems = checks.check_return(p, sold[sale.id], returned[sale.id])
+            if sale.status == "voided":
+                problems.append({"field": "sale_uuid", "showroom": str(p.sale_uuid), "central": "đơn đã hủy"})
+            if problems:
+                self.issue(record, "inconsistent", {"problems": problems[:20]})
+                continue
+            for line in p.lines:  # a later return of the same batch counts this one as already back
+                qty, amount = returned[sale.id].get(line.sale_line_no, (0, 0))
+                returned[sale.id][line.sale_line_no] = (qty + line.qty, amount + line.amount_vnd)
+            payloads[p.uuid] = (record.seq, p)
+        if not payloads:
+            return set()
         inserted = self.conn.execute(
             pg_insert(T_RETURN)
-            .on_conflict_do_nothing(index_elements=["uuid"])
+            .on_conflict_do_nothing(index_elements=["showroom_id", "uuid"])
             .returning(T_RETURN.c.id, T_RETURN.c.uuid),
             [
                 {
@@ -642,7 +802,7 @@ class _Materialiser:
                     "seq": seq,
                     "return_number": p.return_number,
                     "sale_uuid": p.sale_uuid,
-                    "sale_id": sale_ids.get(p.sale_uuid),
+                    "sale_id": own[p.sale_uuid].id,
                     "shift_uuid": p.shift_uuid,
                     "cashier": p.cashier,
                     "created_at": p.created_at,
@@ -708,7 +868,8 @@ class _Materialiser:
                 }
             )
         inserted = self.conn.execute(
-            pg_insert(T_SHIFT).on_conflict_do_nothing(index_elements=["uuid"]).returning(T_SHIFT.c.uuid), rows
+            pg_insert(T_SHIFT).on_conflict_do_nothing(index_elements=["showroom_id", "uuid"]).returning(T_SHIFT.c.uuid),
+            rows,
         )
         return {row.uuid for row in inserted}
 
@@ -720,7 +881,7 @@ class _Materialiser:
         payloads = {r.payload.uuid: (r.seq, r.payload) for r in records}
         inserted = self.conn.execute(
             pg_insert(T_INTAKE)
-            .on_conflict_do_nothing(index_elements=["uuid"])
+            .on_conflict_do_nothing(index_elements=["showroom_id", "uuid"])
             .returning(T_INTAKE.c.id, T_INTAKE.c.uuid),
             [
                 {
@@ -756,7 +917,7 @@ class _Materialiser:
         if not records:
             return
         self.conn.execute(
-            pg_insert(T_MOVEMENT).on_conflict_do_nothing(index_elements=["uuid"]),
+            pg_insert(T_MOVEMENT).on_conflict_do_nothing(index_elements=["showroom_id", "uuid"]),
             [
                 {
                     "uuid": r.payload.uuid,
@@ -778,7 +939,7 @@ class _Materialiser:
         if not records:
             return
         self.conn.execute(
-            pg_insert(T_AUDIT).on_conflict_do_nothing(index_elements=["uuid"]),
+            pg_insert(T_AUDIT).on_conflict_do_nothing(index_elements=["showroom_id", "uuid"]),
             [
                 {
                     "uuid": r.payload.uuid,
@@ -846,13 +1007,85 @@ class HeldForShift:
     unexpected: list[str]
 
 
-def check_shifts(conn: Connection, shift_uuids: Iterable[UUID]) -> int:
+def resent_differently(
+    conn: Connection, showroom_id: int, resent: list[tuple[Any, dict[str, Any]]], now: datetime
+) -> list[dict[str, Any]]:
+    """Issues for re-sent records (a seq already held) whose content differs from what was stored: the stored
+    one stands, the office sees both (each seq flagged once)."""
+    if not resent:
+        return []
+    seqs = [record.seq for record, _ in resent]
+    stored = {
+        row.seq: row
+        for row in conn.execute(
+            select(T_RECORD.c.seq, T_RECORD.c.kind, T_RECORD.c.entity_uuid, T_RECORD.c.payload).where(
+                T_RECORD.c.showroom_id == showroom_id, T_RECORD.c.seq.in_(seqs)
+            )
+        )
+    }
+    flagged = set(
+        conn.execute(
+            select(T_ISSUE.c.seq).where(
+                T_ISSUE.c.showroom_id == showroom_id, T_ISSUE.c.problem == "resent_differs", T_ISSUE.c.seq.in_(seqs)
+            )
+        ).scalars()
+    )
+    issues = []
+    for record, raw in resent:
+        held = stored.get(record.seq)
+        if held is None or record.seq in flagged:
+            continue
+        if (held.kind, held.entity_uuid, held.payload) != (record.kind, record.entity_uuid, raw):
+            issues.append(
+                {
+                    "showroom_id": showroom_id,
+                    "seq": record.seq,
+                    "kind": record.kind,
+                    "entity_uuid": record.entity_uuid,
+                    "problem": "resent_differs",
+                    "is_held": False,
+                    "other_showroom_id": None,
+                    "detail": {"stored_kind": held.kind, "stored_uuid": str(held.entity_uuid), "sent": raw},
+                    "at": now,
+                }
+            )
+    return issues
+
+
+# A sale of a closed shift dated before the shift opened or after it closed: the till's clock jumped.
+_OUTSIDE_SHIFT = text(
+    """
+    INSERT INTO sync_issue (showroom_id, seq, kind, entity_uuid, problem, is_held, detail, at)
+    SELECT s.showroom_id, s.seq, 'sale', s.uuid, 'clock', false,
+           jsonb_build_object('why', 'outside_shift', 'created_at', s.created_at,
+                              'shift_opened_at', c.opened_at, 'shift_closed_at', c.closed_at), :now
+      FROM shift_close c JOIN sale s ON s.showroom_id = c.showroom_id AND s.shift_uuid = c.uuid
+     WHERE c.showroom_id = :showroom AND c.uuid = ANY(:shifts)
+       AND (s.created_at < c.opened_at OR s.created_at > c.closed_at)
+       AND NOT EXISTS (SELECT 1 FROM sync_issue i WHERE i.showroom_id = s.showroom_id AND i.seq = s.seq
+                                                    AND i.problem = 'clock')
+    """
+)
+
+
+def flag_sales_outside_shift(conn: Connection, showroom_id: int, shift_uuids: Iterable[UUID], now: datetime) -> None:
+    """Flag (once each) the sales of these closed shifts dated outside the shift's opening and closing."""
+    conn.execute(_OUTSIDE_SHIFT, {"showroom": showroom_id, "shifts": list(set(shift_uuids)), "now": now})
+
+
+def check_shifts(conn: Connection, showroom_id: int, shift_uuids: Iterable[UUID]) -> int:
     """Recompute the check of every closed shift among ``shift_uuids``; returns how many were checked.
 
     The sums are made by PostgreSQL (a shift may hold thousands of sales). The showroom's Z report counts a
     sale as completed unless it was voided by the close (voids are only possible while a shift is open).
     """
-    closes = conn.execute(select(T_SHIFT).where(T_SHIFT.c.uuid.in_(list(set(shift_uuids))))).mappings().all()
+    closes = (
+        conn.execute(
+            select(T_SHIFT).where(T_SHIFT.c.showroom_id == showroom_id, T_SHIFT.c.uuid.in_(list(set(shift_uuids))))
+        )
+        .mappings()
+        .all()
+    )
     if not closes:
         return 0
     ids = [c["id"] for c in closes]

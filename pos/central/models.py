@@ -151,6 +151,40 @@ class SyncLog(CentralModel, table=True):
     remote_addr: str = Field(default="", max_length=64)
 
 
+ISSUE_PROBLEMS: dict[str, str] = {
+    "uuid_collision": "Trùng mã UUID với bản ghi của cửa hàng khác",
+    "foreign_reference": "Tham chiếu bản ghi của cửa hàng khác",
+    "unknown_reference": "Tham chiếu bản ghi trung tâm chưa có",
+    "inconsistent": "Số liệu không khớp nhau",
+    "resent_differs": "Gửi lại cùng số thứ tự nhưng nội dung khác",
+    "clock": "Thời điểm bán đáng ngờ",
+}
+HELD_PROBLEMS = {"foreign_reference", "unknown_reference", "inconsistent"}  # the record was not counted
+
+
+class SyncIssue(CentralModel, table=True):
+    """Something about an arriving record the office must see: held aside (never counted) or only flagged.
+
+    A held record stays in ``sync_record`` (acknowledged, so the showroom's queue moves on) but is not
+    materialised into the office's tables; ``problem`` is a key of ISSUE_PROBLEMS, ``detail`` says what
+    was found (the other showroom, the figures that disagree).
+    """
+
+    __tablename__ = "sync_issue"
+    __table_args__ = (Index("ix_sync_issue_showroom_at", "showroom_id", "at"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    showroom_id: int = Field(foreign_key="showroom.id")
+    seq: int = Field(sa_type=BigInteger)
+    kind: str = Field(max_length=30)
+    entity_uuid: UUID
+    problem: str = Field(max_length=20, index=True)
+    is_held: bool = Field(default=False)  # not counted in the office's figures
+    other_showroom_id: int | None = Field(default=None, foreign_key="showroom.id")
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)
+    at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
 # --- The shared catalogue (kept by the office) ---------------------------------------------------------------
 
 
@@ -217,9 +251,10 @@ class Producer(CentralModel, table=True):
     """A producer as showrooms report it (one row per UUID, latest record wins)."""
 
     __tablename__ = "producer"
+    __table_args__ = (UniqueConstraint("first_showroom_id", "uuid", name="uq_producer_showroom_uuid"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    uuid: UUID = Field(unique=True, index=True)
+    uuid: UUID = Field(index=True)
     name: str = Field(max_length=200)
     kind: str = Field(default="", max_length=10)
     tax_code: str | None = Field(default=None, max_length=20)
@@ -230,7 +265,7 @@ class Producer(CentralModel, table=True):
     is_active: bool = Field(default=True)
     is_stub: bool = Field(default=False)  # known only from a sale line so far
     catalog_producer_id: int | None = Field(default=None, foreign_key="catalog_producer.id", index=True)
-    first_showroom_id: int | None = Field(default=None, foreign_key="showroom.id")
+    first_showroom_id: int = Field(foreign_key="showroom.id")  # the showroom that reported it, and owns it
     updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
 
@@ -238,9 +273,10 @@ class Product(CentralModel, table=True):
     """A product as showrooms report it; ``catalog_product_id`` links it to the shared catalogue."""
 
     __tablename__ = "product"
+    __table_args__ = (UniqueConstraint("first_showroom_id", "uuid", name="uq_product_showroom_uuid"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    uuid: UUID = Field(unique=True, index=True)
+    uuid: UUID = Field(index=True)
     producer_id: int | None = Field(default=None, foreign_key="producer.id", index=True)
     sku: str = Field(default="", max_length=40)
     barcode: str | None = Field(default=None, max_length=14, index=True)  # in-store codes repeat across showrooms
@@ -255,7 +291,7 @@ class Product(CentralModel, table=True):
     is_stub: bool = Field(default=False)
     catalog_product_id: int | None = Field(default=None, foreign_key="catalog_product.id", index=True)
     link_revision: int = Field(default=0, sa_type=BigInteger, index=True)  # catalogue revision of the link
-    first_showroom_id: int | None = Field(default=None, foreign_key="showroom.id")
+    first_showroom_id: int = Field(foreign_key="showroom.id")  # the showroom that reported it, and owns it
     updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
 
 
@@ -281,13 +317,14 @@ class Sale(CentralModel, table=True):
 
     __tablename__ = "sale"
     __table_args__ = (
+        UniqueConstraint("showroom_id", "uuid", name="uq_sale_showroom_uuid"),
         Index("ix_sale_showroom_sold_on", "showroom_id", "sold_on"),
         Index("ix_sale_showroom_receipt", "showroom_id", "receipt_number"),
         Index("ix_sale_sold_on_created_at", "sold_on", "created_at"),  # all-showroom reports by day
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
-    uuid: UUID = Field(unique=True)
+    uuid: UUID = Field(index=True)
     showroom_id: int = Field(foreign_key="showroom.id")
     seq: int = Field(sa_type=BigInteger)
     receipt_number: str = Field(max_length=40)
@@ -358,9 +395,10 @@ class SaleVoid(CentralModel, table=True):
     """A sale cancelled by a manager (one per sale)."""
 
     __tablename__ = "sale_void"
+    __table_args__ = (UniqueConstraint("showroom_id", "sale_uuid", name="uq_sale_void_showroom_sale_uuid"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    sale_uuid: UUID = Field(unique=True)
+    sale_uuid: UUID = Field(index=True)
     showroom_id: int = Field(foreign_key="showroom.id", index=True)
     seq: int = Field(sa_type=BigInteger)
     receipt_number: str = Field(max_length=40)
@@ -374,12 +412,13 @@ class SaleReturn(CentralModel, table=True):
 
     __tablename__ = "sale_return"
     __table_args__ = (
+        UniqueConstraint("showroom_id", "uuid", name="uq_sale_return_showroom_uuid"),
         Index("ix_sale_return_showroom_returned_on", "showroom_id", "returned_on"),
         Index("ix_sale_return_returned_on", "returned_on"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
-    uuid: UUID = Field(unique=True)
+    uuid: UUID = Field(index=True)
     showroom_id: int = Field(foreign_key="showroom.id")
     seq: int = Field(sa_type=BigInteger)
     return_number: str = Field(max_length=40)
@@ -417,12 +456,13 @@ class ShiftClose(CentralModel, table=True):
 
     __tablename__ = "shift_close"
     __table_args__ = (
+        UniqueConstraint("showroom_id", "uuid", name="uq_shift_close_showroom_uuid"),
         Index("ix_shift_close_showroom_closed_on", "showroom_id", "closed_on"),
         Index("ix_shift_close_closed_on", "closed_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    uuid: UUID = Field(unique=True)
+    uuid: UUID = Field(index=True)
     showroom_id: int = Field(foreign_key="showroom.id")
     seq: int = Field(sa_type=BigInteger)
     cashier: str = Field(max_length=60)
@@ -455,9 +495,10 @@ class Intake(CentralModel, table=True):
     """A delivery a showroom received from a producer."""
 
     __tablename__ = "intake"
+    __table_args__ = (UniqueConstraint("showroom_id", "uuid", name="uq_intake_showroom_uuid"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    uuid: UUID = Field(unique=True)
+    uuid: UUID = Field(index=True)
     showroom_id: int = Field(foreign_key="showroom.id", index=True)
     seq: int = Field(sa_type=BigInteger)
     producer_id: int = Field(foreign_key="producer.id", index=True)
@@ -486,9 +527,10 @@ class StockMovement(CentralModel, table=True):
     """A stock adjustment, count or return to producer at a showroom."""
 
     __tablename__ = "stock_movement"
+    __table_args__ = (UniqueConstraint("showroom_id", "uuid", name="uq_stock_movement_showroom_uuid"),)
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
-    uuid: UUID = Field(unique=True)
+    uuid: UUID = Field(index=True)
     showroom_id: int = Field(foreign_key="showroom.id", index=True)
     seq: int = Field(sa_type=BigInteger)
     product_id: int = Field(foreign_key="product.id", index=True)
@@ -504,10 +546,13 @@ class AuditEntry(CentralModel, table=True):
     """A showroom's audit log entry (who did what, when)."""
 
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entry_showroom_at", "showroom_id", "at"),)
+    __table_args__ = (
+        UniqueConstraint("showroom_id", "uuid", name="uq_audit_entry_showroom_uuid"),
+        Index("ix_audit_entry_showroom_at", "showroom_id", "at"),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
-    uuid: UUID = Field(unique=True)
+    uuid: UUID = Field(index=True)
     showroom_id: int = Field(foreign_key="showroom.id")
     seq: int = Field(sa_type=BigInteger)
     at: datetime = Field(sa_type=TZ)

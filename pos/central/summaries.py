@@ -203,31 +203,32 @@ def touched_slices(conn: Connection, showroom_id: int, stored: Stored) -> set[tu
         # returns their sale line (and so their producer, stars and group).
         slices |= _pairs(
             conn,
-            "SELECT s.showroom_id, s.sold_on FROM sale s WHERE s.uuid = ANY(:u) "
-            "UNION SELECT r.showroom_id, r.returned_on FROM sale_return r WHERE r.sale_uuid = ANY(:u)",
-            {"u": sale_uuids},
+            "SELECT s.showroom_id, s.sold_on FROM sale s WHERE s.showroom_id = :sid AND s.uuid = ANY(:u) "
+            "UNION SELECT r.showroom_id, r.returned_on FROM sale_return r "
+            "WHERE r.showroom_id = :sid AND r.sale_uuid = ANY(:u)",
+            {"u": sale_uuids, "sid": showroom_id},
         )
     if stored.returns:
         # A return counts on its day, and marks its sale (on the sale's day) as having a return.
         slices |= _pairs(
             conn,
-            "SELECT r.showroom_id, r.returned_on FROM sale_return r WHERE r.uuid = ANY(:u) "
+            "SELECT r.showroom_id, r.returned_on FROM sale_return r WHERE r.showroom_id = :sid AND r.uuid = ANY(:u) "
             "UNION SELECT s.showroom_id, s.sold_on FROM sale_return r JOIN sale s ON s.id = r.sale_id "
-            "WHERE r.uuid = ANY(:u)",
-            {"u": list(stored.returns)},
+            "WHERE r.showroom_id = :sid AND r.uuid = ANY(:u)",
+            {"u": list(stored.returns), "sid": showroom_id},
         )
     if stored.products:
         # A product record fills in the stars and group of lines that arrived before it (summed as unknown), and
         # gives its stars, group and producer to return lines whose sale line is not here.
         slices |= _pairs(
             conn,
-            "WITH p AS (SELECT id FROM product WHERE uuid = ANY(:p)) "
+            "WITH p AS (SELECT id FROM product WHERE first_showroom_id = :sid AND uuid = ANY(:p)) "
             "SELECT d.showroom_id, d.day FROM summary_product_day d "
             "WHERE d.product_id IN (SELECT id FROM p) AND d.ocop_group = '' "
             "UNION SELECT r.showroom_id, r.returned_on FROM return_line rl JOIN sale_return r ON r.id = rl.return_id "
             "WHERE rl.product_id IN (SELECT id FROM p) AND NOT EXISTS "
             "(SELECT 1 FROM sale_line sl WHERE sl.sale_id = r.sale_id AND sl.line_no = rl.sale_line_no)",
-            {"p": list(stored.products)},
+            {"p": list(stored.products), "sid": showroom_id},
         )
     return slices
 

@@ -19,8 +19,8 @@ from pos.auth.access import bind_role, role_required
 from pos.catalog.models import PRODUCER_KINDS, PRODUCT_GROUPS, VAT_CLASSES
 from pos.catalog.services import parse_date
 from pos.central import catalog as catalog_services
-from pos.central import credentials
-from pos.central.models import CHECK_STATUSES, CatalogProduct, ShiftClose, ShowroomCredential, SyncLog
+from pos.central import credentials, issues
+from pos.central.models import CHECK_STATUSES, ISSUE_PROBLEMS, CatalogProduct, ShiftClose, ShowroomCredential, SyncLog
 from pos.db import get_session, unit_of_work, utcnow
 from pos.errors import PosError, ValidationError
 from pos.money import parse_vnd
@@ -44,6 +44,7 @@ def index() -> Any:
         stale=[r for r in rows if r["is_stale"]],
         showroom_count=len(rows),
         unlinked=catalog_services.count_unlinked(session),
+        issue_count=sum(issues.count_issues(session).values()),
     )
 
 
@@ -75,6 +76,26 @@ def showroom_rows() -> list[dict[str, Any]]:
         }
         for s in credentials.list_showrooms(session)
     ]
+
+
+@bp.get("/sync-issues")
+def sync_issues() -> Any:
+    """Records the ingest held aside or flagged, newest first, by showroom and problem."""
+    session = get_session()
+    code = request.args.get("showroom", "").strip()
+    shop = credentials.get_showroom(session, code) if code else None
+    problem = request.args.get("problem", "")
+    if problem not in ISSUE_PROBLEMS:
+        problem = ""
+    return render_template(
+        "central/sync_issues.html",
+        rows=issues.list_issues(session, shop.id if shop else None, problem),
+        counts=issues.count_issues(session, shop.id if shop else None),
+        problems=ISSUE_PROBLEMS,
+        problem=problem,
+        shop=shop,
+        showrooms=credentials.list_showrooms(session),
+    )
 
 
 # --- Showrooms and keys -----------------------------------------------------------------------------------------
@@ -134,6 +155,7 @@ def showroom(code: str) -> Any:
         shifts=shifts,
         check_statuses=CHECK_STATUSES,
         stale_days=stale_days(),
+        issue_counts=issues.count_issues(session, shop.id),
     )
 
 

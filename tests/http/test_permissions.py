@@ -158,6 +158,7 @@ CENTRAL_RULES: dict[str, Rule] = {
     "office.new_catalog_product": MANAGER,
     "office.promote": MANAGER,
     "office.links": MANAGER,
+    "office.sync_issues": MANAGER,
     "office.link": MANAGER,
     # the office's reports over every showroom
     "office_reports.index": MANAGER,

@@ -210,7 +210,7 @@ class ReceiptView:
 
 def get_receipt(session: Session, sale_uuid: UUID) -> ReceiptView:
     """The receipt of one sale: lines, discounts, VAT by rate, payments, returns and void; NotFound if unknown."""
-    sale = session.exec(select(Sale).where(Sale.uuid == sale_uuid)).first()
+    sale = session.exec(select(Sale).where(Sale.uuid == sale_uuid).order_by(col(Sale.id))).first()
     if sale is None:
         raise NotFound("Không có đơn bán này ở trung tâm (có thể cửa hàng chưa đồng bộ).")
     showroom = session.get(Showroom, sale.showroom_id)
@@ -225,7 +225,9 @@ def get_receipt(session: Session, sale_uuid: UUID) -> ReceiptView:
     by_no = {line.line_no: line for line in lines}
     returns = []
     for ret in session.exec(
-        select(SaleReturn).where(SaleReturn.sale_uuid == sale.uuid).order_by(col(SaleReturn.created_at))
+        select(SaleReturn)
+        .where(SaleReturn.showroom_id == sale.showroom_id, SaleReturn.sale_uuid == sale.uuid)
+        .order_by(col(SaleReturn.created_at))
     ):
         rlines = session.exec(
             select(ReturnLine).where(ReturnLine.return_id == ret.id).order_by(col(ReturnLine.sale_line_no))
@@ -245,8 +247,12 @@ def get_receipt(session: Session, sale_uuid: UUID) -> ReceiptView:
                 ],
             )
         )
-    void = session.exec(select(SaleVoid).where(SaleVoid.sale_uuid == sale.uuid)).first()
-    shift = session.exec(select(ShiftClose).where(ShiftClose.uuid == sale.shift_uuid)).first()
+    void = session.exec(
+        select(SaleVoid).where(SaleVoid.showroom_id == sale.showroom_id, SaleVoid.sale_uuid == sale.uuid)
+    ).first()
+    shift = session.exec(
+        select(ShiftClose).where(ShiftClose.showroom_id == sale.showroom_id, ShiftClose.uuid == sale.shift_uuid)
+    ).first()
     return ReceiptView(
         sale=sale,
         showroom=showroom,
