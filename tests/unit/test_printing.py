@@ -18,6 +18,7 @@ from pos.inventory.models import StockMovement
 from pos.printing import documents, escpos_job, queue, worker
 from pos.printing.models import PrintJob, Till
 from pos.sales import cart as carts
+from pos.sales import scanning
 from pos.sales.checkout import complete_sale
 from pos.sales.models import Sale, Shift
 from pos.sales.pricing import PaymentInput
@@ -101,7 +102,7 @@ def sell_cash(uow, shop, key: str) -> Sale:
     """A cash sale whose receipt is queued in the sale's own transaction, drawer to open."""
     with uow() as s:
         cart = carts.get_or_create_active_cart(s, shop["cashier"].id)
-        carts.scan(s, cart, shop["tea"].barcode)
+        scanning.scan(s, cart, shop["tea"].barcode)
         sale = complete_sale(
             s,
             cart_id=cart.id,
