@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 import xlsxwriter
@@ -39,7 +40,8 @@ def to_xlsx(report: Report, showroom_name: str = "") -> bytes:
     """One sheet: title, period, what is counted, then the table with Vietnamese headers and totals."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet(report.title[:31])
+    # Excel refuses []:*?/\ in a sheet's name ("tỉnh/thành"), and more than 31 characters.
+    sheet = book.add_worksheet(re.sub(r"[\[\]:*?/\\]", "-", report.title)[:31])
     bold = book.add_format({"bold": True})
     title = book.add_format({"bold": True, "font_size": 14})
     note = book.add_format({"italic": True, "font_color": "#555555", "text_wrap": True, "valign": "top"})
