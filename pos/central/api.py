@@ -253,11 +253,35 @@ def get_catalog() -> Any:
     if not (since_raw.isascii() and since_raw.isdigit()) or len(since_raw) > 18:
         raise SyncApiError("Tham số since phải là số nguyên không âm.", 422, errors.INVALID_BODY, "since")
 
+    paging = _catalog_paging()
+
     def work(session: Any) -> dict[str, Any]:
         showroom = authenticate(session, "GET", _signed_path(), request.headers, raw, now, _max_skew())
-        return catalog.changes_since(session, showroom.id, int(since_raw))
+        return catalog.changes_since(session, showroom.id, int(since_raw), **paging)
 
     return jsonify(_in_transaction(work))
+
+
+CATALOG_PAGE_MAX = 5000
+
+
+def _catalog_paging() -> dict[str, Any]:
+    """``until``, ``after`` and ``limit`` of a paged catalogue pull (none of them: the whole answer at once)."""
+    paging: dict[str, Any] = {}
+    until, after, limit = (request.args.get(k) for k in ("until", "after", "limit"))
+    if until is not None:
+        if not (until.isascii() and until.isdigit()) or len(until) > 18:
+            raise SyncApiError("Tham số until phải là số nguyên không âm.", 422, errors.INVALID_BODY, "until")
+        paging["until"] = int(until)
+    if after is not None:
+        if not catalog.PAGE_TOKEN.fullmatch(after):
+            raise SyncApiError("Tham số after không hợp lệ.", 422, errors.INVALID_BODY, "after")
+        paging["after"] = after
+    if limit is not None:
+        if not (limit.isascii() and limit.isdigit()) or len(limit) > 6 or not 1 <= int(limit) <= CATALOG_PAGE_MAX:
+            raise SyncApiError(f"Tham số limit phải từ 1 đến {CATALOG_PAGE_MAX}.", 422, errors.INVALID_BODY, "limit")
+        paging["limit"] = int(limit)
+    return paging
 
 
 @bp.get("/openapi.json")

@@ -9,12 +9,13 @@ showroom's own product into the catalogue under the UUID it already has.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, or_, text
+from sqlalchemy import func, or_, text, tuple_
 from sqlmodel import Session, select
 
 from pos.barcodes import BarcodeError, is_instore, normalize_barcode
@@ -385,33 +386,78 @@ def count_unlinked(session: Session) -> int:
 # --- What a showroom pulls ----------------------------------------------------------------------------------------
 
 
-def changes_since(session: Session, showroom_id: int | None, since: int) -> dict[str, Any]:
+PAGE_TOKEN = re.compile(r"[012]\.[0-9]{1,18}\.[0-9]{1,18}")  # "part.revision.id": 0 producers, 1 products, 2 links
+
+
+def changes_since(
+    session: Session,
+    showroom_id: int | None,
+    since: int,
+    *,
+    until: int | None = None,
+    after: str = "",
+    limit: int | None = None,
+) -> dict[str, Any]:
     """Catalogue rows and this showroom's links changed after revision ``since``, up to the current revision.
 
-    The revision is read first: rows committed later (with a higher revision) wait for the next pull.
+    The revision is read first: rows committed later (with a higher revision) wait for the next pull. With a
+    ``limit`` the answer is one page: producers, then products, then links, each by (revision, id); ``next``
+    (a PAGE_TOKEN) names where the following page starts, to be asked with the same ``since`` and ``until`` =
+    this answer's revision, so that every page belongs to one snapshot. Without a limit, all in one answer.
     """
     revision = current_revision(session)
-    producers = session.exec(
-        select(CatalogProducer)
-        .where(CatalogProducer.revision > since, CatalogProducer.revision <= revision)
-        .order_by(CatalogProducer.revision)
-    ).all()
-    products = session.exec(
-        select(CatalogProduct, CatalogProducer.uuid)
-        .join(CatalogProducer, CatalogProducer.id == CatalogProduct.producer_id)  # type: ignore[arg-type]
-        .where(CatalogProduct.revision > since, CatalogProduct.revision <= revision)
-        .order_by(CatalogProduct.revision)
-    ).all()
-    links = session.exec(
-        select(Product.uuid, CatalogProduct.uuid)
+    if until is not None:
+        revision = min(revision, until)
+    part, cur_rev, cur_id = (int(x) for x in after.split(".")) if after else (0, -1, -1)
+    room = limit
+
+    def take(stmt: Any, rev_col: Any, id_col: Any, this_part: int) -> list[Any]:
+        """This part's rows of the page (none when the page started past it or is full)."""
+        nonlocal room
+        if this_part < part or room == 0:
+            return []
+        stmt = stmt.where(rev_col > since, rev_col <= revision)
+        if this_part == part and cur_rev >= 0:
+            stmt = stmt.where(tuple_(rev_col, id_col) > tuple_(cur_rev, cur_id))
+        stmt = stmt.order_by(rev_col, id_col)
+        if room is not None:
+            stmt = stmt.limit(room)
+        rows = list(session.exec(stmt).all())
+        if room is not None:
+            room -= len(rows)
+        return rows
+
+    producers = take(
+        select(CatalogProducer, CatalogProducer.revision, CatalogProducer.id),
+        CatalogProducer.revision,
+        CatalogProducer.id,
+        0,
+    )
+    products = take(
+        select(CatalogProduct, CatalogProducer.uuid, CatalogProduct.revision, CatalogProduct.id).join(
+            CatalogProducer,
+            CatalogProducer.id == CatalogProduct.producer_id,  # type: ignore[arg-type]
+        ),
+        CatalogProduct.revision,
+        CatalogProduct.id,
+        1,
+    )
+    links = take(
+        select(Product.uuid, CatalogProduct.uuid, Product.link_revision, Product.id)
         .join(ShowroomProduct, ShowroomProduct.product_id == Product.id)  # type: ignore[arg-type]
         .join(CatalogProduct, CatalogProduct.id == Product.catalog_product_id, isouter=True)  # type: ignore[arg-type]
-        .where(
-            ShowroomProduct.showroom_id == showroom_id,
-            Product.link_revision > since,
-            Product.link_revision <= revision,
-        )
-    ).all()
+        .where(ShowroomProduct.showroom_id == showroom_id),
+        Product.link_revision,
+        Product.id,
+        2,
+    )
+    following = None
+    if room == 0:
+        last = (links and (2, links[-1])) or (products and (1, products[-1])) or (0, producers[-1])
+        following = f"{last[0]}.{last[1][-2]}.{last[1][-1]}"
+    producers = [row[0] for row in producers]
+    products = [(row[0], row[1]) for row in products]
+    links = [(row[0], row[1]) for row in links]
     return {
         "revision": revision,
         "since": since,
@@ -454,4 +500,5 @@ def changes_since(session: Session, showroom_id: int | None, since: int) -> dict
             {"product_uuid": str(product_uuid), "catalog_uuid": str(catalog_uuid) if catalog_uuid else None}
             for product_uuid, catalog_uuid in links
         ],
+        "next": following,
     }

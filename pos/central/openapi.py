@@ -213,7 +213,15 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["revision", "since", "producers", "products", "links"],
         "properties": {
-            "revision": {"type": "integer", "minimum": 0, "description": "Send it as ?since= next time."},
+            "revision": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Send it as ?since= next time (after the last page), and as ?until= for the next page.",
+            },
+            "next": {
+                "anyOf": [{"type": "string", "pattern": "^[012]\\.[0-9]{1,18}\\.[0-9]{1,18}$"}, {"type": "null"}],
+                "description": "Where the next page starts (send it as ?after=); null or absent on the last page.",
+            },
             "since": {"type": "integer", "minimum": 0},
             "producers": {"type": "array", "items": _ref("CatalogProducer")},
             "products": {"type": "array", "items": _ref("CatalogProduct")},
@@ -313,12 +321,34 @@ def build_document() -> dict[str, Any]:
                             "required": False,
                             # 18 digits, as the server reads it: a catalogue revision fits a bigint long before that
                             "schema": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1, "default": 0},
-                        }
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": False,
+                            "description": "At most this many rows (producers, then products, then links) per "
+                            "page; without it, every change in one answer.",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 5000},
+                        },
+                        {
+                            "name": "until",
+                            "in": "query",
+                            "required": False,
+                            "description": "The first page's ``revision``: every page of a pull is of that snapshot.",
+                            "schema": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1},
+                        },
+                        {
+                            "name": "after",
+                            "in": "query",
+                            "required": False,
+                            "description": "The previous page's ``next``.",
+                            "schema": {"type": "string", "pattern": "^[012]\\.[0-9]{1,18}\\.[0-9]{1,18}$"},
+                        },
                     ],
                     "responses": {
                         "200": _ok("Changes after ``since``, up to ``revision``.", "CatalogChanges"),
                         **AUTH_ERRORS,
-                        "422": _error("``since`` is not a non-negative integer (invalid_body)."),
+                        "422": _error("``since``, ``until``, ``limit`` or ``after`` is not valid (invalid_body)."),
                     },
                 }
             },

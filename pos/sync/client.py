@@ -532,18 +532,33 @@ def check_connection(
 # --- Pulling the catalogue -----------------------------------------------------------------------------------------
 
 
+CATALOG_PAGE = 1000  # rows per page of the catalogue pull: 18,000 products come in 18 short answers
+
+
 def pull_catalog(engine: Engine, channel: _Channel, result: SyncResult) -> None:
-    """Fetch the catalogue's changes since the last pull and apply them in one transaction."""
+    """Fetch the catalogue's changes since the last pull, page by page, each page applied in its own transaction.
+
+    The pages belong to one snapshot (``until`` = the first answer's revision); the pulled revision moves only
+    with the last page, so a pull cut off half-way starts again from the same revision (re-applying a page
+    changes nothing the second time).
+    """
     with session_scope(engine, write=False) as session:
         since = get_state(session).catalog_revision
-    answer = channel.request("GET", f"{CATALOG_PATH}?{urlencode({'since': since})}")
-    with session_scope(engine) as session:
-        producers, products = apply_catalog(session, answer)
-        state = _state_for_update(session)
-        state.catalog_revision = max(state.catalog_revision, int(answer.get("revision", since)))
-        state.catalog_pulled_at = utcnow()
-    result.producers_pulled += producers
-    result.products_pulled += products
+    query: dict[str, Any] = {"since": since, "limit": CATALOG_PAGE}
+    while True:
+        answer = channel.request("GET", f"{CATALOG_PATH}?{urlencode(query)}")
+        following = answer.get("next")
+        with session_scope(engine) as session:
+            producers, products = apply_catalog(session, answer)
+            if not following:
+                state = _state_for_update(session)
+                state.catalog_revision = max(state.catalog_revision, int(answer.get("revision", since)))
+                state.catalog_pulled_at = utcnow()
+        result.producers_pulled += producers
+        result.products_pulled += products
+        if not following:
+            return
+        query = {"since": since, "until": int(answer["revision"]), "after": following, "limit": CATALOG_PAGE}
 
 
 CATALOG_PRODUCER_FIELDS = ("name", "kind", "tax_code", "province", "district", "address", "phone")

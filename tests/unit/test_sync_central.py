@@ -414,6 +414,43 @@ def test_the_catalogue_is_pulled_by_revision(central_engine: Any) -> None:
     assert [p["suggested_price_vnd"] for p in changed["products"]] == [125_000] and changed["producers"] == []
 
 
+def test_the_catalogue_is_pulled_in_pages_of_one_snapshot(central_engine: Any) -> None:
+    register(central_engine)
+    with session_scope(central_engine) as s:
+        makers = [
+            catalog.create_catalog_producer(s, catalog.CatalogProducerInput(name=f"HTX {n}", province="Hà Nội"))
+            for n in range(3)
+        ]
+        for n in range(7):
+            catalog.create_catalog_product(
+                s,
+                catalog.CatalogProductInput(
+                    producer_id=makers[n % 3].id or 0, sku=f"SP{n}", name=f"Sản phẩm {n}", suggested_price_vnd=10_000
+                ),
+            )
+    with session_scope(central_engine) as s:
+        whole = catalog.changes_since(s, None, 0)
+        pages, after, until = [], "", None
+        while True:
+            page = catalog.changes_since(s, None, 0, until=until, after=after, limit=4)
+            pages.append(page)
+            until, after = page["revision"], page["next"]
+            if not after:
+                break
+            if len(pages) == 2:  # a change made while the pages are read waits for the next pull
+                catalog.create_catalog_product(
+                    s,
+                    catalog.CatalogProductInput(
+                        producer_id=makers[0].id or 0, sku="MOI", name="Mới", suggested_price_vnd=1_000
+                    ),
+                )
+    assert [len(p["producers"]) + len(p["products"]) for p in pages] == [4, 4, 2]
+    assert pages[0]["producers"] and not pages[-1]["producers"]  # producers come before the products naming them
+    assert [p["uuid"] for page in pages for p in page["producers"]] == [p["uuid"] for p in whole["producers"]]
+    assert [p["uuid"] for page in pages for p in page["products"]] == [p["uuid"] for p in whole["products"]]
+    assert {p["revision"] for p in pages} == {whole["revision"]} and whole["next"] is None
+
+
 def test_the_office_links_a_showroom_product_and_the_showroom_hears_of_it(central_engine: Any) -> None:
     register(central_engine)
     shop = SampleShowroom("SR01")

@@ -380,3 +380,44 @@ def test_a_link_made_by_the_office_reaches_the_showroom(
         assert s.get(Product, local.id).central_uuid == entry.uuid  # type: ignore[union-attr]
         last = s.exec(select(OutboxRecord).order_by(OutboxRecord.id.desc())).first()  # type: ignore[union-attr]
         assert last is not None and last.kind == "product" and str(entry.uuid) in last.payload
+
+
+def test_the_catalogue_comes_in_pages_and_a_broken_pull_starts_again(
+    engine: Any, central: Flask, settings: SyncSettings, transport: Faulty, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sync_client, "CATALOG_PAGE", 2)
+    with session_scope(central.extensions[ENGINE_KEY]) as s:
+        producer = central_catalog.create_catalog_producer(
+            s, central_catalog.CatalogProducerInput(name="HTX Mây tre Phú Vinh", province="Hà Nội")
+        )
+        for n in range(5):
+            central_catalog.create_catalog_product(
+                s,
+                central_catalog.CatalogProductInput(
+                    producer_id=producer.id or 0, sku=f"MAY{n}", name=f"Giỏ mây {n}", suggested_price_vnd=90_000
+                ),
+            )
+    pages: list[str] = []
+    broken = [True]
+
+    def second_page_breaks(faulty: Faulty, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/catalog"):
+            pages.append(request.url.query.decode())
+            if broken[0] and "after=" in pages[-1]:  # every try of the second page, retries included
+                return httpx.Response(500, json={"code": "internal", "message": "lỗi"})
+        return faulty.forward(request)
+
+    transport.fault = second_page_breaks
+    assert not run(engine, settings, transport).ok
+    with session_scope(engine, write=False) as s:
+        assert s.get(SyncState, 1).catalog_revision == 0  # type: ignore[union-attr]
+        assert len(s.exec(select(Product)).all()) == 1  # the first page (the producer and one product) stayed
+    pages.clear()
+    broken[0] = False
+    result = run(engine, settings, transport)
+    assert result.ok and result.products_pulled == 5 - 1 and result.producers_pulled == 0
+    # Six rows by two: three full pages, then an empty one that says there is no more.
+    assert len(pages) == 4 and "after=" not in pages[0] and all("until=6" in p for p in pages[1:])
+    with session_scope(engine, write=False) as s:
+        assert s.get(SyncState, 1).catalog_revision == 6  # type: ignore[union-attr]
+        assert sorted(p.sku for p in s.exec(select(Product))) == [f"MAY{n}" for n in range(5)]
