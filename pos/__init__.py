@@ -52,6 +52,7 @@ def create_app(config_path: str | Path | None = None, overrides: dict[str, Any] 
 
     from pos import backup
     from pos.errors import register_error_handlers
+    from pos.printing import worker as print_worker
     from pos.security import init_security
     from pos.sync import scheduler as sync_scheduler
     from pos.web import register_web
@@ -61,6 +62,7 @@ def create_app(config_path: str | Path | None = None, overrides: dict[str, Any] 
     init_security(app)  # after the blueprints: it throttles the login view
     backup.init_app(app)
     sync_scheduler.init_app(app)
+    print_worker.init_app(app)
     return app
 
 

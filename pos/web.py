@@ -123,6 +123,7 @@ FEATURE_BLUEPRINTS = [
     "pos.labels.views",
     "pos.sales.views",
     "pos.sales.shift_views",
+    "pos.printing.views",
     "pos.sync.views",
     "pos.reports.views",
     "pos.audit.views",

@@ -77,6 +77,17 @@ def enqueue(
     return job
 
 
+def queue_receipt(session: Session, sale_id: int, receipt_number: str, shift_id: int) -> PrintJob | None:
+    """In the sale's own transaction: its receipt for the shift's till, opening the drawer if cash was taken."""
+    from pos.sales.models import Payment, Shift
+
+    shift = session.get(Shift, shift_id)
+    has_cash = session.exec(select(Payment.id).where(Payment.sale_id == sale_id, Payment.method == "cash")).first()
+    return enqueue(
+        session, shift.till_id if shift else None, "receipt", receipt_number, open_drawer=has_cash is not None
+    )
+
+
 def open_drawer(session: Session, till_id: int, reason: str | None, actor_id: int) -> PrintJob:
     """A manager opens the drawer without a sale (change for the float, a stuck note): with a reason, audited."""
     text = nfc(reason)

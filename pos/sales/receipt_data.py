@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from pos.audit import log as audit
 from pos.auth.models import User
 from pos.sales.models import Payment, Sale, SaleLine
 from pos.sales.receipts import ReceiptData, ReceiptLine, ReceiptPayment, VatBreakdown
@@ -91,3 +92,18 @@ def receipt_for_sale(session: Session, sale: Sale, config: Mapping[str, Any], co
         copy_number=copy_number,
         note="ĐƠN ĐÃ HỦY" if sale.status == "voided" else None,
     )
+
+
+def count_reprint(session: Session, sale: Sale, user_id: int) -> int:
+    """Count and audit one more print of a receipt; returns its copy number (printed as BẢN SAO)."""
+    sale.reprint_count += 1
+    session.add(sale)
+    audit.record(
+        session,
+        "receipt.reprint",
+        user_id=user_id,
+        entity="sale",
+        entity_id=sale.id,
+        after={"receipt_number": sale.receipt_number, "copy": sale.reprint_count},
+    )
+    return sale.reprint_count

@@ -17,6 +17,9 @@ from pos.auth.services import verify_manager
 from pos.db import get_session, parse_id, unit_of_work
 from pos.errors import PosError, ValidationError
 from pos.money import parse_vnd
+from pos.printing import queue as print_queue
+from pos.printing import worker as print_worker
+from pos.printing.views import current_till
 from pos.sales import returns, shifts
 from pos.sales.models import PAYMENT_METHODS, CashMovement, Sale, SaleLine, Shift
 from pos.sales.receipts import PAPERS as RECEIPT_PAPERS
@@ -138,7 +141,7 @@ def open_shift_view() -> Any:
         try:
             amount = _money(raw, "opening_float", "Tiền đầu ca")
             with unit_of_work() as session:
-                shifts.open_shift(session, current_user.id, amount)
+                shifts.open_shift(session, current_user.id, amount, current_till(session).id)
         except PosError as exc:
             error = exc.message
         else:
@@ -185,6 +188,9 @@ def cash_movement() -> Any:
         locked = session.get(Shift, shift.id)
         action = shifts.cash_in if kind == "in" else shifts.cash_out
         action(session, locked, amount, request.form.get("reason", ""), current_user.id)  # type: ignore[arg-type]
+        job = print_queue.enqueue(session, locked.till_id, "drawer", open_drawer=True, created_by_id=current_user.id)  # type: ignore[union-attr]
+    if job is not None:
+        print_worker.notify(current_app)
     flash(f"Đã ghi {label.lower()}.", "success")
     return redirect(url_for("shifts.current"))
 
@@ -275,6 +281,7 @@ def close(shift_id: int | None = None) -> Any:
                 threshold,
                 showroom_snapshot(current_app.config),
             )
+            job = print_queue.enqueue(session, locked.till_id, "z_report", str(shift.id), created_by_id=current_user.id)  # type: ignore[union-attr]
     except shifts.SignOffRequired as exc:
         with unit_of_work() as session:
             shifts.record_count_attempt(session, session.get(Shift, shift.id), counts, current_user.id)  # type: ignore[arg-type]
@@ -285,6 +292,8 @@ def close(shift_id: int | None = None) -> Any:
             return _signoff_page(shift, counts, difference, threshold, exc.message, exc.status)
         context["error"] = exc.message
         return render_template("shifts/close.html", **context), exc.status
+    if job is not None:
+        print_worker.notify(current_app)
     flash("Đã đóng ca làm việc.", "success")
     return redirect(url_for("shifts.detail", shift_id=shift.id))
 
@@ -408,6 +417,17 @@ def create_return() -> Any:
             request.form.get("idempotency_key", ""),
             current_app.config.get("SHOWROOM_CODE", "SR01"),
         )
+        # The refund receipt on the till's printer; a cash refund opens its drawer.
+        job = print_queue.enqueue(
+            session,
+            shift.till_id if shift else None,
+            "refund",
+            made.return_number,
+            open_drawer=made.refund_method == "cash",
+            created_by_id=current_user.id,
+        )
+    if job is not None:
+        print_worker.notify(current_app)
     flash(f"Đã trả hàng, hoàn tiền theo phiếu {made.return_number}.", "success")
     return redirect(url_for("shifts.return_done", number=made.return_number))
 

@@ -85,8 +85,11 @@ def get_shift(session: Session, shift_id: int) -> Shift:
     return shift
 
 
-def open_shift(session: Session, cashier_id: int, opening_float_vnd: int) -> Shift:
-    """Open a shift for a cashier with the cash counted into the drawer; one open shift per cashier."""
+def open_shift(session: Session, cashier_id: int, opening_float_vnd: int, till_id: int | None = None) -> Shift:
+    """Open a shift for a cashier at a till with the cash counted into its drawer.
+
+    One open shift per cashier, and one per till: a drawer is counted for one cashier at a time.
+    """
     amount = _int_amount(opening_float_vnd, "opening_float", 0, MAX_OPENING_FLOAT_VND, "Tiền đầu ca")
     cashier = session.get(User, cashier_id)
     if cashier is None or not cashier.is_active:
@@ -94,7 +97,15 @@ def open_shift(session: Session, cashier_id: int, opening_float_vnd: int) -> Shi
     existing = current_shift(session, cashier_id)
     if existing is not None:
         raise Conflict(f"Bạn đang có ca mở từ {_local(existing.opened_at)}; hãy đóng ca đó trước khi mở ca mới.")
-    shift = Shift(cashier_id=cashier_id, opening_float_vnd=amount)
+    if till_id is not None:
+        other = session.exec(select(Shift).where(Shift.till_id == till_id, Shift.status == "open")).first()
+        if other is not None:
+            holder = session.get(User, other.cashier_id)
+            raise Conflict(
+                f"Quầy này đang có ca mở của {holder.full_name if holder else 'thu ngân khác'} "
+                f"từ {_local(other.opened_at)}; hãy đóng ca đó hoặc dùng quầy khác."
+            )
+    shift = Shift(cashier_id=cashier_id, opening_float_vnd=amount, till_id=till_id)
     session.add(shift)
     session.flush()
     audit.record(
@@ -103,7 +114,7 @@ def open_shift(session: Session, cashier_id: int, opening_float_vnd: int) -> Shi
         user_id=cashier_id,
         entity="shift",
         entity_id=shift.id,
-        after={"opening_float_vnd": amount},
+        after={"opening_float_vnd": amount, "till_id": till_id},
     )
     return shift
 

@@ -12,7 +12,6 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 from werkzeug.wrappers import Response
 
-from pos.audit import log as audit
 from pos.auth.access import bind_role, role_required
 from pos.auth.models import User
 from pos.auth.services import verify_manager
@@ -22,12 +21,15 @@ from pos.errors import NotFound, PosError, ValidationError
 from pos.inventory.ledger import on_hand_many
 from pos.money import BP, parse_vnd
 from pos.numbering import peek_receipt_number
+from pos.printing import queue as print_queue
+from pos.printing import worker as print_worker
+from pos.printing.views import current_till
 from pos.sales import cart as carts
 from pos.sales import discounts, scanning, vat
 from pos.sales.checkout import complete_sale_once, open_shift
 from pos.sales.models import PAYMENT_METHODS, Payment, Sale, SaleLine
 from pos.sales.pricing import Discount, DiscountLimits, PaymentInput
-from pos.sales.receipt_data import receipt_for_sale, transfer_payload, vat_breakdown
+from pos.sales.receipt_data import count_reprint, receipt_for_sale, transfer_payload, vat_breakdown
 from pos.sales.receipts import PAPERS, render_receipt
 from pos.sales.till_json import cart_view
 from pos.sales.vietqr import qr_svg
@@ -188,7 +190,9 @@ def index() -> Any:
     shift = open_shift(session, current_user.id)
     # Only here, on the page itself (never on a scan): a quiet word that the sync has been stuck for a day.
     unsent_old = unsent_older_than(session, hours=24)
-    return render_template("till/index.html", shift=shift, limits=_limits(), unsent_old=unsent_old)
+    return render_template(
+        "till/index.html", shift=shift, limits=_limits(), unsent_old=unsent_old, till=current_till(session)
+    )
 
 
 @bp.get("/api/cart")
@@ -391,6 +395,7 @@ def api_checkout() -> Any:
     def _next_cart(session: Session, sale: Sale) -> None:
         """In the sale's own transaction: its payments and the next customer's cart, read and priced once."""
         after["payments"] = session.exec(select(Payment).where(Payment.sale_id == sale.id)).all()
+        after["print_job"] = print_queue.queue_receipt(session, sale.id, sale.receipt_number, sale.shift_id)  # type: ignore[arg-type]
         cart, items = carts.active_cart_items(session, current_user.id)
         # Never undo the sale for the next cart's sake: a cart that cannot be priced is priced again below.
         with suppress(PosError):
@@ -411,6 +416,9 @@ def api_checkout() -> Any:
         expected_total_vnd=None if expected is None else _int(expected, "total", "Tổng tiền"),
     )
     payments, fresh = after["payments"], after.get("cart")
+    job = after.get("print_job")
+    if job is not None:
+        print_worker.notify(current_app)
     if fresh is None:  # the cart on screen could not be priced (a VAT rate missing): say so now, sale kept
         with unit_of_work(durable=False) as write:
             fresh = cart_view(
@@ -425,6 +433,10 @@ def api_checkout() -> Any:
             "change_vnd": sum(p.change_vnd or 0 for p in payments),
             "tendered_vnd": sum(p.tendered_vnd or 0 for p in payments),
             "cart": fresh,
+            # The till's ESC/POS printer prints it from the queue; else this browser prints it in a hidden frame.
+            "print": {"mode": "escpos", "job": job.id}
+            if job is not None
+            else {"mode": "browser", "url": url_for("printing.receipt_print", number=sale.receipt_number)},
         }
     )
 
@@ -539,16 +551,15 @@ def reprint(number: str) -> Any:
     paper = _paper()
     with unit_of_work() as session:
         sale = _sale(session, number)
-        sale.reprint_count += 1
-        audit.record(
-            session,
-            "receipt.reprint",
-            user_id=current_user.id,
-            entity="sale",
-            entity_id=sale.id,
-            after={"receipt_number": sale.receipt_number, "copy": sale.reprint_count},
+        copy = count_reprint(session, sale, current_user.id)  # type: ignore[arg-type]
+        till = current_till(session)
+        job = print_queue.enqueue(
+            session, till.id, "receipt", sale.receipt_number, copy_number=copy, created_by_id=current_user.id
         )
-        copy = sale.reprint_count
+    if job is not None:  # the till's own printer prints the copy; the cashier stays on the page
+        print_worker.notify(current_app)
+        flash(f"Đã gửi bản sao hóa đơn {sale.receipt_number} tới máy in {till.name}.", "success")
+        return redirect(url_for("till.receipt", number=sale.receipt_number))
     return redirect(url_for("till.receipt_pdf", number=sale.receipt_number, copy=copy, paper=paper))
 
 

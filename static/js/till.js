@@ -268,6 +268,7 @@
 
   function render(data) {
     cart = data;
+    if (window.posTill) window.posTill.onCart(data);
     const tbody = $("cart-lines");
     tbody.replaceChildren(...data.lines.map((line, i) => lineRow(line, i, data.last_line_id)));
     $("cart-empty").classList.toggle("hidden", data.lines.length > 0);
@@ -680,6 +681,7 @@
       const data = await api("GET", `/api/vietqr?amount=${amount}`);
       // The SVG is drawn by our own server from digits and the bank's account: safe to insert as markup.
       target.innerHTML = data.svg;
+      if (window.posTill) window.posTill.onQr(data);
       numberTarget.textContent = data.receipt_number;
       payment.transferNote = data.receipt_number;
       $("transfer-account").textContent = `Tài khoản ${data.account} · ${data.account_name}`;
@@ -818,8 +820,8 @@
     $("done-receipt").href = data.receipt_url;
     $("done").classList.remove("hidden");
     showInfo(`Đã thanh toán hóa đơn ${data.receipt_number}.`);
-    // Still inside the cashier's key press or click, so the browser lets the receipt open in a new tab.
-    window.open(data.receipt_url, "_blank");
+    // No new tab: the till's printer prints it from the server's queue, or this browser from a hidden frame.
+    if (window.posTill) window.posTill.onDone(data);
     focusScan();
   }
 

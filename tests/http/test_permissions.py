@@ -91,6 +91,20 @@ SHOWROOM_RULES: dict[str, Rule] = {
     "shifts.return_done": CASHIER,
     "shifts.return_pdf": CASHIER,
     "shifts.void_last": CASHIER,  # with a manager's credentials typed in
+    # printing at the till, and the tills' printers
+    "printing.queue_json": CASHIER,
+    "printing.retry": CASHIER,
+    "printing.reprint": CASHIER,
+    "printing.receipt_png": CASHIER,
+    "printing.receipt_print": CASHIER,
+    "printing.customer_screen": CASHIER,
+    "printing.index": MANAGER,
+    "printing.save": MANAGER,
+    "printing.use_here": MANAGER,
+    "printing.test_print": MANAGER,
+    "printing.browser_test": MANAGER,
+    "printing.test_png": MANAGER,
+    "printing.open_drawer": MANAGER,
     # the back office
     "catalog.producers": MANAGER,
     "catalog.new_producer": MANAGER,
@@ -379,6 +393,8 @@ def shop(app: Flask, uow: Callable[[], Any], make_user: Callable[..., Any]) -> d
             "entry_id": entry_id,
             "name": "daily",
             "fmt": "csv",
+            "till_id": 1,
+            "job_id": 1,
         },
         "per_endpoint": {
             "shifts.return_done": {"number": refund.return_number},
