@@ -62,15 +62,19 @@ def test_a_whole_sale_by_keyboard_alone(page, shop, uow) -> None:
     page.keyboard.type("500000")
     assert page.inner_text("#cash-change") == "290.000 ₫"
 
-    # Enter completes (a second Enter right behind it must not make a second sale); the receipt opens.
-    with page.expect_popup() as popup_info:
-        page.keyboard.press("Enter")
-        page.keyboard.press("Enter")
-    receipt_url = popup_info.value.url
+    # Enter completes (a second Enter right behind it must not make a second sale); the receipt prints from a
+    # hidden frame of the till page itself: no new tab for the cashier to close.
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
     page.wait_for_selector("#done:not(.hidden)")
+    frame = page.wait_for_selector("iframe#print-frame", state="attached")
+    assert "/printing/receipts/" in frame.get_attribute("src") and len(page.context.pages) == 1
+    receipt_image = frame.content_frame().wait_for_selector("img#receipt")
+    page.wait_for_function("(img) => img.complete && img.naturalWidth === 576", arg=receipt_image)
     assert page.inner_text("#done-change") == "290.000 ₫"
     assert page.locator("#cart-lines tr").count() == 0
     expect(page.locator("#scan")).to_be_focused()
+    receipt_url = page.locator("#done-receipt").get_attribute("href")
 
     assert receipt_url.endswith(".pdf")
     pdf = page.request.get(receipt_url)
