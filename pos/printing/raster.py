@@ -19,6 +19,7 @@ from pos import fonts
 
 DPI = 203  # every cheap thermal head (Xprinter XP-58, XP-80, XP-350B): 8 dots per millimetre
 DOT = 72 / DPI  # one dot in points
+_THRESHOLD = [0] * 128 + [255] * 128
 
 
 @cache
@@ -153,7 +154,7 @@ class RasterCanvas:
     # -- result --------------------------------------------------------------------------------------------
     def bitmap(self) -> Image.Image:
         """The drawing as a 1-bit image (1 = white), thresholded so antialiased glyph edges print sharp."""
-        return self.image.point(lambda v: 255 if v >= 128 else 0).convert("1", dither=Image.Dither.NONE)
+        return self.image.point(_THRESHOLD, "1")
 
 
 def mm_to_dots(value_mm: float) -> int:
