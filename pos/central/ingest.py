@@ -845,6 +845,7 @@ class _Materialiser:
                     "showroom_id": self.showroom_id,
                     "seq": record.seq,
                     "cashier": p.cashier,
+                    "till": p.till,
                     "opened_at": p.opened_at,
                     "closed_at": p.closed_at,
                     "closed_on": self.local_day(p.closed_at),

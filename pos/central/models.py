@@ -466,6 +466,7 @@ class ShiftClose(CentralModel, table=True):
     showroom_id: int = Field(foreign_key="showroom.id")
     seq: int = Field(sa_type=BigInteger)
     cashier: str = Field(max_length=60)
+    till: str = Field(default="", max_length=10)  # the showroom's till (drawer): Q1, Q2 ...
     opened_at: datetime = Field(sa_type=TZ)
     closed_at: datetime = Field(sa_type=TZ)
     closed_on: date

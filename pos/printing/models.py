@@ -10,11 +10,11 @@ from sqlmodel import Field, SQLModel
 from pos.db import UTCDateTime, utcnow
 
 PRINTER_KINDS: dict[str, str] = {
-    "browser": "Trình duyệt (máy in của Windows, không có ngăn kéo)",
-    "network": "Máy in mạng LAN (cổng 9100)",
-    "usb": "Máy in USB (ESC/POS trực tiếp)",
-    "serial": "Máy in cổng COM (serial)",
-    "windows": "Hàng đợi máy in Windows (ESC/POS qua win32print)",
+    "browser": "Trình duyệt in",
+    "network": "Máy in LAN (9100)",
+    "usb": "Máy in USB",
+    "serial": "Cổng COM",
+    "windows": "Máy in Windows",
 }
 ESCPOS_KINDS = ("network", "usb", "serial", "windows")
 JOB_KINDS: dict[str, str] = {

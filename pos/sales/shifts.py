@@ -21,6 +21,7 @@ from pos.auth.models import User
 from pos.db import utcnow
 from pos.errors import Conflict, Forbidden, NotFound, PosError, ValidationError
 from pos.money import format_vnd
+from pos.printing.models import Till
 from pos.sales.models import PAYMENT_METHODS, CashMovement, Payment, Sale, SaleReturn, Shift
 from pos.sales.receipts import SHOP_TZ
 from pos.sync.outbox import enqueue
@@ -246,6 +247,8 @@ def x_report(session: Session, shift: Shift) -> dict[str, Any]:
         "shift_uuid": str(shift.uuid),
         "cashier": cashier.username if cashier else "",
         "cashier_name": cashier.full_name if cashier else "",
+        "till": _till_code(session, shift),
+        "till_name": _till_name(session, shift),
         "opened_at": shift.opened_at.isoformat(),
         "generated_at": utcnow().isoformat(),
     }
@@ -388,6 +391,7 @@ def close_shift(
     payload: ShiftClosePayload = {
         "uuid": str(shift.uuid),
         "cashier": cashier.username if cashier else "",
+        "till": _till_code(session, shift),
         "opened_at": shift.opened_at.isoformat(),
         "closed_at": closed_at.isoformat(),
         "opening_float_vnd": shift.opening_float_vnd,
@@ -425,6 +429,17 @@ def close_shift(
         )
     session.flush()
     return shift
+
+
+def _till_code(session: Session, shift: Shift) -> str:
+    """The code of the shift's till (Q1 ...), sent with its close so the central server checks drawer by drawer."""
+    till = session.get(Till, shift.till_id) if shift.till_id else None
+    return till.code if till else ""
+
+
+def _till_name(session: Session, shift: Shift) -> str:
+    till = session.get(Till, shift.till_id) if shift.till_id else None
+    return till.name if till else ""
 
 
 def list_shifts(session: Session, limit: int = 100, offset: int = 0) -> list[tuple[Shift, User]]:

@@ -168,6 +168,8 @@ def _build(z: Mapping[str, Any], showroom: Mapping[str, Any], paper: _Paper) -> 
     out.text(TITLES.get(kind, TITLES["Z"]), bold=True, size=paper.title_size, align="center")
     out.space(s * 0.6)
     out.pair("Ca làm việc số", str(z.get("shift_id", "")))
+    if z.get("till_name"):
+        out.pair("Quầy", str(z["till_name"]))
     out.pair("Thu ngân", str(z.get("cashier_name") or z.get("cashier", "")))
     out.pair("Mở ca", local_dmyhm(z.get("opened_at")))
     if kind == "Z":

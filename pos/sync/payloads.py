@@ -125,6 +125,7 @@ class ShiftClosePayload(TypedDict):
 
     uuid: str
     cashier: str
+    till: str  # the till's code (Q1, Q2 ...): whose drawer was counted
     opened_at: str
     closed_at: str
     opening_float_vnd: int

@@ -152,6 +152,7 @@ class VoidIn(_Payload):
 class ShiftCloseIn(_Payload):
     uuid: UUID
     cashier: text(60)
+    till: text(10) = ""  # the till (drawer) counted; empty from showrooms before tills existed
     opened_at: AwareDatetime
     closed_at: AwareDatetime
     opening_float_vnd: Vnd
