@@ -581,7 +581,8 @@ def _totals_and_payments(b: _Builder, data: ReceiptData, x0: float, width: float
             if payment.change_vnd is not None:
                 b.pair("Tiền thừa trả khách", format_vnd(payment.change_vnd), **sub)
             if payment.paid_at is not None:
-                b.text(f"Đã thanh toán lúc {_local_time(payment.paid_at)}", size=style.small, **sub)
+                paid = "Đã nhận chuyển khoản lúc" if payment.method == "transfer" else "Đã thanh toán lúc"
+                b.text(f"{paid} {_local_time(payment.paid_at)}", size=style.small, **sub)
             if payment.reference:
                 b.text(f"Mã giao dịch: {payment.reference}", size=style.small, **sub)
 
