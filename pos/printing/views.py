@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from pos.auth.access import role_required
 from pos.db import get_session, parse_id, unit_of_work
-from pos.errors import NotFound, PosError
+from pos.errors import Conflict, NotFound, PosError
 from pos.printing import documents, queue, tills, worker
 from pos.printing.models import JOB_KINDS, JOB_STATES, PRINTER_KINDS, PrintJob, Till
 from pos.sales.models import Sale
@@ -195,6 +195,22 @@ def _job_at_till(session: Session, job_id: int) -> tuple[PrintJob, Till]:
     if job is None or job.till_id != till.id:
         raise NotFound("Không tìm thấy lệnh in này ở quầy.")
     return job, till
+
+
+@bp.post("/x-report")
+def x_report() -> Any:
+    """The cashier's mid-shift report (X) on the till's printer (blind for a cashier: no book cash figure)."""
+    from pos.sales.shifts import current_shift
+
+    with unit_of_work() as session:
+        shift = current_shift(session, current_user.id)
+        if shift is None:
+            raise NotFound("Bạn chưa mở ca làm việc.")
+        job = queue.enqueue(session, shift.till_id, "x_report", str(shift.id), created_by_id=current_user.id)
+    if job is None:
+        raise Conflict("Quầy này in bằng trình duyệt: mở báo cáo X (PDF) ở trang Ca làm việc để in.")
+    queued(job)
+    return jsonify({"ok": True, "job": job.id})
 
 
 @bp.post("/jobs/<int:job_id>/retry")

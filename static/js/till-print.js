@@ -104,6 +104,22 @@
     if (scan) scan.focus();
   });
 
+  const xButton = $("print-x-report");
+  if (xButton) {
+    xButton.addEventListener("click", async () => {
+      xButton.disabled = true;
+      try {
+        await post(xButton.dataset.url);
+      } catch (err) {
+        $("print-error").textContent = err.message;
+      }
+      xButton.disabled = false;
+      refresh();
+      const scan = $("scan");
+      if (scan) scan.focus();
+    });
+  }
+
   // --- the customer screen (a second monitor: a window of this browser, told through a channel) ---------
 
   const customerButton = $("open-customer-screen");

@@ -93,6 +93,7 @@ SHOWROOM_RULES: dict[str, Rule] = {
     "shifts.void_last": CASHIER,  # with a manager's credentials typed in
     # printing at the till, and the tills' printers
     "printing.queue_json": CASHIER,
+    "printing.x_report": CASHIER,
     "printing.retry": CASHIER,
     "printing.reprint": CASHIER,
     "printing.receipt_png": CASHIER,

@@ -136,3 +136,23 @@ def test_a_manager_opens_the_drawer_with_a_reason(app, auth, uow) -> None:
     finally:
         printer.close()
     assert len(printer.jobs) == 1 and b"\x1bp\x00" in printer.jobs[0]
+
+
+def test_the_x_report_prints_blind_on_the_tills_printer(app, auth, uow) -> None:
+    printer = FakePrinter()
+    try:
+        cashier = auth.login("cashier", "thungan")
+        with uow() as s:
+            till = s.get(Till, 1)
+            till.printer_kind, till.printer_address = "network", printer.address
+            s.add(Shift(cashier_id=cashier.id, till_id=1, opening_float_vnd=300_000))
+        token = auth.csrf("/till/")
+        response = auth.client.post("/printing/x-report", headers={**HEADERS, "X-CSRFToken": token})
+        assert response.status_code == 200
+        assert worker.run_once(app.extensions[ENGINE_KEY], app.config) == 1
+    finally:
+        printer.close()
+    [job] = printer.printed()
+    assert job.drawer_pulses == [] and job.page().height > 600
+    with uow() as s:
+        assert s.exec(select(PrintJob)).one().kind == "x_report"
