@@ -25,8 +25,8 @@ from pos.db import parse_id, utcnow
 from pos.errors import NotFound, ValidationError
 from pos.inventory.models import StockLevel
 from pos.money import parse_vnd
+from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
-from pos.sync.payloads import ProducerPayload, ProductPayload
 from pos.text import fold, nfc
 
 MAX_PRICE_VND = 1_000_000_000
@@ -270,7 +270,7 @@ def _clean_producer(session: Session, data: ProducerInput, producer_id: int | No
     return clean
 
 
-def producer_payload(producer: Producer) -> ProducerPayload:
+def producer_payload(producer: Producer) -> Fields:
     """The outbox record of a producer (kind 'producer')."""
     return {
         "uuid": str(producer.uuid),
@@ -548,7 +548,7 @@ def validate_product(session: Session, data: ProductInput, product: Product | No
     return clean
 
 
-def product_payload(product: Product, producer_uuid: Any) -> ProductPayload:
+def product_payload(product: Product, producer_uuid: Any) -> Fields:
     """The outbox record of a product (kind 'product')."""
     expiry = product.ocop_cert_expiry
     return {

@@ -8,7 +8,6 @@ PostgreSQL deadlock or serialisation failure, so a refusal or a crash leaves not
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import zlib
@@ -16,8 +15,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+import msgspec
 from flask import Blueprint, current_app, jsonify, request
-from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -31,7 +30,7 @@ from pos.central.ingest import ingest_batch
 from pos.config import ROOT
 from pos.db import unit_of_work
 from pos.errors import PosError
-from pos.sync import signing, wire
+from pos.sync import contract, signing
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api/v1")
 
@@ -146,17 +145,18 @@ def _forget_old_nonces() -> None:
         _cleanup_lock.release()
 
 
-def parse_batch(data: bytes) -> tuple[wire.Batch, list[dict[str, Any]]]:
-    """Validate a push body: the batch model and each record's raw payload (stored as sent)."""
+def parse_batch(data: bytes) -> tuple[contract.Batch, list[dict[str, Any]]]:
+    """Decode and validate a push body by the sync contract: the batch, and each record's payload as sent."""
     try:
-        document = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # "[[[[…" is bad JSON too
-        raise SyncApiError("Nội dung gửi lên không phải JSON hợp lệ.", 400, errors.INVALID_BODY, "body") from exc
-    try:
-        batch = wire.batch_adapter.validate_python(document)
-    except PydanticValidationError as exc:
-        message, field, problems = wire.validation_error(exc)
+        batch = contract.decode_batch(data)
+    except msgspec.ValidationError as exc:
+        message, field, problems = contract.validation_error(exc)
         raise SyncApiError(message, 422, errors.INVALID_BODY, field, problems=problems) from exc
+    except (msgspec.DecodeError, RecursionError) as exc:  # "[[[[…" is bad JSON too
+        raise SyncApiError("Nội dung gửi lên không phải JSON hợp lệ.", 400, errors.INVALID_BODY, "body") from exc
+    refusal = contract.too_new(batch)
+    if refusal is not None:
+        raise SyncApiError(refusal.message, 422, errors.INVALID_BODY, refusal.field)
     seen: set[int] = set()
     for index, record in enumerate(batch.records):
         if record.seq in seen:
@@ -167,7 +167,7 @@ def parse_batch(data: bytes) -> tuple[wire.Batch, list[dict[str, Any]]]:
                 f"records[{index}].seq",
             )
         seen.add(record.seq)
-    return batch, [r["payload"] for r in document["records"]]
+    return batch, [r["payload"] for r in msgspec.json.decode(data)["records"]]
 
 
 @bp.post("/sync/batches")

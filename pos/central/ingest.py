@@ -40,7 +40,7 @@ from pos.central import checks, summaries
 from pos.central import models as m
 from pos.central.bulk import copy_rows, insert_new
 from pos.db import utcnow
-from pos.sync import wire
+from pos.sync import contract
 
 UNKNOWN_NAME = "(chưa rõ)"
 
@@ -132,7 +132,7 @@ class IngestResult:
 def ingest_batch(
     session: Session,
     showroom: m.Showroom,
-    batch: wire.Batch,
+    batch: contract.Batch,
     raw_payloads: Sequence[dict[str, Any]],
     *,
     tz: ZoneInfo,

@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 document of the sync API (static/openapi/sync-v1.json).
 
-The request body schemas come from the pydantic models the server validates with (pos/sync/wire.py); the
+The request body schemas come from the sync contract the server validates with (pos/sync/contract.py); the
 paths, answers and errors are written here. ``python -m pos.central.openapi`` rewrites the file;
 tests/http/test_sync_api.py checks that the file is current and that real requests and answers match it.
 """
@@ -11,11 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from pos.central import errors
-from pos.sync import signing, wire
+from pos.sync import contract, signing
 
 DOCUMENT = Path(__file__).resolve().parent.parent.parent / "static" / "openapi" / "sync-v1.json"
-REF = "#/components/schemas/{model}"
+REF = "#/components/schemas/{name}"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -264,9 +266,8 @@ TIME_WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d
 
 def build_document() -> dict[str, Any]:
     """The whole OpenAPI document."""
-    batch = _with_offsets(wire.Batch.model_json_schema(ref_template=REF))
-    schemas: dict[str, Any] = dict(batch.pop("$defs"))
-    schemas["Batch"] = batch
+    (_batch,), found = msgspec.json.schema_components([contract.Batch], ref_template=REF)
+    schemas: dict[str, Any] = _with_offsets(found)
     schemas.update(RESPONSE_SCHEMAS)
     return {
         "openapi": "3.1.0",

@@ -17,8 +17,8 @@ from pos.db import parse_id
 from pos.errors import NotFound
 from pos.inventory.ledger import on_hand_many, record_movement
 from pos.inventory.models import Intake, IntakeLine, StockMovement
+from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
-from pos.sync.payloads import IntakePayload
 from pos.text import nfc
 
 MAX_QTY = 100_000
@@ -131,7 +131,7 @@ def _check_line(
 
 def intake_payload(
     intake: Intake, producer: Producer, lines: list[tuple[IntakeLine, Product]], actor: str | None
-) -> IntakePayload:
+) -> Fields:
     """The outbox record of an intake (kind 'intake')."""
     return {
         "uuid": str(intake.uuid),

@@ -20,8 +20,8 @@ from pos.inventory.ledger import ledger_sum, on_hand, record_movement
 from pos.inventory.models import ADJUSTMENT_REASONS, MOVEMENT_KINDS, Intake, IntakeLine, StockLevel, StockMovement
 from pos.money import format_vnd
 from pos.sales.models import ReturnLine, Sale, SaleLine, SaleReturn
+from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
-from pos.sync.payloads import StockMovementPayload
 from pos.text import fold, nfc
 
 # No showroom moves a hundred thousand units of one product at once: a figure past this is a typo
@@ -56,9 +56,9 @@ def _username(session: Session, user_id: int | None) -> str | None:
     return user.username if user is not None else None
 
 
-def movement_payload(session: Session, movement: StockMovement, product: Product) -> StockMovementPayload:
+def movement_payload(session: Session, movement: StockMovement, product: Product) -> Fields:
     """The self-contained 'stock_adjustment' outbox payload of one adjustment or count."""
-    return StockMovementPayload(
+    return dict(
         uuid=str(movement.uuid),
         product_uuid=str(product.uuid),
         kind=movement.kind,

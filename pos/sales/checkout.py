@@ -26,8 +26,8 @@ from pos.sales.discounts import unapproved_discounts
 from pos.sales.models import Payment, Sale, SaleLine, Shift
 from pos.sales.pricing import DiscountLimits, PaymentInput, PricedSale, settle_payments
 from pos.sales.vat import local_date
+from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
-from pos.sync.payloads import PaymentPayload, SaleLinePayload, SalePayload
 
 KEY_MIN, KEY_MAX = 8, 64
 
@@ -218,7 +218,7 @@ def _payload(
     producers = dict(session.exec(select(Producer.id, Producer.uuid).where(Producer.id.in_(producer_ids))).all())  # type: ignore[union-attr]
     cashier = session.get(User, sale.cashier_id)
     approver = session.get(User, approver_id) if approver_id else None
-    payload: SalePayload = {
+    payload: Fields = {
         "uuid": str(sale.uuid),
         "receipt_number": sale.receipt_number,
         "shift_uuid": str(shift.uuid),
@@ -235,7 +235,7 @@ def _payload(
             for line, item in zip(lines, items, strict=True)
         ],
         "payments": [
-            PaymentPayload(
+            dict(
                 method=p.method,
                 amount_vnd=p.amount_vnd,
                 tendered_vnd=p.tendered_vnd,
@@ -248,7 +248,7 @@ def _payload(
     return dict(payload)
 
 
-def _line_payload(line: SaleLine, product: Product, producer_uuid: str) -> SaleLinePayload:
+def _line_payload(line: SaleLine, product: Product, producer_uuid: str) -> Fields:
     return {
         "line_no": line.line_no,
         "product_uuid": str(product.uuid),

@@ -21,8 +21,8 @@ from pos.money import vat_included
 from pos.numbering import take_return_number
 from pos.sales.models import PAYMENT_METHODS, Payment, ReturnLine, Sale, SaleLine, SaleReturn, Shift
 from pos.sales.receipts import SHOP_TZ, ReceiptData, ReceiptLine, ReceiptPayment, VatBreakdown
+from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
-from pos.sync.payloads import ReturnPayload, VoidPayload
 from pos.text import nfc
 
 MAX_RETURN_QTY = 100_000
@@ -246,7 +246,7 @@ def create_return(
             }
         )
 
-    payload: ReturnPayload = {
+    payload: Fields = {
         "uuid": str(sale_return.uuid),
         "return_number": number,
         "sale_uuid": str(sale.uuid),
@@ -386,7 +386,7 @@ def void_last_sale(
                 created_at=now,
             ),
         )
-    payload: VoidPayload = {
+    payload: Fields = {
         "sale_uuid": str(sale.uuid),
         "receipt_number": sale.receipt_number,
         "voided_at": now.isoformat(),

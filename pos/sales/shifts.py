@@ -24,8 +24,8 @@ from pos.money import format_vnd
 from pos.printing.models import Till
 from pos.sales.models import PAYMENT_METHODS, CashMovement, Payment, Sale, SaleReturn, Shift
 from pos.sales.receipts import SHOP_TZ
+from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
-from pos.sync.payloads import ShiftClosePayload
 from pos.text import nfc
 
 NOTES: tuple[int, ...] = (500_000, 200_000, 100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000)
@@ -388,7 +388,7 @@ def close_shift(
         str(u)
         for u in session.exec(select(SaleReturn.uuid).where(SaleReturn.shift_id == shift.id).order_by(SaleReturn.id))
     ]
-    payload: ShiftClosePayload = {
+    payload: Fields = {
         "uuid": str(shift.uuid),
         "cashier": cashier.username if cashier else "",
         "till": _till_code(session, shift),

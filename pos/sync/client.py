@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import json
 import logging
 import os
 import threading
@@ -43,6 +42,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import msgspec
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, select
 
@@ -50,7 +50,7 @@ from pos.audit.models import AuditEntry
 from pos.auth.models import User
 from pos.catalog.models import Producer, Product
 from pos.db import session_scope, utcnow
-from pos.sync import signing
+from pos.sync import contract, signing
 from pos.sync.models import OutboxRecord, SyncState
 from pos.sync.outbox import enqueue
 from pos.text import fold
@@ -358,7 +358,7 @@ def prepare_outbox(engine: Engine) -> int:
 
 
 def audit_payload(entry: AuditEntry, username: str | None) -> dict[str, Any]:
-    """The outbox record of an audit entry (kind 'audit', pos/sync/payloads.py AuditPayload)."""
+    """The outbox record of an audit entry (kind 'audit', pos/sync/contract.py AuditIn)."""
     return {
         "uuid": str(entry.uuid),
         "at": entry.at.isoformat(),
@@ -448,14 +448,24 @@ def _json_or_empty(response: httpx.Response) -> dict[str, Any]:
 
 
 def build_body(showroom_code: str, rows: list[Any]) -> bytes:
-    """A push body from outbox rows; each payload's stored JSON is embedded as it is (no re-encoding)."""
-    records = ",".join(
-        f'{{"seq":{row.id},"kind":{json.dumps(row.kind)},"entity_uuid":{json.dumps(row.entity_uuid)},'
-        f'"created_at":{json.dumps(row.created_at.isoformat())},"payload":{row.payload}}}'
-        for row in rows
+    """A push body from outbox rows (a ``contract.Batch``); each payload's stored JSON is embedded as it is."""
+    return contract.encode(
+        {
+            "showroom": showroom_code,
+            "payload_version": contract.BATCH_VERSION,
+            "records": [
+                {
+                    "seq": row.id,
+                    "kind": row.kind,
+                    "entity_uuid": row.entity_uuid,
+                    "created_at": row.created_at.isoformat(),
+                    "v": row.version,
+                    "payload": msgspec.Raw(row.payload.encode("utf-8")),
+                }
+                for row in rows
+            ],
+        }
     )
-    head = f'{{"showroom":{json.dumps(showroom_code)},"payload_version":1,"records":['
-    return (head + records + "]}").encode("utf-8")
 
 
 def push_outbox(engine: Engine, settings: SyncSettings, channel: _Channel, result: SyncResult) -> None:

@@ -18,6 +18,7 @@ class OutboxRecord(SQLModel, table=True):
     kind: str = Field(max_length=30, index=True)
     entity_uuid: str = Field(max_length=36)
     payload: str  # JSON
+    version: int = Field(default=1)  # the kind's version in the sync contract when it was written
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 

@@ -1,22 +1,28 @@
-"""Write events to the outbox in the same transaction as the event itself."""
+"""Publish records to the outbox in the same transaction as the event itself: the one call every feature uses."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from uuid import UUID
 
 from sqlmodel import Session
 
+from pos.sync import contract
 from pos.sync.models import OutboxRecord
 
 
 def enqueue(session: Session, kind: str, entity_uuid: UUID | str, payload: dict[str, Any]) -> OutboxRecord:
-    """Add an event for the central server; it commits or rolls back with the caller's transaction."""
+    """Publish a ``kind`` record for the central server; it commits or rolls back with the caller's transaction.
+
+    The payload is checked against the kind's definition in the sync contract (pos/sync/contract.py) first,
+    so a record the central server would refuse never enters the outbox (ContractError, a programming error).
+    """
+    contract.check_payload(kind, payload)
     record = OutboxRecord(
         kind=kind,
         entity_uuid=str(entity_uuid),
-        payload=json.dumps(payload, ensure_ascii=False, default=str, separators=(",", ":")),
+        payload=contract.encode(payload).decode("utf-8"),
+        version=contract.KIND_VERSIONS[kind],
     )
     session.add(record)
     return record

@@ -234,7 +234,7 @@ def test_malformed_oversized_and_odd_bodies_are_refused(api: FlaskClient, centra
     not_json = push(api, issued.secret, b"{not json")
     assert (not_json.status_code, check_answer(not_json, PUSH, "POST")["field"]) == (400, "body")
     nested = push(api, issued.secret, b"[" * 100_000 + b"]" * 100_000)
-    assert (nested.status_code, check_answer(nested, PUSH, "POST")["field"]) == (400, "body")
+    assert (nested.status_code, check_answer(nested, PUSH, "POST")["field"]) == (422, "body")  # JSON, not a batch
     twice = day_document(sales=1)
     twice["records"][1]["seq"] = twice["records"][0]["seq"]
     duplicated = push(api, issued.secret, twice)

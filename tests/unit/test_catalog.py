@@ -25,8 +25,8 @@ from pos.catalog.services import (
 from pos.errors import ValidationError
 from pos.inventory.ledger import record_movement
 from pos.inventory.models import StockMovement
+from pos.sync import contract
 from pos.sync.models import OutboxRecord
-from pos.sync.payloads import ProducerPayload, ProductPayload
 
 GOOD_EAN = "8934563138165"  # a GS1 Vietnam code with a correct check digit
 assert gtin_check_digit(GOOD_EAN[:-1]) == GOOD_EAN[-1]
@@ -67,7 +67,7 @@ def test_create_producer_normalises_and_enqueues(uow) -> None:
         assert stored.commission_bp == 1250
         record = s.exec(select(OutboxRecord).where(OutboxRecord.kind == "producer")).one()
         payload = json.loads(record.payload)
-        assert set(payload) == set(ProducerPayload.__annotations__)
+        assert set(payload) == set(contract.ProducerIn.__struct_encode_fields__)
         assert payload["uuid"] == str(stored.uuid) == record.entity_uuid
         assert payload["commission_bp"] == 1250
 
@@ -134,7 +134,7 @@ def test_create_product_parses_price_and_enqueues(uow, make_producer) -> None:
     with uow() as s:
         record = s.exec(select(OutboxRecord).where(OutboxRecord.kind == "product")).one()
         payload = json.loads(record.payload)
-        assert set(payload) == set(ProductPayload.__annotations__)
+        assert set(payload) == set(contract.ProductIn.__struct_encode_fields__)
         assert payload["producer_uuid"] == str(producer.uuid)
         assert payload["price_vnd"] == 125_000
         assert payload["name"] == "Bánh cốm Hà Nội"

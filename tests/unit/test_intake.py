@@ -21,8 +21,8 @@ from pos.inventory.intake import (
 )
 from pos.inventory.ledger import ledger_mismatches, on_hand
 from pos.inventory.models import Intake, IntakeLine, StockMovement
+from pos.sync import contract
 from pos.sync.models import OutboxRecord
-from pos.sync.payloads import IntakeLinePayload, IntakePayload
 
 TODAY = date(2026, 3, 10)
 
@@ -86,8 +86,8 @@ def test_intake_raises_stock_and_writes_everything(uow, delivery) -> None:
 
         record = s.exec(select(OutboxRecord).where(OutboxRecord.kind == "intake")).one()
         payload = json.loads(record.payload)
-        assert set(payload) == set(IntakePayload.__annotations__)
-        assert set(payload["lines"][0]) == set(IntakeLinePayload.__annotations__)
+        assert set(payload) == set(contract.IntakeIn.__struct_encode_fields__)
+        assert set(payload["lines"][0]) == set(contract.IntakeLineIn.__struct_encode_fields__)
         assert payload["uuid"] == str(intake.uuid) == record.entity_uuid
         assert payload["producer_uuid"] == str(producer.uuid)
         assert payload["created_by"] == "kho"

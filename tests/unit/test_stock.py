@@ -19,8 +19,8 @@ from pos.inventory.stock import (
     movement_history,
     stock_list,
 )
+from pos.sync import contract
 from pos.sync.models import OutboxRecord
-from pos.sync.payloads import StockMovementPayload
 
 TODAY = date(2026, 11, 24)
 
@@ -81,7 +81,7 @@ def test_an_adjustment_writes_its_outbox_record_and_audit_entry(uow, product, ma
         (record,) = s.exec(select(OutboxRecord).where(OutboxRecord.kind == "stock_adjustment")).all()
         entry = s.exec(select(AuditEntry).where(AuditEntry.action == "stock.adjust")).one()
     payload = json.loads(record.payload)
-    assert set(payload) == set(StockMovementPayload.__annotations__)
+    assert set(payload) == set(contract.StockMovementIn.__struct_encode_fields__)
     assert payload["uuid"] == str(movement.uuid) == record.entity_uuid
     assert payload["product_uuid"] == str(product.uuid)
     assert (payload["kind"], payload["qty_delta"], payload["reason"]) == ("adjustment", -2, "damaged")

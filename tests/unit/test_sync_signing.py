@@ -6,11 +6,12 @@ import gzip
 import json
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
+from uuid import uuid4
 
+import msgspec
 import pytest
-from pydantic import ValidationError as PydanticValidationError
 
-from pos.sync import signing, wire
+from pos.sync import contract, signing
 from pos.sync.client import SyncSettings, build_body
 from pos.sync.samples import SampleShowroom, batch_document
 
@@ -94,11 +95,15 @@ def _day_document() -> dict:
     return batch_document("SR01", records)
 
 
+def _decode(document: dict) -> contract.Batch:
+    return contract.decode_batch(json.dumps(document).encode())
+
+
 def test_sample_records_of_every_kind_validate() -> None:
-    document = _day_document()
-    batch = wire.batch_adapter.validate_python(document)
+    batch = _decode(_day_document())
     kinds = {r.kind for r in batch.records}
     assert {"producer", "product", "sale", "shift_close", "audit"} <= kinds
+    assert contract.too_new(batch) is None
 
 
 @pytest.mark.parametrize(
@@ -112,7 +117,7 @@ def test_sample_records_of_every_kind_validate() -> None:
         (lambda d: _first(d, "sale")["payload"].update(created_at="2026-11-02T10:00:00"), "payload.created_at"),
         (lambda d: _first(d, "sale")["payload"].update(uuid="not-a-uuid"), "payload.uuid"),
         (lambda d: _first(d, "sale")["payload"].update(receipt_number="x" * 41), "payload.receipt_number"),
-        (lambda d: d.update(payload_version=2), "payload_version"),
+        (lambda d: _first(d, "product")["payload"].update(ocop_cert_expiry="2026-13-45"), "payload.ocop_cert_expiry"),
         (lambda d: d.update(extra=1), "extra"),
         (lambda d: d.update(records=[]), "records"),
     ],
@@ -120,11 +125,37 @@ def test_sample_records_of_every_kind_validate() -> None:
 def test_a_bad_body_names_the_field(mutate: object, field: str) -> None:
     document = _day_document()
     mutate(document)  # type: ignore[operator]
-    with pytest.raises(PydanticValidationError) as info:
-        wire.batch_adapter.validate_python(document)
-    message, named, problems = wire.validation_error(info.value)
+    with pytest.raises(msgspec.ValidationError) as info:
+        _decode(document)
+    message, named, problems = contract.validation_error(info.value)
     assert named.endswith(field), named
     assert named in message and problems[0]["field"] == named
+
+
+def test_a_newer_version_is_refused_and_an_older_one_accepted() -> None:
+    document = _day_document()
+    _first(document, "sale")["v"] = contract.KIND_VERSIONS["sale"] + 1
+    refusal = contract.too_new(_decode(document))
+    assert refusal is not None and "mới hơn phiên bản máy chủ trung tâm hỗ trợ" in refusal.message
+    assert refusal.field.endswith(".v")
+    document = _day_document()
+    document["payload_version"] = contract.BATCH_VERSION + 1
+    assert contract.too_new(_decode(document)).field == "payload_version"  # type: ignore[union-attr]
+    document = _day_document()
+    for record in document["records"]:
+        record.pop("v", None)  # written before records carried a version: version 1, accepted
+    assert contract.too_new(_decode(document)) is None
+
+
+def test_a_feature_cannot_publish_what_the_contract_refuses() -> None:
+    shop = SampleShowroom("SR01", seed=5)
+    sale = shop.sale(datetime(2026, 11, 2, 9, tzinfo=UTC), str(uuid4()))
+    assert contract.check_payload("sale", sale).total_vnd == sale["total_vnd"]
+    with pytest.raises(contract.ContractError) as info:
+        contract.check_payload("sale", dict(sale, total_vnd=1.5))
+    assert info.value.field == "payload.total_vnd"
+    with pytest.raises(contract.ContractError, match="chưa có trong hợp đồng"):
+        contract.check_payload("gift_card", {})
 
 
 def _first(document: dict, kind: str) -> dict:
@@ -134,10 +165,10 @@ def _first(document: dict, kind: str) -> dict:
 def test_unknown_payload_keys_are_ignored_but_unknown_envelope_keys_refused() -> None:
     document = _day_document()
     _first(document, "sale")["payload"]["future_field"] = "kept as sent"
-    wire.batch_adapter.validate_python(document)
+    _decode(document)
     document["records"][0]["surprise"] = 1
-    with pytest.raises(PydanticValidationError):
-        wire.batch_adapter.validate_python(document)
+    with pytest.raises(msgspec.ValidationError):
+        _decode(document)
 
 
 def test_the_push_body_embeds_stored_payloads_and_validates() -> None:
@@ -146,14 +177,19 @@ def test_the_push_body_embeds_stored_payloads_and_validates() -> None:
     sale = shop.sale(at, str(shop.producers[0]["uuid"]))
     rows = [
         SimpleNamespace(
-            id=7, kind="sale", entity_uuid=sale["uuid"], payload=json.dumps(sale, ensure_ascii=False), created_at=at
+            id=7,
+            kind="sale",
+            entity_uuid=sale["uuid"],
+            payload=json.dumps(sale, ensure_ascii=False),
+            created_at=at,
+            version=1,
         )
     ]
     body = build_body("SR01", rows)
     document = json.loads(body)
     assert document["records"][0]["payload"] == sale
-    batch = wire.batch_adapter.validate_json(body)
-    assert batch.records[0].seq == 7
+    batch = contract.decode_batch(body)
+    assert batch.records[0].seq == 7 and batch.records[0].v == 1
     assert gzip.decompress(gzip.compress(body)) == body
 
 

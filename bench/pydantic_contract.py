@@ -1,4 +1,5 @@
-"""The sync API's request bodies as pydantic models: what the central server accepts (api/v1).
+"""The sync contract as pydantic models (the central server's validation until msgspec replaced it), kept only so
+bench/contract.py can compare the two on the same bodies. Not used by the app.
 
 One push (``POST /api/v1/sync/batches``) is a ``Batch``: the showroom's code, the payload version and up to
 ``MAX_RECORDS`` outbox records, each ``{seq, kind, entity_uuid, created_at, payload}`` with the payload
@@ -17,7 +18,6 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, Strict, TypeAdapter
-from pydantic import ValidationError as PydanticValidationError
 
 PAYLOAD_VERSION = 1
 MAX_RECORDS = 2000
@@ -289,80 +289,3 @@ class Batch(BaseModel):
 
 
 batch_adapter = TypeAdapter(Batch)
-
-
-# --- Errors that name the field -------------------------------------------------------------------------------
-
-_PHRASES = {
-    "missing": "bị thiếu",
-    "int_type": "phải là số nguyên",
-    "bool_type": "phải là true hoặc false",
-    "string_type": "phải là chuỗi ký tự",
-    "list_type": "phải là một danh sách",
-    "dict_type": "phải là một đối tượng",
-    "model_type": "phải là một đối tượng",
-    "model_attributes_type": "phải là một đối tượng",
-    "string_too_long": "quá dài",
-    "string_too_short": "không được để trống",
-    "too_short": "không được để trống",
-    "too_long": "có quá nhiều phần tử",
-    "greater_than_equal": "nhỏ hơn giá trị cho phép",
-    "less_than_equal": "lớn hơn giá trị cho phép",
-    "uuid_parsing": "không phải UUID hợp lệ",
-    "uuid_type": "không phải UUID hợp lệ",
-    "date_from_datetime_parsing": "không phải ngày hợp lệ (YYYY-MM-DD)",
-    "date_parsing": "không phải ngày hợp lệ (YYYY-MM-DD)",
-    "datetime_from_date_parsing": "không phải thời điểm hợp lệ (ISO 8601 có múi giờ)",
-    "datetime_parsing": "không phải thời điểm hợp lệ (ISO 8601 có múi giờ)",
-    "timezone_aware": "phải có múi giờ",
-    "literal_error": "có giá trị không được hỗ trợ",
-    "union_tag_invalid": "có loại bản ghi không được hỗ trợ",
-    "union_tag_not_found": "bị thiếu",
-    "string_pattern_mismatch": "có ký tự không hợp lệ",
-    "extra_forbidden": "không được phép có",
-}
-
-
-def field_path(loc: tuple[Any, ...], error_type: str = "") -> str:
-    """pydantic's loc -> ``records[3].payload.lines[0].qty`` (the union's tag step is dropped)."""
-    parts: list[str] = []
-    after_records_index = False
-    for step in loc:
-        if isinstance(step, int):
-            parts.append(f"[{step}]")
-            after_records_index = parts[:1] == ["records"] and len(parts) == 2
-            continue
-        if after_records_index and step in _KIND_TAGS:
-            after_records_index = False
-            continue
-        after_records_index = False
-        parts.append(f".{step}" if parts else str(step))
-    if error_type in ("union_tag_invalid", "union_tag_not_found"):
-        parts.append(".kind")
-    return "".join(parts) or "body"
-
-
-_KIND_TAGS = {
-    "producer",
-    "product",
-    "sale",
-    "return",
-    "void",
-    "shift_close",
-    "intake",
-    "stock_adjustment",
-    "audit",
-}
-
-
-def validation_error(exc: PydanticValidationError) -> tuple[str, str, list[dict[str, str]]]:
-    """(Vietnamese message, first field, up to ten ``{field, problem}``) for an invalid body."""
-    problems = []
-    for error in exc.errors(include_url=False)[:10]:
-        field = field_path(tuple(error["loc"]), error["type"])
-        problems.append(
-            {"field": field, "problem": _PHRASES.get(error["type"], "không hợp lệ"), "detail": error["msg"]}
-        )
-    first = problems[0]
-    message = f"Dữ liệu đồng bộ không hợp lệ: trường {first['field']} {first['problem']}."
-    return message, first["field"], problems

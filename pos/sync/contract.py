@@ -1,0 +1,457 @@
+"""The sync contract: the only definition of every outbox record kind, with its version, for both sides.
+
+A showroom's feature builds a record as one of these structs and publishes it with ``publish`` (one call,
+pos/sync/outbox.py); the showroom's client sends the outbox as a ``Batch``; the central server decodes and
+validates the body with ``decode_batch`` (the same structs) and materialises it (pos/central/ingest.py);
+the OpenAPI document (static/openapi/sync-v1.json) is generated from them (pos/central/openapi.py).
+
+Decoding is msgspec's: on the same batches it is many times faster than JSON parsing plus pydantic
+(``python bench/contract.py`` measures both). Rules of the wire: numbers are JSON integers (never floats or
+booleans); text is limited to the central columns' sizes; times are RFC 3339 with an offset; unknown keys
+inside a payload are ignored (a newer showroom may send more), unknown keys in the envelope or a record are
+refused.
+
+Versions: each kind has a version (``KIND_VERSIONS``); a record says which version it was written in
+(``v``, 1 when absent). A record newer than this server knows is refused with a clear message; an older one
+is accepted, which is why a field added in a later version always has a default.
+
+Adding a kind: write its payload struct (a ``Payload`` subclass), one line ``Xxx = record("xxx", XxxIn)``
+with its version, and add it to ``RECORD_TYPES``; the central server's ingest says what to do with it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, ClassVar, Union
+from uuid import UUID
+
+import msgspec
+from msgspec import Meta, Struct
+
+MAX_RECORDS = 2000
+MAX_VND = 10**15  # far above any real amount, well inside BIGINT
+MAX_QTY = 10_000_000
+BATCH_VERSION = 1  # the envelope's own version (Batch.payload_version)
+
+Vnd = Annotated[int, Meta(ge=0, le=MAX_VND)]
+SignedVnd = Annotated[int, Meta(ge=-MAX_VND, le=MAX_VND)]
+Qty = Annotated[int, Meta(ge=1, le=MAX_QTY)]
+Count = Annotated[int, Meta(ge=0, le=MAX_QTY)]
+LineNo = Annotated[int, Meta(ge=1, le=100_000)]
+Bp = Annotated[int, Meta(ge=0, le=10_000)]
+Stars = Annotated[int, Meta(ge=1, le=5)]
+Code = Annotated[str, Meta(pattern=r"^[a-z_]{1,12}$")]
+Time = Annotated[datetime, Meta(tz=True)]
+# A showroom writes "" for a missing optional UUID or date: decoded as text, read through the properties.
+_UUID = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+BlankOrUuid = Annotated[str, Meta(pattern=f"^({_UUID})?$")]
+BlankOrDate = Annotated[str, Meta(pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
+
+
+Fields = dict[str, Any]  # a payload as a feature writes it (plain JSON values), checked when it is published
+
+
+def text(max_length: int, min_length: int = 0) -> Any:
+    """A string of at most ``max_length`` characters (the central column's size)."""
+    return Annotated[str, Meta(min_length=min_length, max_length=max_length)]
+
+
+def _uuid_or_none(value: str | None) -> UUID | None:
+    return UUID(value) if value else None
+
+
+def _date_or_none(value: str | None, field: str = "") -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise ValueError(f"`{field}` không phải ngày hợp lệ (YYYY-MM-DD)") from None
+
+
+class Payload(Struct, kw_only=True, omit_defaults=False):
+    """Base of every record's payload (unknown keys ignored)."""
+
+
+# --- The payloads --------------------------------------------------------------------------------------------
+
+
+class ProducerIn(Payload):
+    """kind 'producer': a producer created or edited (sent whole each time)."""
+
+    uuid: UUID
+    name: text(200, 1)
+    kind: text(10)  # htx, hkd, dn
+    province: text(80)
+    district: text(80)
+    phone: text(30)
+    commission_bp: Bp
+    is_active: bool
+    tax_code: text(20) | None = None
+
+
+class ProductIn(Payload):
+    """kind 'product': a product created or edited, with this showroom's selling price."""
+
+    uuid: UUID
+    producer_uuid: UUID
+    sku: text(40)
+    name: text(200, 1)
+    unit: text(20)
+    price_vnd: Vnd
+    vat_class: text(12)
+    ocop_group: text(20)
+    ocop_cert_number: text(60)
+    is_active: bool
+    barcode: text(14) | None = None
+    ocop_stars: Stars | None = None
+    ocop_cert_expiry_text: BlankOrDate | None = msgspec.field(default=None, name="ocop_cert_expiry")
+    central_uuid_text: BlankOrUuid | None = msgspec.field(default=None, name="central_uuid")
+
+    def __post_init__(self) -> None:
+        _date_or_none(
+            self.ocop_cert_expiry_text, "ocop_cert_expiry"
+        )  # a ValueError here refuses the record, naming the field
+
+    @property
+    def ocop_cert_expiry(self) -> date | None:
+        return _date_or_none(self.ocop_cert_expiry_text)
+
+    @property
+    def central_uuid(self) -> UUID | None:
+        return _uuid_or_none(self.central_uuid_text)
+
+
+class SaleLineIn(Payload):
+    line_no: LineNo
+    product_uuid: UUID
+    producer_uuid: UUID
+    name: text(200, 1)
+    sku: text(40)
+    unit: text(20)
+    qty: Qty
+    unit_price_vnd: Vnd
+    discount_vnd: Vnd  # the line's own discount and its share of the sale's
+    total_vnd: Vnd
+    vat_rate_bp: Bp
+    vat_vnd: Vnd
+    barcode: text(14) | None = None
+
+
+class PaymentIn(Payload):
+    method: Code  # cash, card, transfer
+    amount_vnd: Vnd
+    tendered_vnd: Vnd | None = None
+    change_vnd: Vnd | None = None
+    reference: text(80) = ""
+
+
+class SaleIn(Payload):
+    """kind 'sale': a completed sale, as printed on its receipt."""
+
+    uuid: UUID
+    receipt_number: text(40, 1)
+    shift_uuid: UUID
+    cashier: text(60)  # username
+    created_at: Time
+    subtotal_vnd: Vnd
+    line_discount_vnd: Vnd
+    sale_discount_vnd: Vnd
+    total_vnd: Vnd
+    vat_vnd: Vnd
+    lines: Annotated[list[SaleLineIn], Meta(min_length=1, max_length=10_000)]
+    payments: Annotated[list[PaymentIn], Meta(max_length=100)]
+    discount_approved_by: text(60) | None = None
+
+
+class ReturnLineIn(Payload):
+    sale_line_no: LineNo
+    qty: Qty
+    amount_vnd: Vnd
+    product_uuid_text: BlankOrUuid | None = msgspec.field(default=None, name="product_uuid")
+
+    @property
+    def product_uuid(self) -> UUID | None:
+        return _uuid_or_none(self.product_uuid_text)
+
+
+class ReturnIn(Payload):
+    """kind 'return': goods brought back against a receipt, and the refund."""
+
+    uuid: UUID
+    return_number: text(40, 1)
+    sale_uuid: UUID
+    shift_uuid: UUID
+    cashier: text(60)
+    created_at: Time
+    refund_method: Code
+    total_vnd: Vnd
+    lines: Annotated[list[ReturnLineIn], Meta(min_length=1, max_length=10_000)]
+    reason: text(200) = ""
+
+
+class VoidIn(Payload):
+    """kind 'void': a sale cancelled by a manager."""
+
+    sale_uuid: UUID
+    receipt_number: text(40, 1)
+    voided_at: Time
+    voided_by: text(60)
+    reason: text(200) = ""
+
+
+class ShiftCloseIn(Payload):
+    """kind 'shift_close': the Z report's figures, so the central server can check its sums per shift."""
+
+    uuid: UUID
+    cashier: text(60)
+    opened_at: Time
+    closed_at: Time
+    opening_float_vnd: Vnd
+    sales_count: Count
+    sales_total_vnd: Vnd  # completed, not voided
+    refunds_total_vnd: Vnd
+    voids_count: Count
+    discounts_vnd: Vnd
+    payments_by_method: dict[Code, SignedVnd]  # net of refunds by that method
+    cash_in_vnd: Vnd
+    cash_out_vnd: Vnd
+    expected_cash_vnd: SignedVnd
+    counted_cash_vnd: Vnd
+    difference_vnd: SignedVnd
+    sale_uuids: Annotated[list[UUID], Meta(max_length=200_000)]
+    return_uuids: Annotated[list[UUID], Meta(max_length=200_000)]
+    till: text(10) = ""  # since version 2: the till (drawer) counted, Q1, Q2 …; empty from older showrooms
+
+
+class IntakeLineIn(Payload):
+    product_uuid: UUID
+    qty: Qty
+    unit_cost_vnd: Vnd
+    lot_code: text(60) = ""
+    expiry_date_text: BlankOrDate | None = msgspec.field(default=None, name="expiry_date")
+
+    def __post_init__(self) -> None:
+        _date_or_none(self.expiry_date_text, "expiry_date")
+
+    @property
+    def expiry_date(self) -> date | None:
+        return _date_or_none(self.expiry_date_text)
+
+
+class IntakeIn(Payload):
+    """kind 'intake': a delivery received from a producer."""
+
+    uuid: UUID
+    producer_uuid: UUID
+    received_on: date
+    created_at: Time
+    lines: Annotated[list[IntakeLineIn], Meta(min_length=1, max_length=10_000)]
+    delivery_note_number: text(60) = ""
+    created_by: text(60) | None = None
+
+
+class StockMovementIn(Payload):
+    """kind 'stock_adjustment': an adjustment, count or return to producer (one movement)."""
+
+    uuid: UUID
+    product_uuid: UUID
+    kind: text(20, 1)  # adjustment, count, return_to_producer
+    qty_delta: Annotated[int, Meta(ge=-MAX_QTY, le=MAX_QTY)]
+    created_at: Time
+    reason: text(20) = ""
+    note: text(500) = ""
+    created_by: text(60) | None = None
+
+
+class AuditIn(Payload):
+    """kind 'audit': one audit log entry."""
+
+    uuid: UUID
+    at: Time
+    action: text(40, 1)
+    user: text(60) | None = None
+    entity: text(40) = ""
+    entity_id: text(40) = ""
+    before: text(100_000) = ""
+    after: text(100_000) = ""
+
+
+# --- The records: one line per kind --------------------------------------------------------------------------
+
+Seq = Annotated[int, Meta(ge=1, le=2**62)]
+
+
+class RecordBase(Struct, kw_only=True, forbid_unknown_fields=True, tag_field="kind"):
+    """An outbox record: its seq, the entity's UUID, when it was written, the kind's version, the payload."""
+
+    KIND: ClassVar[str]
+    VERSION: ClassVar[int]
+    PAYLOAD: ClassVar[type[Payload]]
+
+    seq: Seq
+    entity_uuid: UUID
+    created_at: Time
+    v: Annotated[int, Meta(ge=1)] = 1
+
+    @property
+    def kind(self) -> str:
+        return self.KIND
+
+
+def record(kind: str, payload: type[Payload], version: int = 1) -> type[RecordBase]:
+    """The record struct of one kind: ``{seq, kind, entity_uuid, created_at, v, payload}``."""
+    name = "".join(part.title() for part in kind.split("_")) + "Record"
+    cls = msgspec.defstruct(
+        name,
+        [("payload", payload)],
+        bases=(RecordBase,),
+        tag=kind,
+        kw_only=True,
+        forbid_unknown_fields=True,
+        module=__name__,
+    )
+    cls.KIND = kind  # type: ignore[attr-defined]
+    cls.VERSION = version  # type: ignore[attr-defined]
+    cls.PAYLOAD = payload  # type: ignore[attr-defined]
+    return cls
+
+
+ProducerRecord = record("producer", ProducerIn)
+ProductRecord = record("product", ProductIn)
+SaleRecord = record("sale", SaleIn)
+ReturnRecord = record("return", ReturnIn)
+VoidRecord = record("void", VoidIn)
+ShiftCloseRecord = record("shift_close", ShiftCloseIn, version=2)
+IntakeRecord = record("intake", IntakeIn)
+StockMovementRecord = record("stock_adjustment", StockMovementIn)
+AuditRecord = record("audit", AuditIn)
+
+RECORD_TYPES: tuple[type[RecordBase], ...] = (
+    ProducerRecord,
+    ProductRecord,
+    SaleRecord,
+    ReturnRecord,
+    VoidRecord,
+    ShiftCloseRecord,
+    IntakeRecord,
+    StockMovementRecord,
+    AuditRecord,
+)
+KINDS: dict[str, type[RecordBase]] = {cls.KIND: cls for cls in RECORD_TYPES}
+KIND_VERSIONS: dict[str, int] = {kind: cls.VERSION for kind, cls in KINDS.items()}
+AnyRecord = Union[RECORD_TYPES]  # noqa: UP007  (built from the tuple above)
+
+
+class Batch(Struct, kw_only=True, forbid_unknown_fields=True):
+    """One push: a showroom's outbox records in sequence order."""
+
+    showroom: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.-]{1,20}$")]
+    payload_version: Annotated[int, Meta(ge=1)]
+    records: Annotated[list[AnyRecord], Meta(min_length=1, max_length=MAX_RECORDS)]
+
+
+_decoder = msgspec.json.Decoder(Batch)
+_encoder = msgspec.json.Encoder()
+
+
+def decode_batch(data: bytes) -> Batch:
+    """The batch in ``data`` (JSON bytes), validated; msgspec.ValidationError or DecodeError otherwise."""
+    return _decoder.decode(data)
+
+
+def encode(value: Any) -> bytes:
+    """JSON bytes of a contract struct (or plain data holding them)."""
+    return _encoder.encode(value)
+
+
+# --- Publishing (showroom) and the version rule (central) ------------------------------------------------------
+
+
+class ContractError(ValueError):
+    """A record that the contract does not allow: an unknown kind, a bad payload, a version too new."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def check_payload(kind: str, payload: Any) -> Payload:
+    """The payload of a ``kind`` record validated by its definition (a showroom checks before it stores it)."""
+    record_type = KINDS.get(kind)
+    if record_type is None:
+        raise ContractError(f"Loại bản ghi “{kind}” chưa có trong hợp đồng đồng bộ (pos/sync/contract.py).", "kind")
+    try:
+        return msgspec.convert(payload, record_type.PAYLOAD)
+    except msgspec.ValidationError as exc:
+        message, field, _ = validation_error(exc, prefix="payload")
+        raise ContractError(message, field) from exc
+
+
+def too_new(batch: Batch) -> ContractError | None:
+    """A refusal when the batch or one of its records is of a version newer than this server knows."""
+    if batch.payload_version > BATCH_VERSION:
+        return ContractError(
+            f"Gói dữ liệu phiên bản {batch.payload_version} mới hơn phiên bản máy chủ trung tâm hỗ trợ "
+            f"({BATCH_VERSION}); hãy cập nhật máy chủ trung tâm.",
+            "payload_version",
+        )
+    for index, record in enumerate(batch.records):
+        if record.v > record.VERSION:
+            return ContractError(
+                f"Bản ghi loại {record.KIND} phiên bản {record.v} mới hơn phiên bản máy chủ trung tâm hỗ trợ "
+                f"({record.VERSION}); hãy cập nhật máy chủ trung tâm.",
+                f"records[{index}].v",
+            )
+    return None
+
+
+# --- Errors that name the field ------------------------------------------------------------------------------
+
+_PHRASES = [  # (how msgspec's message begins, the problem in Vietnamese)
+    ("Object missing required field", "bị thiếu"),
+    ("Object contains unknown field", "không được phép có"),
+    ("Expected `int`, got", "phải là số nguyên"),
+    ("Expected `bool`, got", "phải là true hoặc false"),
+    ("Expected `str`, got", "phải là chuỗi ký tự"),
+    ("Expected `array`, got", "phải là một danh sách"),
+    ("Expected `object`, got", "phải là một đối tượng"),
+    ("Expected `str` of length <=", "quá dài"),
+    ("Expected `str` of length >=", "không được để trống"),
+    ("Expected `array` of length >=", "không được để trống"),
+    ("Expected `array` of length <=", "có quá nhiều phần tử"),
+    ("Expected `object` of length", "có quá nhiều phần tử"),
+    ("Expected `int` >=", "nhỏ hơn giá trị cho phép"),
+    ("Expected `int` <=", "lớn hơn giá trị cho phép"),
+    ("Expected `str` matching regex", "có ký tự không hợp lệ"),
+    ("Invalid UUID", "không phải UUID hợp lệ"),
+    ("Invalid RFC3339 encoded datetime", "không phải thời điểm hợp lệ (ISO 8601 có múi giờ)"),
+    ("Expected `datetime` with a timezone", "phải có múi giờ"),
+    ("Invalid RFC3339 encoded date", "không phải ngày hợp lệ (YYYY-MM-DD)"),
+    ("Invalid value", "có giá trị không được hỗ trợ"),
+    ("Expected `null`", "phải để trống (null)"),
+]
+
+
+def validation_error(exc: msgspec.ValidationError, prefix: str = "") -> tuple[str, str, list[dict[str, str]]]:
+    """(Vietnamese message, the field, ``[{field, problem, detail}]``) for an invalid body or payload."""
+    detail = str(exc)
+    text_part, _, where = detail.partition(" - at `")
+    path = where.rstrip("`").removeprefix("$").removeprefix(".")
+    named = text_part.split("`")
+    own = text_part.startswith("`")  # raised by a struct's own check: "`field` problem"
+    if (
+        own
+        or text_part.startswith(("Object missing required field", "Object contains unknown field"))
+        and len(named) > 1
+    ):
+        path = f"{path}.{named[1]}" if path else named[1]
+    if prefix:
+        path = f"{prefix}.{path}" if path and not path.startswith("[") else f"{prefix}{path}"
+    field = path or "body"
+    problem = next((phrase for start, phrase in _PHRASES if text_part.startswith(start)), "không hợp lệ")
+    if own:
+        problem = named[-1].strip()
+    if text_part.startswith("Expected `int`, got `float`") or text_part.startswith("Expected `int`, got `bool`"):
+        problem = "phải là số nguyên"
+    message = f"Dữ liệu đồng bộ không hợp lệ: trường {field} {problem}."
+    return message, field, [{"field": field, "problem": problem, "detail": detail}]
