@@ -20,7 +20,8 @@ from sqlmodel import Session
 from pos.barcodes import gtin_check_digit, instore_ean13
 from pos.catalog.models import Producer, Product, VatRate
 from pos.counters import next_value
-from pos.inventory.ledger import record_movement
+from pos.inventory.ledger import record_movement, record_movements
+from pos.inventory.lots import Want, allocate, lot_for_intake, lots_of
 from pos.inventory.models import Intake, IntakeLine, StockMovement
 from pos.text import fold, nfc
 
@@ -978,6 +979,7 @@ def _receive(
                 )
                 session.add(line)
                 session.flush()
+                lot_row = lot_for_intake(session, product, line)
                 record_movement(
                     session,
                     StockMovement(
@@ -986,6 +988,7 @@ def _receive(
                         qty_delta=qty,
                         unit_cost_vnd=product.cost_vnd,
                         intake_line_id=line.id,
+                        lot_id=lot_row.id if lot_row else None,
                         created_at=_at(received_on),
                     ),
                 )
@@ -993,6 +996,24 @@ def _receive(
 
 def _perishable(name: str) -> bool:
     return name.startswith(PERISHABLE_WORDS)
+
+
+def _demo_moves(session: Session, product: Product, delta: int, **fields: object) -> None:
+    """A demo adjustment, spread over a food product's lots as a manager's would be (first expiry first)."""
+    session.flush()
+    if delta < 0:
+        (parts,) = allocate(session, [Want(product, -delta)], date.max, allow_negative=True, for_sale=False)
+        parts = [(lot_id, -qty) for lot_id, qty in parts]
+    else:
+        lots = lots_of(session, [product.id]).get(product.id)  # type: ignore[list-item]
+        parts = [(lots[-1].id if lots else None, delta)]
+    record_movements(
+        session,
+        [
+            StockMovement(product_id=product.id, qty_delta=qty, lot_id=lot_id, **fields)  # type: ignore[arg-type]
+            for lot_id, qty in parts
+        ],
+    )
 
 
 def _adjust(session: Session, rng: random.Random, products: list[tuple[Producer, Product]], today: date) -> None:
@@ -1006,16 +1027,14 @@ def _adjust(session: Session, rng: random.Random, products: list[tuple[Producer,
         ("count", "count", -2, "Kiểm kê cuối tháng"),
     ]
     for (kind, reason, delta, note), product in zip(events, rng.sample(pool, len(events)), strict=True):
-        record_movement(
+        _demo_moves(
             session,
-            StockMovement(
-                product_id=product.id,  # type: ignore[arg-type]
-                kind=kind,
-                qty_delta=delta,
-                reason=reason,
-                note=note,
-                created_at=_at(today - timedelta(days=rng.randint(1, 10)), 17),
-            ),
+            product,
+            delta,
+            kind=kind,
+            reason=reason,
+            note=note,
+            created_at=_at(today - timedelta(days=rng.randint(1, 10)), 17),
         )
     # Sold down to the reorder point: the "sắp hết hàng" filter has something to show.
     for product in rng.sample([p for p in pool if p.min_stock], 8):
@@ -1025,14 +1044,12 @@ def _adjust(session: Session, rng: random.Random, products: list[tuple[Producer,
         )
         target = rng.randint(0, product.min_stock or 0)
         if level and level > target:
-            record_movement(
+            _demo_moves(
                 session,
-                StockMovement(
-                    product_id=product.id,  # type: ignore[arg-type]
-                    kind="count",
-                    qty_delta=target - int(level),
-                    reason="count",
-                    note="Kiểm kê: đã bán gần hết",
-                    created_at=_at(today - timedelta(days=1), 18),
-                ),
+                product,
+                target - int(level),
+                kind="count",
+                reason="count",
+                note="Kiểm kê: đã bán gần hết",
+                created_at=_at(today - timedelta(days=1), 18),
             )

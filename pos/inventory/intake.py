@@ -16,6 +16,7 @@ from pos.catalog.services import FieldErrors, find_by_code, get_producer, parse_
 from pos.db import parse_id
 from pos.errors import NotFound
 from pos.inventory.ledger import on_hand_many, record_movement
+from pos.inventory.lots import lot_for_intake, recalled_lot
 from pos.inventory.models import Intake, IntakeLine, StockMovement
 from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
@@ -123,6 +124,9 @@ def _check_line(
             problems.append("ngày sản xuất sau ngày nhập kho")
         if manufactured and expiry and manufactured > expiry:
             problems.append("ngày sản xuất sau hạn sử dụng")
+
+    if product is not None and (recalled := recalled_lot(session, product.id, lot_code, expiry)) is not None:  # type: ignore[arg-type]
+        problems.append(f"lô {recalled.lot_code} của “{product.name}” đang bị thu hồi, không nhận lại")
 
     if problems or product is None or qty is None or cost is None:
         return None, f"Dòng {n}: " + "; ".join(problems) + "."
@@ -253,6 +257,7 @@ def receive_stock(
         )
         session.add(line)
         session.flush()
+        lot = lot_for_intake(session, item.product, line)
         record_movement(
             session,
             StockMovement(
@@ -261,6 +266,7 @@ def receive_stock(
                 qty_delta=item.qty,
                 unit_cost_vnd=item.unit_cost_vnd,
                 intake_line_id=line.id,
+                lot_id=lot.id if lot else None,
                 created_by_id=actor_id,
                 note=f"Phiếu nhập {intake.id}",
             ),

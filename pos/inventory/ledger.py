@@ -14,6 +14,7 @@ _FOLD = text(
     "INSERT INTO stocklevel (product_id, qty) VALUES (:pid, :d) "
     "ON CONFLICT (product_id) DO UPDATE SET qty = stocklevel.qty + excluded.qty"
 )
+_FOLD_LOT = text("UPDATE lot SET qty = qty + :d WHERE id = :lot")
 
 
 def record_movement(session: Session, movement: StockMovement) -> StockMovement:
@@ -27,6 +28,9 @@ def record_movements(session: Session, movements: list[StockMovement]) -> list[S
         return movements
     session.add_all(movements)
     session.execute(_FOLD, [{"pid": m.product_id, "d": m.qty_delta} for m in movements])
+    by_lot = [{"lot": m.lot_id, "d": m.qty_delta} for m in movements if m.lot_id is not None]
+    if by_lot:
+        session.execute(_FOLD_LOT, by_lot)
     return movements
 
 
@@ -66,3 +70,28 @@ def ledger_mismatches(session: Session) -> list[tuple[int, int, int]]:
         )
     )
     return [(int(a), int(b), int(c)) for a, b, c in rows]
+
+
+def lot_mismatches(session: Session) -> list[tuple[str, int, int, int]]:
+    """Lots out of step with the ledger, and lot-kept products whose lots do not add up to on hand.
+
+    ('lot', lot_id, kept, opening + ledger) for a lot; ('product', product_id, on hand, sum of its lots)
+    for a product that has lots. Empty when everything agrees.
+    """
+    lots = session.execute(
+        text(
+            "SELECT l.id, l.qty, l.opening_qty + COALESCE(m.total, 0) FROM lot l "
+            "LEFT JOIN (SELECT lot_id, SUM(qty_delta) AS total FROM stockmovement WHERE lot_id IS NOT NULL "
+            "GROUP BY lot_id) m ON m.lot_id = l.id WHERE l.qty != l.opening_qty + COALESCE(m.total, 0)"
+        )
+    )
+    products = session.execute(
+        text(
+            "SELECT l.product_id, COALESCE(s.qty, 0), SUM(l.qty) FROM lot l "
+            "LEFT JOIN stocklevel s ON s.product_id = l.product_id "
+            "GROUP BY l.product_id, s.qty HAVING COALESCE(s.qty, 0) != SUM(l.qty)"
+        )
+    )
+    return [("lot", int(a), int(b), int(c)) for a, b, c in lots] + [
+        ("product", int(a), int(b), int(c)) for a, b, c in products
+    ]

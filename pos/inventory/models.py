@@ -24,6 +24,7 @@ ADJUSTMENT_REASONS: dict[str, str] = {
     "lost": "Mất",
     "found": "Tìm thấy",
     "count": "Kiểm kê",
+    "destroyed": "Tiêu hủy",
 }
 
 
@@ -66,6 +67,7 @@ class StockMovement(SQLModel, table=True):
     reason: str = Field(default="", max_length=20)
     note: str = Field(default="", max_length=500)
     intake_line_id: int | None = Field(default=None, foreign_key="intakeline.id")
+    lot_id: int | None = Field(default=None, foreign_key="lot.id", index=True)
     sale_line_id: int | None = Field(default=None, foreign_key="saleline.id")
     return_line_id: int | None = Field(default=None, foreign_key="returnline.id")
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
@@ -77,3 +79,27 @@ class StockLevel(SQLModel, table=True):
 
     product_id: int = Field(foreign_key="product.id", primary_key=True)
     qty: int = Field(default=0)
+
+
+class Lot(SQLModel, table=True):
+    """A lot (lô hàng) of a food product on the shelf: its code, expiry date and quantity left.
+
+    ``qty`` is kept like StockLevel, in the same transaction as every movement naming the lot; it equals
+    ``opening_qty`` (what the lot held when lot tracking began, for lots migrated from older data) plus
+    the sum of those movements. A recalled lot is never sold again, whatever its expiry date.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(default_factory=uuid4, unique=True, index=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    intake_line_id: int | None = Field(default=None, foreign_key="intakeline.id")  # the delivery that opened it
+    lot_code: str = Field(default="", max_length=60)
+    manufactured_on: date | None = None
+    expiry_date: date | None = Field(default=None, index=True)
+    qty: int = Field(default=0)
+    opening_qty: int = Field(default=0)
+    barcode: str | None = Field(default=None, max_length=14, unique=True, index=True)  # its own label, if printed
+    recalled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    recall_reason: str = Field(default="", max_length=500)
+    recalled_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -17,7 +17,16 @@ from pos.auth.models import User
 from pos.catalog.models import Producer, Product
 from pos.errors import NotFound, ValidationError
 from pos.inventory.ledger import ledger_sum, on_hand, record_movement
-from pos.inventory.models import ADJUSTMENT_REASONS, MOVEMENT_KINDS, Intake, IntakeLine, StockLevel, StockMovement
+from pos.inventory.lots import get_lot, is_lot_kept, lot_name, lots_of
+from pos.inventory.models import (
+    ADJUSTMENT_REASONS,
+    MOVEMENT_KINDS,
+    Intake,
+    IntakeLine,
+    Lot,
+    StockLevel,
+    StockMovement,
+)
 from pos.money import format_vnd
 from pos.sales.models import ReturnLine, Sale, SaleLine, SaleReturn
 from pos.sync.contract import Fields
@@ -31,7 +40,9 @@ MAX_QTY_TEXT = format_vnd(MAX_QTY, symbol=False)
 NOTE_MAX = 500
 
 # The direction each reason implies; a stock count may go either way.
-DECREASING_REASONS = frozenset({"damaged", "lost"})
+DECREASING_REASONS = frozenset({"damaged", "lost", "destroyed"})
+# What a manager may give for taking a whole (expired, recalled) lot off the shelf.
+REMOVAL_REASONS = ("damaged", "destroyed")
 INCREASING_REASONS = frozenset({"found"})
 
 
@@ -94,9 +105,33 @@ def _record(
             "reason": movement.reason,
             "note": movement.note,
             "movement_uuid": str(movement.uuid),
+            **({"lot_id": movement.lot_id} if movement.lot_id is not None else {}),
         },
     )
     return movement
+
+
+def _lot_to_change(session: Session, product: Product, lot_id: object, what: str) -> Lot | None:
+    """The lot a change of a lot-kept product applies to: the one named, or its only lot.
+
+    A product with several lots must have the lot named (counts and adjustments are per lot).
+    """
+    if lot_id not in (None, ""):
+        lot = get_lot(session, lot_id)
+        if lot.product_id != product.id:
+            raise ValidationError(f"Lô này không phải lô của “{product.name}”.", "lot_id")
+        return lot
+    if not is_lot_kept(product):
+        return None
+    lots = lots_of(session, [product.id]).get(product.id, [])  # type: ignore[list-item]
+    with_stock = [lot for lot in lots if lot.qty]
+    if len(lots) == 1 or (what == "decrease" and len(with_stock) == 1):
+        return (with_stock or lots)[0]
+    if lots:
+        raise ValidationError(
+            f"“{product.name}” có nhiều lô: chọn lô cần {'kiểm kê' if what == 'count' else 'điều chỉnh'}.", "lot_id"
+        )
+    return None
 
 
 def adjust_stock(
@@ -108,11 +143,15 @@ def adjust_stock(
     actor_id: int | None = None,
     *,
     allow_negative: bool = False,
+    lot_id: int | None = None,
 ) -> StockMovement:
-    """Change a product's stock by ``qty_delta`` for a reason (damaged, lost, found, count)."""
+    """Change a product's stock by ``qty_delta`` for a reason (damaged, lost, found, count, destroyed).
+
+    For a product kept in lots the change is to one lot (``lot_id``, or its only lot).
+    """
     product = _product(session, product_id)
     if reason not in ADJUSTMENT_REASONS:
-        raise ValidationError("Chọn lý do điều chỉnh: hư hỏng, mất, tìm thấy hoặc kiểm kê.", "reason")
+        raise ValidationError("Chọn lý do điều chỉnh: hư hỏng, mất, tìm thấy, kiểm kê hoặc tiêu hủy.", "reason")
     if isinstance(qty_delta, bool) or not isinstance(qty_delta, int):
         raise ValidationError("Số lượng điều chỉnh phải là số nguyên.", "qty_delta")
     if qty_delta == 0:
@@ -130,15 +169,33 @@ def adjust_stock(
         raise ValidationError(
             f"Không thể giảm {-qty_delta} {product.unit}: tồn kho hiện chỉ còn {before}.", "qty_delta"
         )
+    lot = _lot_to_change(session, product, lot_id, "decrease" if qty_delta < 0 else "increase")
+    if lot is not None and lot.qty + qty_delta < 0 and not allow_negative:
+        raise ValidationError(
+            f"Không thể giảm {-qty_delta} {product.unit}: {lot_name(lot)} chỉ còn {lot.qty}.", "qty_delta"
+        )
     movement = StockMovement(
         product_id=product.id,  # type: ignore[arg-type]
         kind="adjustment",
         qty_delta=qty_delta,
         reason=reason,
         note=note,
+        lot_id=lot.id if lot else None,
         created_by_id=actor_id,
     )
     return _record(session, product, movement, before, "stock.adjust")
+
+
+def remove_lot(
+    session: Session, lot_id: int, reason: str, note: str = "", actor_id: int | None = None
+) -> StockMovement:
+    """Take everything left of a lot (expired, recalled, spoiled) off the stock in one step, with a reason."""
+    lot = get_lot(session, lot_id)
+    if reason not in REMOVAL_REASONS:
+        raise ValidationError("Chọn lý do: hư hỏng hoặc tiêu hủy.", "reason")
+    if lot.qty <= 0:
+        raise ValidationError(f"{lot_name(lot).capitalize()} không còn hàng trong kho.", "lot_id")
+    return adjust_stock(session, lot.product_id, -lot.qty, reason, note, actor_id, lot_id=lot.id)
 
 
 def count_stock(
@@ -147,8 +204,10 @@ def count_stock(
     counted_qty: int,
     note: str = "",
     actor_id: int | None = None,
+    *,
+    lot_id: int | None = None,
 ) -> StockMovement | None:
-    """Set on-hand to the counted figure with a 'count' movement of the difference.
+    """Set on-hand (of a lot, for a product kept in lots) to the counted figure with a 'count' movement.
 
     A count that agrees with the books writes no movement (the ledger only holds changes, and the
     central server has nothing to learn), but it is still written to the audit log, so the manager
@@ -163,7 +222,9 @@ def count_stock(
         raise ValidationError(f"Số đếm thực tế quá lớn (tối đa {MAX_QTY_TEXT}).", "counted_qty")
     note = _clean_note(note)
     before = on_hand(session, product.id)  # type: ignore[arg-type]
-    if counted_qty == before:
+    lot = _lot_to_change(session, product, lot_id, "count")
+    counted_before = lot.qty if lot is not None else before
+    if counted_qty == counted_before:
         audit.record(
             session,
             "stock.count",
@@ -171,15 +232,16 @@ def count_stock(
             entity="product",
             entity_id=product.id,
             before={"on_hand": before},
-            after={"on_hand": before, "qty_delta": 0, "note": note},
+            after={"on_hand": before, "qty_delta": 0, "note": note, **({"lot_id": lot.id} if lot else {})},
         )
         return None
     movement = StockMovement(
         product_id=product.id,  # type: ignore[arg-type]
         kind="count",
-        qty_delta=counted_qty - before,
+        qty_delta=counted_qty - counted_before,
         reason="count",
         note=note,
+        lot_id=lot.id if lot else None,
         created_by_id=actor_id,
     )
     return _record(session, product, movement, before, "stock.count")
@@ -363,38 +425,91 @@ def movement_count(session: Session, product_id: int) -> int:
 
 @dataclass(frozen=True)
 class ExpiringLot:
-    """An intake line whose expiry date is near or past, for a product still in stock."""
+    """A lot whose expiry date is near or past (or that is recalled) and that still has stock."""
 
-    intake_id: int
-    intake_line_id: int
-    received_on: date
+    intake_id: int | None
+    intake_line_id: int | None
+    received_on: date | None
     product_id: int
     product_name: str
     sku: str
     unit: str
     producer_name: str
     lot_code: str
-    expiry_date: date
+    expiry_date: date | None
     days_left: int  # negative once expired
     is_expired: bool
     qty_received: int
     on_hand: int  # of the product, all lots together
-    lot_left: int  # an estimate: stock is assumed to leave oldest-received first (FIFO)
+    lot_left: int  # what the lot holds (an estimate for products that keep no lots: oldest received left first)
+    lot_id: int | None = None  # None for a product that keeps no lots
+    is_recalled: bool = False
 
 
 def expiring_lots(session: Session, within_days: int, today: date) -> list[ExpiringLot]:
-    """Lots expiring on or before today + ``within_days`` whose product still has stock; expired first."""
+    """Lots with stock expiring on or before today + ``within_days``, and recalled lots; expired first."""
     horizon = today + timedelta(days=within_days)
+    kept = session.execute(
+        select(Lot, IntakeLine, Intake.received_on, Product, Producer.name, StockLevel.qty)
+        .outerjoin(IntakeLine, IntakeLine.id == Lot.intake_line_id)
+        .outerjoin(Intake, Intake.id == IntakeLine.intake_id)
+        .join(Product, Product.id == Lot.product_id)
+        .join(Producer, Producer.id == Product.producer_id)
+        .outerjoin(StockLevel, StockLevel.product_id == Product.id)
+        .where(Lot.qty > 0, or_(Lot.expiry_date <= horizon, Lot.recalled_at.is_not(None)))  # type: ignore[union-attr, operator]
+    ).all()
+    lots = [
+        ExpiringLot(
+            intake_id=line.intake_id if line else None,
+            intake_line_id=line.id if line else None,
+            received_on=received_on,
+            product_id=product.id,
+            product_name=product.name,
+            sku=product.sku,
+            unit=product.unit,
+            producer_name=producer_name,
+            lot_code=lot.lot_code,
+            expiry_date=lot.expiry_date,
+            days_left=(lot.expiry_date - today).days if lot.expiry_date else 0,
+            is_expired=lot.expiry_date is not None and lot.expiry_date < today,
+            qty_received=line.qty if line else lot.opening_qty,
+            on_hand=int(level or 0),
+            lot_left=lot.qty,
+            lot_id=lot.id,
+            is_recalled=lot.recalled_at is not None,
+        )
+        for lot, line, received_on, product, producer_name, level in kept
+    ]
+    lots += _unkept_expiring(session, horizon, today)
+    lots.sort(
+        key=lambda lot: (
+            not (lot.is_expired or lot.is_recalled),
+            lot.expiry_date or date.max,
+            fold(lot.product_name),
+            lot.lot_id or 0,
+            lot.intake_line_id or 0,
+        )
+    )
+    return lots
+
+
+def _unkept_expiring(session: Session, horizon: date, today: date) -> list[ExpiringLot]:
+    """Intake lines with a near expiry date of products that keep no lots (their share left is estimated)."""
     result = session.execute(
         select(IntakeLine, Intake.received_on, Product, Producer.name, StockLevel.qty)
         .join(Intake, Intake.id == IntakeLine.intake_id)
         .join(Product, Product.id == IntakeLine.product_id)
         .join(Producer, Producer.id == Product.producer_id)
         .join(StockLevel, StockLevel.product_id == Product.id)
-        .where(IntakeLine.expiry_date.is_not(None), IntakeLine.expiry_date <= horizon, StockLevel.qty > 0)  # type: ignore[union-attr, operator]
+        .where(
+            IntakeLine.expiry_date.is_not(None),  # type: ignore[union-attr]
+            IntakeLine.expiry_date <= horizon,  # type: ignore[operator]
+            StockLevel.qty > 0,
+            ~Product.id.in_(select(Lot.product_id)),  # type: ignore[union-attr]
+        )
     ).all()
     left = _fifo_lot_left(session, {product.id for _, _, product, _, _ in result})
-    lots = [
+    return [
         ExpiringLot(
             intake_id=line.intake_id,
             intake_line_id=line.id,
@@ -414,8 +529,6 @@ def expiring_lots(session: Session, within_days: int, today: date) -> list[Expir
         )
         for line, received_on, product, producer_name, level in result
     ]
-    lots.sort(key=lambda lot: (not lot.is_expired, lot.expiry_date, fold(lot.product_name), lot.intake_line_id))
-    return lots
 
 
 def _fifo_lot_left(session: Session, product_ids: set[int]) -> dict[int, int]:

@@ -18,6 +18,7 @@ from pos.auth.models import User
 from pos.catalog.models import Producer, Product
 from pos.errors import Conflict, Forbidden, PosError, ValidationError
 from pos.inventory.ledger import record_movements
+from pos.inventory.lots import Parts, Want, allocate
 from pos.inventory.models import StockMovement
 from pos.money import format_vnd
 from pos.numbering import take_receipt_number
@@ -100,6 +101,10 @@ def complete_sale(
     settled = settle_payments(payments, priced.total_vnd)
     if not allow_negative:
         _check_stock(items)
+    # Which lots each line leaves from (first expiry first, or the lot scanned); expired or recalled refused.
+    lots = allocate(
+        session, [Want(i.product, i.line.qty, i.line.lot_id) for i in items], today, allow_negative=allow_negative
+    )
 
     year = today.year
     receipt_number = take_receipt_number(session, showroom_code, year)  # a series of its own after a restore
@@ -121,7 +126,7 @@ def complete_sale(
     )
     session.add(sale)
     session.flush()
-    lines = _write_lines(session, sale, items, priced, cashier_id, now)
+    lines = _write_lines(session, sale, items, priced, lots, cashier_id, now)
     recorded = [
         Payment(
             sale_id=sale.id,  # type: ignore[arg-type]
@@ -159,9 +164,15 @@ def _check_stock(items: list[CartItem]) -> None:
 
 
 def _write_lines(
-    session: Session, sale: Sale, items: list[CartItem], priced: PricedSale, cashier_id: int, now: datetime
+    session: Session,
+    sale: Sale,
+    items: list[CartItem],
+    priced: PricedSale,
+    lots: list[Parts],
+    cashier_id: int,
+    now: datetime,
 ) -> list[SaleLine]:
-    """Sale lines frozen as sold, and the stock movement of each."""
+    """Sale lines frozen as sold, and the stock movements of each (one per lot it leaves from)."""
     lines = []
     for line_no, (item, p) in enumerate(zip(items, priced.lines, strict=True), start=1):
         product = item.product
@@ -191,14 +202,16 @@ def _write_lines(
             StockMovement(
                 product_id=line.product_id,
                 kind="sale",
-                qty_delta=-line.qty,
+                qty_delta=-qty,
                 unit_cost_vnd=line.unit_cost_vnd,
+                lot_id=lot_id,
                 sale_line_id=line.id,
                 note=sale.receipt_number,
                 created_by_id=cashier_id,
                 created_at=now,
             )
-            for line in lines
+            for line, parts in zip(lines, lots, strict=True)
+            for lot_id, qty in parts
         ],
     )
     return lines

@@ -170,6 +170,7 @@ class CartLine(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     cart_id: int = Field(foreign_key="cart.id", index=True)
     product_id: int = Field(foreign_key="product.id")
+    lot_id: int | None = Field(default=None, foreign_key="lot.id")  # the lot the cashier chose; None: FEFO
     qty: int
     discount_kind: str = Field(default="", max_length=8)
     discount_value: int = Field(default=0)

@@ -15,7 +15,8 @@ from pos.auth.services import verify_manager
 from pos.catalog.models import Product
 from pos.db import utcnow
 from pos.errors import Conflict, NotFound, ValidationError
-from pos.inventory.ledger import record_movement
+from pos.inventory.ledger import record_movements
+from pos.inventory.lots import return_parts
 from pos.inventory.models import StockMovement
 from pos.money import vat_included
 from pos.numbering import take_return_number
@@ -223,18 +224,22 @@ def create_return(
         return_line = ReturnLine(return_id=sale_return.id, sale_line_id=row.line.id, qty=qty, amount_vnd=amount)  # type: ignore[arg-type]
         session.add(return_line)
         session.flush()
-        record_movement(
+        record_movements(  # back to the lots the line was sold from
             session,
-            StockMovement(
-                product_id=row.line.product_id,
-                kind="return",
-                qty_delta=qty,
-                unit_cost_vnd=row.line.unit_cost_vnd,
-                note=number,
-                return_line_id=return_line.id,
-                created_by_id=cashier_id,
-                created_at=now,
-            ),
+            [
+                StockMovement(
+                    product_id=row.line.product_id,
+                    kind="return",
+                    qty_delta=part_qty,
+                    unit_cost_vnd=row.line.unit_cost_vnd,
+                    lot_id=lot_id,
+                    note=number,
+                    return_line_id=return_line.id,
+                    created_by_id=cashier_id,
+                    created_at=now,
+                )
+                for lot_id, part_qty in return_parts(session, row.line.id, row.line.product_id, qty)  # type: ignore[arg-type]
+            ],
         )
         product = products.get(row.line.product_id)
         payload_lines.append(
@@ -372,19 +377,23 @@ def void_last_sale(
     sale.voided_by_id = manager.id
     sale.void_reason = text
     session.add(sale)
-    for line in session.exec(select(SaleLine).where(SaleLine.sale_id == sale.id)):
-        record_movement(
+    for line in session.exec(select(SaleLine).where(SaleLine.sale_id == sale.id)).all():
+        record_movements(  # each lot gets back what it gave
             session,
-            StockMovement(
-                product_id=line.product_id,
-                kind="void",
-                qty_delta=line.qty,
-                unit_cost_vnd=line.unit_cost_vnd,
-                note=sale.receipt_number,
-                sale_line_id=line.id,
-                created_by_id=manager.id,
-                created_at=now,
-            ),
+            [
+                StockMovement(
+                    product_id=line.product_id,
+                    kind="void",
+                    qty_delta=qty,
+                    unit_cost_vnd=line.unit_cost_vnd,
+                    lot_id=lot_id,
+                    note=sale.receipt_number,
+                    sale_line_id=line.id,
+                    created_by_id=manager.id,
+                    created_at=now,
+                )
+                for lot_id, qty in return_parts(session, line.id, line.product_id, line.qty)  # type: ignore[arg-type]
+            ],
         )
     payload: Fields = {
         "sale_uuid": str(sale.uuid),

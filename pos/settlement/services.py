@@ -31,6 +31,7 @@ from pos.counters import next_value
 from pos.db import UTCDateTime, utcnow
 from pos.errors import Conflict, NotFound, ValidationError
 from pos.inventory.ledger import on_hand, record_movement
+from pos.inventory.lots import Want, allocate
 from pos.inventory.models import StockMovement
 from pos.money import percent_of
 from pos.reports.period import Period, format_dmy, local_date, shop_timezone
@@ -438,34 +439,38 @@ def return_to_producer(session: Session, product_id: int, qty: int, note: str, a
     if qty > available:
         raise Conflict(f"Chỉ còn {available} {product.unit} “{product.name}” trong kho; không thể trả {qty}.", "qty")
     note = nfc(note or "").strip()[:500]
-    movement = record_movement(
-        session,
-        StockMovement(
-            product_id=product_id,
-            kind="return_to_producer",
-            qty_delta=-qty,
-            unit_cost_vnd=product.cost_vnd,
-            note=note,
-            created_by_id=actor_id,
-        ),
-    )
-    session.flush()
     user = session.get(User, actor_id) if actor_id else None
-    enqueue(
-        session,
-        "stock_adjustment",
-        movement.uuid,
-        {
-            "uuid": str(movement.uuid),
-            "product_uuid": str(product.uuid),
-            "kind": "return_to_producer",
-            "qty_delta": -qty,
-            "reason": "",
-            "note": note,
-            "created_by": user.username if user else None,
-            "created_at": movement.created_at.isoformat(),
-        },
-    )
+    # A food product gives back from its lots, expired and recalled ones first (what must leave the shelf).
+    (parts,) = allocate(session, [Want(product, qty)], date.today(), for_sale=False)
+    for lot_id, part_qty in parts:
+        movement = record_movement(
+            session,
+            StockMovement(
+                product_id=product_id,
+                kind="return_to_producer",
+                qty_delta=-part_qty,
+                unit_cost_vnd=product.cost_vnd,
+                lot_id=lot_id,
+                note=note,
+                created_by_id=actor_id,
+            ),
+        )
+        session.flush()
+        enqueue(
+            session,
+            "stock_adjustment",
+            movement.uuid,
+            {
+                "uuid": str(movement.uuid),
+                "product_uuid": str(product.uuid),
+                "kind": "return_to_producer",
+                "qty_delta": -part_qty,
+                "reason": "",
+                "note": note,
+                "created_by": user.username if user else None,
+                "created_at": movement.created_at.isoformat(),
+            },
+        )
     audit(
         session,
         "return_to_producer",

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from pos.barcodes import is_instore, normalize_barcode
 from pos.catalog.models import PRODUCT_GROUPS, Producer, Product
 from pos.demo import seed
-from pos.inventory.ledger import ledger_mismatches, on_hand_many
+from pos.inventory.ledger import ledger_mismatches, lot_mismatches, on_hand_many
 from pos.inventory.models import Intake, IntakeLine
 from pos.inventory.stock import expiring_lots, stock_list
 from pos.sync.models import OutboxRecord
@@ -29,7 +29,7 @@ def test_seed_builds_a_believable_showroom_quickly(uow) -> None:
         producers = s.execute(select(Producer)).scalars().all()
         products = s.execute(select(Product)).scalars().all()
         levels = on_hand_many(s, [p.id for p in products])
-        assert ledger_mismatches(s) == []
+        assert ledger_mismatches(s) == [] and lot_mismatches(s) == []
         assert s.scalar(select(func.count()).select_from(OutboxRecord)) == 0  # demo data never syncs
         intakes = s.scalar(select(func.count()).select_from(Intake))
         lots = expiring_lots(s, 30, TODAY)
