@@ -81,7 +81,8 @@ def lots_of(session: Session, product_ids: Iterable[int], with_stock_only: bool 
     ids = list(set(product_ids))
     if not ids:
         return {}
-    query = select(Lot).where(Lot.product_id.in_(ids))  # type: ignore[attr-defined]
+    # populate_existing: the ledger folds quantities into lot rows with SQL, behind the ORM's back.
+    query = select(Lot).where(Lot.product_id.in_(ids)).execution_options(populate_existing=True)  # type: ignore[attr-defined]
     if with_stock_only:
         query = query.where(Lot.qty != 0)
     found: dict[int, list[Lot]] = {}
@@ -94,7 +95,8 @@ def lots_of(session: Session, product_ids: Iterable[int], with_stock_only: bool 
 
 def get_lot(session: Session, lot_id: object) -> Lot:
     """One lot, or NotFound."""
-    lot = session.get(Lot, lot_id) if isinstance(lot_id, int) and not isinstance(lot_id, bool) else None
+    wanted = isinstance(lot_id, int) and not isinstance(lot_id, bool)
+    lot = session.get(Lot, lot_id, populate_existing=True) if wanted else None
     if lot is None:
         raise NotFound("Không tìm thấy lô hàng này.", "lot_id")
     return lot
@@ -220,7 +222,7 @@ def allocate(
                 break
         if remaining:
             if not allow_negative or not candidates:
-                raise _short(want, group, candidates, left, today, for_sale)
+                raise _short(want, want.qty - remaining, group, candidates, left, today, for_sale)
             last = parts[-1][0] if parts else candidates[-1].id
             parts = [(lot_id, qty + (remaining if lot_id == last else 0)) for lot_id, qty in parts] or [
                 (last, remaining)
@@ -231,9 +233,14 @@ def allocate(
 
 
 def _short(
-    want: Want, group: list[Lot], candidates: list[Lot], left: dict[int | None, int], today: date, for_sale: bool
+    want: Want,
+    good: int,
+    group: list[Lot],
+    candidates: list[Lot],
+    left: dict[int | None, int],
+    today: date,
+    for_sale: bool,
 ) -> Conflict:
-    good = sum(max(left[lot.id], 0) for lot in candidates)
     blocked = [lot for lot in group if lot not in candidates and left[lot.id] > 0]
     name, unit = want.product.name, want.product.unit
     if for_sale and blocked and not good:

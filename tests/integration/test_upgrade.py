@@ -21,7 +21,8 @@ from sqlmodel import Session, select
 from werkzeug.security import generate_password_hash
 
 from pos.db import make_engine, session_scope
-from pos.inventory.ledger import ledger_mismatches, on_hand_many
+from pos.inventory.ledger import ledger_mismatches, lot_mismatches, on_hand_many
+from pos.inventory.models import Lot
 from pos.migrate import alembic_config, upgrade
 from pos.sales.cart import get_or_create_active_cart
 from pos.sales.checkout import complete_sale
@@ -332,6 +333,9 @@ def test_upgrade_from_the_oldest_revision_keeps_every_sale_stock_figure_and_unse
                 assert sale.created_at == WHEN  # read back as the aware UTC instant it was
             assert on_hand_many(s, seeded["stock"]) == seeded["stock"] == {1: 37, 2: 22}
             assert ledger_mismatches(s) == []
+            # The food products' stock now sits in lots made from their intake lines (the old estimate).
+            assert sorted((lot.lot_code, lot.qty) for lot in s.exec(select(Lot))) == [("LO1", 37), ("LO2", 22)]
+            assert lot_mismatches(s) == []
             assert waiting_count(s) == 4  # three sales and a void; the intake was sent before the upgrade
             waiting = s.exec(select(OutboxRecord).where(OutboxRecord.sent_at.is_(None)).order_by(OutboxRecord.id)).all()  # type: ignore[union-attr]
             assert [r.kind for r in waiting] == ["sale", "sale", "sale", "void"]
@@ -358,7 +362,7 @@ def test_upgrade_from_the_oldest_revision_keeps_every_sale_stock_figure_and_unse
             assert sale.receipt_number == "SR01-2026-000004"
         with Session(engine) as s:
             assert on_hand_many(s, [1, 2]) == {1: 35, 2: 22}
-            assert ledger_mismatches(s) == []
+            assert ledger_mismatches(s) == [] and lot_mismatches(s) == []
             assert waiting_count(s) == 5
     finally:
         engine.dispose()

@@ -1,0 +1,55 @@
+"""An expired lot in a real browser: the till refuses it at checkout in the cashier's words and sells nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import select
+
+from pos.inventory.intake import IntakeLineInput, receive_stock
+from pos.inventory.models import Lot
+from pos.inventory.stock import local_today
+from pos.sales.models import Sale, Shift
+from tests.conftest import browser_login
+
+pytestmark = pytest.mark.browser
+
+
+def test_expired_lot_is_refused_at_checkout(page, uow, make_user, make_product) -> None:
+    cashier = make_user("thungan", "cashier", "Nguyễn Thị Thu Ngân")
+    honey = make_product(name="Mật ong bạc hà Mèo Vạc", unit="hũ", price_vnd=185_000, is_food=True, barcode=None)
+    today = local_today("Asia/Ho_Chi_Minh")
+    with uow() as s:
+        s.add(Shift(cashier_id=cashier.id, opening_float_vnd=500_000))
+        receive_stock(
+            s,
+            honey.producer_id,
+            today - timedelta(days=3),
+            "PGH-1",
+            [IntakeLineInput(product_id=honey.id, qty=5, lot_code="MO-11", expiry_date=today)],
+            None,
+            today=today,
+        )
+    browser_login(page, "thungan", "thungan-pass")
+    page.goto("/till/")
+    page.keyboard.type(honey.sku)
+    page.keyboard.press("Enter")
+    expect(page.locator("#total")).to_have_text("185.000 ₫")
+
+    with uow() as s:  # midnight passes while the customer looks for her purse
+        lot = s.exec(select(Lot)).one()
+        lot.expiry_date = today - timedelta(days=1)
+
+    page.keyboard.press("F4")
+    page.wait_for_selector("#pay-dialog[open]")
+    page.keyboard.type("200000")
+    page.keyboard.press("Enter")
+    message = page.locator("#message.error")
+    expect(message).to_contain_text("lô MO-11 đã hết hạn sử dụng")
+    expect(message).to_contain_text("không được bán")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.screenshot(path="/tmp/food-expired-checkout.png")
+    with uow() as s:
+        assert s.exec(select(Sale)).all() == []
