@@ -29,6 +29,11 @@ def is_lot_kept(product: Product) -> bool:
     return bool(product.is_food)
 
 
+def upper_first(text: str) -> str:
+    """'lô L1' -> 'Lô L1' (str.capitalize would lower the lot code)."""
+    return text[:1].upper() + text[1:]
+
+
 def lot_name(lot: Lot) -> str:
     """'lô L2611-3' or, for a lot without a code, 'lô HSD 12/03/2027' / 'lô chưa ghi số'."""
     if lot.lot_code:
@@ -68,7 +73,7 @@ def expiry_warning(lot: Lot, today: date, within_days: int) -> str | None:
         return None
     left = (lot.expiry_date - today).days
     when = "hết hạn hôm nay" if left == 0 else f"còn {left} ngày"
-    return f"{lot_name(lot).capitalize()} hết hạn ngày {lot.expiry_date:%d/%m/%Y} ({when})."
+    return f"{upper_first(lot_name(lot))} hết hạn ngày {lot.expiry_date:%d/%m/%Y} ({when})."
 
 
 def fefo_key(lot: Lot) -> tuple[bool, date, int]:

@@ -17,7 +17,7 @@ from pos.audit import log as audit
 from pos.auth.models import User
 from pos.catalog.models import Producer, Product
 from pos.errors import Conflict, ValidationError
-from pos.inventory.lots import get_lot, lot_name
+from pos.inventory.lots import get_lot, lot_name, upper_first
 from pos.inventory.models import Intake, IntakeLine, Lot, StockMovement
 from pos.reports.table import DATE, INT, TEXT, Column, Report
 from pos.sales.models import ReturnLine, Sale, SaleLine
@@ -37,7 +37,7 @@ def recall_lot(session: Session, lot_id: int, reason: str, actor_id: int | None,
     if len(text) > REASON_MAX:
         raise ValidationError(f"Lý do thu hồi dài tối đa {REASON_MAX} ký tự.", "reason")
     if lot.recalled_at is not None:
-        raise Conflict(f"{lot_name(lot).capitalize()} đã được thu hồi từ {lot.recalled_at:%d/%m/%Y}.", "lot_id")
+        raise Conflict(f"{upper_first(lot_name(lot))} đã được thu hồi từ {lot.recalled_at:%d/%m/%Y}.", "lot_id")
     lot.recalled_at, lot.recall_reason, lot.recalled_by_id = now, text, actor_id
     session.add(lot)
     session.flush()

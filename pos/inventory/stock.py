@@ -17,7 +17,7 @@ from pos.auth.models import User
 from pos.catalog.models import Producer, Product
 from pos.errors import NotFound, ValidationError
 from pos.inventory.ledger import ledger_sum, on_hand, record_movement
-from pos.inventory.lots import get_lot, is_lot_kept, lot_name, lots_of
+from pos.inventory.lots import get_lot, is_lot_kept, lot_name, lots_of, upper_first
 from pos.inventory.models import (
     ADJUSTMENT_REASONS,
     MOVEMENT_KINDS,
@@ -194,7 +194,7 @@ def remove_lot(
     if reason not in REMOVAL_REASONS:
         raise ValidationError("Chọn lý do: hư hỏng hoặc tiêu hủy.", "reason")
     if lot.qty <= 0:
-        raise ValidationError(f"{lot_name(lot).capitalize()} không còn hàng trong kho.", "lot_id")
+        raise ValidationError(f"{upper_first(lot_name(lot))} không còn hàng trong kho.", "lot_id")
     return adjust_stock(session, lot.product_id, -lot.qty, reason, note, actor_id, lot_id=lot.id)
 
 

@@ -105,19 +105,20 @@ def _check_qty(qty: Any) -> int:
 
 
 def add_item(
-    session: Session, cart: Cart, product: Product, qty: int, stock: int | None = None
+    session: Session, cart: Cart, product: Product, qty: int, stock: int | None = None, lot_id: int | None = None
 ) -> tuple[CartLine, list[CartItem]]:
     """Add ``qty`` of a sellable product (``stock`` on hand, if already read): a new line, or more on its line.
 
+    A pack scanned by its lot's own label (``lot_id``) has a line of its own, sold from that lot.
     Returns the line and the cart's items as they now stand.
     """
     qty = _check_qty(qty)
     # The cart is read once, with its products and stock: the line to add to is found in it, and the
     # same items go on to price the cart for the answer (a scan is the till's most frequent request).
     items = cart_items(session, cart)
-    item = next((i for i in items if i.line.product_id == product.id), None)
+    item = next((i for i in items if i.line.product_id == product.id and i.line.lot_id == lot_id), None)
     if item is None:
-        line = CartLine(cart_id=cart.id, product_id=product.id, qty=qty)  # type: ignore[arg-type]
+        line = CartLine(cart_id=cart.id, product_id=product.id, lot_id=lot_id, qty=qty)  # type: ignore[arg-type]
         session.add(line)
     else:
         line = item.line

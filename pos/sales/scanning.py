@@ -5,6 +5,8 @@ A bad or unknown code raises a clear message and leaves the cart as it was.
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
@@ -13,8 +15,9 @@ from pos.catalog.models import Product
 from pos.catalog.services import barcode_variants
 from pos.db import parse_id
 from pos.errors import NotFound, ValidationError
-from pos.inventory.models import StockLevel
-from pos.sales.cart import CartItem, add_item
+from pos.inventory.lots import check_scan, get_lot, lot_by_barcode
+from pos.inventory.models import Lot, StockLevel
+from pos.sales.cart import CartItem, add_item, cart_line, touch
 from pos.sales.models import Cart, CartLine
 from pos.text import fold, nfc
 
@@ -23,6 +26,12 @@ SEARCH_LIMIT = 20
 
 def find_scanned(session: Session, raw: str) -> tuple[Product, int]:
     """The sellable product a scanned or typed code names, with its stock on hand read in the same query."""
+    product, stock, _lot = _find(session, raw)
+    return product, stock
+
+
+def _find(session: Session, raw: str) -> tuple[Product, int, Lot | None]:
+    """find_scanned, and the lot when the code is a lot's own label."""
     with_stock = select(Product, StockLevel.qty).outerjoin(
         StockLevel,
         StockLevel.product_id == Product.id,  # type: ignore[arg-type]
@@ -38,15 +47,18 @@ def find_scanned(session: Session, raw: str) -> tuple[Product, int]:
                 f"Mã “{text[:40]}” không phải mã vạch hợp lệ (mã vạch chỉ gồm chữ số). Tìm theo tên bằng F2.",
                 "code",
             )
-        return _sellable(row[0]), int(row[1] or 0)
+        return _sellable(row[0]), int(row[1] or 0), None
     try:
         code = normalize_barcode(text)
     except BarcodeError as exc:
         raise ValidationError(f"{exc} (mã đã quét: {text[:20]}).", "code") from exc
     row = session.exec(with_stock.where(Product.barcode.in_(barcode_variants(code)))).first()  # type: ignore[union-attr]
+    lot = None
+    if row is None and (lot := lot_by_barcode(session, code)) is not None:
+        row = session.exec(with_stock.where(Product.id == lot.product_id)).first()
     if row is None:
         raise NotFound(f"Không tìm thấy sản phẩm có mã vạch {code}.", "code")
-    return _sellable(row[0]), int(row[1] or 0)
+    return _sellable(row[0]), int(row[1] or 0), lot
 
 
 def _sellable(product: Product) -> Product:
@@ -55,24 +67,49 @@ def _sellable(product: Product) -> Product:
     return product
 
 
-def scan(session: Session, cart: Cart, code: str, qty: int = 1) -> CartLine:
+def scan(session: Session, cart: Cart, code: str, qty: int = 1, today: date | None = None) -> CartLine:
     """Ring up a scanned code; a bad or unknown code raises and leaves the cart as it was."""
-    return scan_items(session, cart, code, qty)[0]
+    return scan_items(session, cart, code, qty, today)[0]
 
 
-def scan_items(session: Session, cart: Cart, code: str, qty: int = 1) -> tuple[CartLine, list[CartItem]]:
-    """scan(), also giving the cart's items as they now stand, so the answer needs no second read."""
-    product, stock = find_scanned(session, code)
-    return add_item(session, cart, product, qty, stock)
+def scan_items(
+    session: Session, cart: Cart, code: str, qty: int = 1, today: date | None = None
+) -> tuple[CartLine, list[CartItem]]:
+    """scan(), also giving the cart's items as they now stand, so the answer needs no second read.
+
+    With ``today``, a lot the till may not sell (expired, recalled) is refused at the scan.
+    """
+    product, stock, lot = _find(session, code)
+    if today is not None:
+        check_scan(session, product, lot, today)
+    return add_item(session, cart, product, qty, stock, lot.id if lot else None)
 
 
-def add_product(session: Session, cart: Cart, product_id: int, qty: int = 1) -> CartLine:
+def add_product(session: Session, cart: Cart, product_id: int, qty: int = 1, today: date | None = None) -> CartLine:
     """Ring up a product picked from the name search."""
     wanted = parse_id(product_id) if isinstance(product_id, int) else None
     product = session.get(Product, wanted) if wanted else None
     if product is None:
         raise NotFound("Không tìm thấy sản phẩm.", "product_id")
+    if today is not None:
+        check_scan(session, product, None, today)
     return add_item(session, cart, _sellable(product), qty)[0]
+
+
+def choose_lot(session: Session, cart: Cart, line_id: int, lot_id: int | None, today: date) -> CartLine:
+    """Sell a line from the lot the cashier picked (the label on the pack says so); None: first expiry first."""
+    line = cart_line(session, cart, line_id)
+    product = session.get(Product, line.product_id)
+    assert product is not None
+    if lot_id is not None:
+        lot = get_lot(session, lot_id)
+        if lot.product_id != product.id:
+            raise ValidationError(f"Lô này không phải lô của “{product.name}”.", "lot_id")
+        check_scan(session, product, lot, today)
+    line.lot_id = lot_id
+    touch(cart)
+    session.flush()
+    return line
 
 
 def search_products(session: Session, query: str, limit: int = SEARCH_LIMIT) -> list[Product]:

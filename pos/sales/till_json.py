@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from pos.inventory.lots import is_lot_kept, is_sellable, lots_of, next_lot_note
 from pos.money import format_bp
 from pos.sales import pricing
 from pos.sales.cart import CartItem, count_parked, price_cart
@@ -25,6 +26,7 @@ def cart_view(
     limits: DiscountLimits,
     allow_negative: bool = True,
     items: list[CartItem] | None = None,
+    warning_days: int = 30,
 ) -> dict[str, Any]:
     """The cart as the till page shows it: every figure computed here, as plain JSON-ready values.
 
@@ -32,9 +34,12 @@ def cart_view(
     """
     items, priced = price_cart(session, cart, today, items)
     unapproved = unapproved_discounts(items, cart, limits)
+    lots = lots_of(session, [item.product.id for item in items if is_lot_kept(item.product)], with_stock_only=True)  # type: ignore[misc]
     lines = []
     for item, p in zip(items, priced.lines, strict=True):
         product, line, stock = item.product, item.line, item.on_hand
+        product_lots = lots.get(product.id, [])  # type: ignore[arg-type]
+        lot, lot_warning = next_lot_note(product_lots, line.lot_id, today, warning_days)
         lines.append(
             {
                 "id": line.id,
@@ -56,6 +61,15 @@ def cart_view(
                 "on_hand": stock,
                 "short": not allow_negative and line.qty > stock,
                 "needs_approval": line.id in unapproved,
+                # The lot it will be sold from (chosen, or first expiry first), its warning, and the others.
+                "lot": {"id": lot.id, "code": lot.lot_code, "expiry_date": _iso(lot.expiry_date)} if lot else None,
+                "lot_chosen": line.lot_id is not None,
+                "lot_warning": lot_warning,
+                "lots": [
+                    {"id": x.id, "code": x.lot_code, "expiry_date": _iso(x.expiry_date), "qty": x.qty}
+                    for x in product_lots
+                    if is_sellable(x, today) and x.qty > 0
+                ],
             }
         )
     return {
@@ -86,3 +100,7 @@ def cart_view(
         "parked_count": count_parked(session, cart.cashier_id),
         "vat_date": today.isoformat(),
     }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

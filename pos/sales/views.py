@@ -67,13 +67,18 @@ def _allow_negative() -> bool:
     return bool(current_app.config.get("STOCK_ALLOW_NEGATIVE", False))
 
 
+def _warning_days() -> int:
+    """Lots expiring within this many days are warned at the till."""
+    return int(current_app.config.get("STOCK_EXPIRY_WARNING_DAYS", 30))
+
+
 def _is_manager() -> bool:
     return bool(current_user.has_role("manager"))
 
 
 def _cart_json(session: Session, cart: Any, items: list[carts.CartItem] | None = None, **extra: Any) -> Response:
     """The priced cart as the till page draws it (from ``items`` when the change just read them)."""
-    view = cart_view(session, cart, _today(), _limits(), _allow_negative(), items)
+    view = cart_view(session, cart, _today(), _limits(), _allow_negative(), items, _warning_days())
     view.update(extra)
     return jsonify(view)
 
@@ -213,7 +218,7 @@ def api_scan() -> Any:
         qty = _int(qty_text.strip() or "0", "qty", "Số lượng")
     with unit_of_work(durable=False) as session:
         cart = carts.get_or_create_active_cart(session, current_user.id)
-        line, items = scanning.scan_items(session, cart, raw, qty)
+        line, items = scanning.scan_items(session, cart, raw, qty, _today())
         return _cart_json(session, cart, items, last_line_id=line.id)
 
 
@@ -224,8 +229,19 @@ def api_add() -> Any:
     product_id = _int(data.get("product_id"), "product_id", "Sản phẩm")
     with unit_of_work(durable=False) as session:
         cart = carts.get_or_create_active_cart(session, current_user.id)
-        line = scanning.add_product(session, cart, product_id)
+        line = scanning.add_product(session, cart, product_id, today=_today())
         return _cart_json(session, cart, last_line_id=line.id)
+
+
+@bp.post("/api/lines/<int:line_id>/lot")
+def api_lot(line_id: int) -> Any:
+    """Sell a line from the lot its pack's label names (lot_id null: back to first expiry first)."""
+    raw = _body().get("lot_id")
+    lot_id = None if raw is None else _int(raw, "lot_id", "Lô hàng")
+    with unit_of_work(durable=False) as session:
+        cart = carts.get_or_create_active_cart(session, current_user.id)
+        scanning.choose_lot(session, cart, line_id, lot_id, _today())
+        return _cart_json(session, cart, last_line_id=line_id)
 
 
 @bp.post("/api/lines/<int:line_id>/qty")
@@ -399,7 +415,7 @@ def api_checkout() -> Any:
         cart, items = carts.active_cart_items(session, current_user.id)
         # Never undo the sale for the next cart's sake: a cart that cannot be priced is priced again below.
         with suppress(PosError):
-            after["cart"] = cart_view(session, cart, _today(), _limits(), _allow_negative(), items)
+            after["cart"] = cart_view(session, cart, _today(), _limits(), _allow_negative(), items, _warning_days())
 
     sale = complete_sale_once(
         unit_of_work,
@@ -422,7 +438,12 @@ def api_checkout() -> Any:
     if fresh is None:  # the cart on screen could not be priced (a VAT rate missing): say so now, sale kept
         with unit_of_work(durable=False) as write:
             fresh = cart_view(
-                write, carts.get_or_create_active_cart(write, current_user.id), _today(), _limits(), _allow_negative()
+                write,
+                carts.get_or_create_active_cart(write, current_user.id),
+                _today(),
+                _limits(),
+                _allow_negative(),
+                warning_days=_warning_days(),
             )
     return jsonify(
         {

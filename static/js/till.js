@@ -175,6 +175,23 @@
     return discount.kind === "percent" ? formatBp(discount.value) : formatVnd(discount.value);
   }
 
+  // A food line is sold first expiry first; the cashier picks another lot when the pack's label says so.
+  function lotSelect(line) {
+    if (!line.lots || line.lots.length < 2) return null;
+    const dmy = (iso) => (iso ? iso.split("-").reverse().join("/") : "—");
+    const select = el(
+      "select",
+      { class: "till-lot", "aria-label": `Lô của ${line.name}`, "data-line": line.id },
+      el("option", { value: "", text: "Lô: hết hạn trước bán trước" }),
+      ...line.lots.map((lot) => el("option", { value: String(lot.id), text: `Lô ${lot.code || "—"} · HSD ${dmy(lot.expiry_date)}` })),
+    );
+    select.value = line.lot_chosen && line.lot ? String(line.lot.id) : "";
+    select.addEventListener("change", () =>
+      change("POST", `/api/lines/${line.id}/lot`, { lot_id: select.value ? Number(select.value) : null }).catch(() => {}),
+    );
+    return select;
+  }
+
   function lineRow(line, index, lastId) {
     const qtyInput = el("input", {
       class: "qty",
@@ -201,6 +218,8 @@
       badges.push(el("span", { class: "badge danger", text: `Không đủ hàng: tồn kho còn ${Math.max(line.on_hand, 0)}` }));
     }
     if (line.needs_approval) badges.push(el("span", { class: "badge danger", text: "Giảm giá cần quản lý duyệt" }));
+    if (line.lot_warning) badges.push(el("span", { class: "badge warn", text: line.lot_warning }));
+    const lotPicker = lotSelect(line);
     const discountCell = el("td", { class: "num till-discount-cell" });
     if (line.line_discount_vnd) {
       discountCell.append(
@@ -218,6 +237,7 @@
         el("div", { class: "name", text: line.name }),
         el("div", { class: "sub", text: [line.sku, line.barcode].filter(Boolean).join(" · ") }),
         ...badges,
+        ...(lotPicker ? [lotPicker] : []),
       ),
       el(
         "td",
@@ -802,7 +822,7 @@
       showDone(data);
     } catch (err) {
       setBusy(false);
-      if (err.field === "total" || err.field === "cart" || err.field === "approval") {
+      if (err.field === "total" || err.field === "cart" || err.field === "approval" || err.field === "lot") {
         // The cart changed under the dialog (price, VAT date, approval): show it again before taking money.
         payDialog.close();
         await reload();

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from pos.barcodes import gtin_check_digit
 from pos.inventory.intake import IntakeLineInput, receive_stock
 from pos.inventory.ledger import ledger_mismatches, lot_mismatches
 from pos.inventory.models import Lot
@@ -18,6 +19,7 @@ from pos.inventory.stock import local_today
 from pos.sales.models import SaleLine, Shift
 
 HEADERS = {"Accept": "application/json"}
+LOT_CODE = "040000000001" + gtin_check_digit("040000000001")
 
 
 @pytest.fixture
@@ -150,3 +152,36 @@ def test_adjusting_a_food_product_with_several_lots_asks_which(auth, uow, honey)
     counted = auth.post(f"{path}/count", {"counted_qty": "7", "count_lot_id": str(som.id + 0)}, path)
     assert counted.status_code == 302
     assert lots(uow) == {"MUON": 10, "SOM": 7}
+
+
+def test_scan_warns_of_a_lot_expiring_soon_and_the_cashier_can_pick_another(till, auth, uow, honey) -> None:
+    cart = till("/till/api/scan", {"code": honey.sku}).get_json()
+    (line,) = cart["lines"]
+    assert line["lot"]["code"] == "SOM" and not line["lot_chosen"]
+    assert line["lot_warning"].startswith("Lô SOM hết hạn ngày") and "(còn 8 ngày)" in line["lot_warning"]
+    assert [lot["code"] for lot in line["lots"]] == ["SOM", "MUON"]
+    with uow() as s:
+        muon = s.exec(select(Lot).where(Lot.lot_code == "MUON")).one()
+    picked = till(f"/till/api/lines/{line['id']}/lot", {"lot_id": muon.id}).get_json()
+    assert picked["lines"][0]["lot"]["code"] == "MUON" and picked["lines"][0]["lot_warning"] is None
+    assert pay(till, auth, "0d4f7f5e-1111-4222-8333-000000000004").status_code == 200
+    assert lots(uow) == {"MUON": 9, "SOM": 2}
+    assert till(f"/till/api/lines/{line['id']}/lot", {"lot_id": "x"}).status_code in (404, 422)
+
+
+def test_a_lot_label_scanned_sells_that_lot_and_an_all_expired_product_is_refused_at_the_scan(
+    till, auth, uow, honey
+) -> None:
+    with uow() as s:
+        muon = s.exec(select(Lot).where(Lot.lot_code == "MUON")).one()
+        muon.barcode = LOT_CODE  # the lot's own label
+    cart = till("/till/api/scan", {"code": LOT_CODE}).get_json()
+    assert cart["lines"][0]["lot"]["code"] == "MUON" and cart["lines"][0]["lot_chosen"]
+    with uow() as s:
+        for lot in s.exec(select(Lot)):
+            lot.expiry_date = local_today("Asia/Ho_Chi_Minh") - timedelta(days=1)
+    refused = till("/till/api/scan", {"code": honey.sku})
+    assert refused.status_code == 409 and "đã hết hạn sử dụng" in refused.get_json()["error"]
+    label = till("/till/api/scan", {"code": LOT_CODE})
+    assert label.status_code == 409 and "lô MUON đã hết hạn" in label.get_json()["error"]
+    assert len(auth.client.get("/till/api/cart", headers=HEADERS).get_json()["lines"]) == 1  # unchanged

@@ -27,6 +27,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
 
+from pos.inventory.models import Lot
 from tests.conftest import CSRF_RE
 
 
@@ -59,6 +60,7 @@ SHOWROOM_RULES: dict[str, Rule] = {
     "till.index": CASHIER,
     "till.api_cart": CASHIER,
     "till.api_scan": CASHIER,
+    "till.api_lot": CASHIER,
     "till.api_add": CASHIER,
     "till.api_qty": CASHIER,
     "till.api_remove": CASHIER,
@@ -127,6 +129,11 @@ SHOWROOM_RULES: dict[str, Rule] = {
     "stock.adjust": MANAGER,
     "stock.count": MANAGER,
     "stock.expiry": MANAGER,
+    "stock.lot": MANAGER,
+    "stock.recall_lot": MANAGER,
+    "stock.remove_lot": MANAGER,
+    "stock.lot_csv": MANAGER,
+    "stock.recall_search": MANAGER,
     "labels.index": MANAGER,
     "labels.print_chosen": MANAGER,
     "labels.for_intake": MANAGER,
@@ -380,6 +387,9 @@ def shop(app: Flask, uow: Callable[[], Any], make_user: Callable[..., Any]) -> d
         line_id = s.exec(select(CartLine.id).where(CartLine.cart_id == parked_cart.id)).one()
         park(s, parked_cart, "Khách quay lại")
         entry_id = s.exec(select(AuditEntry.id)).first()
+        lot = Lot(product_id=product.id, lot_code="L1")  # a lot page to visit (its product need not be food)
+        s.add(lot)
+        s.flush()
     return {
         "params": {
             "filename": "css/app.css",
@@ -392,6 +402,7 @@ def shop(app: Flask, uow: Callable[[], Any], make_user: Callable[..., Any]) -> d
             "line_id": line_id,
             "cart_id": parked_cart.id,
             "entry_id": entry_id,
+            "lot_id": lot.id,
             "name": "daily",
             "fmt": "csv",
             "till_id": 1,

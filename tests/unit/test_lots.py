@@ -20,10 +20,11 @@ from pos.inventory.ledger import ledger_mismatches, lot_mismatches, on_hand
 from pos.inventory.lots import LotRefused, lots_of
 from pos.inventory.models import Lot, StockMovement
 from pos.sales import returns, shifts
-from pos.sales.cart import add_product, get_or_create_active_cart, price_cart
+from pos.sales.cart import get_or_create_active_cart, price_cart
 from pos.sales.checkout import complete_sale
 from pos.sales.models import SaleLine, Shift
 from pos.sales.pricing import PaymentInput
+from pos.sales.scanning import add_product
 
 NOW = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)  # 10:00 in Hà Nội
 TODAY = date(2026, 12, 6)
