@@ -7,8 +7,8 @@ intake lines do not explain (found goods, counts) goes into one lot without a co
 food product's lots add up to its on hand. Intake movements are tagged with their lot; the lot's
 opening_qty carries the history from before lots were kept (lot qty = opening_qty + its movements).
 
-Revision ID: 0004_lots
-Revises: 0003_printing
+Revision ID: 0005_lots
+Revises: 0004_outbox_version
 Create Date: 2026-12-06 20:30:00
 """
 
@@ -22,8 +22,8 @@ from alembic import op
 
 import pos.db
 
-revision: str = "0004_lots"
-down_revision: str | None = "0003_printing"
+revision: str = "0005_lots"
+down_revision: str | None = "0004_outbox_version"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
