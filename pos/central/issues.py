@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from pos.central.models import ISSUE_PROBLEMS, Showroom, SyncIssue
+from pos.money import format_vnd
 
 KIND_NAMES = {
     "producer": "Nhà sản xuất",
@@ -45,12 +46,20 @@ class IssueRow:
         """The detail as short lines: each figure that disagrees with both values, else the keys given."""
         detail: dict[str, Any] = self.issue.detail or {}
         lines = [
-            f"{p['field']}: cửa hàng {p['showroom']}, trung tâm {p['central']}" for p in detail.get("problems", [])
+            f"{p['field']}: cửa hàng {_shown(p['field'], p['showroom'])}, trung tâm {_shown(p['field'], p['central'])}"
+            for p in detail.get("problems", [])
         ]
         lines += [
             f"{key}: {value}" for key, value in detail.items() if key not in ("problems", "sent") and value is not None
         ]
         return lines
+
+
+def _shown(field: str, value: Any) -> Any:
+    """An amount in đồng as the office reads amounts (1.250.000 ₫); anything else as it is."""
+    if "vnd" in field and isinstance(value, int) and not isinstance(value, bool):
+        return format_vnd(value)
+    return value
 
 
 def list_issues(

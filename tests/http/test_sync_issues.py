@@ -38,7 +38,7 @@ def test_the_office_sees_collisions_and_held_records(central_app: Flask, central
     page = client.get("/sync-issues").get_data(as_text=True)
     assert "Trùng mã UUID với bản ghi của cửa hàng khác (SR01)" in page
     assert "Số liệu không khớp nhau" in page and "Bị giữ lại" in page
-    assert "total_vnd: cửa hàng 999999999" in page
+    assert "total_vnd: cửa hàng 999.999.999 ₫" in page
     only = client.get("/sync-issues", query_string={"showroom": "SR02", "problem": "inconsistent"}).get_data(
         as_text=True
     )
