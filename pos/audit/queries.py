@@ -37,6 +37,8 @@ ACTION_LABELS: dict[str, str] = {
     "producer.commission": "Đổi hoa hồng nhà sản xuất",
     "vat_rate.create": "Thêm thuế suất GTGT",
     "discount.approve": "Duyệt giảm giá",
+    "discount.approval.lapsed": "Duyệt giảm giá hết hiệu lực (đơn đã thay đổi)",
+    "sale.discount.approved": "Bán với giảm giá đã duyệt",
     "approval.failed": "Quản lý xác nhận sai mật khẩu",
     "sale.void": "Hủy đơn",
     "refund": "Trả hàng / hoàn tiền",
@@ -110,6 +112,9 @@ FIELD_LABELS: dict[str, str] = {
     "previous": "Dữ liệu cũ giữ tại",
     "purpose": "Việc cần duyệt",
     "manager_username": "Tên đăng nhập của quản lý",
+    "approved_by": "Quản lý duyệt",
+    "approved_by_id": "Quản lý duyệt",
+    "name": "Tên",
 }
 
 # Codes shown in Vietnamese, per field: "admin" is a role in "role" but a username in "username".

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
+from pos.audit import log as audit
 from pos.catalog.models import Product
 from pos.db import parse_id, utcnow
 from pos.errors import NotFound, ValidationError
@@ -127,6 +128,7 @@ def add_item(
     session.flush()
     if item is None:
         items.append(CartItem(line, product, on_hand(session, product.id) if stock is None else stock))  # type: ignore[arg-type]
+    drop_lapsed_approvals(session, cart, items)
     return line, items
 
 
@@ -154,10 +156,60 @@ def sale_base(items: list[CartItem]) -> int:
     return total
 
 
-def _check_discounts_fit(session: Session, cart: Cart) -> None:
-    """No discount may exceed what it applies to, whatever the quantities become (ValidationError)."""
-    items = cart_items(session, cart)
+def recheck_discounts(session: Session, cart: Cart, items: list[CartItem] | None = None) -> list[CartItem]:
+    """After a change to the cart: every discount still fits what it applies to, and approvals still hold.
+
+    No discount may exceed its base whatever the quantities become (ValidationError, the change is undone);
+    an approval whose base changed so that it no longer covers its discount is dropped (audited), and the
+    till asks for a manager again. Returns the cart's items as they now stand.
+    """
+    if items is None:
+        items = cart_items(session, cart)
     pricing.discount_amount(sale_base(items), sale_discount(cart))  # sale_base checks each line's discount
+    drop_lapsed_approvals(session, cart, items)
+    return items
+
+
+def drop_lapsed_approvals(session: Session, cart: Cart, items: list[CartItem]) -> None:
+    """Forget the approvals that no longer cover their discount on the cart as it now stands (audited)."""
+    for item in items:
+        _drop_if_lapsed(session, cart, item.line, line_discount(item.line), line_base(item), f"line:{item.product.sku}")
+    _drop_if_lapsed(session, cart, cart, sale_discount(cart), sale_base(items), "sale")
+
+
+def _drop_if_lapsed(
+    session: Session, cart: Cart, holder: Cart | CartLine, discount: Discount | None, base_vnd: int, what: str
+) -> None:
+    if holder.discount_approved_by_id is None or discount is None:
+        return
+    if pricing.approval_holds(discount, base_vnd, holder.discount_approved_base_vnd, holder.discount_approved_vnd):
+        return
+    audit.record(
+        session,
+        "discount.approval.lapsed",
+        user_id=cart.cashier_id,
+        entity="cart",
+        entity_id=cart.id,
+        before={
+            "approved_by_id": holder.discount_approved_by_id,
+            "base_vnd": holder.discount_approved_base_vnd,
+            "amount_vnd": holder.discount_approved_vnd,
+        },
+        after={
+            "on": what,
+            "kind": discount.kind,
+            "value": discount.value,
+            "base_vnd": base_vnd,
+            "amount_vnd": pricing.nominal_amount(base_vnd, discount),
+        },
+    )
+    set_approval(holder, None)
+
+
+def set_approval(holder: Cart | CartLine, approval: tuple[int, int, int] | None) -> None:
+    """Record on a line or the cart who approved its discount, on which base, for how much (None: no one)."""
+    by, base, amount = approval if approval is not None else (None, None, None)
+    holder.discount_approved_by_id, holder.discount_approved_base_vnd, holder.discount_approved_vnd = by, base, amount
 
 
 def set_qty(session: Session, cart: Cart, line_id: int, qty: Any) -> CartLine:
@@ -166,7 +218,7 @@ def set_qty(session: Session, cart: Cart, line_id: int, qty: Any) -> CartLine:
     line.qty = _check_qty(qty)
     touch(cart)
     session.flush()
-    _check_discounts_fit(session, cart)
+    recheck_discounts(session, cart)
     return line
 
 
@@ -177,7 +229,7 @@ def remove_line(session: Session, cart: Cart, line_id: int) -> None:
     if not cart_items(session, cart):
         clear_sale_discount(cart)  # a discount on nothing would block the next sale
     touch(cart)
-    _check_discounts_fit(session, cart)
+    recheck_discounts(session, cart)
 
 
 def clear_cart(session: Session, cart: Cart) -> None:
@@ -190,7 +242,8 @@ def clear_cart(session: Session, cart: Cart) -> None:
 
 def clear_sale_discount(cart: Cart) -> None:
     """Take the discount on the whole sale off, with its approval."""
-    cart.discount_kind, cart.discount_value, cart.discount_approved_by_id = "", 0, None
+    cart.discount_kind, cart.discount_value = "", 0
+    set_approval(cart, None)
 
 
 def park(session: Session, cart: Cart, label: str = "") -> Cart:

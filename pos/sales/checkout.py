@@ -22,8 +22,17 @@ from pos.inventory.lots import Parts, Want, allocate
 from pos.inventory.models import StockMovement
 from pos.money import format_vnd
 from pos.numbering import take_receipt_number
-from pos.sales.cart import CartItem, delete_cart, get_cart, price_cart
-from pos.sales.discounts import unapproved_discounts
+from pos.sales.cart import (
+    CartItem,
+    delete_cart,
+    get_cart,
+    line_base,
+    line_discount,
+    price_cart,
+    sale_base,
+    sale_discount,
+)
+from pos.sales.discounts import approver_of, discount_issues, record_approvals
 from pos.sales.models import Payment, Sale, SaleLine, Shift
 from pos.sales.pricing import DiscountLimits, PaymentInput, PricedSale, settle_payments
 from pos.sales.vat import local_date
@@ -40,9 +49,20 @@ def open_shift(session: Session, cashier_id: int) -> Shift | None:
     ).first()
 
 
-def sale_by_key(session: Session, idempotency_key: str) -> Sale | None:
-    """The sale already made with this idempotency key."""
-    return session.exec(select(Sale).where(Sale.idempotency_key == idempotency_key)).first()
+def sale_by_key(session: Session, idempotency_key: str, cashier_id: int, cart_id: int) -> Sale | None:
+    """The sale this cashier already made from this cart with this idempotency key (a retried request).
+
+    A key belongs to one cashier and one cart: sent by another cashier, or for another cart, it is refused
+    (it would hand over someone else's receipt and show the other cart as paid while it was never sold).
+    """
+    sale = session.exec(select(Sale).where(Sale.idempotency_key == idempotency_key)).first()
+    if sale is not None and (sale.cashier_id != cashier_id or sale.cart_id != cart_id):
+        raise Conflict(
+            "Mã chống trùng này đã được dùng cho một đơn khác; đơn đang bán chưa được thanh toán. "
+            "Hãy tải lại trang rồi thanh toán lại.",
+            "idempotency_key",
+        )
+    return sale
 
 
 def check_key(idempotency_key: Any) -> str:
@@ -72,7 +92,7 @@ def complete_sale(
     A retried request with the same idempotency key returns the sale already made.
     """
     key = check_key(idempotency_key)
-    existing = sale_by_key(session, key)
+    existing = sale_by_key(session, key, cashier_id, cart_id)
     if existing is not None:
         return existing
     shift = open_shift(session, cashier_id)
@@ -85,13 +105,10 @@ def complete_sale(
     items, priced = price_cart(session, cart, today)
     if not items:
         raise ValidationError("Đơn chưa có sản phẩm nào.", "cart")
-    unapproved = unapproved_discounts(items, cart, limits or DiscountLimits())
-    if unapproved:
-        raise Forbidden(
-            "Giảm giá vượt hạn mức thu ngân mà chưa có quản lý duyệt: "
-            f"{', '.join(unapproved.values())}. Hãy nhập lại giảm giá để quản lý duyệt.",
-            "approval",
-        )
+    limits = limits or DiscountLimits()
+    issues = discount_issues(items, cart, limits)
+    if issues:  # the hard cap and every approval, checked here whatever the till did before
+        raise Forbidden(issues.message(limits), "approval")
     if expected_total_vnd is not None and expected_total_vnd != priced.total_vnd:
         raise Conflict(
             f"Tổng thanh toán vừa thay đổi thành {format_vnd(priced.total_vnd)} (giá hoặc thuế suất mới). "
@@ -108,12 +125,13 @@ def complete_sale(
 
     year = today.year
     receipt_number = take_receipt_number(session, showroom_code, year)  # a series of its own after a restore
-    approver_id = cart.discount_approved_by_id or next(
-        (item.line.discount_approved_by_id for item in items if item.line.discount_approved_by_id), None
-    )
+    line_approvers = [approver_of(item.line, line_discount(item.line), line_base(item)) for item in items]
+    sale_approver = approver_of(cart, sale_discount(cart), sale_base(items))
+    approver_id = sale_approver or next((by for by in line_approvers if by), None)
     sale = Sale(
         receipt_number=receipt_number,
         idempotency_key=key,
+        cart_id=cart.id,
         shift_id=shift.id,  # type: ignore[arg-type]
         cashier_id=cashier_id,
         subtotal_vnd=priced.subtotal_vnd,
@@ -122,11 +140,13 @@ def complete_sale(
         total_vnd=priced.total_vnd,
         vat_vnd=priced.vat_vnd,
         discount_approved_by_id=approver_id,
+        sale_discount_approved_by_id=sale_approver,
         created_at=now,
     )
     session.add(sale)
     session.flush()
-    lines = _write_lines(session, sale, items, priced, lots, cashier_id, now)
+    lines = _write_lines(session, sale, items, priced, lots, line_approvers, cashier_id, now)
+    record_approvals(session, sale, lines, priced)
     recorded = [
         Payment(
             sale_id=sale.id,  # type: ignore[arg-type]
@@ -169,12 +189,14 @@ def _write_lines(
     items: list[CartItem],
     priced: PricedSale,
     lots: list[Parts],
+    approvers: list[int | None],
     cashier_id: int,
     now: datetime,
 ) -> list[SaleLine]:
-    """Sale lines frozen as sold, and the stock movements of each (one per lot it leaves from)."""
+    """Sale lines frozen as sold (with who approved each line's discount), and the stock movements of each
+    (one per lot it leaves from)."""
     lines = []
-    for line_no, (item, p) in enumerate(zip(items, priced.lines, strict=True), start=1):
+    for line_no, (item, p, approver) in enumerate(zip(items, priced.lines, approvers, strict=True), start=1):
         product = item.product
         line = SaleLine(
             sale_id=sale.id,  # type: ignore[arg-type]
@@ -192,6 +214,7 @@ def _write_lines(
             vat_rate_bp=p.vat_rate_bp,
             vat_vnd=p.vat_vnd,
             unit_cost_vnd=product.cost_vnd,
+            discount_approved_by_id=approver,
         )
         lines.append(line)
     session.add_all(lines)
@@ -299,7 +322,8 @@ def complete_sale_once(
             return sale
     except IntegrityError:
         with begin() as session:
-            sale = sale_by_key(session, check_key(kwargs.get("idempotency_key")))
+            key = check_key(kwargs.get("idempotency_key"))
+            sale = sale_by_key(session, key, kwargs["cashier_id"], kwargs["cart_id"])
             if sale is not None and then is not None:
                 then(session, sale)
         if sale is None:

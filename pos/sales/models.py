@@ -59,6 +59,7 @@ class Sale(SQLModel, table=True):
     uuid: UUID = Field(default_factory=uuid4, unique=True, index=True)
     receipt_number: str = Field(max_length=40, unique=True, index=True)
     idempotency_key: str = Field(max_length=64, unique=True)
+    cart_id: int | None = None  # the cart it was sold from (gone since): its key serves no other cart
     shift_id: int = Field(foreign_key="shift.id", index=True)
     cashier_id: int = Field(foreign_key="user.id", index=True)
     status: str = Field(default="completed", max_length=10, index=True)  # completed, voided
@@ -67,7 +68,8 @@ class Sale(SQLModel, table=True):
     sale_discount_vnd: int = Field(default=0)
     total_vnd: int
     vat_vnd: int = Field(default=0)
-    discount_approved_by_id: int | None = Field(default=None, foreign_key="user.id")
+    discount_approved_by_id: int | None = Field(default=None, foreign_key="user.id")  # the sale's or a line's
+    sale_discount_approved_by_id: int | None = Field(default=None, foreign_key="user.id")
     reprint_count: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -109,6 +111,7 @@ class SaleLine(SQLModel, table=True):
     vat_rate_bp: int
     vat_vnd: int
     unit_cost_vnd: int = Field(default=0)
+    discount_approved_by_id: int | None = Field(default=None, foreign_key="user.id")  # the line discount's
 
 
 class Payment(SQLModel, table=True):
@@ -160,6 +163,9 @@ class Cart(SQLModel, table=True):
     discount_kind: str = Field(default="", max_length=8)  # "", percent, amount
     discount_value: int = Field(default=0)  # basis points or đồng
     discount_approved_by_id: int | None = Field(default=None, foreign_key="user.id")
+    # What the approval covered: the discount's base and amount then (pos/sales/discounts.py re-checks them).
+    discount_approved_base_vnd: int | None = None
+    discount_approved_vnd: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -175,3 +181,6 @@ class CartLine(SQLModel, table=True):
     discount_kind: str = Field(default="", max_length=8)
     discount_value: int = Field(default=0)
     discount_approved_by_id: int | None = Field(default=None, foreign_key="user.id")
+    # What the approval covered: the discount's base and amount then (pos/sales/discounts.py re-checks them).
+    discount_approved_base_vnd: int | None = None
+    discount_approved_vnd: int | None = None

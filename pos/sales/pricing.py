@@ -116,11 +116,16 @@ def line_gross(qty: int, unit_price_vnd: int) -> int:
     return qty * unit_price_vnd
 
 
+def nominal_amount(base_vnd: int, discount: Discount) -> int:
+    """The đồng a discount asks off ``base_vnd``, even beyond it (see discount_amount)."""
+    return percent_of(base_vnd, discount.value) if discount.kind == "percent" else discount.value
+
+
 def discount_amount(base_vnd: int, discount: Discount | None) -> int:
     """The đồng a discount takes off ``base_vnd``; refused if it would exceed the amount."""
     if discount is None:
         return 0
-    amount = percent_of(base_vnd, discount.value) if discount.kind == "percent" else discount.value
+    amount = nominal_amount(base_vnd, discount)
     if amount > base_vnd:
         raise ValidationError(
             f"Giảm giá ({format_vnd(amount)}) không được lớn hơn số tiền được giảm ({format_vnd(base_vnd)}).",
@@ -191,6 +196,21 @@ def needs_approval(discount: Discount, base_vnd: int, limits: DiscountLimits) ->
             "discount_value",
         )
     return exceeds_limit(discount, base_vnd, limits.cashier_bp)
+
+
+def approval_holds(discount: Discount, base_vnd: int, approved_base_vnd: int | None, approved_vnd: int | None) -> bool:
+    """Whether a manager's approval, given for ``approved_vnd`` off ``approved_base_vnd``, still covers the discount.
+
+    It covers the discount as approved on the base as it then stood: never more đồng off than approved, and
+    never a larger share of a smaller base. A percentage on a grown base takes more đồng off; an amount on a
+    shrunk base takes a larger share; both need the manager again. An approval that recorded no base covers
+    nothing.
+    """
+    if approved_base_vnd is None or approved_vnd is None:
+        return False
+    if discount.kind == "percent":
+        return nominal_amount(base_vnd, discount) <= approved_vnd
+    return discount.value <= approved_vnd and base_vnd >= approved_base_vnd
 
 
 @dataclass(frozen=True)

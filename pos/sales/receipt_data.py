@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from pos.audit import log as audit
 from pos.auth.models import User
+from pos.money import format_vnd
 from pos.sales.models import Payment, Sale, SaleLine
 from pos.sales.receipts import ReceiptData, ReceiptLine, ReceiptPayment, VatBreakdown
 from pos.sales.vietqr import build_vietqr_payload
@@ -42,6 +43,25 @@ def _bank_reference(payment: Payment, receipt_number: str) -> str | None:
     if payment.method == "transfer" and reference in (receipt_number, ""):
         return None
     return reference or None
+
+
+def discount_approvals(session: Session, sale: Sale, lines: list[SaleLine]) -> tuple[str, ...]:
+    """'Giảm giá dòng 1 (Mật ong bạc hà): Trần Văn A duyệt', one per approved discount, for the receipt."""
+
+    def name(user_id: int) -> str:
+        user = session.get(User, user_id)
+        return user.full_name if user else "?"
+
+    found = [
+        f"Giảm giá dòng {line.line_no} ({line.name}): {name(line.discount_approved_by_id)} duyệt"
+        for line in lines
+        if line.discount_approved_by_id
+    ]
+    if sale.sale_discount_approved_by_id:
+        found.append(
+            f"Giảm giá cả đơn ({format_vnd(sale.sale_discount_vnd)}): {name(sale.sale_discount_approved_by_id)} duyệt"
+        )
+    return tuple(found)
 
 
 def receipt_for_sale(session: Session, sale: Sale, config: Mapping[str, Any], copy_number: int = 0) -> ReceiptData:
@@ -91,6 +111,7 @@ def receipt_for_sale(session: Session, sale: Sale, config: Mapping[str, Any], co
         is_copy=copy_number > 0,
         copy_number=copy_number,
         note="ĐƠN ĐÃ HỦY" if sale.status == "voided" else None,
+        approvals=discount_approvals(session, sale, lines),
     )
 
 

@@ -104,6 +104,7 @@ class ReceiptData:
     kind: str = "sale"  # or "refund", or "test" (a printer's test page)
     original_receipt_number: str | None = None  # the sale a refund returns goods from
     note: str | None = None
+    approvals: tuple[str, ...] = ()  # who approved which discount, one line each
 
 
 @dataclass(frozen=True)
@@ -558,6 +559,8 @@ def _totals_and_payments(b: _Builder, data: ReceiptData, x0: float, width: float
         b.pair("Tiền hàng", format_vnd(data.subtotal_vnd), **col)
         if data.discount_vnd:
             b.pair("Giảm giá", format_vnd(-data.discount_vnd), **col)
+            for approval in data.approvals:
+                b.text(approval, size=style.small, **col)
         b.space(s * 0.3)
         total_label = "Hoàn tiền" if data.kind == "refund" else "Tổng thanh toán"
         b.pair(total_label, format_vnd(data.total_vnd), bold=True, size=style.total_size, **col)

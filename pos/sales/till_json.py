@@ -13,8 +13,8 @@ from sqlmodel import Session
 from pos.inventory.lots import is_lot_kept, is_sellable, lots_of, next_lot_note
 from pos.money import format_bp
 from pos.sales import pricing
-from pos.sales.cart import CartItem, count_parked, price_cart
-from pos.sales.discounts import unapproved_discounts
+from pos.sales.cart import CartItem, count_parked, line_base, line_discount, price_cart, sale_base, sale_discount
+from pos.sales.discounts import approver_of, discount_issues
 from pos.sales.models import Cart
 from pos.sales.pricing import DiscountLimits
 
@@ -33,7 +33,7 @@ def cart_view(
     ``items`` are the cart's items as a change just left them (scan_items); without them they are read.
     """
     items, priced = price_cart(session, cart, today, items)
-    unapproved = unapproved_discounts(items, cart, limits)
+    unapproved = discount_issues(items, cart, limits)
     lots = lots_of(session, [item.product.id for item in items if is_lot_kept(item.product)], with_stock_only=True)  # type: ignore[misc]
     lines = []
     for item, p in zip(items, priced.lines, strict=True):
@@ -52,7 +52,7 @@ def cart_view(
                 "unit_price_vnd": p.unit_price_vnd,
                 "gross_vnd": p.gross_vnd,
                 "discount": {"kind": line.discount_kind, "value": line.discount_value} if line.discount_kind else None,
-                "discount_approved": line.discount_approved_by_id is not None,
+                "discount_approved": approver_of(line, line_discount(line), line_base(item)) is not None,
                 "line_discount_vnd": p.line_discount_vnd,
                 "sale_discount_vnd": p.sale_discount_vnd,
                 "total_vnd": p.total_vnd,
@@ -81,7 +81,7 @@ def cart_view(
         "subtotal_vnd": priced.subtotal_vnd,
         "line_discount_vnd": priced.line_discount_vnd,
         "sale_discount": {"kind": cart.discount_kind, "value": cart.discount_value} if cart.discount_kind else None,
-        "sale_discount_approved": cart.discount_approved_by_id is not None,
+        "sale_discount_approved": approver_of(cart, sale_discount(cart), sale_base(items)) is not None,
         "sale_discount_vnd": priced.sale_discount_vnd,
         "discount_vnd": priced.discount_vnd,
         "total_vnd": priced.total_vnd,

@@ -29,7 +29,13 @@ from pos.sales import discounts, scanning, vat
 from pos.sales.checkout import complete_sale_once, open_shift
 from pos.sales.models import PAYMENT_METHODS, Payment, Sale, SaleLine
 from pos.sales.pricing import Discount, DiscountLimits, PaymentInput
-from pos.sales.receipt_data import count_reprint, receipt_for_sale, transfer_payload, vat_breakdown
+from pos.sales.receipt_data import (
+    count_reprint,
+    discount_approvals,
+    receipt_for_sale,
+    transfer_payload,
+    vat_breakdown,
+)
 from pos.sales.receipts import PAPERS, render_receipt
 from pos.sales.till_json import cart_view
 from pos.sales.vietqr import qr_svg
@@ -546,6 +552,7 @@ def receipt(number: str) -> Any:
         lines=lines,
         payments=payments,
         vat=vat_breakdown(list(lines)),
+        approvals=discount_approvals(session, sale, list(lines)),
         cashier=session.get(User, sale.cashier_id),
         method_names=PAYMENT_METHODS,
         papers=PAPERS,

@@ -192,7 +192,7 @@ def checkout(till, key="0d4f7f5e-1111-4222-8333-444455556666", payments=None, ex
 
 def test_checkout_records_the_sale_once(till, auth, uow) -> None:
     till("/till/api/scan", {"code": till.goods["tea"].barcode})
-    till("/till/api/scan", {"code": till.goods["cake"].barcode})
+    cart_id = till("/till/api/scan", {"code": till.goods["cake"].barcode}).get_json()["id"]
     response = checkout(till)
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
@@ -204,7 +204,7 @@ def test_checkout_records_the_sale_once(till, auth, uow) -> None:
     again = till(
         "/till/api/checkout",
         {
-            "cart_id": 999,
+            "cart_id": cart_id,
             "idempotency_key": "0d4f7f5e-1111-4222-8333-444455556666",
             "payments": [{"method": "cash", "amount_vnd": 200_000}],
         },

@@ -158,7 +158,7 @@ def test_a_retried_request_returns_the_same_sale(uow, till) -> None:
     with uow() as s:
         again = complete_sale(
             s,
-            cart_id=12345,
+            cart_id=first.cart_id,
             payments=[PaymentInput("cash", 200_000)],
             cashier_id=till["cashier"].id,
             idempotency_key="same-key-123",
