@@ -11,6 +11,8 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
+from sqlalchemy.orm import Session as SASession
+from sqlalchemy.orm import object_session
 
 from pos import db
 from pos.config import ROOT, load_config
@@ -43,6 +45,9 @@ def create_app(config_path: str | Path | None = None, overrides: dict[str, Any] 
 
     db.init_app(app)
     csrf.init_app(app)
+    from pos.security import init_sessions
+
+    init_sessions(app)
     if app.config.get("ROLE") == "central":
         from pos.central.web import init_central
 
@@ -85,12 +90,17 @@ def _init_login(app: Flask) -> None:
     for change in ("after_insert", "after_update", "after_delete"):
         if not event.contains(User, change, _forget_users):
             event.listen(User, change, _forget_users)
+    if not event.contains(SASession, "after_commit", _forget_users_after_commit):
+        event.listen(SASession, "after_commit", _forget_users_after_commit)
 
     @manager.user_loader
-    def _load(user_id: str) -> User | None:
-        if not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 18:
+    def _load(cookie_id: str) -> User | None:
+        # "id:token" (User.get_id): a token no longer the user's (logged out, new password) logs no one in.
+        user_id, _, token = cookie_id.partition(":")
+        if not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 18 or not token:
             return None
-        return _active_user(User, int(user_id))
+        user = _active_user(User, int(user_id))
+        return user if user is not None and user.holds_session(token) else None
 
 
 # Every request loads its user: a till scanning all day would read the same row thousands of times. The row
@@ -99,8 +109,18 @@ USER_CACHE_S = 5.0
 _users: dict[tuple[Any, int], tuple[float, Any]] = {}
 
 
-def _forget_users(*_args: Any) -> None:
+def _forget_users(_mapper: Any = None, _connection: Any = None, user: Any = None) -> None:
     _users.clear()
+    owner = object_session(user) if user is not None else None
+    if owner is not None:
+        owner.info["pos_users_changed"] = True
+
+
+def _forget_users_after_commit(session: SASession) -> None:
+    """Forget again once the change is committed: a request that read the user between the flush and the
+    commit (the old row, an old session token) must not keep it for USER_CACHE_S."""
+    if session.info.pop("pos_users_changed", False):
+        _users.clear()
 
 
 def _active_user(model: Any, user_id: int) -> Any:

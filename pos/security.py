@@ -1,4 +1,6 @@
-"""Login and manager-approval throttling (Flask-Limiter) and log hygiene: no password, secret or token in any log.
+"""Sessions (idle expiry, Secure cookie), login and manager-approval throttling (Flask-Limiter) and log hygiene.
+
+No password, secret or token in any log.
 
 Failed logins are limited per client address and username (and, more loosely, per address alone, so one
 machine cannot walk through many usernames). Only failed attempts count: a cashier who logs in correctly
@@ -13,12 +15,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, flash, render_template, request
+from flask import Flask, current_app, flash, has_request_context, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from limits import parse as parse_limit
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from pos.errors import Forbidden, PosError
@@ -31,6 +36,43 @@ LOGIN_FAILURES_PER_USER = "5 per minute"
 LOGIN_FAILURES_PER_ADDRESS = "20 per minute"
 THROTTLE_MESSAGE = "Bạn đã thử quá nhiều lần. Vui lòng đợi 1 phút rồi thử lại."
 RETRY_AFTER_S = 60
+
+
+# --- Sessions: idle expiry, Secure cookie, the proxy in front ---------------------------------------------------
+
+DEFAULT_IDLE_HOURS = 12  # a working day: a login left idle overnight is gone by the morning
+
+
+class PosSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, whose cookie is Secure whenever the request came over HTTPS.
+
+    LOGIN_COOKIE_SECURE = "auto" (the default) follows the request: HTTPS straight to waitress, or a proxy
+    trusted through SERVER_TRUSTED_PROXIES that says X-Forwarded-Proto: https. true or false force it.
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        setting = app.config.get("LOGIN_COOKIE_SECURE", "auto")
+        if isinstance(setting, str) and setting.strip().lower() == "auto":
+            return bool(has_request_context() and request.is_secure)
+        if isinstance(setting, str):
+            return setting.strip().lower() in {"1", "true", "yes", "on"}
+        return bool(setting)
+
+
+def init_sessions(app: Flask) -> None:
+    """Logins end after LOGIN_IDLE_HOURS without a request; the cookie is Secure over HTTPS; trust the proxy.
+
+    The session cookie's signature carries its time, and Flask refuses one older than the lifetime; a
+    permanent session (see auth.views.login_flow) gets a fresh cookie on every request, so the lifetime
+    counts from the last request: inactivity, not the length of the working day.
+    """
+    hours = float(app.config.get("LOGIN_IDLE_HOURS", DEFAULT_IDLE_HOURS))
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=hours)
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = True
+    app.session_interface = PosSessionInterface()
+    proxies = int(app.config.get("SERVER_TRUSTED_PROXIES", 0))
+    if proxies > 0:  # only then are X-Forwarded-For/-Proto/-Host believed (anyone can send them)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)  # type: ignore[method-assign]
 
 
 # --- Login throttling ----------------------------------------------------------------------------------------

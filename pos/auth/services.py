@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from pos.audit import log as audit
-from pos.auth.models import ROLES, User
+from pos.auth.models import ROLES, User, new_session_token
 from pos.errors import Conflict, Forbidden, ValidationError
 from pos.text import nfc
 
@@ -49,6 +49,31 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if user is None or not user.is_active or not _is_encodable(password):
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """Log the user out everywhere at once: every login cookie issued to them so far stops working."""
+    user = session.get(User, user_id)
+    if user is None:
+        return
+    user.session_token = new_session_token()
+    session.flush()
+    audit.record(session, "logout", user_id=user.id, entity="user", entity_id=user.username[:40])
+
+
+def set_password(session: Session, user_id: int, password: str, actor_id: int | None = None) -> User:
+    """Give a user a new password (hashed); their logins everywhere end with it (User's before_update)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise ValidationError("Không tìm thấy người dùng.", "user")
+    if len(password) < 6:
+        raise ValidationError("Mật khẩu phải có ít nhất 6 ký tự.", "password")
+    if not _is_encodable(password):
+        raise ValidationError("Mật khẩu có ký tự không hợp lệ.", "password")
+    user.password_hash = generate_password_hash(password)
+    session.flush()
+    audit.record(session, "user.password", user_id=actor_id, entity="user", entity_id=user.id)
+    return user
 
 
 def verify_manager(session: Session, username: str | None, password: str | None, *, field: str | None = None) -> User:

@@ -7,11 +7,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import session as cookie_session
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlmodel import Session
 
 from pos.audit import log as audit
-from pos.auth.services import authenticate
+from pos.auth.services import authenticate, end_sessions
 from pos.db import get_session, unit_of_work
 from pos.security import throttle_failed_logins
 
@@ -39,6 +40,7 @@ def login_flow(check: Callable[[Session, str, str], Any], record: Callable[[Sess
             flash("Sai tên đăng nhập hoặc mật khẩu.", "error")
             return render_template("auth/login.html", username=username), 401
         login_user(user)
+        cookie_session.permanent = True  # refreshed on each request, it ends after LOGIN_IDLE_HOURS idle
         return redirect(_safe_next(request.args.get("next")) or url_for("main.index"))
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -72,5 +74,7 @@ def login() -> Any:
 @bp.post("/logout")
 @login_required
 def logout() -> Any:
-    """End the session."""
+    """End the session, and every other login of this user (their cookies are no longer honoured)."""
+    with unit_of_work() as session:
+        end_sessions(session, current_user.id)
     return end_session()
