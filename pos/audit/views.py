@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,6 +14,7 @@ from werkzeug.exceptions import NotFound
 from pos.audit import queries
 from pos.audit.queries import AuditFilter
 from pos.auth.access import bind_role
+from pos.csv_export import csv_writer
 from pos.db import get_session, parse_id
 from pos.text import nfc
 
@@ -147,11 +147,6 @@ CSV_HEADER = [
 ]
 
 
-def _cell(value: str) -> str:
-    """Keep a spreadsheet from running a typed value as a formula (a username like =HYPERLINK(...))."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @bp.get("/export.csv")
 def export_csv() -> Any:
     """The filtered audit log as CSV (UTF-8 with BOM so Excel shows Vietnamese)."""
@@ -165,20 +160,19 @@ def export_csv() -> Any:
 
     def rows() -> Iterator[str]:
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        buffer.write("\ufeff")
+        writer = csv_writer(buffer)
         writer.writerow(CSV_HEADER)
         for entry, user in queries.iter_entries(get_session(), flt):
             writer.writerow(
                 [
                     entry.at.astimezone(tz).strftime("%d/%m/%Y %H:%M:%S"),
-                    _cell(queries.user_label(user)),
+                    queries.user_label(user),
                     queries.action_label(entry.action),
                     entry.action,
                     queries.entity_label(entry.entity),
-                    _cell(entry.entity_id),
-                    _cell(entry.before),
-                    _cell(entry.after),
+                    entry.entity_id,
+                    entry.before,
+                    entry.after,
                     str(entry.uuid),
                 ]
             )

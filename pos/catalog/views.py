@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import secrets
@@ -31,6 +32,7 @@ from pos.catalog.services import (
     update_producer,
     update_product,
 )
+from pos.csv_export import csv_writer
 from pos.db import get_session, unit_of_work
 from pos.errors import NotFound, ValidationError
 from pos.money import format_vnd
@@ -333,18 +335,24 @@ def confirm_import() -> Any:
     return redirect(url_for("catalog.products", producer_id=producer.id))
 
 
-SAMPLE_CSV = (
-    "sku,barcode,name,unit,price_vnd,vat_class,ocop_group,ocop_stars,cert_number,cert_expiry\r\n"
-    "CHE-TC-100,8934563138165,Chè Tân Cương đặc biệt 100g,hộp,120000,standard,thuc_pham,4,QĐ 123/QĐ-UBND,31/12/2027\r\n"
-    ",,Giỏ mây tre đan,cái,185000,standard,luu_niem,3,,\r\n"
-)
+SAMPLE_ROWS = [
+    ["sku", "barcode", "name", "unit", "price_vnd", "vat_class", "ocop_group", "ocop_stars"]
+    + ["cert_number", "cert_expiry"],
+    ["CHE-TC-100", "8934563138165", "Chè Tân Cương đặc biệt 100g", "hộp", 120000, "standard", "thuc_pham", 4]
+    + ["QĐ 123/QĐ-UBND", "31/12/2027"],
+    ["", "", "Giỏ mây tre đan", "cái", 185000, "standard", "luu_niem", 3, "", ""],
+]
 
 
 @bp.get("/products/import/sample.csv")
 def price_list_sample() -> Any:
     """A sample price list to fill in (UTF-8 with BOM, so Excel shows the accents)."""
+    out = io.StringIO()
+    writer = csv_writer(out)
+    for row in SAMPLE_ROWS:
+        writer.writerow(row)
     return current_app.response_class(
-        "\ufeff" + SAMPLE_CSV,
+        out.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=bang-gia-mau.csv"},
     )

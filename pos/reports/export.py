@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from datetime import date
@@ -11,16 +10,14 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from pos.csv_export import csv_writer
 from pos.reports.table import DATE, INT, SHARE, VND, Report, cell_text, export_value
-
-BOM = "\ufeff"
 
 
 def to_csv(report: Report) -> bytes:
     """Header row, one row per report row, then the totals row; numbers bare so they add up in Excel."""
     out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out)
     writer.writerow([c.header for c in report.columns])
     for row in report.rows:
         writer.writerow([export_value(row.get(c.key), c.kind) for c in report.columns])

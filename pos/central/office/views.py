@@ -7,7 +7,6 @@ and an XLSX twin at ``<page>.csv`` / ``<page>.xlsx`` with the same query string.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import threading
@@ -28,9 +27,10 @@ from pos.central.office import sales as sale_reports
 from pos.central.office.common import OfficeQuery
 from pos.central.office.receipts import SaleFilter
 from pos.central.views import stale_days
+from pos.csv_export import csv_writer
 from pos.db import get_session, utcnow
 from pos.errors import ValidationError
-from pos.reports.export import BOM, to_csv, to_xlsx
+from pos.reports.export import to_csv, to_xlsx
 from pos.reports.period import Period, format_dmy, local_today, parse_period, shop_timezone
 from pos.reports.table import Report, cell_text, export_value
 
@@ -333,8 +333,7 @@ def sales_csv() -> Response:
 
     def generate() -> Iterator[str]:
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        out.write(BOM)
+        writer = csv_writer(out)
         writer.writerow([c.header for c in columns])
         # The view's session is closed once the view returns; the stream opens (and closes) its own.
         for n, row in enumerate(receipts.iter_sales(get_session(), f), start=1):
