@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 BACKUP_NAME = re.compile(r"^showroom-(?:(?P<code>.+)-)?(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?\.db$")
 PARTIAL_SUFFIX = ".partial"
 LOCK_SUFFIX = ".pos-lock"
+FOLDER_LOCK = ".pos-backup-lock"  # held in the backup folder by the process writing a backup there (kept)
 # A stepwise copy restarts whenever another connection writes; after this many restarts the rest is copied in
 # one step, which in WAL mode reads one snapshot while the till goes on writing.
 MAX_RESTARTS = 3
@@ -70,21 +71,33 @@ def backup_database(
     except OSError as exc:
         raise BackupError(f"Không tạo được thư mục sao lưu {folder}: {exc.strerror or exc}.") from exc
     with _backup_lock:
-        _remove_stale_partials(folder)
-        final = _free_name(folder, _safe_code(code), now or datetime.now())
-        partial = final.with_name(final.name + PARTIAL_SUFFIX)
+        folder_lock = _lock_file(folder / FOLDER_LOCK)
+        if folder_lock is None:
+            raise BackupError(f"Một lần sao lưu khác đang ghi vào thư mục {folder}; hãy đợi lần đó xong rồi thử lại.")
         try:
-            _copy_online(source, partial)
-            problem = integrity_problem(partial)
-            if problem:
-                raise BackupError(f"Bản sao lưu không đạt kiểm tra toàn vẹn: {problem}")
-            _fsync_file(partial)
-            os.replace(partial, final)
-            _fsync_dir(folder)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        rotate_backups(folder, keep, code=code)
+            return _backup_locked(source, folder, keep, code, now)
+        finally:
+            release_database_lock(folder_lock)
+
+
+def _backup_locked(source: Path, folder: Path, keep: int, code: str, now: datetime | None) -> Path:
+    """backup_database, holding the folder's lock: no other backup is writing there."""
+    _remove_leftovers(folder)
+    final = _free_name(folder, _safe_code(code), now or datetime.now())
+    partial = final.with_name(final.name + PARTIAL_SUFFIX)
+    try:
+        _copy_online(source, partial)
+        problem = integrity_problem(partial)
+        if problem:
+            raise BackupError(f"Bản sao lưu không đạt kiểm tra toàn vẹn: {problem}")
+        _fsync_file(partial)
+        os.replace(partial, final)
+        _fsync_dir(folder)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        partial.with_name(partial.name + "-journal").unlink(missing_ok=True)
+        raise
+    rotate_backups(folder, keep, code=code)
     log.info("backup written: %s", final)
     return final
 
@@ -179,15 +192,19 @@ def _free_name(folder: Path, code: str, when: datetime) -> Path:
     return candidate
 
 
-def _remove_stale_partials(folder: Path) -> None:
-    """Drop temporary copies left by a backup that was interrupted (power cut) more than an hour ago."""
-    cutoff = time.time() - 3600
-    for path in folder.glob(f"showroom-*.db{PARTIAL_SUFFIX}"):
-        try:
-            if path.stat().st_mtime < cutoff:
+def _remove_leftovers(folder: Path) -> None:
+    """Drop what an interrupted backup (killed, power cut) left: its partial copy and that copy's journal.
+
+    Called with the folder's lock held, so no backup is writing any of them now, whatever their age. Each
+    can be as large as the database, and a USB stick fills up.
+    """
+    for pattern in (f"showroom-*.db{PARTIAL_SUFFIX}", f"showroom-*.db{PARTIAL_SUFFIX}-journal"):
+        for path in folder.glob(pattern):
+            try:
                 path.unlink()
-        except OSError:
-            pass
+                log.info("removed the leftover of an interrupted backup: %s", path)
+            except OSError:
+                pass  # still open elsewhere (Windows): the next backup tries again
 
 
 def _fsync_file(path: Path) -> None:
@@ -220,7 +237,11 @@ def acquire_database_lock(db_path: str | os.PathLike[str]) -> IO[bytes] | None:
 
     The lock is released by ``release_database_lock`` or when the process ends, however it ends.
     """
-    path = lock_path(db_path)
+    return _lock_file(lock_path(db_path))
+
+
+def _lock_file(path: Path) -> IO[bytes] | None:
+    """The exclusive OS lock on ``path`` (created if need be), or None if another process holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fh = path.open("a+b")
     try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -257,7 +259,7 @@ def test_rotation_keeps_the_newest_n_of_this_showroom_only(db_path: Path, tmp_pa
         for day in range(1, 7)
     ]
     left = sorted(p.name for p in folder.iterdir())
-    assert left == sorted([*(p.name for p in written[-3:]), other.name, notes.name])
+    assert left == sorted([*(p.name for p in written[-3:]), other.name, notes.name, bk.FOLDER_LOCK])
 
 
 def test_rotation_orders_by_time_not_by_file_date(db_path: Path, tmp_path: Path) -> None:
@@ -461,3 +463,52 @@ def test_pos_backup_and_pos_restore_commands(db_path: Path, tmp_path: Path) -> N
     junk.write_bytes(b"not a database at all" * 50)
     result = runner.invoke(main, ["restore", str(junk), "--yes"], env=env)
     assert result.exit_code == 1 and "hỏng" in result.output
+
+
+KILLED_BACKUP = """
+import sys
+import pos.backup as bk
+bk.STEP_PAGES, bk.STEP_SLEEP_S = 16, 0.05  # slow enough to be killed mid-copy
+bk.backup_database(sys.argv[1], sys.argv[2], code="SR01")
+"""
+
+
+def test_the_next_backup_removes_what_a_killed_backup_left(db_path: Path, engine: Any, tmp_path: Path) -> None:
+    pad_database(engine, 4)
+    folder = tmp_path / "usb"
+    copier = subprocess.Popen([sys.executable, "-c", KILLED_BACKUP, str(db_path), str(folder)])
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and copier.poll() is None:
+            partials = list(folder.glob("*.db.partial"))
+            if partials and partials[0].stat().st_size > 256 * 1024:
+                break
+            time.sleep(0.05)
+    finally:
+        copier.kill()  # as a power cut or a killed process would, in the middle of the copy
+        copier.wait(timeout=30)
+    left = sorted(path.name for path in folder.glob("showroom-*.partial*"))
+    assert any(name.endswith(".db.partial") for name in left), left
+    assert any(name.endswith(".db.partial-journal") for name in left), left  # the copy's hot journal
+    assert not list(folder.glob("showroom-*.db"))
+
+    written = bk.backup_database(db_path, folder, code="SR01")
+    assert sorted(path.name for path in folder.glob("showroom-*")) == [written.name]
+    assert bk.integrity_problem(written) == ""
+
+
+def test_a_backup_writing_in_the_folder_keeps_its_partial_copy(db_path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    partial = folder / "showroom-SR01-20261206-220000.db.partial"
+    partial.write_bytes(b"being written by another process")
+    held = bk._lock_file(folder / bk.FOLDER_LOCK)  # another backup (pos backup from the command line) is at work
+    assert held is not None
+    try:
+        with pytest.raises(bk.BackupError, match="đang ghi"):
+            bk.backup_database(db_path, folder, code="SR01")
+        assert partial.exists()
+    finally:
+        bk.release_database_lock(held)
+    bk.backup_database(db_path, folder, code="SR01")
+    assert not partial.exists()
