@@ -39,6 +39,7 @@ ACTION_LABELS: dict[str, str] = {
     "discount.approve": "Duyệt giảm giá",
     "discount.approval.lapsed": "Duyệt giảm giá hết hiệu lực (đơn đã thay đổi)",
     "sale.discount.approved": "Bán với giảm giá đã duyệt",
+    "clock.confirm": "Quản lý xác nhận giờ máy tính",
     "approval.failed": "Quản lý xác nhận sai mật khẩu",
     "sale.void": "Hủy đơn",
     "refund": "Trả hàng / hoàn tiền",
@@ -115,6 +116,8 @@ FIELD_LABELS: dict[str, str] = {
     "approved_by": "Quản lý duyệt",
     "approved_by_id": "Quản lý duyệt",
     "name": "Tên",
+    "clock": "Giờ máy tính lúc xác nhận",
+    "problems": "Điều bất thường",
 }
 
 # Codes shown in Vietnamese, per field: "admin" is a role in "role" but a username in "username".
@@ -127,7 +130,12 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "kind": {"percent": "Theo phần trăm", "amount": "Theo số tiền", "in": "Nộp vào két", "out": "Rút khỏi két"},
     "status": {"completed": "Hoàn tất", "voided": "Đã hủy", "open": "Đang mở", "closed": "Đã đóng"},
     "on": {"sale": "Cả đơn"},
-    "purpose": {"discount": "Giảm giá", "shift.signoff": "Chênh lệch tiền cuối ca", "void": "Hủy đơn"},
+    "purpose": {
+        "discount": "Giảm giá",
+        "shift.signoff": "Chênh lệch tiền cuối ca",
+        "void": "Hủy đơn",
+        "clock": "Giờ máy tính",
+    },
 }
 USER_ID_FIELDS = {"cashier_id", "user_id", "actor_id", "approved_by_id", "manager_id", "created_by_id"}
 

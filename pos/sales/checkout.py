@@ -32,6 +32,7 @@ from pos.sales.cart import (
     sale_base,
     sale_discount,
 )
+from pos.sales.clock import check_clock
 from pos.sales.discounts import approver_of, discount_issues, record_approvals
 from pos.sales.models import Payment, Sale, SaleLine, Shift
 from pos.sales.pricing import DiscountLimits, PaymentInput, PricedSale, settle_payments
@@ -86,10 +87,12 @@ def complete_sale(
     tz_name: str = "Asia/Ho_Chi_Minh",
     limits: DiscountLimits | None = None,
     expected_total_vnd: int | None = None,
+    clock_tolerance_s: int | None = None,
 ) -> Sale:
     """Turn the cashier's cart into a sale: lines, payments, stock movements, receipt number, outbox.
 
-    A retried request with the same idempotency key returns the sale already made.
+    A retried request with the same idempotency key returns the sale already made. With
+    ``clock_tolerance_s`` (the till passes it), ``now`` must be a clock fit to date the sale (pos/sales/clock.py).
     """
     key = check_key(idempotency_key)
     existing = sale_by_key(session, key, cashier_id, cart_id)
@@ -98,6 +101,8 @@ def complete_sale(
     shift = open_shift(session, cashier_id)
     if shift is None:
         raise PosError("Chưa mở ca làm việc. Hãy mở ca trước khi bán hàng.", "shift")
+    if clock_tolerance_s is not None:
+        check_clock(session, shift, now, clock_tolerance_s)
     cart = get_cart(session, cart_id, cashier_id)
     if cart.status != "active":
         raise Conflict("Đơn này đang lưu tạm; hãy mở lại đơn trước khi thanh toán.", "cart")

@@ -25,7 +25,7 @@ from pos.printing import queue as print_queue
 from pos.printing import worker as print_worker
 from pos.printing.views import current_till
 from pos.sales import cart as carts
-from pos.sales import discounts, scanning, vat
+from pos.sales import clock, discounts, scanning, vat
 from pos.sales.checkout import complete_sale_once, open_shift
 from pos.sales.models import PAYMENT_METHODS, Payment, Sale, SaleLine
 from pos.sales.pricing import Discount, DiscountLimits, PaymentInput
@@ -40,6 +40,7 @@ from pos.sales.receipts import PAPERS, render_receipt
 from pos.sales.till_json import cart_view
 from pos.sales.vietqr import qr_svg
 from pos.security import verify_manager_credentials
+from pos.sync.client import get_state as get_sync_state
 from pos.sync.client import unsent_older_than
 from pos.text import nfc
 
@@ -67,6 +68,10 @@ def _limits() -> DiscountLimits:
         cashier_bp=int(config.get("TILL_CASHIER_DISCOUNT_LIMIT_BP", 1000)),
         manager_bp=int(config.get("TILL_MANAGER_DISCOUNT_LIMIT_BP", 5000)),
     )
+
+
+def _clock_tolerance_s() -> int:
+    return int(float(current_app.config.get("TILL_CLOCK_TOLERANCE_MINUTES", 5)) * 60)
 
 
 def _allow_negative() -> bool:
@@ -436,6 +441,7 @@ def api_checkout() -> Any:
         tz_name=_tz(),
         limits=_limits(),
         expected_total_vnd=None if expected is None else _int(expected, "total", "Tổng tiền"),
+        clock_tolerance_s=_clock_tolerance_s(),
     )
     payments, fresh = after["payments"], after.get("cart")
     job = after.get("print_job")
@@ -466,6 +472,40 @@ def api_checkout() -> Any:
             else {"mode": "browser", "url": url_for("printing.receipt_print", number=sale.receipt_number)},
         }
     )
+
+
+# --- the PC's clock --------------------------------------------------------------------------------------------
+
+
+@bp.route("/clock", methods=["GET", "POST"])
+def clock_page() -> Any:
+    """The PC's clock against the last sale, the shift's opening and the central server; a manager confirms it."""
+    shift = open_shift(get_session(), current_user.id)
+    error, status = "", 200
+    if request.method == "POST" and shift is not None:
+        try:
+            manager = verify_manager_credentials(
+                verify_manager, request.form.get("manager_username"), request.form.get("manager_password"), "clock"
+            )
+            with unit_of_work() as session:
+                clock.confirm_clock(session, shift, manager, utcnow(), _clock_tolerance_s())
+        except PosError as exc:
+            error, status = exc.message, exc.status
+        else:
+            flash(f"Quản lý {manager.full_name} đã xác nhận giờ máy tính cho ca này; có thể bán tiếp.", "success")
+            return redirect(url_for("till.index"))
+    session = get_session()
+    now = utcnow()
+    page = render_template(
+        "till/clock.html",
+        now=now,
+        shift=shift,
+        problems=clock.clock_problems(session, shift, now, _clock_tolerance_s()),
+        last_sale=session.scalar(select(func.max(Sale.created_at))),
+        central=clock.central_time_at_last_sync(get_sync_state(session)),
+        error=error,
+    )
+    return page, status
 
 
 # --- receipts -----------------------------------------------------------------------------------------------

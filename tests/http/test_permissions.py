@@ -78,6 +78,7 @@ SHOWROOM_RULES: dict[str, Rule] = {
     "till.receipt_pdf": CASHIER,
     "till.reprint": CASHIER,
     "till.vat_rates": MANAGER,
+    "till.clock_page": CASHIER,
     "shifts.index": CASHIER,  # a cashier is sent to their own shift
     "shifts.open_shift": CASHIER,
     "shifts.current": CASHIER,
