@@ -66,7 +66,7 @@ def clock_problems(session: Session, shift: Shift | None, now: datetime, toleran
     return problems
 
 
-def _confirmed(session: Session, shift: Shift, now: datetime, tolerance_s: int) -> bool:
+def is_confirmed(session: Session, shift: Shift, now: datetime, tolerance_s: int) -> bool:
     """Whether a manager confirmed the clock for this shift, at a clock reading not after ``now``."""
     entries = session.exec(
         select(AuditEntry.after).where(
@@ -80,10 +80,10 @@ def _confirmed(session: Session, shift: Shift, now: datetime, tolerance_s: int) 
 def check_clock(session: Session, shift: Shift, now: datetime, tolerance_s: int = DEFAULT_TOLERANCE_S) -> None:
     """Refuse to sell while the clock looks wrong and no manager has confirmed it for this shift."""
     problems = clock_problems(session, shift, now, tolerance_s)
-    if problems and not _confirmed(session, shift, now, tolerance_s):
+    if problems and not is_confirmed(session, shift, now, tolerance_s):
         raise ClockSuspect(
             " ".join(problems)
-            + " Chưa bán được: hãy chỉnh lại giờ máy tính, hoặc nhờ quản lý xác nhận giờ máy (Quầy → Giờ máy tính).",
+            + " Chưa bán được: hãy chỉnh lại giờ máy tính, hoặc nhờ quản lý xác nhận ở trang Giờ máy tính.",
             "clock",
         )
 

@@ -206,8 +206,16 @@ def index() -> Any:
     shift = open_shift(session, current_user.id)
     # Only here, on the page itself (never on a scan): a quiet word that the sync has been stuck for a day.
     unsent_old = unsent_older_than(session, hours=24)
+    problems = clock.clock_problems(session, shift, utcnow(), _clock_tolerance_s()) if shift else []
+    if problems and clock.is_confirmed(session, shift, utcnow(), _clock_tolerance_s()):  # type: ignore[arg-type]
+        problems = []
     return render_template(
-        "till/index.html", shift=shift, limits=_limits(), unsent_old=unsent_old, till=current_till(session)
+        "till/index.html",
+        shift=shift,
+        limits=_limits(),
+        unsent_old=unsent_old,
+        till=current_till(session),
+        clock_problems=problems,
     )
 
 

@@ -74,6 +74,8 @@ def test_a_clock_two_days_back_sells_nothing_until_a_manager_confirms(till, auth
     assert "sớm hơn hóa đơn gần nhất" in message and "sớm hơn lúc mở ca" in message and "quản lý xác nhận" in message
     assert sales(uow) == 1
 
+    till_page = auth.client.get("/till/").get_data(as_text=True)
+    assert 'id="clock-note"' in till_page and "/till/clock" in till_page
     page = auth.client.get("/till/clock").get_data(as_text=True)
     assert "sớm hơn hóa đơn gần nhất" in page and "Xác nhận giờ máy tính" in page
     wrong = auth.post("/till/clock", {"manager_username": "quanly", "manager_password": "sai"})
@@ -82,6 +84,7 @@ def test_a_clock_two_days_back_sells_nothing_until_a_manager_confirms(till, auth
     confirmed = auth.post("/till/clock", {"manager_username": "quanly", "manager_password": "quanly-pass"})
     assert confirmed.status_code == 302
     assert till().status_code == 200
+    assert 'id="clock-note"' not in auth.client.get("/till/").get_data(as_text=True)
     assert sales(uow) == 2
     with uow() as s:
         entry = s.exec(select(AuditEntry).where(AuditEntry.action == "clock.confirm")).one()
