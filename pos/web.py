@@ -27,7 +27,15 @@ def index() -> Any:
 
     if current_user.role == "cashier" and "till.index" in current_app.view_functions:
         return redirect(url_for("till.index"))
-    return render_template("main/index.html")
+    from pos.catalog.certificates import expiring_certificates
+    from pos.db import get_session
+
+    today = datetime.now(ZoneInfo(current_app.config.get("SHOWROOM_TIMEZONE", "Asia/Ho_Chi_Minh"))).date()
+    lapsing = []
+    if current_user.has_role("manager"):
+        days = int(current_app.config.get("OCOP_CERTIFICATE_WARNING_DAYS", 90))
+        lapsing = expiring_certificates(get_session(), today, days)
+    return render_template("main/index.html", lapsing=lapsing, today=today)
 
 
 @main.get("/healthz")
@@ -63,6 +71,13 @@ def register_web(app: Flask, blueprints: bool = True) -> None:
     tz = app.config.get("SHOWROOM_TIMEZONE", "Asia/Ho_Chi_Minh")
     app.url_map.converters["int"] = DatabaseIdConverter  # before any blueprint adds its routes
     app.json = SafeJSONProvider(app)
+
+    @app.template_filter("valid_stars")
+    def _valid_stars(product: Any) -> int | None:
+        """The product's stars while its OCOP certificate is valid (stars on a lapsed certificate are not shown)."""
+        from pos.catalog.certificates import shown_stars
+
+        return shown_stars(product, datetime.now(ZoneInfo(tz)).date())
 
     @app.template_filter("vnd")
     def _vnd(amount: int | None) -> str:

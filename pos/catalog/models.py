@@ -97,3 +97,21 @@ class Counter(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=60)
     value: int = Field(default=0)
+
+
+class OcopCertificate(SQLModel, table=True):
+    """One OCOP certificate of a product (a re-rating is a new one; older ones are its history).
+
+    ``valid_until`` is computed when it is recorded (issue date + the validity in force, 36 months by
+    default), so a later change of the setting does not rewrite certificates already issued.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    number: str = Field(max_length=60)
+    authority: str = Field(max_length=200)
+    issued_on: date
+    stars: int
+    valid_until: date = Field(index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

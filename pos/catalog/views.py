@@ -219,6 +219,51 @@ def edit_product(product_id: int) -> Any:
     return redirect(url_for("catalog.products", q=product.sku))
 
 
+@bp.route("/products/<int:product_id>/certificates", methods=["GET", "POST"])
+def certificates(product_id: int) -> Any:
+    """A product's OCOP certificates (history, newest first) and the form to record a new one (re-rating)."""
+    from pos.catalog import certificates as certs
+    from pos.inventory.stock import local_today
+
+    product = get_product(get_session(), product_id)
+    today = local_today(current_app.config.get("SHOWROOM_TIMEZONE", "Asia/Ho_Chi_Minh"))
+    months = int(current_app.config.get("OCOP_CERTIFICATE_MONTHS", certs.DEFAULT_MONTHS))
+    keys = ("cert_number", "cert_authority", "cert_issued_on", "cert_stars")
+    form = {key: nfc(request.form.get(key, "")) for key in keys}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            with unit_of_work() as session:
+                made = certs.record_certificate(
+                    session,
+                    product_id,
+                    form["cert_number"],
+                    form["cert_authority"],
+                    form["cert_issued_on"],
+                    form["cert_stars"],
+                    months=months,
+                    actor_id=current_user.id,
+                    today=today,
+                )
+                until = made.valid_until
+        except ValidationError as exc:
+            errors = _field_errors(exc)
+        else:
+            flash(f"Đã ghi giấy chứng nhận OCOP số {form['cert_number']}, hiệu lực đến {until:%d/%m/%Y}.", "success")
+            return redirect(url_for("catalog.certificates", product_id=product_id))
+    history = certs.certificate_history(get_session(), product_id)
+    body = render_template(
+        "catalog/certificates.html",
+        product=product,
+        history=history,
+        today=today,
+        months=months,
+        form=form,
+        errors=errors,
+    )
+    return body, 422 if errors else 200
+
+
 # --- price-list import ------------------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from pos.auth.models import User
+from pos.catalog.certificates import expiring_soon
 from pos.catalog.models import Producer, Product
 from pos.catalog.services import FieldErrors, find_by_code, get_producer, parse_date, parse_int, parse_money
 from pos.db import parse_id
@@ -286,10 +287,20 @@ def receive_stock(
     return intake
 
 
-def intake_warnings(lines: list[tuple[IntakeLine, Product]], today: date, warning_days: int) -> list[str]:
-    """Lots received that are already past or near their expiry date (accepted, but worth a look)."""
+def intake_warnings(
+    lines: list[tuple[IntakeLine, Product]], today: date, warning_days: int, cert_warning_days: int = 90
+) -> list[str]:
+    """Lots received past or near their expiry date, and OCOP certificates lapsing (accepted, but worth a look)."""
     warnings = []
+    warned: set[int] = set()
     for line, product in lines:
+        if product.id not in warned and expiring_soon(product, today, cert_warning_days):
+            warned.add(product.id)  # type: ignore[arg-type]
+            lapsed = product.ocop_cert_expiry < today  # type: ignore[operator]
+            warnings.append(
+                f"“{product.name}”: giấy chứng nhận OCOP {'đã hết hạn' if lapsed else 'sắp hết hạn'} "
+                f"({product.ocop_cert_expiry:%d/%m/%Y}); tem in ra sẽ không có sao OCOP khi đã hết hạn."
+            )
         if line.expiry_date is None:
             continue
         if line.expiry_date < today:

@@ -197,7 +197,8 @@ def new_intake() -> Any:
         f"Đã lưu phiếu nhập kho số {saved.id}: {detail.total_qty} đơn vị, {len(detail.lines)} dòng hàng.",
         "success",
     )
-    for warning in intake_warnings(detail.lines, _today(), warning_days):
+    cert_days = int(current_app.config.get("OCOP_CERTIFICATE_WARNING_DAYS", 90))
+    for warning in intake_warnings(detail.lines, _today(), warning_days, cert_days):
         flash(warning, "warning")
     return redirect(url_for("inventory.intake", intake_id=saved.id))
 

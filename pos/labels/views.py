@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
@@ -10,12 +11,13 @@ from sqlmodel import Session, select
 
 from pos.auth.access import bind_role
 from pos.barcodes import BarcodeError, normalize_barcode
+from pos.catalog.certificates import shown_stars
 from pos.catalog.models import Producer, Product
 from pos.db import get_session, parse_id, utcnow
 from pos.errors import NotFound, ValidationError
 from pos.inventory.ledger import on_hand_many
 from pos.inventory.models import Intake, IntakeLine
-from pos.inventory.stock import stock_list
+from pos.inventory.stock import local_today, stock_list
 from pos.labels.render import LAYOUTS, LabelItem, render_labels
 from pos.money import format_vnd
 from pos.text import fold, nfc
@@ -66,7 +68,7 @@ def _parse_count(raw: str) -> int:
     return int(text)
 
 
-def _label_item(product: Product) -> LabelItem:
+def _label_item(product: Product, today: date | None = None) -> LabelItem:
     """What one label of ``product`` shows; a product without a usable barcode cannot have one."""
     if not product.barcode:
         raise ValidationError(f"Sản phẩm “{product.name}” chưa có mã vạch, chưa in tem được.", "product_ids")
@@ -74,7 +76,9 @@ def _label_item(product: Product) -> LabelItem:
         code = normalize_barcode(product.barcode)
     except BarcodeError as exc:
         raise ValidationError(f"Mã vạch của “{product.name}” không hợp lệ: {exc}", "product_ids") from exc
-    stars = product.ocop_stars if product.ocop_stars in (3, 4, 5) else None
+    stars = shown_stars(
+        product, today or local_today(current_app.config.get("SHOWROOM_TIMEZONE", "Asia/Ho_Chi_Minh"))
+    )  # only while the OCOP certificate is valid
     return LabelItem(name=product.name, price_vnd=product.price_vnd, stars=stars, barcode=code, sku=product.sku)
 
 

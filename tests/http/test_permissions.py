@@ -113,6 +113,7 @@ SHOWROOM_RULES: dict[str, Rule] = {
     "catalog.producers": MANAGER,
     "catalog.new_producer": MANAGER,
     "catalog.edit_producer": MANAGER,
+    "catalog.certificates": MANAGER,
     "catalog.products": MANAGER,
     "catalog.new_product": MANAGER,
     "catalog.edit_product": MANAGER,
