@@ -4,8 +4,8 @@ Each product that already had a certificate number or expiry date gets one certi
 validity as recorded, its issue date taken as 36 months before (the validity then in force), and an
 authority left blank for the manager to fill in at the next re-rating.
 
-Revision ID: 0006_ocop_certificates
-Revises: 0005_lots
+Revision ID: 0008_ocop_certificates
+Revises: 0007_session_token
 Create Date: 2026-12-06 21:45:00
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 import pos.db
 
-revision: str = "0006_ocop_certificates"
-down_revision: str | None = "0005_lots"
+revision: str = "0008_ocop_certificates"
+down_revision: str | None = "0007_session_token"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
