@@ -460,6 +460,11 @@ def main() -> None:
             "slowest_year_report": max(year, key=year.get),  # type: ignore[arg-type]
             "slowest_month_report_s": slow_month,
             "slowest_month_report": max(month, key=month.get),  # type: ignore[arg-type]
+            # The HTML pages alone (the exports of long tables, such as every shift of a year, are files to download)
+            "slowest_year_page_s": max(v for k, v in year.items() if not k.split(" (")[0].endswith((".csv", ".xlsx"))),
+            "slowest_month_page_s": max(
+                v for k, v in month.items() if not k.split(" (")[0].endswith((".csv", ".xlsx"))
+            ),
             "raw_year_top_products_s": round(raw_top_s, 3),
             "year_top_products_vs_raw": round(timings["year"]["/office/top"] / raw_top_s, 4),
             "summaries_match": result.ok,

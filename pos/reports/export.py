@@ -33,6 +33,9 @@ def _total_cell(report: Report, key: str, kind: str) -> object:
     return export_value(value, kind) if value is not None else ""
 
 
+WIDTH_SAMPLE = 1000  # columns are as wide as their first rows need (a year's table has tens of thousands)
+
+
 def to_xlsx(report: Report, showroom_name: str = "") -> bytes:
     """One sheet: title, period, what is counted, then the table with Vietnamese headers and totals."""
     buffer = io.BytesIO()
@@ -68,6 +71,8 @@ def to_xlsx(report: Report, showroom_name: str = "") -> bytes:
     for r, row in enumerate(report.rows, start=top + 1):
         for col, column in enumerate(report.columns):
             _write(sheet, r, col, row.get(column.key), column.kind, formats)
+    for row in report.rows[:WIDTH_SAMPLE]:
+        for col, column in enumerate(report.columns):
             widths[col] = max(widths[col], min(45, len(cell_text(row.get(column.key), column.kind)) + 2))
     if report.totals:
         r = top + 1 + len(report.rows)
