@@ -25,7 +25,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, PrimaryKeyConstraint, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, PrimaryKeyConstraint, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -675,6 +675,8 @@ class SummaryProductDay(_ProductFigures, table=True):
     __table_args__ = (
         PrimaryKeyConstraint("showroom_id", "day", *_PRODUCT_KEYS, name="pk_summary_product_day"),
         Index("ix_summary_product_day_day", "day"),
+        # The few rows of products known only from their lines so far, found when the product's record comes.
+        Index("ix_summary_product_day_unknown", "product_id", postgresql_where=text("ocop_group = ''")),
     )
 
     day: date = Field(primary_key=True)

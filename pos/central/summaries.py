@@ -116,6 +116,17 @@ WHERE {{day}}
 GROUP BY d.showroom_id, date_trunc('month', d.day), {", ".join(f"d.{k}" for k in PRODUCT_KEYS)}
 """
 
+# The months of the slice list (t.day is a month's first day), read by a range of the (showroom, day) key.
+MONTH_REFRESH_SQL = f"""
+INSERT INTO summary_product_month (showroom_id, month, {", ".join(PRODUCT_KEYS)}, {", ".join(PRODUCT_MEASURES)})
+SELECT d.showroom_id, t.day, {", ".join(f"d.{k}" for k in PRODUCT_KEYS)},
+       {", ".join(f"SUM(d.{m})::bigint" for m in PRODUCT_MEASURES)}
+FROM (SELECT * FROM unnest(CAST(:sids AS integer[]), CAST(:days AS date[])) AS t(sid, day)) t
+JOIN summary_product_day d
+  ON d.showroom_id = t.sid AND d.day >= t.day AND d.day < CAST(t.day + interval '1 month' AS date)
+GROUP BY d.showroom_id, t.day, {", ".join(f"d.{k}" for k in PRODUCT_KEYS)}
+"""
+
 SHOWROOM_DAY_COLUMNS = ("showroom_id", "day", *SHOWROOM_DAY_MEASURES)
 PRODUCT_DAY_COLUMNS = ("showroom_id", "day", *PRODUCT_KEYS, *PRODUCT_MEASURES)
 PRODUCT_MONTH_COLUMNS = ("showroom_id", "month", *PRODUCT_KEYS, *PRODUCT_MEASURES)
@@ -254,14 +265,7 @@ def refresh_slices(conn: Connection, slices: Iterable[tuple[int, date]]) -> Refr
     months = sorted({(sid, day.replace(day=1)) for sid, day in ordered})
     month_params = {"sids": [s for s, _ in months], "days": [m for _, m in months]}
     conn.execute(text(f"DELETE FROM summary_product_month WHERE {_in_slices('showroom_id', 'month')}"), month_params)
-    result = conn.execute(
-        text(
-            f"INSERT INTO summary_product_month ({', '.join(PRODUCT_MONTH_COLUMNS)}) "
-            + PRODUCT_MONTH_SQL.format(day=_in_slices("d.showroom_id", "date_trunc('month', d.day)::date"))
-        ),
-        month_params,
-    )
-    rows += result.rowcount
+    rows += conn.execute(text(MONTH_REFRESH_SQL), month_params).rowcount
     return Refreshed(len(ordered), len(months), rows)
 
 
