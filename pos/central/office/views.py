@@ -253,7 +253,10 @@ def index() -> Any:
     q, shop, errors, today = _query(session)
     by_showroom = sale_reports.sales_by_showroom(session, q)
     by_day = sale_reports.sales_by_day(session, q)
-    grid = sale_reports.sales_by_showroom_day(session, q)
+    # The heat map is drawn for short periods only; over a year its table would be 36,500 rows built for nothing.
+    grid = (
+        sale_reports.sales_by_showroom_day(session, q) if len(q.period.days) <= sale_reports.HEATMAP_MAX_DAYS else None
+    )
     sync = shifts.sync_report(session, q)
     totals = by_showroom.totals or {}
     return render_template(
@@ -271,7 +274,7 @@ def index() -> Any:
         day_chart=json.dumps(by_day.chart, ensure_ascii=False),
         showroom_chart=json.dumps(by_showroom.chart, ensure_ascii=False),
         heatmap=json.dumps(_with_links(grid.params["heatmap"]), ensure_ascii=False)
-        if grid.params.get("heatmap")
+        if grid is not None and grid.params.get("heatmap")
         else "",
         counted=common.COUNTED,
         pages=PAGES.values(),
