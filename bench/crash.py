@@ -11,6 +11,7 @@ while it is down, opens the SQLite file itself and checks:
   one stock movement per line and one outbox record;
 - no sale is there in part, and there is no orphan (line, payment, movement or outbox record without its sale);
 - receipt numbers run 1, 2, 3... with no gap and no repeat, and the counter has not run ahead of them;
+  so do e-invoice numbers per form and symbol, and every sale since the first invoice has exactly one;
 - no idempotency key made two sales, and no sale exists that no client asked for;
 - on-hand stock (StockLevel) equals the sum of the ledger for every product (ledger_mismatches);
 - PRAGMA integrity_check and foreign_key_check are clean.
@@ -97,6 +98,7 @@ def server_env(instance: Path, db_path: Path) -> dict[str, str]:
             "POS_DATABASE_URL": f"sqlite:///{db_path.as_posix()}",
             "POS_BACKUP_ENABLED": "false",
             "POS_SYNC_ENABLED": "false",
+            "POS_EINVOICE_ENABLED": "true",  # every sale is an invoice: its numbers are checked too
             "POS_SHOWROOM_CODE": SHOWROOM_CODE,
             "PYTHONUNBUFFERED": "1",
         }
@@ -574,6 +576,30 @@ def _check_receipts(conn: sqlite3.Connection, check: Check) -> None:
         top = max(counters.get(f"receipt:{prefix}:{year}", 0), max(seen))
         missing = sorted(set(range(1, top + 1)) - set(seen))
         check.receipt_gaps += [f"{prefix}-{year}-{n:06d}" for n in missing]
+    _check_invoices(conn, check)
+
+
+def _check_invoices(conn: sqlite3.Connection, check: Check) -> None:
+    """E-invoices (when on): per form and symbol numbers 1..n each once, the counter at n; one original per sale."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'invoice'").fetchone():
+        return
+    numbers: dict[str, list[int]] = defaultdict(list)
+    for form, symbol, number in conn.execute("SELECT form, symbol, number FROM invoice"):
+        numbers[f"{form}{symbol}"].append(int(number))
+    counters = dict(conn.execute("SELECT name, value FROM counter WHERE name LIKE 'invoice:%'").fetchall())
+    for series, seen in numbers.items():
+        check.receipt_repeats += [f"invoice {series} {n}" for n, c in Counter(seen).items() if c > 1]
+        top = max(counters.get(f"invoice:{series}", 0), max(seen))
+        check.receipt_gaps += [f"invoice {series} {n}" for n in sorted(set(range(1, top + 1)) - set(seen))]
+    if numbers:
+        check.torn_sales += [
+            f"sale {sale_id} has {n} original invoices"
+            for sale_id, n in conn.execute(
+                # Sales from before e-invoices were turned on have none; every later one has exactly one.
+                "SELECT s.id, count(i.id) FROM sale s LEFT JOIN invoice i ON i.sale_id = s.id AND i.kind = 'original' "
+                "WHERE s.id >= (SELECT min(sale_id) FROM invoice) GROUP BY s.id HAVING count(i.id) != 1"
+            )
+        ]
 
 
 def _ledger_mismatches(db_path: Path) -> list[tuple[int, int, int]]:

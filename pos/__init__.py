@@ -56,6 +56,7 @@ def create_app(config_path: str | Path | None = None, overrides: dict[str, Any] 
     _init_login(app)
 
     from pos import backup
+    from pos.einvoice import sender as einvoice_sender
     from pos.errors import register_error_handlers
     from pos.printing import worker as print_worker
     from pos.security import init_security
@@ -68,6 +69,7 @@ def create_app(config_path: str | Path | None = None, overrides: dict[str, Any] 
     backup.init_app(app)
     sync_scheduler.init_app(app)
     print_worker.init_app(app)
+    einvoice_sender.init_app(app)
     return app
 
 

@@ -209,6 +209,55 @@ def _engine(app: Flask) -> Any:
     return app.extensions[ENGINE_KEY]
 
 
+@main.command("einvoice")
+@click.option("--set-credentials", is_flag=True, help="Store the provider's user name and password (asked).")
+@click.option("--send", is_flag=True, help="Send the invoices due now to the provider.")
+@pass_ctx
+def einvoice_cmd(ctx: Context, set_credentials: bool, send: bool) -> None:
+    """E-invoices: the queue's state; store the provider account; send now (exit status 1 if nothing answered)."""
+    from pos.db import session_scope
+    from pos.einvoice import manage
+    from pos.einvoice.models import STATES
+    from pos.einvoice.sender import drain, make_provider
+    from pos.einvoice.settings import read_settings, save_credentials
+    from pos.errors import PosError
+
+    app = ctx.app
+    _require_role(app, "showroom")
+    if set_credentials:
+        username = click.prompt("Tên đăng nhập của nhà cung cấp hóa đơn điện tử")
+        password = click.prompt("Mật khẩu", hide_input=True)
+        try:
+            path = save_credentials(app.config, username, password)
+        except PosError as exc:
+            raise click.ClickException(exc.message) from exc
+        click.echo(f"Đã lưu tài khoản nhà cung cấp vào {path}.")
+        return
+    if send:
+        try:
+            settings = read_settings(app.config)
+        except PosError as exc:
+            raise click.ClickException(exc.message) from exc
+        provider = make_provider(settings, app.config)
+        if provider is None:
+            raise click.ClickException(
+                "Chưa có provider_url hoặc tài khoản nhà cung cấp (pos einvoice --set-credentials)."
+            )
+        result = drain(_engine(app), provider, settings)
+        click.echo(
+            f"Đã tiếp nhận {result.accepted}, bị từ chối {result.rejected}, chưa có trả lời {result.unanswered}."
+        )
+        if result.unanswered and not result.accepted:
+            raise click.ClickException(result.errors[0] if result.errors else "Nhà cung cấp không trả lời.")
+        return
+    with session_scope(_engine(app), write=False) as session:
+        summary = manage.summary(session)
+    for state, label in STATES.items():
+        click.echo(f"{label}: {summary.counts[state]}")
+    if summary.oldest_waiting_at:
+        click.echo(f"Chờ gửi lâu nhất từ: {summary.oldest_waiting_at:%d/%m/%Y %H:%M} (UTC)")
+
+
 @main.command("sync")
 @click.option("--set-secret", is_flag=True, help="Store the sync secret the central office issued (asked, hidden).")
 @click.option("--catalog-only", is_flag=True, help="Only pull the shared catalogue.")

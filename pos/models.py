@@ -3,6 +3,7 @@
 from pos.audit.models import AuditEntry
 from pos.auth.models import User
 from pos.catalog.models import Counter, Producer, Product, VatRate
+from pos.einvoice.models import Invoice
 from pos.inventory.models import Intake, IntakeLine, StockLevel, StockMovement
 from pos.printing.models import PrintJob, Till
 from pos.sales.models import (
@@ -27,6 +28,7 @@ __all__ = [
     "Counter",
     "Intake",
     "IntakeLine",
+    "Invoice",
     "OutboxRecord",
     "Payment",
     "PrintJob",

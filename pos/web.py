@@ -140,6 +140,7 @@ FEATURE_BLUEPRINTS = [
     "pos.sales.shift_views",
     "pos.printing.views",
     "pos.sync.views",
+    "pos.einvoice.views",
     "pos.reports.views",
     "pos.audit.views",
     "pos.settlement.views",

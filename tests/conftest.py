@@ -19,6 +19,7 @@ from pos.auth.services import create_user
 from pos.catalog.models import Producer, Product
 from pos.db import ENGINE_KEY, make_engine, session_scope
 from pos.migrate import upgrade
+from pos.threaded_server import ThreadedServer
 
 CSRF_RE = re.compile(r'name="csrf[_-]token" (?:value|content)="([^"]+)"')
 
@@ -199,37 +200,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-class LiveServer:
+class LiveServer(ThreadedServer):
     """The app served by waitress on a free loopback port, in a background thread."""
 
-    def __init__(self, app: Flask) -> None:
-        import threading
-
-        from waitress.server import create_server
-
-        self.app = app
-        self.server = create_server(app, host="127.0.0.1", port=0, threads=4)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.closing = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        try:
-            self.server.run()
-        except (OSError, ValueError):
-            # close() shuts the sockets under the loop's select(): a bad descriptor then is the shutdown itself.
-            if not self.closing.is_set():
-                raise
-
-    def close(self) -> None:
-        """Stop listening, drop open connections (so the loop ends now, not at join's timeout), stop the workers."""
-        self.closing.set()
-        self.server.close()
-        for channel in list(self.server._map.values()):
-            channel.handle_close()
-        self.server.task_dispatcher.shutdown()
-        self.thread.join(timeout=5)
+    app: Flask
 
 
 @pytest.fixture

@@ -87,6 +87,7 @@ LINE_COLUMNS = (
 PAYMENT_COLUMNS = ("sale_id", "showroom_id", "method", "amount_vnd", "tendered_vnd", "change_vnd", "reference")
 
 T_SHOWROOM = m.Showroom.__table__
+T_INVOICE = m.Invoice.__table__
 T_RECORD = m.SyncRecord.__table__
 T_PRODUCER = m.Producer.__table__
 T_PRODUCT = m.Product.__table__
@@ -265,6 +266,7 @@ class _Materialiser:
         touched |= self.insert_shift_closes(by_kind["shift_close"])
         self.insert_intakes(by_kind["intake"])
         self.insert_movements(by_kind["stock_adjustment"])
+        self.upsert_invoices(by_kind["invoice"])
         self.insert_audit(by_kind["audit"])
         return touched
 
@@ -935,6 +937,58 @@ class _Materialiser:
                 for r in records
             ],
         )
+
+    def upsert_invoices(self, records: list[Any]) -> None:
+        """Each invoice once, its latest state winning (a later record never loses to an earlier one)."""
+        latest = _latest(records)
+        if not latest:
+            return
+        rows = [
+            {
+                "uuid": p.uuid,
+                "showroom_id": self.showroom_id,
+                "seq": r.seq,
+                "sale_uuid": p.sale_uuid,
+                "return_uuid": p.return_uuid,
+                "original_uuid": p.original_uuid,
+                "kind": p.kind,
+                "form": p.form,
+                "symbol": p.symbol,
+                "number": p.number,
+                "mccqt": p.mccqt,
+                "issued_at": p.issued_at,
+                "issued_on": p.issued_on,
+                "total_vnd": p.total_vnd,
+                "vat_vnd": p.vat_vnd,
+                "payment_code": p.payment_code,
+                "buyer_name": p.buyer_name,
+                "buyer_tax_code": p.buyer_tax_code,
+                "state": p.state,
+                "reason": p.reason,
+                "provider_number": p.provider_number,
+                "lookup_code": p.lookup_code,
+                "updated_at": p.updated_at,
+            }
+            for r in latest
+            for p in (r.payload,)
+        ]
+        stmt = pg_insert(T_INVOICE)
+        changing = (
+            "seq",
+            "buyer_name",
+            "buyer_tax_code",
+            "state",
+            "reason",
+            "provider_number",
+            "lookup_code",
+            "updated_at",
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["showroom_id", "uuid"],
+            set_={key: stmt.excluded[key] for key in changing},
+            where=T_INVOICE.c.seq < stmt.excluded.seq,
+        )
+        self.conn.execute(stmt, rows)
 
     def insert_audit(self, records: list[Any]) -> None:
         if not records:

@@ -692,3 +692,43 @@ class SummaryProductMonth(_ProductFigures, table=True):
     )
 
     month: date = Field(primary_key=True)
+
+
+# --- E-invoices ------------------------------------------------------------------------------------------------
+
+
+class Invoice(CentralModel, table=True):
+    """A showroom's e-invoice and its latest state (kind 'invoice' records, the newest seq winning)."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (
+        UniqueConstraint("showroom_id", "uuid", name="uq_invoice_showroom_uuid"),
+        # Not unique: a showroom restored from an old backup must still be able to sync; the office lists repeats.
+        Index("ix_invoice_showroom_issued_on", "showroom_id", "issued_on"),
+        Index("ix_invoice_number", "showroom_id", "form", "symbol", "number"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    uuid: UUID
+    showroom_id: int = Field(foreign_key="showroom.id")
+    seq: int = Field(sa_type=BigInteger)  # the record that last changed it
+    sale_uuid: UUID = Field(index=True)
+    return_uuid: UUID | None = None
+    original_uuid: UUID | None = None
+    kind: str = Field(max_length=12)
+    form: int
+    symbol: str = Field(max_length=6)
+    number: int
+    mccqt: str = Field(max_length=23, index=True)
+    issued_at: datetime = Field(sa_type=TZ)
+    issued_on: date
+    total_vnd: int = _money()
+    vat_vnd: int = _money()
+    payment_code: str = Field(max_length=8)
+    buyer_name: str = Field(default="", max_length=400)
+    buyer_tax_code: str = Field(default="", max_length=14)
+    state: str = Field(max_length=10)
+    reason: str = Field(default="", max_length=500)
+    provider_number: str = Field(default="", max_length=40)
+    lookup_code: str = Field(default="", max_length=60)
+    updated_at: datetime = Field(sa_type=TZ)

@@ -16,12 +16,16 @@ from sqlmodel import Session, select
 
 from pos.auth.models import User
 from pos.catalog.models import Producer, Product
+from pos.einvoice.issue import issue_invoice
+from pos.einvoice.settings import EinvoiceSettings
+from pos.einvoice.xml import Party
 from pos.errors import Conflict, Forbidden, PosError, ValidationError
 from pos.inventory.ledger import record_movements
 from pos.inventory.lots import Parts, Want, allocate
 from pos.inventory.models import StockMovement
 from pos.money import format_vnd
 from pos.numbering import take_receipt_number
+from pos.printing.models import Till
 from pos.sales.cart import (
     CartItem,
     delete_cart,
@@ -88,8 +92,12 @@ def complete_sale(
     limits: DiscountLimits | None = None,
     expected_total_vnd: int | None = None,
     clock_tolerance_s: int | None = None,
+    einvoice: EinvoiceSettings | None = None,
+    buyer: Party | None = None,
+    till_code: str = "",
 ) -> Sale:
-    """Turn the cashier's cart into a sale: lines, payments, stock movements, receipt number, outbox.
+    """Turn the cashier's cart into a sale: lines, payments, stock movements, receipt number, outbox, and
+    (when ``einvoice`` is set) its e-invoice, numbered and queued in the same transaction.
 
     A retried request with the same idempotency key returns the sale already made. With
     ``clock_tolerance_s`` (the till passes it), ``now`` must be a clock fit to date the sale (pos/sales/clock.py).
@@ -166,8 +174,18 @@ def complete_sale(
     ]
     session.add_all(recorded)
     enqueue(session, "sale", sale.uuid, _payload(session, sale, shift, lines, items, recorded, approver_id))
+    if einvoice is not None:
+        till = till_code or _till_code(session, shift)
+        methods = [p.method for p in settled]
+        issue_invoice(session, einvoice, sale=sale, lines=lines, methods=methods, buyer=buyer, till_code=till, now=now)
     delete_cart(session, cart)
     return sale
+
+
+def _till_code(session: Session, shift: Shift) -> str:
+    """The code of the till the shift counts (its invoice symbol may be its own), '' if none."""
+    till = session.get(Till, shift.till_id) if shift.till_id else None
+    return till.code if till else ""
 
 
 def _check_stock(items: list[CartItem]) -> None:

@@ -9,19 +9,84 @@ from sqlmodel import Session, select
 
 from pos.audit import log as audit
 from pos.auth.models import User
+from pos.einvoice.figures import rate_parts
+from pos.einvoice.issue import first_invoice_of_sale, invoice_ref
+from pos.einvoice.models import Invoice
+from pos.einvoice.rules import rules_on
 from pos.money import format_vnd
-from pos.sales.models import Payment, Sale, SaleLine
-from pos.sales.receipts import ReceiptData, ReceiptLine, ReceiptPayment, VatBreakdown
+from pos.numbering import format_invoice_number
+from pos.sales.models import Payment, Sale, SaleLine, SaleReturn
+from pos.sales.receipts import InvoiceCopy, ReceiptData, ReceiptLine, ReceiptPayment, VatBreakdown
 from pos.sales.vietqr import build_vietqr_payload
 
 
 def vat_breakdown(lines: list[SaleLine]) -> list[VatBreakdown]:
     """VAT per rate, highest rate first, summed from the lines as they were sold."""
-    by_rate: dict[int, tuple[int, int]] = {}
-    for line in lines:
-        gross, vat = by_rate.get(line.vat_rate_bp, (0, 0))
-        by_rate[line.vat_rate_bp] = (gross + line.total_vnd, vat + line.vat_vnd)
-    return [VatBreakdown(rate, gross, vat) for rate, (gross, vat) in sorted(by_rate.items(), reverse=True)]
+    return [VatBreakdown(part.rate_bp, part.gross_vnd, part.vat_vnd) for part in rate_parts(lines)]
+
+
+def _buyer_lines(invoice: Invoice, consumer_name: str) -> list[str]:
+    """The buyer as the paper copy names them: only what the buyer gave, else the prescribed wording."""
+    if invoice.buyer_company:
+        out = [f"Tên đơn vị: {invoice.buyer_company}", f"Mã số thuế: {invoice.buyer_tax_code}"]
+        out.append(f"Địa chỉ: {invoice.buyer_address}")
+        if invoice.buyer_name:
+            out.append(f"Người mua hàng: {invoice.buyer_name}")
+        return out
+    out = [f"Người mua: {invoice.buyer_name}"] if invoice.buyer_name else []
+    for label, value in (
+        ("Mã số thuế", invoice.buyer_tax_code),
+        ("Địa chỉ", invoice.buyer_address),
+        ("Số định danh", invoice.buyer_id_number),
+        ("Điện thoại", invoice.buyer_phone),
+        ("Email", invoice.buyer_email),
+    ):
+        if value:
+            out.append(f"{label}: {value}")
+    return out or ([f"Người mua: {consumer_name}"] if consumer_name else [])
+
+
+def invoice_copy(session: Session, invoice: Invoice, config: Mapping[str, Any]) -> InvoiceCopy:
+    """What the paper copy of an invoice prints beyond the receipt: title, symbol, number, code, buyer, lookup."""
+    rules = rules_on(invoice.issued_on)
+    corrects = None
+    if invoice.original_id:
+        original = session.get(Invoice, invoice.original_id)
+        if original is not None:
+            corrects = (
+                f"Hóa đơn thay thế {invoice_ref(invoice)} (mã CQT {invoice.mccqt}) thay thế cho hóa đơn "
+                f"{invoice_ref(original)}"
+            )
+    qr = "|".join(
+        [
+            rules.lookup_url,
+            str(config.get("SHOWROOM_TAX_CODE", "")),
+            f"{invoice.form}{invoice.symbol}",
+            format_invoice_number(invoice.number),
+            f"{invoice.issued_on:%Y%m%d}",
+            str(invoice.total_vnd),
+            invoice.mccqt,
+        ]
+    )
+    return InvoiceCopy(
+        title=rules.paper_titles[invoice.form],
+        subtitle=rules.paper_subtitle,
+        symbol=f"{invoice.form}{invoice.symbol}",
+        number=format_invoice_number(invoice.number),
+        mccqt=invoice.mccqt,
+        buyer=_buyer_lines(invoice, rules.consumer_name),
+        lookup=f"Tra cứu hóa đơn tại {rules.lookup_url.removeprefix('https://')} bằng mã CQT",
+        lookup_qr=qr,
+        net_vnd=invoice.total_vnd - invoice.vat_vnd if invoice.form == 1 else None,
+        vat_vnd=invoice.vat_vnd if invoice.form == 1 else None,
+        corrects=corrects,
+    )
+
+
+def refund_invoice_copy(session: Session, sale_return: SaleReturn, config: Mapping[str, Any]) -> InvoiceCopy | None:
+    """On a refund receipt: the invoice that corrects the sale's, saying which one it replaces."""
+    invoice = session.exec(select(Invoice).where(Invoice.return_id == sale_return.id)).first()
+    return invoice_copy(session, invoice, config) if invoice is not None else None
 
 
 def transfer_payload(config: Mapping[str, Any], amount_vnd: int, receipt_number: str) -> str | None:
@@ -69,6 +134,7 @@ def receipt_for_sale(session: Session, sale: Sale, config: Mapping[str, Any], co
     lines = list(session.exec(select(SaleLine).where(SaleLine.sale_id == sale.id).order_by(SaleLine.line_no)).all())
     payments = list(session.exec(select(Payment).where(Payment.sale_id == sale.id).order_by(Payment.id)).all())  # type: ignore[arg-type]
     cashier = session.get(User, sale.cashier_id)
+    invoice = first_invoice_of_sale(session, sale.id)
     return ReceiptData(
         showroom_name=str(config.get("SHOWROOM_NAME", "")),
         showroom_address=str(config.get("SHOWROOM_ADDRESS", "")),
@@ -112,6 +178,7 @@ def receipt_for_sale(session: Session, sale: Sale, config: Mapping[str, Any], co
         copy_number=copy_number,
         note="ĐƠN ĐÃ HỦY" if sale.status == "voided" else None,
         approvals=discount_approvals(session, sale, lines),
+        invoice=invoice_copy(session, invoice, config) if invoice is not None else None,
     )
 
 

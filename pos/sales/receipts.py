@@ -81,6 +81,23 @@ class VatBreakdown:
 
 
 @dataclass(frozen=True)
+class InvoiceCopy:
+    """The e-invoice a receipt is the paper copy of (or, on a refund, the invoice that corrects the sale's)."""
+
+    title: str  # HÓA ĐƠN GIÁ TRỊ GIA TĂNG / HÓA ĐƠN BÁN HÀNG
+    subtitle: str  # (Khởi tạo từ máy tính tiền)
+    symbol: str  # form + symbol: 1C26MAB
+    number: str  # 00000042
+    mccqt: str
+    buyer: list[str]  # "Người mua: …", "Tên đơn vị: …", "MST: …" as printed; the consumer wording when none
+    lookup: str  # how the buyer finds it
+    lookup_qr: str  # payload of the lookup QR
+    net_vnd: int | None = None  # form 1: total before VAT
+    vat_vnd: int | None = None
+    corrects: str | None = None  # "Thay thế cho hóa đơn …"
+
+
+@dataclass(frozen=True)
 class ReceiptData:
     """Everything printed on a receipt, already computed; no database behind it."""
 
@@ -105,6 +122,7 @@ class ReceiptData:
     original_receipt_number: str | None = None  # the sale a refund returns goods from
     note: str | None = None
     approvals: tuple[str, ...] = ()  # who approved which discount, one line each
+    invoice: InvoiceCopy | None = None
 
 
 @dataclass(frozen=True)
@@ -486,22 +504,31 @@ def _header(b: _Builder, data: ReceiptData) -> None:
     if data.showroom_phone:
         b.text(f"Điện thoại: {data.showroom_phone}", size=style.small, align="center")
     b.space(s * 0.8)
+    invoice = data.invoice
     if data.kind == "test":
         b.text("IN THỬ MÁY IN", bold=True, size=style.title_size, align="center")
     elif data.kind == "refund":
         b.text("PHIẾU HOÀN TIỀN", bold=True, size=style.title_size, align="center")
         if data.original_receipt_number:
             b.text(f"Trả hàng cho hóa đơn số {data.original_receipt_number}", align="center")
+    elif invoice is not None:
+        b.text(invoice.title, bold=True, size=style.title_size, align="center")
+        b.text(invoice.subtitle, size=style.small, align="center")
+        b.text(f"Ký hiệu: {invoice.symbol}   Số: {invoice.number}", bold=True, align="center")
+        b.text(f"Mã CQT: {invoice.mccqt}", align="center")
     else:
         b.text("HÓA ĐƠN BÁN LẺ", bold=True, size=style.title_size, align="center")
     if data.is_copy:
         b.space(s * 0.4)
         b.boxed(_copy_mark(data), style.title_size)
     b.space(s * 0.6)
-    number_label = "Số phiếu" if data.kind == "refund" else "Số hóa đơn"
+    number_label = "Số phiếu" if data.kind == "refund" else "Số đơn" if invoice is not None else "Số hóa đơn"
     b.text(f"{number_label}: {data.receipt_number}")
     b.text(f"Ngày: {_local_time(data.issued_at)}")
     b.text(f"Thu ngân: {data.cashier_name}")
+    if invoice is not None and data.kind != "refund":
+        for line in invoice.buyer:
+            b.text(line)
 
 
 def _lines_roll(b: _Builder, lines: list[ReceiptLine]) -> None:
@@ -572,6 +599,10 @@ def _totals_and_payments(b: _Builder, data: ReceiptData, x0: float, width: float
             for vat in data.vat:
                 b.pair(f"Thuế GTGT {format_bp(vat.rate_bp)}", format_vnd(vat.vat_vnd), size=style.small, **col)
             b.text("Giá đã bao gồm thuế GTGT", size=style.small, **col)
+    if data.invoice is not None and data.invoice.net_vnd is not None and data.kind != "refund":
+        with b.together():
+            b.pair("Cộng tiền hàng chưa thuế", format_vnd(data.invoice.net_vnd), size=style.small, **col)
+            b.pair("Tiền thuế GTGT", format_vnd(data.invoice.vat_vnd or 0), size=style.small, **col)
     if not data.payments:
         return
     b.rule(**col)
@@ -605,6 +636,9 @@ def _build(data: ReceiptData, style: _Style) -> list[_Block]:
     if data.note:
         b.space(s * 0.5)
         b.text(f"Ghi chú: {data.note}")
+    if data.invoice is not None and data.invoice.corrects:
+        b.space(s * 0.5)
+        b.text(data.invoice.corrects)
     # VietQR to pay by transfer; Code128 to find this receipt again for a reprint or a return.
     b.space(s * 0.8)
     with b.together():
@@ -614,6 +648,12 @@ def _build(data: ReceiptData, style: _Style) -> list[_Block]:
             b.qr(data.vietqr_payload, style.qr_size)
             b.space(s * 0.8)
         b.barcode(data.receipt_number)
+    if data.invoice is not None:
+        b.space(s * 0.8)
+        with b.together():
+            b.text(data.invoice.lookup, size=style.small, align="center")
+            b.space(s * 0.2)
+            b.qr(data.invoice.lookup_qr, style.qr_size * 0.8)
     if data.footer:
         b.space(s * 0.6)
         b.text(data.footer, size=style.small, align="center")
@@ -624,6 +664,8 @@ def _new_canvas(buf: io.BytesIO, width: float, height: float, data: ReceiptData)
     """A canvas whose initial font is ours (reportlab would otherwise reference Helvetica)."""
     c = Canvas(buf, pagesize=(width, height), initialFontName=fonts.REGULAR, initialFontSize=8, invariant=True)
     title = "Phiếu hoàn tiền" if data.kind == "refund" else "Hóa đơn bán lẻ"
+    if data.invoice is not None and data.kind != "refund":
+        title = data.invoice.title.capitalize()
     c.setTitle(f"{title} {data.receipt_number}")
     c.setAuthor(data.showroom_name)
     return c

@@ -14,6 +14,8 @@ from pos.auth.models import User
 from pos.auth.services import verify_manager
 from pos.catalog.models import Product
 from pos.db import utcnow
+from pos.einvoice.issue import correct_sale
+from pos.einvoice.settings import EinvoiceSettings
 from pos.errors import Conflict, NotFound, ValidationError
 from pos.inventory.ledger import record_movements
 from pos.inventory.lots import return_parts
@@ -21,6 +23,7 @@ from pos.inventory.models import StockMovement
 from pos.money import vat_included
 from pos.numbering import take_return_number
 from pos.sales.models import PAYMENT_METHODS, Payment, ReturnLine, Sale, SaleLine, SaleReturn, Shift
+from pos.sales.receipt_data import refund_invoice_copy
 from pos.sales.receipts import SHOP_TZ, ReceiptData, ReceiptLine, ReceiptPayment, VatBreakdown
 from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
@@ -187,8 +190,12 @@ def create_return(
     shift: Shift | None,
     idempotency_key: str,
     showroom_code: str = "SR01",
+    einvoice: EinvoiceSettings | None = None,
 ) -> SaleReturn:
-    """Take goods back against a receipt, put them back in stock and record the refund."""
+    """Take goods back against a receipt, put them back in stock and record the refund.
+
+    An invoiced sale gets a replacement invoice for what the buyer keeps, in the same transaction.
+    """
     key = nfc(idempotency_key)
     if not key or len(key) > 64:
         raise ValidationError("Yêu cầu không hợp lệ; vui lòng tải lại trang.", "idempotency_key")
@@ -264,6 +271,8 @@ def create_return(
         "lines": payload_lines,  # type: ignore[typeddict-item]
     }
     enqueue(session, "return", sale_return.uuid, dict(payload))
+    if einvoice is not None:
+        correct_sale(session, einvoice, sale, now, return_id=sale_return.id)
     audit.record(
         session,
         "refund",
@@ -340,6 +349,7 @@ def refund_receipt_data(session: Session, sale_return: SaleReturn, config: Mappi
         kind="refund",
         original_receipt_number=sale.receipt_number if sale else None,
         note=f"Lý do trả hàng: {sale_return.reason}" if sale_return.reason else None,
+        invoice=refund_invoice_copy(session, sale_return, config),
     )
 
 
@@ -355,8 +365,13 @@ def void_last_sale(
     manager_password: str | None,
     reason: str,
     actor_id: int | None = None,
+    einvoice: EinvoiceSettings | None = None,
 ) -> Sale:
-    """Cancel the last sale of an open shift with a manager's credentials; its stock comes back."""
+    """Cancel the last sale of an open shift with a manager's credentials; its stock comes back.
+
+    An invoiced sale is never cancelled at the tax authority (the rules have no such procedure): its invoice
+    stays as issued, and a replacement invoice with no goods, referring to it, goes through the same queue.
+    """
     manager = verify_manager(session, manager_username, manager_password)
     if shift.status != "open":
         raise Conflict("Chỉ hủy được đơn của ca đang mở.")
@@ -403,6 +418,8 @@ def void_last_sale(
         "reason": text,
     }
     enqueue(session, "void", sale.uuid, dict(payload))
+    if einvoice is not None:
+        correct_sale(session, einvoice, sale, now, voided=True)
     audit.record(
         session,
         "sale.void",

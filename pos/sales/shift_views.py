@@ -15,6 +15,7 @@ from pos.auth.access import bind_role
 from pos.auth.models import User
 from pos.auth.services import verify_manager
 from pos.db import get_session, parse_id, unit_of_work
+from pos.einvoice.settings import app_settings
 from pos.errors import PosError, ValidationError
 from pos.money import parse_vnd
 from pos.printing import queue as print_queue
@@ -416,6 +417,7 @@ def create_return() -> Any:
             session.get(Shift, shift.id) if shift else None,
             request.form.get("idempotency_key", ""),
             current_app.config.get("SHOWROOM_CODE", "SR01"),
+            einvoice=app_settings(current_app),
         )
         # The refund receipt on the till's printer; a cash refund opens its drawer.
         job = print_queue.enqueue(
@@ -494,6 +496,7 @@ def void_last() -> Any:
                 request.form.get("manager_password"),
                 context["reason"],
                 current_user.id,
+                einvoice=app_settings(current_app),
             )
     except PosError as exc:
         context["error"] = exc.message

@@ -17,6 +17,10 @@ from pos.auth.models import User
 from pos.auth.services import verify_manager
 from pos.catalog.models import VAT_CLASSES
 from pos.db import MAX_ID, get_session, unit_of_work, utcnow
+from pos.einvoice.buyer import clean_buyer
+from pos.einvoice.rules import rules_on
+from pos.einvoice.sender import waiting_too_long
+from pos.einvoice.settings import app_settings
 from pos.errors import NotFound, PosError, ValidationError
 from pos.inventory.ledger import on_hand_many
 from pos.money import BP, parse_vnd
@@ -206,6 +210,9 @@ def index() -> Any:
     shift = open_shift(session, current_user.id)
     # Only here, on the page itself (never on a scan): a quiet word that the sync has been stuck for a day.
     unsent_old = unsent_older_than(session, hours=24)
+    einvoice = app_settings(current_app)
+    now = utcnow()
+    rules = rules_on(vat.local_date(now, _tz()))
     problems = clock.clock_problems(session, shift, utcnow(), _clock_tolerance_s()) if shift else []
     if problems and clock.is_confirmed(session, shift, utcnow(), _clock_tolerance_s()):  # type: ignore[arg-type]
         problems = []
@@ -216,6 +223,10 @@ def index() -> Any:
         unsent_old=unsent_old,
         till=current_till(session),
         clock_problems=problems,
+        einvoice_on=einvoice is not None,
+        consumer_name=rules.consumer_name,
+        einvoice_late=waiting_too_long(session, now) if einvoice is not None else 0,
+        einvoice_hours=rules.send_within_hours,
     )
 
 
@@ -425,6 +436,7 @@ def api_checkout() -> Any:
     data = _body()
     expected = data.get("expected_total_vnd")
     config = current_app.config
+    einvoice = app_settings(current_app)
     after: dict[str, Any] = {}
 
     def _next_cart(session: Session, sale: Sale) -> None:
@@ -450,6 +462,8 @@ def api_checkout() -> Any:
         limits=_limits(),
         expected_total_vnd=None if expected is None else _int(expected, "total", "Tổng tiền"),
         clock_tolerance_s=_clock_tolerance_s(),
+        einvoice=einvoice,
+        buyer=clean_buyer(data.get("buyer")) if einvoice and isinstance(data.get("buyer"), dict) else None,
     )
     payments, fresh = after["payments"], after.get("cart")
     job = after.get("print_job")

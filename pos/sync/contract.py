@@ -22,7 +22,7 @@ with its version, and add it to ``RECORD_TYPES``; the central server's ingest sa
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, ClassVar, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 from uuid import UUID
 
 import msgspec
@@ -275,6 +275,40 @@ class AuditIn(Payload):
     after: text(100_000) = ""
 
 
+class InvoiceIn(Payload):
+    """kind 'invoice': an e-invoice as issued, sent again whole at each change of its state."""
+
+    uuid: UUID
+    sale_uuid: UUID
+    kind: Literal["original", "replacement", "adjustment"]
+    form: Annotated[int, Meta(ge=1, le=6)]
+    symbol: Annotated[str, Meta(pattern=r"^[CK][0-9]{2}[A-Z]{3}$")]
+    number: Annotated[int, Meta(ge=1, le=99_999_999)]
+    mccqt: Annotated[str, Meta(pattern=r"^M[1-6]-[0-9]{2}-[0-9A-Z]{5}-[0-9]{11}$")]
+    issued_at: Time
+    issued_on: date
+    total_vnd: Vnd
+    vat_vnd: Vnd
+    payment_code: Literal["TM", "CK", "TM/CK"]
+    state: Literal["waiting", "sent", "accepted", "rejected"]
+    updated_at: Time
+    buyer_name: text(400) = ""
+    buyer_tax_code: text(14) = ""
+    reason: text(500) = ""
+    provider_number: text(40) = ""
+    lookup_code: text(60) = ""
+    return_uuid_text: BlankOrUuid | None = msgspec.field(default=None, name="return_uuid")
+    original_uuid_text: BlankOrUuid | None = msgspec.field(default=None, name="original_uuid")
+
+    @property
+    def return_uuid(self) -> UUID | None:
+        return _uuid_or_none(self.return_uuid_text)
+
+    @property
+    def original_uuid(self) -> UUID | None:
+        return _uuid_or_none(self.original_uuid_text)
+
+
 # --- The records: one line per kind --------------------------------------------------------------------------
 
 Seq = Annotated[int, Meta(ge=1, le=2**62)]
@@ -324,6 +358,7 @@ ShiftCloseRecord = record("shift_close", ShiftCloseIn, version=2)
 IntakeRecord = record("intake", IntakeIn)
 StockMovementRecord = record("stock_adjustment", StockMovementIn)
 AuditRecord = record("audit", AuditIn)
+InvoiceRecord = record("invoice", InvoiceIn)
 
 RECORD_TYPES: tuple[type[RecordBase], ...] = (
     ProducerRecord,
@@ -335,6 +370,7 @@ RECORD_TYPES: tuple[type[RecordBase], ...] = (
     IntakeRecord,
     StockMovementRecord,
     AuditRecord,
+    InvoiceRecord,
 )
 KINDS: dict[str, type[RecordBase]] = {cls.KIND: cls for cls in RECORD_TYPES}
 KIND_VERSIONS: dict[str, int] = {kind: cls.VERSION for kind, cls in KINDS.items()}

@@ -800,6 +800,32 @@
     if (!busy) paySubmit.append(el("kbd", { text: "Enter" }));
   }
 
+  const BUYER_FIELDS = ["tax_code", "company", "address", "name", "id_number", "phone", "email"];
+  const buyerBox = $("buyer");
+
+  function buyerDetails() {
+    // Only what the buyer asked to be on the invoice; nothing at all when the section was left empty.
+    if (!buyerBox) return null;
+    const buyer = {};
+    for (const key of BUYER_FIELDS) {
+      const value = $(`buyer-${key}`).value.trim();
+      if (value) buyer[key] = value;
+    }
+    return Object.keys(buyer).length ? buyer : null;
+  }
+
+  function resetBuyer() {
+    if (!buyerBox) return;
+    for (const key of BUYER_FIELDS) $(`buyer-${key}`).value = "";
+    buyerBox.open = false;
+  }
+
+  function toggleBuyer() {
+    if (!buyerBox) return;
+    buyerBox.open = !buyerBox.open;
+    if (buyerBox.open) $("buyer-tax_code").focus();
+  }
+
   async function completeSale() {
     if (!payment || payment.busy) return; // a second Enter or click while the first is on its way
     const payments = buildPayments();
@@ -815,8 +841,10 @@
         idempotency_key: payment.key,
         expected_total_vnd: payment.total,
         payments,
+        buyer: buyerDetails(),
       });
       payment = null;
+      resetBuyer();
       payDialog.close();
       render(data.cart);
       showDone(data);
@@ -830,6 +858,11 @@
         return;
       }
       showPayError(err.message);
+      if (err.field && err.field.startsWith("buyer_") && buyerBox) {
+        buyerBox.open = true;
+        const input = $(`buyer-${err.field.slice(6)}`);
+        if (input) input.focus();
+      }
     }
   }
 
@@ -867,6 +900,11 @@
 
   document.addEventListener("keydown", (event) => {
     const dialog = openDialog();
+    if (dialog === payDialog && event.key === "F10") {
+      event.preventDefault();
+      toggleBuyer();
+      return;
+    }
     if (dialog === payDialog && METHOD_KEYS[event.key]) {
       event.preventDefault();
       if (payment && !payment.busy) selectMethod(METHOD_KEYS[event.key]);

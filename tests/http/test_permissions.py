@@ -154,6 +154,12 @@ SHOWROOM_RULES: dict[str, Rule] = {
     "sync.status": MANAGER,
     "sync.run_now": MANAGER,
     "sync.pull_catalog_now": MANAGER,
+    "einvoice.index": MANAGER,
+    "einvoice.detail": MANAGER,
+    "einvoice.correct_buyer": MANAGER,
+    "einvoice.resend": MANAGER,
+    "einvoice.xml": MANAGER,
+    "einvoice.export_day": MANAGER,
     "audit.index": MANAGER,
     "audit.show": MANAGER,
     "audit.export_csv": MANAGER,
@@ -333,6 +339,8 @@ def shop(app: Flask, uow: Callable[[], Any], make_user: Callable[..., Any]) -> d
     """A small showroom: staff, a product received, a sale and a return in an open shift, a settlement."""
     from pos.audit.models import AuditEntry
     from pos.catalog.services import ProducerInput, ProductInput, create_producer, create_product
+    from pos.einvoice.models import Invoice
+    from pos.einvoice.settings import settings_or_none
     from pos.inventory.intake import IntakeLineInput, receive_stock
     from pos.reports.period import Period, shop_timezone
     from pos.sales.cart import get_or_create_active_cart, park
@@ -382,7 +390,9 @@ def shop(app: Flask, uow: Callable[[], Any], make_user: Callable[..., Any]) -> d
             showroom_code="SR01",
             allow_negative=False,
             now=datetime.now(UTC),
+            einvoice=settings_or_none(app.config),
         )
+        invoice_id = s.exec(select(Invoice.id).where(Invoice.sale_id == sale.id)).one()
         refund = create_return(s, sale.receipt_number, {1: 1}, "cash", "Hộp bị móp", cashier.id, shift, str(uuid4()))
         parked_cart = get_or_create_active_cart(s, cashier.id)
         add_product(s, parked_cart, product.id, 1)  # type: ignore[arg-type]
@@ -405,6 +415,7 @@ def shop(app: Flask, uow: Callable[[], Any], make_user: Callable[..., Any]) -> d
             "cart_id": parked_cart.id,
             "entry_id": entry_id,
             "lot_id": lot.id,
+            "invoice_id": invoice_id,
             "name": "daily",
             "fmt": "csv",
             "till_id": 1,

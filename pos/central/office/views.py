@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from pos.auth.access import bind_role
 from pos.central.models import CHECK_STATUSES, Showroom
-from pos.central.office import common, products, receipts, shifts
+from pos.central.office import common, invoices, products, receipts, shifts
 from pos.central.office import sales as sale_reports
 from pos.central.office.common import OfficeQuery
 from pos.central.office.receipts import SaleFilter
@@ -65,6 +65,8 @@ PAGES: dict[str, Page] = {
         Page("top", "Sản phẩm bán chạy", products.top_products, extra=("limit", "sort")),
         Page("shifts", "Đối chiếu ca", shifts.shift_report, extra=("status",)),
         Page("sync", "Tình trạng đồng bộ", shifts.sync_report, uses_period=False, uses_showroom=False),
+        Page("invoices", "Hóa đơn điện tử", invoices.invoices_by_showroom_day),
+        Page("invoice-list", "Bảng kê hóa đơn", invoices.invoice_list),
     )
 }
 QUERY_KEYS = ("from", "to", "showroom", "limit", "sort", "status", "number", "sale_status")

@@ -1,0 +1,1 @@
+"""E-invoices generated from the cash register (hóa đơn điện tử khởi tạo từ máy tính tiền)."""
