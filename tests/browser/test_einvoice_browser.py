@@ -48,8 +48,7 @@ def test_a_company_invoice_by_keyboard(page, shop, uow, make_user) -> None:
     page.wait_for_selector("#pay-error:not(.hidden) >> text=sai số kiểm tra")
     expect(page.locator("#buyer-tax_code")).to_be_focused()
     page.fill("#buyer-tax_code", "0100109106")
-    with page.expect_popup():
-        page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # the receipt opens or goes to the till's printer, as the till is set up
     page.wait_for_selector("#done:not(.hidden)")
     with uow() as s:
         invoice = s.exec(select(Invoice)).one()
