@@ -2,10 +2,13 @@
 
 from pos.audit.models import AuditEntry
 from pos.auth.models import User
+from pos.baskets.models import BasketComponent, SaleBasket, SaleBasketLine
 from pos.catalog.models import Counter, Producer, Product, VatRate
+from pos.customers.models import CartCustomer, Customer, LoyaltyEntry, SaleCustomer
 from pos.einvoice.models import Invoice
 from pos.inventory.models import Intake, IntakeLine, StockLevel, StockMovement
 from pos.printing.models import PrintJob, Till
+from pos.promotions.models import Promotion, PromotionItem, SalePromotion
 from pos.sales.models import (
     Cart,
     CartLine,
@@ -22,21 +25,31 @@ from pos.sync.models import OutboxRecord
 
 __all__ = [
     "AuditEntry",
+    "BasketComponent",
     "Cart",
     "CartLine",
+    "CartCustomer",
     "CashMovement",
     "Counter",
+    "Customer",
     "Intake",
     "IntakeLine",
     "Invoice",
+    "LoyaltyEntry",
     "OutboxRecord",
     "Payment",
     "PrintJob",
     "Producer",
+    "Promotion",
+    "PromotionItem",
     "Product",
     "ReturnLine",
     "Sale",
+    "SaleBasket",
+    "SaleBasketLine",
+    "SaleCustomer",
     "SaleLine",
+    "SalePromotion",
     "SaleReturn",
     "Settlement",
     "Shift",

@@ -133,6 +133,9 @@ def register_web(app: Flask, blueprints: bool = True) -> None:
 # Each feature's blueprint (the module's ``bp``), in menu order.
 FEATURE_BLUEPRINTS = [
     "pos.catalog.views",
+    "pos.baskets.views",
+    "pos.promotions.views",
+    "pos.customers.views",
     "pos.inventory.views",
     "pos.inventory.stock_views",
     "pos.labels.views",

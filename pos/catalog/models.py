@@ -13,6 +13,7 @@ PRODUCER_KINDS: dict[str, str] = {
     "htx": "Hợp tác xã",
     "hkd": "Hộ kinh doanh",
     "dn": "Doanh nghiệp",
+    "shop": "Cửa hàng (giỏ quà, bao bì của cửa hàng)",
 }
 
 PRODUCT_GROUPS: dict[str, str] = {

@@ -17,6 +17,7 @@ MOVEMENT_KINDS: dict[str, str] = {
     "adjustment": "Điều chỉnh tồn kho",
     "count": "Kiểm kê",
     "return_to_producer": "Trả hàng cho nhà sản xuất",
+    "basket": "Đóng / tháo giỏ quà",
 }
 
 ADJUSTMENT_REASONS: dict[str, str] = {

@@ -11,18 +11,21 @@ in ``till_json``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from pos.audit import log as audit
+from pos.baskets.sale import basket_parts
 from pos.catalog.models import Product
+from pos.customers.models import CartCustomer
 from pos.db import parse_id, utcnow
 from pos.errors import NotFound, ValidationError
 from pos.inventory.ledger import on_hand
 from pos.inventory.models import StockLevel
+from pos.promotions.services import promotions_for
 from pos.sales import pricing
 from pos.sales.models import Cart, CartLine
 from pos.sales.pricing import Discount, LineInput, PricedSale
@@ -278,11 +281,12 @@ def resume(session: Session, cashier_id: int, cart_id: int) -> Cart:
 def delete_cart(session: Session, cart: Cart) -> None:
     """Remove a cart and its lines (after the sale, or an empty cart)."""
     session.execute(delete(CartLine).where(CartLine.cart_id == cart.id))  # type: ignore[arg-type]
+    session.execute(delete(CartCustomer).where(CartCustomer.cart_id == cart.id))  # type: ignore[arg-type]
     session.delete(cart)
     session.flush()
 
 
-def list_parked(session: Session, cashier_id: int, today: date) -> list[dict[str, Any]]:
+def list_parked(session: Session, cashier_id: int, today: date, showroom_code: str = "") -> list[dict[str, Any]]:
     """This cashier's parked sales, newest first, with their item count and total."""
     carts = session.exec(
         select(Cart).where(Cart.cashier_id == cashier_id, Cart.status == "parked").order_by(Cart.updated_at.desc())  # type: ignore[attr-defined]
@@ -291,7 +295,10 @@ def list_parked(session: Session, cashier_id: int, today: date) -> list[dict[str
     parked = []
     for cart in carts:
         items = cart_items(session, cart)
-        priced = _price(items, sale_discount(cart), rates, today)
+        parts = basket_parts(session, items, rates, today)
+        priced = _price(
+            items, sale_discount(cart), rates, today, parts, line_promotions(session, items, None, showroom_code)
+        )
         parked.append(
             {
                 "id": cart.id,
@@ -310,20 +317,55 @@ def count_parked(session: Session, cashier_id: int) -> int:
     return int(session.scalar(select(func.count()).where(Cart.cashier_id == cashier_id, Cart.status == "parked")) or 0)
 
 
-def _price(items: list[CartItem], discount: Discount | None, rates: dict[str, int], today: date) -> PricedSale:
+def _price(
+    items: list[CartItem],
+    discount: Discount | None,
+    rates: dict[str, int],
+    today: date,
+    parts: dict[int, tuple[tuple[int, int], ...]],
+    promos: list[Any],
+) -> PricedSale:
     inputs = []
-    for item in items:
-        if item.product.vat_class not in rates:
+    for item, promo in zip(items, promos, strict=True):
+        basket = parts.get(item.product.id)  # type: ignore[arg-type]
+        if not basket and item.product.vat_class not in rates:
             raise missing_rate(item.product.vat_class, today)
-        rate = rates[item.product.vat_class]
-        inputs.append(LineInput(item.line.qty, item.product.price_vnd, rate, line_discount(item.line)))
+        rate = 0 if basket else rates[item.product.vat_class]
+        line = LineInput(
+            item.line.qty,
+            item.product.price_vnd,
+            rate,
+            line_discount(item.line),
+            basket or (),
+            promo.discount_vnd if promo else 0,
+            promo.offer.id if promo else None,
+            promo.offer.name if promo else "",
+        )
+        inputs.append(line)
     return pricing.price_sale(inputs, discount)
 
 
+def line_promotions(session: Session, items: list[CartItem], at: datetime | None, showroom_code: str) -> list[Any]:
+    """The promotion each item gets now (or at ``at``), by the one rule of pos/promotions/engine.py."""
+    return promotions_for(session, [(i.product, i.line.qty) for i in items], at or utcnow(), showroom_code)
+
+
 def price_cart(
-    session: Session, cart: Cart, on: date, items: list[CartItem] | None = None
+    session: Session,
+    cart: Cart,
+    on: date,
+    items: list[CartItem] | None = None,
+    *,
+    at: datetime | None = None,
+    showroom_code: str = "",
 ) -> tuple[list[CartItem], PricedSale]:
-    """The cart's lines (read now unless given) priced with today's catalogue prices and the VAT rates of ``on``."""
+    """The cart's lines (read now unless given) priced with today's catalogue prices and the VAT rates of ``on``.
+
+    Promotions are those in force at ``at`` (default: now) in the showroom ``showroom_code``.
+    """
     if items is None:
         items = cart_items(session, cart)
-    return items, _price(items, sale_discount(cart), rates_on(session, on), on)
+    rates = rates_on(session, on)
+    parts = basket_parts(session, items, rates, on)
+    promos = line_promotions(session, items, at, showroom_code)
+    return items, _price(items, sale_discount(cart), rates, on, parts, promos)

@@ -15,7 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from pos.auth.models import User
+from pos.baskets import sale as baskets
+from pos.baskets.services import Component, components_of
 from pos.catalog.models import Producer, Product
+from pos.customers import services as customers
+from pos.customers.services import LoyaltyRule
 from pos.einvoice.issue import issue_invoice
 from pos.einvoice.settings import EinvoiceSettings
 from pos.einvoice.xml import Party
@@ -26,6 +30,7 @@ from pos.inventory.models import StockMovement
 from pos.money import format_vnd
 from pos.numbering import take_receipt_number
 from pos.printing.models import Till
+from pos.promotions.services import record_sale_promotions
 from pos.sales.cart import (
     CartItem,
     delete_cart,
@@ -95,6 +100,7 @@ def complete_sale(
     einvoice: EinvoiceSettings | None = None,
     buyer: Party | None = None,
     till_code: str = "",
+    loyalty: LoyaltyRule | None = None,
 ) -> Sale:
     """Turn the cashier's cart into a sale: lines, payments, stock movements, receipt number, outbox, and
     (when ``einvoice`` is set) its e-invoice, numbered and queued in the same transaction.
@@ -115,7 +121,7 @@ def complete_sale(
     if cart.status != "active":
         raise Conflict("Đơn này đang lưu tạm; hãy mở lại đơn trước khi thanh toán.", "cart")
     today = local_date(now, tz_name)
-    items, priced = price_cart(session, cart, today)
+    items, priced = price_cart(session, cart, today, at=now, showroom_code=showroom_code)
     if not items:
         raise ValidationError("Đơn chưa có sản phẩm nào.", "cart")
     limits = limits or DiscountLimits()
@@ -129,12 +135,13 @@ def complete_sale(
             "total",
         )
     settled = settle_payments(payments, priced.total_vnd)
-    if not allow_negative:
-        _check_stock(items)
-    # Which lots each line leaves from (first expiry first, or the lot scanned); expired or recalled refused.
-    lots = allocate(
-        session, [Want(i.product, i.line.qty, i.line.lot_id) for i in items], today, allow_negative=allow_negative
-    )
+    # The stock was read inside this sale's write transaction (BEGIN IMMEDIATE): no other till can
+    # have sold the last unit since. Baskets take those assembled ahead first, then their components.
+    need = None if allow_negative else baskets.check_stock(session, [(i.product, i.line.qty) for i in items])
+    in_basket = components_of(session, [item.product.id for item in items])  # type: ignore[misc]
+    # Which lots each sale line leaves from (first expiry first, or the lot scanned); expired or recalled
+    # refused. A basket's components leave their lots at the sale, whether assembled ahead or not.
+    lots = allocate(session, _wants(items, in_basket), today, allow_negative=allow_negative)
 
     year = today.year
     receipt_number = take_receipt_number(session, showroom_code, year)  # a series of its own after a restore
@@ -158,8 +165,9 @@ def complete_sale(
     )
     session.add(sale)
     session.flush()
-    lines = _write_lines(session, sale, items, priced, lots, line_approvers, cashier_id, now)
-    record_approvals(session, sale, lines, priced)
+    lines = _write_lines(session, sale, items, priced, lots, line_approvers, cashier_id, now, need, in_basket)
+    if len(lines) == len(priced.lines):  # a basket's component lines carry no approval of their own
+        record_approvals(session, sale, lines, priced)
     recorded = [
         Payment(
             sale_id=sale.id,  # type: ignore[arg-type]
@@ -173,6 +181,7 @@ def complete_sale(
         for p in settled
     ]
     session.add_all(recorded)
+    customers.at_checkout(session, cart.id, sale.id, settled, loyalty or LoyaltyRule(), now)  # type: ignore[arg-type]
     enqueue(session, "sale", sale.uuid, _payload(session, sale, shift, lines, items, recorded, approver_id))
     if einvoice is not None:
         till = till_code or _till_code(session, shift)
@@ -188,22 +197,16 @@ def _till_code(session: Session, shift: Shift) -> str:
     return till.code if till else ""
 
 
-def _check_stock(items: list[CartItem]) -> None:
-    """Refuse to sell more than is on hand (when negative stock is not allowed).
-
-    The items' stock was read inside this sale's write transaction (BEGIN IMMEDIATE), so no other till
-    can have sold the last unit since.
-    """
-    for item in items:
-        have = item.on_hand
-        if have < item.line.qty:
-            raise Conflict(
-                f"Không đủ hàng “{item.product.name}”: tồn kho còn {max(have, 0)} {item.product.unit}, "
-                f"đơn cần {item.line.qty}.",
-                "stock",
-                product_id=item.product.id,
-                on_hand=have,
-            )
+def _wants(items: list[CartItem], in_basket: dict[int, list[Component]]) -> list[Want]:
+    """What each sale line takes out, in the order the lines are written (a basket: each component)."""
+    wants = []
+    for i in items:
+        components = in_basket.get(i.product.id)  # type: ignore[arg-type]
+        if components:
+            wants += [Want(c.product, i.line.qty * c.qty) for c in components]
+        else:
+            wants.append(Want(i.product, i.line.qty, i.line.lot_id))
+    return wants
 
 
 def _write_lines(
@@ -215,15 +218,40 @@ def _write_lines(
     approvers: list[int | None],
     cashier_id: int,
     now: datetime,
+    need: baskets.Need | None,
+    in_basket: dict[int, list[Component]],
 ) -> list[SaleLine]:
-    """Sale lines frozen as sold (with who approved each line's discount), and the stock movements of each
-    (one per lot it leaves from)."""
-    lines = []
-    for line_no, (item, p, approver) in enumerate(zip(items, priced.lines, approvers, strict=True), start=1):
+    """Sale lines frozen as sold (a basket as its components' lines), and the stock movements of each (one
+    per lot it leaves from)."""
+    lines: list[SaleLine] = []
+    sold: list[baskets.SoldBasket] = []
+    promoted: list[tuple[Any, list[SaleLine], list[int]]] = []
+    for item, p, approver in zip(items, priced.lines, approvers, strict=True):
         product = item.product
+        components = in_basket.get(product.id)  # type: ignore[arg-type]
+        if components:
+            parts = baskets.component_lines(
+                sale.id,
+                len(lines) + 1,
+                product,
+                components,
+                p.qty,
+                p.gross_vnd,
+                p.discount_vnd,  # type: ignore[arg-type]
+                p.part_vats_vnd,
+                p.part_rates_bp,
+            )
+            sold.append(
+                baskets.SoldBasket(
+                    product, components, p.qty, p.unit_price_vnd, p.gross_vnd, p.discount_vnd, p.total_vnd, parts
+                )
+            )
+            lines.extend(parts)
+            promoted.append((p, parts, [c.qty * c.product.price_vnd for c in components]))
+            continue
         line = SaleLine(
             sale_id=sale.id,  # type: ignore[arg-type]
-            line_no=line_no,
+            line_no=len(lines) + 1,
             product_id=product.id,  # type: ignore[arg-type]
             producer_id=product.producer_id,
             name=product.name,
@@ -240,6 +268,7 @@ def _write_lines(
             discount_approved_by_id=approver,
         )
         lines.append(line)
+        promoted.append((p, [line], [1]))
     session.add_all(lines)
     session.flush()  # one batched INSERT; the movements need the lines' ids
     record_movements(
@@ -260,6 +289,8 @@ def _write_lines(
             for lot_id, qty in parts
         ],
     )
+    baskets.record_sold_baskets(session, sale.id, sale.receipt_number, sold, need, cashier_id, now)  # type: ignore[arg-type]
+    record_sale_promotions(session, promoted)
     return lines
 
 
@@ -273,8 +304,21 @@ def _payload(
     approver_id: int | None,
 ) -> dict[str, Any]:
     """The sale as the central server stores it: uuids, names and prices as sold."""
-    producer_ids = {item.product.producer_id for item in items}
+    producer_ids = {line.producer_id for line in lines}
     producers = dict(session.exec(select(Producer.id, Producer.uuid).where(Producer.id.in_(producer_ids))).all())  # type: ignore[union-attr]
+    line_products = {item.product.id: item.product for item in items}
+    line_products.update(
+        {
+            p.id: p
+            for p in session.exec(
+                select(Product).where(
+                    Product.id.in_(  # type: ignore[union-attr]
+                        {line.product_id for line in lines} - set(line_products)
+                    )
+                )
+            ).all()
+        }
+    )
     cashier = session.get(User, sale.cashier_id)
     approver = session.get(User, approver_id) if approver_id else None
     payload: Fields = {
@@ -290,8 +334,7 @@ def _payload(
         "vat_vnd": sale.vat_vnd,
         "discount_approved_by": approver.username if approver else None,
         "lines": [
-            _line_payload(line, item.product, str(producers[item.product.producer_id]))
-            for line, item in zip(lines, items, strict=True)
+            _line_payload(line, line_products[line.product_id], str(producers[line.producer_id])) for line in lines
         ],
         "payments": [
             dict(

@@ -14,6 +14,7 @@ PAYMENT_METHODS: dict[str, str] = {
     "cash": "Tiền mặt",
     "card": "Thẻ",
     "transfer": "Chuyển khoản (VietQR)",
+    "points": "Điểm tích lũy",  # a customer's loyalty points (pos/customers/services.py)
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pos.baskets.split import split_line
 from pos.errors import ValidationError
 from pos.money import BP, allocate, format_bp, format_vnd, percent_of, vat_included
 from pos.sales.models import PAYMENT_METHODS
@@ -54,6 +55,12 @@ class LineInput:
     unit_price_vnd: int
     vat_rate_bp: int
     discount: Discount | None = None
+    # A gift basket: (retail weight, VAT rate) of each component; its total is split by pos/baskets/split.py
+    # and each part carries its own VAT. Empty for an ordinary product.
+    parts: tuple[tuple[int, int], ...] = ()
+    promo_vnd: int = 0  # what the line's promotion takes off (pos/promotions/engine.py), before any discount
+    promotion_id: int | None = None
+    promotion_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,11 +70,17 @@ class PricedLine:
     qty: int
     unit_price_vnd: int
     gross_vnd: int  # qty × unit price
-    line_discount_vnd: int
+    line_discount_vnd: int  # the promotion and the discount typed on the line
     sale_discount_vnd: int  # this line's share of the discount on the whole sale
     total_vnd: int  # what the customer pays for the line
     vat_rate_bp: int
     vat_vnd: int
+    part_totals_vnd: tuple[int, ...] = ()  # a basket's components: what each brings in
+    part_vats_vnd: tuple[int, ...] = ()
+    part_rates_bp: tuple[int, ...] = ()
+    promo_vnd: int = 0
+    promotion_id: int | None = None
+    promotion_name: str = ""
 
     @property
     def discount_vnd(self) -> int:
@@ -134,6 +147,23 @@ def discount_amount(base_vnd: int, discount: Discount | None) -> int:
     return amount
 
 
+def manual_after_promotion(gross_vnd: int, promo_vnd: int, discount: Discount | None) -> int:
+    """A typed discount on what the promotion leaves; an amount typed before a promotion began is cut to fit."""
+    if not promo_vnd:
+        return discount_amount(gross_vnd, discount)
+    base = gross_vnd - promo_vnd
+    if discount is not None and discount.kind == "amount":
+        return min(discount.value, base)
+    return discount_amount(base, discount)
+
+
+def with_promotion(discount: Discount, gross_vnd: int, promo_vnd: int) -> Discount:
+    """The promotion and a typed discount as one amount, so the caps measure them together against the gross."""
+    if not promo_vnd:
+        return discount
+    return Discount("amount", promo_vnd + manual_after_promotion(gross_vnd, promo_vnd, discount))
+
+
 def price_sale(lines: Sequence[LineInput], sale_discount: Discount | None = None) -> PricedSale:
     """Price a sale: line discounts, then the sale discount spread over lines, then VAT per rate.
 
@@ -141,21 +171,40 @@ def price_sale(lines: Sequence[LineInput], sale_discount: Discount | None = None
     prints it) and spread back over its lines, so the lines always add up to the breakdown exactly.
     """
     gross = [line_gross(line.qty, line.unit_price_vnd) for line in lines]
-    line_disc = [discount_amount(g, line.discount) for g, line in zip(gross, lines, strict=True)]
+    promo = [min(max(line.promo_vnd, 0), g) for g, line in zip(gross, lines, strict=True)]
+    line_disc = [
+        p + manual_after_promotion(g, p, line.discount) for g, p, line in zip(gross, promo, lines, strict=True)
+    ]
     net = [g - d for g, d in zip(gross, line_disc, strict=True)]
     sale_disc = discount_amount(sum(net), sale_discount)
     shares = allocate(sale_disc, net)
     totals = [n - s for n, s in zip(net, shares, strict=True)]
 
-    vat_of_line = [0] * len(lines)
+    # VAT is taken per rate over pieces: a product line is one piece, a basket one piece per component.
+    pieces: list[tuple[int, int, int]] = []  # (line index, rate, total)
+    piece_totals: list[list[int]] = [[] for _ in lines]
+    for i, line in enumerate(lines):
+        if line.parts:
+            weights = [w for w, _ in line.parts]
+            piece_totals[i] = split_line(gross[i], line_disc[i] + shares[i], weights)
+            pieces.extend((i, rate, t) for (_, rate), t in zip(line.parts, piece_totals[i], strict=True))
+        else:
+            pieces.append((i, line.vat_rate_bp, totals[i]))
+    piece_vat = [0] * len(pieces)
     parts: list[VatPart] = []
-    for rate in sorted({line.vat_rate_bp for line in lines}, reverse=True):
-        members = [i for i, line in enumerate(lines) if line.vat_rate_bp == rate]
-        rate_gross = sum(totals[i] for i in members)
+    for rate in sorted({rate for _, rate, _ in pieces}, reverse=True):
+        members = [k for k, (_, r, _) in enumerate(pieces) if r == rate]
+        rate_gross = sum(pieces[k][2] for k in members)
         rate_vat = vat_included(rate_gross, rate)
-        for i, vat in zip(members, allocate(rate_vat, [totals[i] for i in members]), strict=True):
-            vat_of_line[i] = vat
+        for k, vat in zip(members, allocate(rate_vat, [pieces[k][2] for k in members]), strict=True):
+            piece_vat[k] = vat
         parts.append(VatPart(rate, rate_gross, rate_vat))
+    vat_of_line = [0] * len(lines)
+    part_vats: list[list[int]] = [[] for _ in lines]
+    for k, (i, _, _) in enumerate(pieces):
+        vat_of_line[i] += piece_vat[k]
+        if lines[i].parts:
+            part_vats[i].append(piece_vat[k])
 
     priced = [
         PricedLine(
@@ -167,6 +216,12 @@ def price_sale(lines: Sequence[LineInput], sale_discount: Discount | None = None
             total_vnd=totals[i],
             vat_rate_bp=line.vat_rate_bp,
             vat_vnd=vat_of_line[i],
+            part_totals_vnd=tuple(piece_totals[i]),
+            part_vats_vnd=tuple(part_vats[i]),
+            part_rates_bp=tuple(rate for _, rate in line.parts),
+            promo_vnd=promo[i],
+            promotion_id=line.promotion_id if promo[i] else None,
+            promotion_name=line.promotion_name if promo[i] else "",
         )
         for i, line in enumerate(lines)
     ]

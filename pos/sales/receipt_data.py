@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from pos.audit import log as audit
 from pos.auth.models import User
+from pos.baskets.receipt import receipt_lines
 from pos.einvoice.figures import rate_parts
 from pos.einvoice.issue import first_invoice_of_sale, invoice_ref
 from pos.einvoice.models import Invoice
@@ -16,7 +17,7 @@ from pos.einvoice.rules import rules_on
 from pos.money import format_vnd
 from pos.numbering import format_invoice_number
 from pos.sales.models import Payment, Sale, SaleLine, SaleReturn
-from pos.sales.receipts import InvoiceCopy, ReceiptData, ReceiptLine, ReceiptPayment, VatBreakdown
+from pos.sales.receipts import InvoiceCopy, ReceiptData, ReceiptPayment, VatBreakdown
 from pos.sales.vietqr import build_vietqr_payload
 
 
@@ -129,8 +130,13 @@ def discount_approvals(session: Session, sale: Sale, lines: list[SaleLine]) -> t
     return tuple(found)
 
 
-def receipt_for_sale(session: Session, sale: Sale, config: Mapping[str, Any], copy_number: int = 0) -> ReceiptData:
-    """Everything printed on a sale's receipt; ``copy_number`` > 0 prints it as the n-th copy (BẢN SAO)."""
+def receipt_for_sale(
+    session: Session, sale: Sale, config: Mapping[str, Any], copy_number: int = 0, show_contents: bool = False
+) -> ReceiptData:
+    """Everything printed on a sale's receipt; ``copy_number`` > 0 prints it as the n-th copy (BẢN SAO).
+
+    A gift basket prints as one line (its contents under it with ``show_contents``); VAT stays per rate.
+    """
     lines = list(session.exec(select(SaleLine).where(SaleLine.sale_id == sale.id).order_by(SaleLine.line_no)).all())
     payments = list(session.exec(select(Payment).where(Payment.sale_id == sale.id).order_by(Payment.id)).all())  # type: ignore[arg-type]
     cashier = session.get(User, sale.cashier_id)
@@ -143,18 +149,7 @@ def receipt_for_sale(session: Session, sale: Sale, config: Mapping[str, Any], co
         receipt_number=sale.receipt_number,
         issued_at=sale.created_at,
         cashier_name=cashier.full_name if cashier else "",
-        lines=[
-            ReceiptLine(
-                name=line.name,
-                qty=line.qty,
-                unit=line.unit,
-                unit_price_vnd=line.unit_price_vnd,
-                discount_vnd=line.discount_vnd,
-                total_vnd=line.total_vnd,
-                vat_rate_bp=line.vat_rate_bp,
-            )
-            for line in lines
-        ],
+        lines=receipt_lines(session, sale.id, lines),  # type: ignore[arg-type]
         subtotal_vnd=sale.subtotal_vnd,
         discount_vnd=sale.line_discount_vnd + sale.sale_discount_vnd,
         total_vnd=sale.total_vnd,
@@ -179,6 +174,7 @@ def receipt_for_sale(session: Session, sale: Sale, config: Mapping[str, Any], co
         note="ĐƠN ĐÃ HỦY" if sale.status == "voided" else None,
         approvals=discount_approvals(session, sale, lines),
         invoice=invoice_copy(session, invoice, config) if invoice is not None else None,
+        show_contents=show_contents,
     )
 
 

@@ -32,7 +32,7 @@ from pos.vnwords import amount_in_words
 
 PAPERS = ("80mm", "58mm", "a4")
 MIN_BAR_WIDTH = 0.19 * mm  # narrower Code128 modules do not scan reliably from thermal paper
-METHOD_NAMES = {"cash": "Tiền mặt", "card": "Thẻ", "transfer": "Chuyển khoản (VietQR)"}
+METHOD_NAMES = {"cash": "Tiền mặt", "card": "Thẻ", "transfer": "Chuyển khoản (VietQR)", "points": "Điểm tích lũy"}
 
 
 def _shop_timezone() -> tzinfo:
@@ -56,7 +56,9 @@ class ReceiptLine:
     unit_price_vnd: int
     discount_vnd: int
     total_vnd: int
-    vat_rate_bp: int
+    vat_rate_bp: int  # -1 for a gift basket, whose components keep their own rates
+    contents: tuple[str, ...] = ()  # a gift basket's components ("2 Chè Tân Cương"), printed on request
+    promotion: str = ""  # the promotion the line got, printed under it
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ class ReceiptData:
     note: str | None = None
     approvals: tuple[str, ...] = ()  # who approved which discount, one line each
     invoice: InvoiceCopy | None = None
+    show_contents: bool = False  # print each gift basket's contents under it
 
 
 @dataclass(frozen=True)
@@ -531,7 +534,7 @@ def _header(b: _Builder, data: ReceiptData) -> None:
             b.text(line)
 
 
-def _lines_roll(b: _Builder, lines: list[ReceiptLine]) -> None:
+def _lines_roll(b: _Builder, lines: list[ReceiptLine], show_contents: bool = False) -> None:
     """Each line as its name, then "qty unit × price" with the amount flush right."""
     s = b.style.size
     indent = s * 0.8
@@ -539,8 +542,13 @@ def _lines_roll(b: _Builder, lines: list[ReceiptLine]) -> None:
     for line in lines:
         with b.together():
             b.text(line.name, bold=True)
+            if show_contents:
+                for item in line.contents:
+                    b.text(f"– {item}", size=b.style.small, indent=indent)
             detail = f"{line.qty} {line.unit} × {format_vnd(line.unit_price_vnd)}"
             b.pair(detail, format_vnd(line.qty * line.unit_price_vnd), indent=indent)
+            if line.promotion:
+                b.text(f"KM: {line.promotion}", size=b.style.small, indent=indent)
             if line.discount_vnd:
                 b.pair("Giảm giá", format_vnd(-line.discount_vnd), indent=indent)
                 b.pair("Thành tiền", format_vnd(line.total_vnd), indent=indent)
@@ -548,7 +556,7 @@ def _lines_roll(b: _Builder, lines: list[ReceiptLine]) -> None:
     b.rule()
 
 
-def _lines_a4(b: _Builder, lines: list[ReceiptLine]) -> None:
+def _lines_a4(b: _Builder, lines: list[ReceiptLine], show_contents: bool = False) -> None:
     """The lines as a table, as on a printed invoice."""
     columns = [
         ("STT", 11, "center"),
@@ -563,16 +571,22 @@ def _lines_a4(b: _Builder, lines: list[ReceiptLine]) -> None:
     rows = [
         [
             str(i),
-            line.name,
+            f"{line.name} (KM: {line.promotion})" if line.promotion else line.name,
             line.unit,
             str(line.qty),
             format_vnd(line.unit_price_vnd),
             format_vnd(-line.discount_vnd) if line.discount_vnd else "",
-            format_bp(line.vat_rate_bp),
+            format_bp(line.vat_rate_bp) if line.vat_rate_bp >= 0 else "nhiều mức",
             format_vnd(line.total_vnd),
         ]
         for i, line in enumerate(lines, start=1)
     ]
+    if show_contents and any(line.contents for line in lines):
+        rows = [
+            row
+            for i, line in enumerate(lines)
+            for row in [rows[i], *(["", f"  – {item}", "", "", "", "", "", ""] for item in line.contents)]
+        ]
     b.space(b.style.size * 0.8)
     b.table(columns, rows)
     b.space(b.style.size * 0.8)
@@ -627,10 +641,10 @@ def _build(data: ReceiptData, style: _Style) -> list[_Block]:
     s = style.size
     _header(b, data)
     if style.is_roll:
-        _lines_roll(b, data.lines)
+        _lines_roll(b, data.lines, data.show_contents)
         _totals_and_payments(b, data, 0, b.width)
     else:
-        _lines_a4(b, data.lines)
+        _lines_a4(b, data.lines, data.show_contents)
         col_w = 95 * mm  # totals sit in a column on the right, under the amounts
         _totals_and_payments(b, data, b.width - col_w, col_w)
     if data.note:

@@ -27,12 +27,13 @@ def cart_view(
     allow_negative: bool = True,
     items: list[CartItem] | None = None,
     warning_days: int = 30,
+    showroom_code: str = "",
 ) -> dict[str, Any]:
     """The cart as the till page shows it: every figure computed here, as plain JSON-ready values.
 
     ``items`` are the cart's items as a change just left them (scan_items); without them they are read.
     """
-    items, priced = price_cart(session, cart, today, items)
+    items, priced = price_cart(session, cart, today, items, showroom_code=showroom_code)
     unapproved = discount_issues(items, cart, limits)
     lots = lots_of(session, [item.product.id for item in items if is_lot_kept(item.product)], with_stock_only=True)  # type: ignore[misc]
     lines = []
@@ -59,7 +60,11 @@ def cart_view(
                 "vat_rate_bp": p.vat_rate_bp,
                 "vat_vnd": p.vat_vnd,
                 "on_hand": stock,
-                "short": not allow_negative and line.qty > stock,
+                "is_basket": bool(p.part_totals_vnd),
+                "promotion": {"id": p.promotion_id, "name": p.promotion_name, "discount_vnd": p.promo_vnd}
+                if p.promotion_id
+                else None,
+                "short": not allow_negative and not p.part_totals_vnd and line.qty > stock,
                 "needs_approval": line.id in unapproved,
                 # The lot it will be sold from (chosen, or first expiry first), its warning, and the others.
                 "lot": {"id": lot.id, "code": lot.lot_code, "expiry_date": _iso(lot.expiry_date)} if lot else None,

@@ -16,6 +16,7 @@ from pos.auth.access import bind_role, role_required
 from pos.auth.models import User
 from pos.auth.services import verify_manager
 from pos.catalog.models import VAT_CLASSES
+from pos.customers import services as customers
 from pos.db import MAX_ID, get_session, unit_of_work, utcnow
 from pos.einvoice.buyer import clean_buyer
 from pos.einvoice.rules import rules_on
@@ -87,13 +88,27 @@ def _warning_days() -> int:
     return int(current_app.config.get("STOCK_EXPIRY_WARNING_DAYS", 30))
 
 
+def loyalty_rule() -> customers.LoyaltyRule:
+    """The points rule of config.toml [loyalty]."""
+    config = current_app.config
+    return customers.LoyaltyRule(
+        int(config.get("LOYALTY_EARN_PER_VND", 10_000)), int(config.get("LOYALTY_POINT_VALUE_VND", 100))
+    )
+
+
+def _code() -> str:
+    """This showroom's code: promotions set at the central office name the showrooms they apply to."""
+    return str(current_app.config.get("SHOWROOM_CODE", ""))
+
+
 def _is_manager() -> bool:
     return bool(current_user.has_role("manager"))
 
 
 def _cart_json(session: Session, cart: Any, items: list[carts.CartItem] | None = None, **extra: Any) -> Response:
     """The priced cart as the till page draws it (from ``items`` when the change just read them)."""
-    view = cart_view(session, cart, _today(), _limits(), _allow_negative(), items, _warning_days())
+    view = cart_view(session, cart, _today(), _limits(), _allow_negative(), items, _warning_days(), _code())
+    view["customer"] = customers.till_view(customers.cart_customer(session, cart.id), loyalty_rule())
     view.update(extra)
     return jsonify(view)
 
@@ -356,7 +371,7 @@ def api_park() -> Any:
 @bp.get("/api/parked")
 def api_parked() -> Any:
     """The cashier's parked sales."""
-    parked = carts.list_parked(get_session(), current_user.id, _today())
+    parked = carts.list_parked(get_session(), current_user.id, _today(), _code())
     for item in parked:
         item["parked_at"] = _local(datetime.fromisoformat(item["parked_at"])).strftime("%H:%M %d/%m")
     return jsonify({"parked": parked})
@@ -446,7 +461,10 @@ def api_checkout() -> Any:
         cart, items = carts.active_cart_items(session, current_user.id)
         # Never undo the sale for the next cart's sake: a cart that cannot be priced is priced again below.
         with suppress(PosError):
-            after["cart"] = cart_view(session, cart, _today(), _limits(), _allow_negative(), items, _warning_days())
+            after["cart"] = cart_view(
+                session, cart, _today(), _limits(), _allow_negative(), items, _warning_days(), _code()
+            )
+            after["cart"]["customer"] = None
 
     sale = complete_sale_once(
         unit_of_work,
@@ -464,6 +482,7 @@ def api_checkout() -> Any:
         clock_tolerance_s=_clock_tolerance_s(),
         einvoice=einvoice,
         buyer=clean_buyer(data.get("buyer")) if einvoice and isinstance(data.get("buyer"), dict) else None,
+        loyalty=loyalty_rule(),
     )
     payments, fresh = after["payments"], after.get("cart")
     job = after.get("print_job")
@@ -478,6 +497,7 @@ def api_checkout() -> Any:
                 _limits(),
                 _allow_negative(),
                 warning_days=_warning_days(),
+                showroom_code=_code(),
             )
     return jsonify(
         {
@@ -630,7 +650,8 @@ def receipt_pdf(number: str) -> Any:
     copy = _int(request.args.get("copy", "0"), "copy", "Lần in")
     if not 0 <= copy <= sale.reprint_count:
         raise NotFound("Không có bản in lại này; hãy bấm “In lại” trên trang hóa đơn.", "copy")
-    data = receipt_for_sale(session, sale, current_app.config, copy_number=copy)
+    contents = request.args.get("contents") == "1"  # gift baskets' contents, when the customer asks
+    data = receipt_for_sale(session, sale, current_app.config, copy_number=copy, show_contents=contents)
     suffix = f"-ban-sao-{copy}" if copy else ""
     return _pdf(render_receipt(data, _paper()), f"{sale.receipt_number}{suffix}.pdf")
 

@@ -24,7 +24,7 @@ from pos.printing.raster import DOT, RasterCanvas
 from pos.sales.receipts import SHOP_TZ, wrap_text
 from pos.sales.shifts import NOTES
 
-METHOD_NAMES = {"cash": "Tiền mặt", "card": "Thẻ", "transfer": "Chuyển khoản (VietQR)"}
+METHOD_NAMES = {"cash": "Tiền mặt", "card": "Thẻ", "transfer": "Chuyển khoản (VietQR)", "points": "Điểm tích lũy"}
 TITLES = {"Z": "BÁO CÁO ĐÓNG CA (Z)", "X": "BÁO CÁO GIỮA CA (X)"}
 
 

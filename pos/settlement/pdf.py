@@ -29,6 +29,7 @@ from reportlab.platypus.frames import Frame
 from pos import fonts
 from pos.catalog.models import PRODUCER_KINDS
 from pos.money import format_bp, format_vnd
+from pos.settlement.services import QTY_FIELDS
 from pos.vnwords import amount_in_words
 
 GRID = colors.HexColor("#9aa59e")
@@ -266,8 +267,18 @@ NEGATIVE_OWED = (
     "kỳ tiếp theo hoặc nhà sản xuất hoàn lại cho cửa hàng."
 )
 
-QTY_HEADERS = ["Tồn đầu kỳ", "Nhập kho", "Khách trả", "Hủy đơn", "Bán ra", "Trả NSX", "Điều chỉnh", "Tồn cuối kỳ"]
-QTY_KEYS = ["opening", "received", "customer_returns", "voids", "sold", "returned_to_producer", "adjusted", "closing"]
+QTY_HEADERS = [
+    "Tồn đầu kỳ",
+    "Nhập kho",
+    "Khách trả",
+    "Hủy đơn",
+    "Bán ra",
+    "Trả NSX",
+    "Điều chỉnh",
+    "Giỏ quà",
+    "Tồn cuối kỳ",
+]
+QTY_KEYS = list(QTY_FIELDS)  # the statement's columns, in the order the services compute them
 
 
 def _quantities(figures: dict[str, Any], st: dict[str, ParagraphStyle]) -> list[Any]:
@@ -275,16 +286,17 @@ def _quantities(figures: dict[str, Any], st: dict[str, ParagraphStyle]) -> list[
     rows: list[list[Any]] = [[Paragraph("Sản phẩm", st["head"])] + [Paragraph(h, st["head_r"]) for h in QTY_HEADERS]]
     for row in figures["quantities"]:
         name = Paragraph(f"{_esc(row['name'])} <font color='#666666'>({_esc(row['sku'])})</font>", st["cell"])
-        rows.append([name] + [_qty(row[k]) for k in QTY_KEYS])
+        rows.append([name] + [_qty(row.get(k, 0)) for k in QTY_KEYS])  # statements closed before baskets lack one
     totals = figures["quantity_totals"]
-    rows.append(["Cộng"] + [_qty(totals[k]) for k in QTY_KEYS])
-    widths = [52 * mm] + [16 * mm] * 8
+    rows.append(["Cộng"] + [_qty(totals.get(k, 0)) for k in QTY_KEYS])
+    widths = [46 * mm] + [15 * mm] * 9
     out.append(_table(rows, widths, 1, total_row=True))
     out.append(Spacer(1, 1.5 * mm))
     check = "khớp" if figures["reconciles"] else "KHÔNG KHỚP – cần kiểm tra sổ kho"
     out.append(
         Paragraph(
             "Tồn đầu kỳ + nhập kho + khách trả + hủy đơn − bán ra − trả nhà sản xuất ± điều chỉnh (kể cả kiểm kê) "
+            "± đóng/tháo giỏ quà "
             f"= tồn cuối kỳ: {check}. Số lượng bán thuần theo phụ lục: {_qty(figures['net_qty'])}.",
             st["small"],
         )

@@ -51,9 +51,26 @@ QTY_KINDS = {
     "return_to_producer": "returned_to_producer",
     "adjustment": "adjusted",
     "count": "adjusted",
+    "basket": "in_baskets",  # into gift baskets assembled ahead (-), back out when taken apart or sold (+)
 }
 OUTFLOWS = {"sold", "returned_to_producer"}  # shown as positive quantities taken out
-QTY_FIELDS = ("opening", "received", "customer_returns", "voids", "sold", "returned_to_producer", "adjusted", "closing")
+# A component sold in a gift basket: the statement's annex names the basket (pos/baskets/split.py says
+# how the basket's price was shared between its components).
+IN_BASKET = "sb.name AS basket"
+BASKET_JOIN = (
+    "LEFT JOIN salebasketline sbl ON sbl.sale_line_id = sl.id LEFT JOIN salebasket sb ON sb.id = sbl.sale_basket_id"
+)
+QTY_FIELDS = (
+    "opening",
+    "received",
+    "customer_returns",
+    "voids",
+    "sold",
+    "returned_to_producer",
+    "adjusted",
+    "in_baskets",
+    "closing",
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +92,7 @@ def settlement_amounts(
 
 
 def reconciles(row: dict[str, int]) -> bool:
-    """opening + received + customer returns + voids - sold - returned to producer ± adjusted = closing."""
+    """opening + received + customer returns + voids - sold - returned to producer ± adjusted ± baskets = closing."""
     return (
         row["opening"]
         + row["received"]
@@ -84,6 +101,7 @@ def reconciles(row: dict[str, int]) -> bool:
         - row["sold"]
         - row["returned_to_producer"]
         + row["adjusted"]
+        + row.get("in_baskets", 0)
         == row["closing"]
     )
 
@@ -152,8 +170,8 @@ def _annex(session: Session, producer_id: int, period: Period) -> list[dict[str,
     for r in fetch(
         session,
         "SELECT s.receipt_number AS receipt, s.created_at AS at, sl.id AS line_id, sl.sku AS sku, sl.name AS name, "
-        "sl.qty AS qty, sl.unit_price_vnd AS price, sl.discount_vnd AS discount, sl.total_vnd AS total "
-        "FROM sale s JOIN saleline sl ON sl.sale_id = s.id "
+        "sl.qty AS qty, sl.unit_price_vnd AS price, sl.discount_vnd AS discount, sl.total_vnd AS total, "
+        f"{IN_BASKET} FROM sale s JOIN saleline sl ON sl.sale_id = s.id {BASKET_JOIN} "
         "WHERE sl.producer_id = :pid AND s.status = :completed AND s.created_at >= :start AND s.created_at < :end",
         params,
         at=UTCDateTime(),
@@ -163,9 +181,9 @@ def _annex(session: Session, producer_id: int, period: Period) -> list[dict[str,
         session,
         "SELECT r.return_number AS number, s.receipt_number AS receipt, r.created_at AS at, rl.id AS line_id, "
         "sl.sku AS sku, sl.name AS name, rl.qty AS qty, sl.unit_price_vnd AS price, "
-        "rl.qty * sl.unit_price_vnd - rl.amount_vnd AS discount, rl.amount_vnd AS total "
+        f"rl.qty * sl.unit_price_vnd - rl.amount_vnd AS discount, rl.amount_vnd AS total, {IN_BASKET} "
         "FROM salereturn r JOIN returnline rl ON rl.return_id = r.id "
-        "JOIN saleline sl ON sl.id = rl.sale_line_id JOIN sale s ON s.id = sl.sale_id "
+        f"JOIN saleline sl ON sl.id = rl.sale_line_id JOIN sale s ON s.id = sl.sale_id {BASKET_JOIN} "
         "WHERE sl.producer_id = :pid AND s.status = :completed AND r.created_at >= :start AND r.created_at < :end",
         params,
         at=UTCDateTime(),
@@ -184,7 +202,7 @@ def _line(kind: str, receipt: str, number: str, at: datetime, tz: tzinfo, r: Any
         "return_number": number,
         "at": at.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
         "sku": r.sku,
-        "name": r.name,
+        "name": f"{r.name} (trong giỏ quà “{r.basket}”)" if getattr(r, "basket", None) else r.name,
         "qty": sign * int(r.qty),
         "unit_price_vnd": int(r.price),
         "discount_vnd": sign * int(r.discount),

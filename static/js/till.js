@@ -220,11 +220,15 @@
     if (line.needs_approval) badges.push(el("span", { class: "badge danger", text: "Giảm giá cần quản lý duyệt" }));
     if (line.lot_warning) badges.push(el("span", { class: "badge warn", text: line.lot_warning }));
     const lotPicker = lotSelect(line);
+    if (line.is_basket) badges.push(el("span", { class: "badge", text: "Giỏ quà" }));
+    if (line.promotion) {
+      badges.push(el("span", { class: "badge promo", text: `KM: ${line.promotion.name} −${formatVnd(line.promotion.discount_vnd)}` }));
+    }
     const discountCell = el("td", { class: "num till-discount-cell" });
     if (line.line_discount_vnd) {
       discountCell.append(
         el("span", { text: `−${formatVnd(line.line_discount_vnd)}` }),
-        el("small", { text: line.discount.kind === "percent" ? discountText(line.discount) : "" }),
+        el("small", { text: line.discount && line.discount.kind === "percent" ? discountText(line.discount) : "" }),
       );
     }
     const row = el(
@@ -306,9 +310,63 @@
     );
     $("pay").disabled = data.lines.length === 0;
     $("parked-count").textContent = String(data.parked_count);
+    showCustomer(data.customer || null);
     if (data.lines.length > 0) $("done").classList.add("hidden");
     const last = tbody.querySelector("tr.is-last");
     if (last) last.scrollIntoView({ block: "nearest" });
+  }
+
+  // --- the customer of the sale: found by phone, or created with a name; points shown and usable ---------
+
+  function showCustomer(customer) {
+    cart.customer = customer;
+    $("customer-find").classList.toggle("hidden", Boolean(customer));
+    $("customer-info").classList.toggle("hidden", !customer);
+    if (!customer) {
+      $("use-points").checked = false;
+      return;
+    }
+    const company = customer.company_name ? ` · ${customer.company_name}` : "";
+    $("customer-label").textContent = `${customer.name} (${customer.phone})${company}`;
+    $("customer-points").textContent = `${customer.points} điểm = ${formatVnd(customer.points_vnd)}`;
+    $("use-points").disabled = customer.points <= 0;
+  }
+
+  $("customer-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const name = $("customer-name");
+    try {
+      const data = await api("POST", "/api/customer", { phone: $("customer-phone").value, name: name.value });
+      name.value = "";
+      name.classList.add("hidden");
+      $("customer-phone").value = "";
+      showCustomer(data.customer);
+      clearMessage();
+      focusScan();
+    } catch (err) {
+      showError(err.message);
+      if (err.status === 404 && err.field === "name") {
+        name.classList.remove("hidden");
+        name.focus();
+      }
+    }
+  });
+
+  $("customer-clear").addEventListener("click", async () => {
+    try {
+      showCustomer((await api("POST", "/api/customer/clear", {})).customer);
+    } catch (err) {
+      showError(err.message);
+    }
+    focusScan();
+  });
+
+  function pointsToUse(total) {
+    // Points pay in whole points, never more than the sale; the rest is paid as usual.
+    const c = cart.customer;
+    if (!c || !$("use-points").checked || c.points <= 0) return 0;
+    const value = c.points_vnd / c.points;
+    return Math.min(c.points, Math.floor(total / value)) * value;
   }
 
   function toggleSum(id, amount, discount) {
@@ -642,7 +700,8 @@
     clearMessage();
     scan.value = "";
     // The key is made once per opening of the dialog: a double Enter or a retry sends the same one.
-    payment = { key: newKey(), total: cart.total_vnd, method: "cash", transferNote: "" };
+    const points = pointsToUse(cart.total_vnd);
+    payment = { key: newKey(), total: cart.total_vnd - points, points, method: "cash", transferNote: "" };
     $("pay-total").textContent = formatVnd(payment.total);
     $("card-amount").textContent = formatVnd(payment.total);
     $("transfer-amount").textContent = formatVnd(payment.total);
@@ -756,6 +815,12 @@
   });
 
   function buildPayments() {
+    const rest = buildRest();
+    if (typeof rest === "string" || !payment.points) return rest;
+    return [{ method: "points", amount_vnd: payment.points }, ...rest];
+  }
+
+  function buildRest() {
     // Returns the payments to send, or a message saying what is missing (checked again by the server).
     if (payment.total === 0) return [];
     const m = payment.method;
@@ -839,7 +904,7 @@
       const data = await api("POST", "/api/checkout", {
         cart_id: cart.id,
         idempotency_key: payment.key,
-        expected_total_vnd: payment.total,
+        expected_total_vnd: payment.total + payment.points,
         payments,
         buyer: buyerDetails(),
       });

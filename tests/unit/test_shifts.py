@@ -209,7 +209,7 @@ def test_expected_cash_follows_the_formula(uow, staff, products, open_shift) -> 
     assert report["sales_total_vnd"] == 185_000 + 450_000 + 470_000
     assert report["discounts_vnd"] == 20_000
     assert report["voids_count"] == 1 and report["voids_total_vnd"] == 80_000
-    assert report["payments_by_method"] == {"cash": 285_000, "card": 450_000, "transfer": 370_000}
+    assert report["payments_by_method"] == {"cash": 285_000, "card": 450_000, "transfer": 370_000, "points": 0}
     assert report["cash_tendered_vnd"] == 700_000 and report["change_given_vnd"] == 415_000
     assert report["refunds_count"] == 2
     assert report["refunds_by_method"]["cash"] == cake_refund

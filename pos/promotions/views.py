@@ -1,0 +1,158 @@
+"""Managers' pages for promotions: the list, the form, and the report of what each one sold and cost."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from pos.auth.access import bind_role
+from pos.catalog.models import PRODUCT_GROUPS
+from pos.catalog.services import list_producers, parse_date
+from pos.db import get_session, unit_of_work, utcnow
+from pos.errors import ValidationError
+from pos.promotions import services as promotions
+from pos.promotions.models import BORNE_BY, PROMOTION_KINDS, TARGETS
+from pos.sales.vat import local_date, showroom_tz
+
+bp = Blueprint("promotions", __name__, url_prefix="/promotions")
+bind_role(bp, "manager")
+
+ITEM_ROWS = 8
+
+
+def _tz() -> str:
+    return str(current_app.config.get("SHOWROOM_TIMEZONE", "Asia/Ho_Chi_Minh"))
+
+
+def _local(at: datetime) -> str:
+    return at.astimezone(showroom_tz(_tz())).strftime("%d/%m/%Y %H:%M")
+
+
+@bp.get("/")
+def index() -> Any:
+    """Every promotion, with its period in local time and whether it is in force now."""
+    now = utcnow()
+    rows = promotions.list_promotions(get_session())
+    return render_template(
+        "promotions/index.html",
+        rows=[
+            (p, promotions.describe(p), _local(p.starts_at), _local(p.ends_at), promotions.is_in_force(p, now))
+            for p in rows
+        ],
+        kinds=PROMOTION_KINDS,
+        borne=BORNE_BY,
+    )
+
+
+def _input() -> promotions.PromotionInput:
+    f = request.form
+    return promotions.PromotionInput(
+        name=f.get("name", ""),
+        kind=f.get("kind", ""),
+        target=f.get("target", ""),
+        target_value=f.get(f"value_{f.get('target', '')}", ""),
+        percent=f.get("percent", ""),
+        price_vnd=f.get("price_vnd", ""),
+        buy_qty=f.get("buy_qty", ""),
+        get_qty=f.get("get_qty", ""),
+        starts=f.get("starts", ""),
+        ends=f.get("ends", ""),
+        borne_by=f.get("borne_by", ""),
+        showrooms=f.get("showrooms", ""),
+        items=[(f.get(f"code_{i}", ""), f.get(f"qty_{i}", "")) for i in range(ITEM_ROWS)],
+        is_active="is_active" in f,
+    )
+
+
+def _form(data: promotions.PromotionInput, errors: dict[str, str], promotion_id: int | None, status: int = 200) -> Any:
+    rows = list(data.items) + [("", "")] * ITEM_ROWS
+    return render_template(
+        "promotions/form.html",
+        data=data,
+        rows=rows[:ITEM_ROWS],
+        errors=errors,
+        promotion_id=promotion_id,
+        kinds=list(PROMOTION_KINDS.items()),
+        targets=list(TARGETS.items()),
+        borne=list(BORNE_BY.items()),
+        groups=list(PRODUCT_GROUPS.items()),
+        producers=[(p.id, p.name) for p in list_producers(get_session(), active_only=True)],
+    ), status
+
+
+def _save(promotion_id: int | None) -> Any:
+    data = _input()
+    try:
+        with unit_of_work() as session:
+            promotion = promotions.save_promotion(
+                session, data, tz_name=_tz(), actor_id=current_user.id, promotion_id=promotion_id
+            )
+    except ValidationError as exc:
+        return _form(data, exc.details.get("errors") or {exc.field or "form": exc.message}, promotion_id, 422)
+    flash(f"Đã lưu chương trình khuyến mãi “{promotion.name}”.", "success")
+    return redirect(url_for("promotions.index"))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new() -> Any:
+    """Set a promotion: kind, what it covers, its period to the minute in local time, who bears its cost."""
+    if request.method == "POST":
+        return _save(None)
+    today = local_date(utcnow(), _tz())
+    return _form(promotions.PromotionInput(starts=f"{today:%d/%m/%Y} 00:00", ends=f"{today:%d/%m/%Y} 23:59"), {}, None)
+
+
+@bp.route("/<int:promotion_id>/edit", methods=["GET", "POST"])
+def edit(promotion_id: int) -> Any:
+    """Change a promotion (sales already made keep what they got)."""
+    if request.method == "POST":
+        return _save(promotion_id)
+    p, items = promotions.get_promotion(get_session(), promotion_id)
+    data = promotions.PromotionInput(
+        name=p.name,
+        kind=p.kind,
+        target=p.target,
+        target_value=p.target_value,
+        percent=f"{p.percent_bp / 100:g}".replace(".", ",") if p.percent_bp else "",
+        price_vnd=str(p.price_vnd or ""),
+        buy_qty=str(p.buy_qty or ""),
+        get_qty=str(p.get_qty or ""),
+        starts=_local(p.starts_at),
+        ends=_local(p.ends_at),
+        borne_by=p.borne_by,
+        showrooms=p.showrooms,
+        items=[(prod.barcode or prod.sku, qty) for prod, qty in items],
+        is_active=p.is_active,
+    )
+    return _form(data, {}, promotion_id)
+
+
+@bp.get("/report")
+def report() -> Any:
+    """What each promotion sold and cost in a period (local days), and who bore the cost."""
+    today = local_date(utcnow(), _tz())
+    errors: dict[str, str] = {}
+    try:
+        start = parse_date(request.args.get("from", "")) or today.replace(day=1)
+        end = parse_date(request.args.get("to", "")) or today
+    except ValueError:
+        start, end = today.replace(day=1), today
+        errors["from"] = "Ngày không hợp lệ (dd/mm/yyyy); đang xem tháng này."
+    tz = showroom_tz(_tz())
+    utc_start = datetime.combine(start, datetime.min.time(), tzinfo=tz)
+    utc_end = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    rows = promotions.promotion_report(get_session(), utc_start, utc_end)
+    totals = {key: sum(r.cost_vnd for r in rows if r.borne_by == key) for key in BORNE_BY}
+    return render_template(
+        "promotions/report.html",
+        rows=rows,
+        start=start,
+        end=end,
+        errors=errors,
+        borne=BORNE_BY,
+        totals=totals,
+        sold=sum(r.sold_vnd for r in rows),
+    )
