@@ -167,9 +167,8 @@ def current() -> Any:
     return render_template(
         "shifts/current.html",
         shift=shift,
-        report=shifts.x_report(session, shift),
+        report=shifts.report_for(session, shift, _is_manager()),
         movements=movements,
-        show_expected=_is_manager(),
         last_sale=returns.last_sale(session, shift),
     )
 
@@ -201,12 +200,10 @@ def detail(shift_id: int) -> Any:
     """One shift: the frozen Z figures once closed, the X figures while open."""
     shift = _visible_shift(shift_id)
     session = get_session()
-    report = shifts.z_report(shift) if shift.status == "closed" else shifts.x_report(session, shift)
     return render_template(
         "shifts/detail.html",
         shift=shift,
-        report=report,
-        show_expected=shift.status == "closed" or _is_manager(),
+        report=shifts.report_for(session, shift, _is_manager()),
         methods=PAYMENT_METHODS,
         notes=shifts.NOTES,
     )
@@ -214,13 +211,11 @@ def detail(shift_id: int) -> Any:
 
 @bp.get("/<int:shift_id>/x.pdf")
 def x_pdf(shift_id: int) -> Any:
-    """The mid-shift report (X) as a PDF; the book cash figure is for managers until the drawer is counted."""
+    """The mid-shift report (X) as a PDF; cash figures are for managers until the drawer is counted."""
     shift = _visible_shift(shift_id)
     if shift.status == "closed":
         return redirect(url_for("shifts.z_pdf", shift_id=shift.id))
-    report = shifts.x_report(get_session(), shift)
-    if not _is_manager():
-        report.pop("expected_cash_vnd")
+    report = shifts.report_for(get_session(), shift, _is_manager())
     return _pdf(render_z_report(report, current_app.config, _report_paper()), f"bao-cao-X-ca-{shift.id}.pdf")
 
 

@@ -256,6 +256,43 @@ def x_report(session: Session, shift: Shift) -> dict[str, Any]:
     return report
 
 
+# What a cashier may not see before the drawer is counted: any of these, added up, gives the book cash.
+CASH_FIGURES = (
+    "opening_float_vnd",
+    "sales_total_vnd",
+    "refunds_total_vnd",
+    "cash_tendered_vnd",
+    "change_given_vnd",
+    "cash_sales_vnd",
+    "cash_refunds_vnd",
+    "cash_in_vnd",
+    "cash_out_vnd",
+    "expected_cash_vnd",
+)
+
+
+def blind_report(report: Mapping[str, Any]) -> dict[str, Any]:
+    """An X report for the cashier's eyes: counts and non-cash totals only, so the drawer is counted blind.
+
+    The sales total less card and transfer is the cash taken, so totals that include cash go as well as the
+    drawer lines; card and transfer amounts, counts, discounts and voids stay.
+    """
+    blind = {key: value for key, value in report.items() if key not in CASH_FIGURES}
+    for key in ("payments_by_method", "refunds_by_method", "net_by_method"):
+        if key in blind:
+            blind[key] = {method: amount for method, amount in blind[key].items() if method != "cash"}
+    blind["blind"] = True
+    return blind
+
+
+def report_for(session: Session, shift: Shift, is_manager: bool) -> dict[str, Any]:
+    """The figures a user may see of a shift: frozen Z once closed; X so far, blind unless a manager."""
+    if shift.status == "closed":
+        return z_report(shift)
+    report = x_report(session, shift)
+    return report if is_manager else blind_report(report)
+
+
 def z_report(shift: Shift) -> dict[str, Any]:
     """The Z report frozen at close (never recomputed)."""
     if shift.status != "closed" or not shift.z_report:

@@ -148,9 +148,9 @@ class _Layout:
         self.rows.append((lead + room, draw))
 
 
-def _methods(layout: _Layout, amounts: Mapping[str, int]) -> None:
+def _methods(layout: _Layout, amounts: Mapping[str, int], methods: Mapping[str, str] | None = None) -> None:
     """One row per payment method, in the shop's order."""
-    for method, name in METHOD_NAMES.items():
+    for method, name in (methods or METHOD_NAMES).items():
         layout.pair(name, format_vnd(int(amounts.get(method, 0))), indent=layout.paper.size)
 
 
@@ -177,30 +177,40 @@ def _build(z: Mapping[str, Any], showroom: Mapping[str, Any], paper: _Paper) -> 
     else:
         out.pair("Thời điểm lập báo cáo", local_dmyhm(z.get("generated_at")))
 
+    blind = bool(z.get("blind"))  # a cashier's X report before the count: no cash figure at all
+    methods = {m: n for m, n in METHOD_NAMES.items() if not (blind and m == "cash")}
     out.rule()
     out.text("BÁN HÀNG", bold=True)
     out.pair("Số đơn bán hàng", str(z.get("sales_count", 0)))
-    out.pair("Tổng thanh toán", format_vnd(int(z.get("sales_total_vnd", 0))), bold=True)
+    if not blind:
+        out.pair("Tổng thanh toán", format_vnd(int(z.get("sales_total_vnd", 0))), bold=True)
     out.pair("Giảm giá", format_vnd(int(z.get("discounts_vnd", 0))))
     out.pair(f"Đơn đã hủy ({z.get('voids_count', 0)} đơn)", format_vnd(int(z.get("voids_total_vnd", 0))))
     out.text("Theo phương thức thanh toán:")
-    _methods(out, z.get("payments_by_method", {}))
+    _methods(out, z.get("payments_by_method", {}), methods)
 
     out.rule()
     out.text("TRẢ HÀNG / HOÀN TIỀN", bold=True)
-    out.pair(f"Hoàn tiền ({z.get('refunds_count', 0)} phiếu)", format_vnd(int(z.get("refunds_total_vnd", 0))))
-    _methods(out, z.get("refunds_by_method", {}))
+    if blind:
+        out.pair("Số phiếu hoàn tiền", str(z.get("refunds_count", 0)))
+    else:
+        out.pair(f"Hoàn tiền ({z.get('refunds_count', 0)} phiếu)", format_vnd(int(z.get("refunds_total_vnd", 0))))
+    _methods(out, z.get("refunds_by_method", {}), methods)
 
     out.rule()
     out.text("TIỀN MẶT TRONG KÉT", bold=True)
-    out.pair("Tiền đầu ca", format_vnd(int(z.get("opening_float_vnd", 0))))
-    out.pair("Tiền mặt khách đưa", format_vnd(int(z.get("cash_tendered_vnd", 0))))
-    out.pair("Tiền thừa trả khách", format_vnd(-int(z.get("change_given_vnd", 0))))
-    out.pair("Hoàn tiền mặt", format_vnd(-int(z.get("cash_refunds_vnd", 0))))
-    out.pair(f"Nộp tiền vào két ({z.get('cash_in_count', 0)} lần)", format_vnd(int(z.get("cash_in_vnd", 0))))
-    out.pair(f"Rút tiền khỏi két ({z.get('cash_out_count', 0)} lần)", format_vnd(-int(z.get("cash_out_vnd", 0))))
-    if "expected_cash_vnd" in z:  # left out of a cashier's X report: the drawer is counted blind
-        out.pair("Tiền theo sổ", format_vnd(int(z["expected_cash_vnd"])), bold=True)
+    if blind:
+        out.pair("Số lần nộp tiền vào két", str(z.get("cash_in_count", 0)))
+        out.pair("Số lần rút tiền khỏi két", str(z.get("cash_out_count", 0)))
+        out.text("Số tiền mặt chỉ hiện sau khi đếm két lúc đóng ca.", size=s * 0.9)
+    else:
+        out.pair("Tiền đầu ca", format_vnd(int(z.get("opening_float_vnd", 0))))
+        out.pair("Tiền mặt khách đưa", format_vnd(int(z.get("cash_tendered_vnd", 0))))
+        out.pair("Tiền thừa trả khách", format_vnd(-int(z.get("change_given_vnd", 0))))
+        out.pair("Hoàn tiền mặt", format_vnd(-int(z.get("cash_refunds_vnd", 0))))
+        out.pair(f"Nộp tiền vào két ({z.get('cash_in_count', 0)} lần)", format_vnd(int(z.get("cash_in_vnd", 0))))
+        out.pair(f"Rút tiền khỏi két ({z.get('cash_out_count', 0)} lần)", format_vnd(-int(z.get("cash_out_vnd", 0))))
+        out.pair("Tiền theo sổ", format_vnd(int(z.get("expected_cash_vnd", 0))), bold=True)
 
     if kind == "Z":
         out.pair("Tiền đếm thực tế", format_vnd(int(z.get("counted_cash_vnd", 0))), bold=True)

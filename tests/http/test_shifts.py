@@ -92,6 +92,30 @@ def test_cashier_opens_a_shift_and_records_cash(client, auth, uow) -> None:
     assert "1.500.000" not in html
 
 
+def test_cashier_sees_counts_and_non_cash_totals_only_until_the_count(client, auth, uow, products) -> None:
+    auth.login("cashier")
+    open_my_shift(auth, "1.310.000")
+    shift = my_shift(uow)
+    with uow() as s:
+        ring_sale(s, s.get(Shift, shift.id), [(products["honey"], 2)], [("cash", 370_000, 400_000)])
+        ring_sale(s, s.get(Shift, shift.id), [(products["cake"], 1)], [("card", 40_000, None)])
+    # Opening float, cash taken, tendered, change, the sales total and the book cash: none on the cashier's page.
+    cash_figures = ["1.310.000", "370.000", "400.000", "30.000", "410.000", "1.680.000"]
+    for path in ("/shifts/current", f"/shifts/{shift.id}"):
+        html = client.get(path).get_data(as_text=True)
+        assert "40.000 ₫" in html and 'id="blind-note"' in html, path  # the card total stays
+        assert not [figure for figure in cash_figures if figure in html], path
+    text = pdf_text(client.get(f"/shifts/{shift.id}/x.pdf").data)
+    assert squash("Thẻ40.000 ₫") in text and squash("Số lần nộp tiền vào két0") in text
+    assert not [figure for figure in cash_figures if figure in text]
+    logout(client, auth)
+
+    auth.login("manager")
+    html = client.get(f"/shifts/{shift.id}").get_data(as_text=True)
+    assert "1.680.000 ₫" in html and "410.000 ₫" in html and 'id="blind-note"' not in html
+    assert squash("Tiền theo sổ1.680.000 ₫") in pdf_text(client.get(f"/shifts/{shift.id}/x.pdf").data)
+
+
 def test_blind_close_within_threshold_then_z_pdf(client, auth, uow, products) -> None:
     auth.login("cashier")
     open_my_shift(auth)
