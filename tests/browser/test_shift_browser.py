@@ -18,7 +18,7 @@ def test_cashier_counts_the_drawer_blind_and_a_manager_signs_off(
     cashier = make_user("thungan", "cashier", "Nguyễn Thị Thu Ngân")
     make_user("quanly", "manager", "Trần Văn Quản Lý")
     honey = make_product(name="Mật ong bạc hà Mèo Vạc", price_vnd=185_000, unit="chai")
-    page.on("dialog", lambda dialog: dialog.accept())
+    page.on("dialog", lambda dialog: pytest.fail(f"a native browser dialog: {dialog.message}"))
 
     browser_login(page, "thungan", "thungan-pass")
     page.goto("/shifts/open")
@@ -37,6 +37,9 @@ def test_cashier_counts_the_drawer_blind_and_a_manager_signs_off(
     for count in ["2", "1", "0", "1", "1", "0", "0", "0", "0"]:  # 500k down to 1k; Enter moves on, the last submits
         page.keyboard.type(count)
         page.keyboard.press("Enter")
+    page.wait_for_selector("#confirm-dialog[open]")  # the page's own confirmation, not the browser's confirm()
+    assert "đóng ca" in page.text_content("#confirm-question")
+    page.keyboard.press("Enter")  # "Đồng ý" has focus
     page.wait_for_selector("#difference")
     difference = page.text_content("#difference")
     assert "-100.000 ₫" in difference
