@@ -145,6 +145,7 @@
       try {
         const data = await api(method, path, body);
         render(data);
+        dropFlashes();
         if (after) after(data);
         return data;
       } catch (err) {
@@ -158,6 +159,11 @@
     const result = queue.then(run, run);
     queue = result.catch(() => {});
     return result;
+  }
+
+  // A page message ("Đã mở ca làm việc.") is news for the moment the page opens: gone with the first sale action.
+  function dropFlashes() {
+    document.querySelectorAll(".flashes").forEach((node) => node.remove());
   }
 
   async function reload() {
