@@ -165,13 +165,25 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int | None)
     _serve(ctx.app, host, port, threads)
 
 
+def _log_once(app: Flask) -> None:
+    """Every log line printed once, with the time: the console handler on the root logger only.
+
+    Flask gives its app logger ("pos") a handler of its own; records of pos.backup and pos.sync reached it and,
+    propagating, the root handler too, so the server's console printed them twice.
+    """
+    from flask.logging import default_handler
+
+    app.logger.removeHandler(default_handler)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def _serve(app: Flask, host: str | None, port: int | None, threads: int | None) -> None:
     from waitress import serve as waitress_serve
 
     host = host or app.config.get("SERVER_HOST", "127.0.0.1")
     port = port or int(app.config.get("SERVER_PORT", 8000))
     click.echo(f"Đang chạy tại http://{host}:{port}  (Ctrl+C để dừng)")
-    logging.basicConfig(level=logging.INFO)
+    _log_once(app)
     waitress_serve(app, host=host, port=port, threads=threads or int(app.config.get("SERVER_THREADS", 8)))
 
 

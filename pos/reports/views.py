@@ -131,7 +131,7 @@ def export(name: str, fmt: str) -> Response:
     stamp = q.period.slug() if spec.uses_period else f"{q.today:%Y%m%d}"
     filename = f"bao-cao-{name.replace('_', '-')}-{stamp}.{fmt}"
     if fmt == "csv":
-        body, mimetype = to_csv(report), "text/csv; charset=utf-8"
+        body, mimetype = to_csv(report), "text/csv"
     else:
         body = to_xlsx(report, current_app.config.get("SHOWROOM_NAME", ""))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

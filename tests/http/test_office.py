@@ -320,7 +320,7 @@ def csv_rows(client: FlaskClient, path: str, **args: str) -> list[dict[str, str]
     """A CSV export: checks the BOM and content type, returns the rows (totals row last) by header."""
     response = client.get(path, query_string=args)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
     raw = response.get_data()
     response.close()  # a streamed body ends its request (and returns its connection) when closed, as WSGI does

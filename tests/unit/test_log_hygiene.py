@@ -78,3 +78,23 @@ def test_no_password_or_secret_in_any_record_of_a_login(client, auth, make_user,
     assert caplog.text  # the formatted output too
     for secret in forbidden:
         assert secret not in caplog.text
+
+
+def test_the_server_console_prints_each_line_once(tmp_path) -> None:
+    """The served app logs through the root handler only; Flask's own handler no longer prints a second copy."""
+    import subprocess
+    import sys
+
+    script = (
+        "import logging\n"
+        "from pos import create_app\n"
+        "from pos.cli import _log_once\n"
+        "app = create_app()\n"
+        "_log_once(app)\n"
+        "logging.getLogger('pos.backup').info('sao luu xong')\n"
+        "app.logger.info('may chu chay')\n"
+    )
+    env = {"POS_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    console = out.stdout + out.stderr
+    assert console.count("sao luu xong") == 1 and console.count("may chu chay") == 1, console

@@ -352,7 +352,7 @@ def sales_csv() -> Response:
     filename = f"don-ban-hang-{f.period.slug()}.csv"
     return Response(
         stream_with_context(chunk.encode("utf-8") for chunk in generate()),
-        mimetype="text/csv; charset=utf-8",
+        mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
@@ -422,7 +422,7 @@ def export(slug: str, fmt: str) -> Response:
 
 def _download(report: Report, stem: str, fmt: str, title: str = "") -> Response:
     if fmt == "csv":
-        body, mimetype = to_csv(report), "text/csv; charset=utf-8"
+        body, mimetype = to_csv(report), "text/csv"
     elif fmt == "xlsx":
         body = to_xlsx(report, title or current_app.config.get("CENTRAL_NAME") or "Văn phòng trung tâm OCOP")
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
