@@ -27,14 +27,14 @@
   const money = (v) => groups(v) + " ₫";
   const full = (v, unit) => (unit === "vnd" ? money(v) : groups(v));
 
-  // 1.250.000 -> "1,3 tr"; axis labels stay short.
+  // Short axis labels in the way people say them: 500.000 -> "500 nghìn", 1.250.000 -> "1,3 tr", 2 tỷ.
   function short(v, unit) {
     if (unit !== "vnd") return groups(v);
     const abs = Math.abs(v);
     const fmt = (x) => (Math.round(x * 10) / 10).toString().replace(".", ",");
     if (abs >= 1e9) return fmt(v / 1e9) + " tỷ";
     if (abs >= 1e6) return fmt(v / 1e6) + " tr";
-    if (abs >= 1e3) return fmt(v / 1e3) + " N";
+    if (abs >= 1e3) return fmt(v / 1e3) + " nghìn";
     return groups(v);
   }
 

@@ -6,13 +6,7 @@
     return /^\d+$/.test(digits) ? Number(digits) : 0;
   };
 
-  // Amounts typed as 1500000 read back as 1.500.000 once the field is left.
-  document.querySelectorAll("input[data-money]").forEach((input) => {
-    input.addEventListener("blur", () => {
-      const digits = input.value.replace(/[.\s₫đ]/g, "");
-      if (/^\d+$/.test(digits)) input.value = vnd(Number(digits)).replace(" ₫", "");
-    });
-  });
+  // Amounts are grouped as they are typed (data-money, static/js/app.js).
 
   // Drawer count: a running total per note and overall; Enter moves to the next note, the last one submits.
   const countForm = document.getElementById("count-form");

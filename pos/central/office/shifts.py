@@ -42,7 +42,7 @@ def sync_report(session: Session, q: OfficeQuery) -> Report:
     return Report(
         "sync",
         "Tình trạng đồng bộ dữ liệu",
-        f"Cửa hàng quá {q.stale_days} ngày chưa đồng bộ về trung tâm được đánh dấu (cấu hình central.stale_days); "
+        f"Cửa hàng quá {q.stale_days} ngày chưa đồng bộ về trung tâm được đánh dấu; "
         "số liệu bán hàng của các cửa hàng này có thể chưa đầy đủ.",
         [
             Column("code", "Mã"),
