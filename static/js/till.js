@@ -244,7 +244,7 @@
       el(
         "td",
         {},
-        el("div", { class: "name", text: line.name }),
+        el("div", { class: "name", text: line.name, title: line.name }),
         el("div", { class: "sub", text: [line.sku, line.barcode].filter(Boolean).join(" · ") }),
         ...badges,
         ...(lotPicker ? [lotPicker] : []),
@@ -282,11 +282,18 @@
         el(
           "div",
           { class: "till-row-actions" },
-          el("button", { type: "button", text: "Giảm giá", onclick: () => openDiscount(line) }),
+          el("button", {
+            type: "button",
+            class: "till-line-discount",
+            title: "Giảm giá dòng này",
+            "aria-label": `Giảm giá ${line.name}`,
+            onclick: () => openDiscount(line),
+          }, el("span", { class: "wide-only", text: "Giảm giá" }), el("span", { class: "narrow-only", text: "%" })),
           el("button", {
             type: "button",
             class: "till-danger",
             text: "Xóa",
+            title: "Xóa khỏi đơn",
             "aria-label": `Xóa ${line.name} khỏi đơn`,
             onclick: () => change("POST", `/api/lines/${line.id}/remove`, {}),
           }),
