@@ -147,4 +147,5 @@ FEATURE_BLUEPRINTS = [
     "pos.reports.views",
     "pos.audit.views",
     "pos.settlement.views",
+    "pos.staff.views",
 ]

@@ -178,6 +178,11 @@ SHOWROOM_RULES: dict[str, Rule] = {
     "audit.index": MANAGER,
     "audit.show": MANAGER,
     "audit.export_csv": MANAGER,
+    "staff.index": ADMIN,
+    "staff.new": ADMIN,
+    "staff.edit": ADMIN,
+    "staff.set_active": ADMIN,
+    "staff.password": ADMIN,
 }
 
 CENTRAL_RULES: dict[str, Rule] = {
@@ -435,6 +440,7 @@ def shop(app: Flask, uow: Callable[[], Any], make_user: Callable[..., Any]) -> d
             "entry_id": entry_id,
             "lot_id": lot.id,
             "invoice_id": invoice_id,
+            "user_id": cashier.id,  # has an open shift: a stray deactivation is refused
             "name": "daily",
             "fmt": "csv",
             "till_id": 1,
