@@ -30,9 +30,9 @@ from pos.printing import queue as print_queue
 from pos.printing import worker as print_worker
 from pos.printing.views import current_till
 from pos.sales import cart as carts
-from pos.sales import clock, discounts, scanning, vat
+from pos.sales import clock, discounts, scanning, stock_rule, vat
 from pos.sales.checkout import complete_sale_once, open_shift
-from pos.sales.models import PAYMENT_METHODS, Payment, Sale, SaleLine
+from pos.sales.models import PAYMENT_METHODS, CartLine, Payment, Sale, SaleLine
 from pos.sales.pricing import Discount, DiscountLimits, PaymentInput
 from pos.sales.receipt_data import (
     count_reprint,
@@ -105,11 +105,22 @@ def _is_manager() -> bool:
     return bool(current_user.has_role("manager"))
 
 
-def _cart_json(session: Session, cart: Any, items: list[carts.CartItem] | None = None, **extra: Any) -> Response:
-    """The priced cart as the till page draws it (from ``items`` when the change just read them)."""
+def _cart_json(
+    session: Session, cart: Any, items: list[carts.CartItem] | None = None, grew: bool = False, **extra: Any
+) -> Response:
+    """The priced cart as the till page draws it (from ``items`` when the change just read them).
+
+    ``grew``: the change added to the line ``last_line_id``, so its stock is checked now (stock_rule), before
+    the customer is at the payment: refused, rolling the change back, or let through with a warning.
+    """
     view = cart_view(session, cart, _today(), _limits(), _allow_negative(), items, _warning_days(), _code())
     view["customer"] = customers.till_view(customers.cart_customer(session, cart.id), loyalty_rule())
     view.update(extra)
+    if grew:
+        line = next((line for line in view["lines"] if line["id"] == extra.get("last_line_id")), None)
+        warning = stock_rule.check_line(line, _allow_negative()) if line else None
+        if warning:
+            view["warning"] = warning
     return jsonify(view)
 
 
@@ -264,7 +275,7 @@ def api_scan() -> Any:
     with unit_of_work(durable=False) as session:
         cart = carts.get_or_create_active_cart(session, current_user.id)
         line, items = scanning.scan_items(session, cart, raw, qty, _today())
-        return _cart_json(session, cart, items, last_line_id=line.id)
+        return _cart_json(session, cart, items, grew=qty > 0, last_line_id=line.id)
 
 
 @bp.post("/api/lines")
@@ -275,7 +286,7 @@ def api_add() -> Any:
     with unit_of_work(durable=False) as session:
         cart = carts.get_or_create_active_cart(session, current_user.id)
         line = scanning.add_product(session, cart, product_id, today=_today())
-        return _cart_json(session, cart, last_line_id=line.id)
+        return _cart_json(session, cart, grew=True, last_line_id=line.id)
 
 
 @bp.post("/api/lines/<int:line_id>/lot")
@@ -295,8 +306,10 @@ def api_qty(line_id: int) -> Any:
     qty = _int(_body().get("qty"), "qty", "Số lượng")
     with unit_of_work(durable=False) as session:
         cart = carts.get_or_create_active_cart(session, current_user.id)
+        known = session.get(CartLine, line_id)
+        before = known.qty if known is not None else 0
         carts.set_qty(session, cart, line_id, qty)
-        return _cart_json(session, cart, last_line_id=line_id)
+        return _cart_json(session, cart, grew=qty > before, last_line_id=line_id)
 
 
 @bp.post("/api/lines/<int:line_id>/remove")

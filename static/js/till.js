@@ -97,6 +97,19 @@
     scanForm.classList.remove("is-error");
   }
 
+  function showWarning(text) {
+    message.textContent = text;
+    message.className = "till-message warn";
+    scanForm.classList.remove("is-error");
+    beep();
+  }
+
+  // After a scan or a bigger quantity: the server's stock warning (selling past stock is allowed), or nothing.
+  function sayStock(data) {
+    if (data && data.warning) showWarning(data.warning);
+    else clearMessage();
+  }
+
   function clearMessage() {
     message.textContent = "";
     message.className = "till-message hidden";
@@ -400,7 +413,7 @@
       focusScan();
       return;
     }
-    change("POST", "/api/scan", { code }, { after: clearMessage }).catch(() => {
+    change("POST", "/api/scan", { code }, { after: sayStock }).catch(() => {
       // Leave the bad code selected: the next scan replaces it, and the cashier can read what was scanned.
       if (scan.value === "") {
         scan.value = code;
@@ -416,7 +429,7 @@
       focusScan();
       return;
     }
-    change("POST", `/api/lines/${line.id}/qty`, { qty: Number.isInteger(qty) ? qty : String(raw) }, { after: clearMessage }).catch(
+    change("POST", `/api/lines/${line.id}/qty`, { qty: Number.isInteger(qty) ? qty : String(raw) }, { after: sayStock }).catch(
       () => render(cart),
     );
   }
@@ -484,7 +497,7 @@
 
   function pick(productId) {
     searchDialog.close();
-    change("POST", "/api/lines", { product_id: productId }, { after: clearMessage }).catch(() => {});
+    change("POST", "/api/lines", { product_id: productId }, { after: sayStock }).catch(() => {});
   }
 
   function moveSelection(list, step) {
