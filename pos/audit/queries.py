@@ -43,6 +43,7 @@ ACTION_LABELS: dict[str, str] = {
     "approval.failed": "Quản lý xác nhận sai mật khẩu",
     "sale.void": "Hủy đơn",
     "refund": "Trả hàng / hoàn tiền",
+    "intake.create": "Nhập kho",
     "stock.adjust": "Điều chỉnh tồn kho",
     "stock.count": "Kiểm kê",
     "cash.in": "Nộp tiền vào két",
@@ -76,6 +77,13 @@ ENTITY_LABELS: dict[str, str] = {
 
 FIELD_LABELS: dict[str, str] = {
     "username": "Tên đăng nhập",
+    "name": "Tên",
+    "sku": "Mã SKU",
+    "barcode": "Mã vạch",
+    "producer": "Nhà sản xuất",
+    "delivery_note_number": "Số phiếu giao hàng",
+    "lines": "Số dòng hàng",
+    "reset": "Đặt lại",
     "full_name": "Họ tên",
     "role": "Vai trò",
     "is_active": "Đang hoạt động",

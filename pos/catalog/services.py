@@ -585,6 +585,14 @@ def create_product(
     product = Product(**clean)
     session.add(product)
     session.flush()
+    audit.record(
+        session,
+        "product.create",
+        user_id=actor_id,
+        entity="product",
+        entity_id=product.id,
+        after={"name": product.name, "sku": product.sku, "barcode": product.barcode, "price_vnd": product.price_vnd},
+    )
     _enqueue_product(session, product)
     return product
 

@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from pos.audit import log as audit
 from pos.auth.models import User
 from pos.catalog.certificates import expiring_soon
 from pos.catalog.models import Producer, Product
@@ -282,6 +283,19 @@ def receive_stock(
         "intake",
         intake.uuid,
         dict(intake_payload(intake, producer, written, actor.username if actor else None)),
+    )
+    audit.record(
+        session,
+        "intake.create",
+        user_id=actor_id,
+        entity="intake",
+        entity_id=intake.id,
+        after={
+            "producer": producer.name,
+            "delivery_note_number": intake.delivery_note_number,
+            "lines": len(written),
+            "qty": sum(line.qty for line, _ in written),
+        },
     )
     session.flush()
     return intake

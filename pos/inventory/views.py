@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import replace
 from datetime import date, datetime
 from itertools import zip_longest
 from typing import Any
@@ -11,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlmodel import Session
 
 from pos.auth.access import bind_role
 from pos.barcodes import BarcodeError, normalize_barcode
@@ -22,9 +25,10 @@ from pos.catalog.services import (
     get_producer,
     list_producers,
     search_products,
+    validate_product,
 )
 from pos.db import get_session, parse_id, unit_of_work
-from pos.errors import NotFound, ValidationError
+from pos.errors import NotFound, PosError, ValidationError
 from pos.inventory.intake import (
     IntakeLineInput,
     count_intakes,
@@ -116,14 +120,22 @@ def _line_rows(lines: list[IntakeLineInput], errors: dict[str, str]) -> list[dic
     for line in lines:
         if not any(nfc(str(getattr(line, name) or "")) for name in LINE_FIELDS):
             continue
-        product = None
-        if str(line.product_id).strip().isdigit():
+        product: dict[str, Any] | None = None
+        draft = _draft_fields(line.product_id)
+        if draft is not None:  # a product still to be created: shown again as typed, if it still checks
+            try:
+                product = _draft_json(draft, validate_product(session, ProductInput.from_mapping(draft, False)))
+            except PosError:
+                product = None
+        elif str(line.product_id).strip().isdigit():
             wanted = parse_id(str(line.product_id))
-            product = session.get(Product, wanted) if wanted else None
+            found = session.get(Product, wanted) if wanted else None
+            product = product_json(found) if found is not None else None
         elif nfc(line.code):
-            product = find_by_code(session, line.code)
+            found = find_by_code(session, line.code)
+            product = product_json(found) if found is not None else None
         row = {name: nfc(str(getattr(line, name) or "")) for name in LINE_FIELDS}
-        row["product"] = product_json(product) if product is not None else None
+        row["product"] = product
         row["error"] = errors.get(f"line-{line.line_no}", "")
         rows.append(row)
     return rows
@@ -182,7 +194,7 @@ def new_intake() -> Any:
                 form["producer_id"],
                 form["received_on"],
                 form["delivery_note_number"],
-                lines,
+                _create_drafts(session, lines, form["producer_id"], current_user.id),
                 actor_id=current_user.id,
                 note=form["note"],
                 today=_today(),
@@ -235,21 +247,85 @@ def api_search() -> Any:
 
 @bp.post("/intakes/api/products")
 def api_create_product() -> Any:
-    """Create a product on the spot during an intake (the inline form); every field's problem comes back."""
+    """Check a product typed in the intake's inline form; it is created only when the intake is saved.
+
+    Nothing is written here: the answer is a draft line (its id "new:" + the fields) that the intake form
+    carries, so an abandoned intake leaves no product behind. Every field's problem comes back.
+    """
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return jsonify({"error": "Dữ liệu gửi lên không hợp lệ."}), 400
     data = ProductInput.from_mapping(body, checkboxes=False)
     try:
-        with unit_of_work() as session:
-            get_producer(session, data.producer_id)
-            product = create_product(
-                session,
-                data,
-                actor_id=current_user.id,
-                instore_prefix=str(current_app.config.get("LABELS_INSTORE_PREFIX", "20")),
-            )
+        session = get_session()
+        get_producer(session, data.producer_id)
+        clean = validate_product(session, data, None)
     except (ValidationError, NotFound) as exc:
         errors = exc.details.get("errors") or {exc.field or "form": exc.message}
         return jsonify({"error": exc.message, "field": exc.field, "errors": errors}), 422
-    return jsonify({"product": product_json(product, 0)}), 201
+    fields = {key: body.get(key, "") for key in DRAFT_FIELDS}
+    return jsonify({"product": _draft_json(fields, clean)}), 200
+
+
+# The inline form's fields, carried by the intake form as the draft line's product id.
+DRAFT_FIELDS = ("producer_id", "name", "price_vnd", "unit", "ocop_group", "ocop_stars", "vat_class", "barcode")
+DRAFT_PREFIX = "new:"
+
+
+def _draft_json(fields: dict[str, Any], clean: dict[str, Any]) -> dict[str, Any]:
+    """A product not yet created, as the intake page shows and submits its line."""
+    return {
+        "id": DRAFT_PREFIX + json.dumps({k: str(v) for k, v in fields.items()}, ensure_ascii=False),
+        "name": clean["name"],
+        "sku": "SKU mới",
+        "barcode": clean.get("barcode") or "",
+        "unit": clean["unit"],
+        "price_vnd": clean["price_vnd"],
+        "price": format_vnd(clean["price_vnd"]),
+        "cost_vnd": 0,
+        "is_food": bool(clean.get("is_food")),
+        "is_active": True,
+        "producer_id": clean["producer_id"],
+        "on_hand": 0,
+        "is_new": True,
+    }
+
+
+def _draft_fields(product_id: Any) -> dict[str, Any] | None:
+    """The fields of a draft line's product id, or None for an ordinary id."""
+    text = str(product_id or "")
+    if not text.startswith(DRAFT_PREFIX):
+        return None
+    try:
+        fields = json.loads(text[len(DRAFT_PREFIX) :])
+    except ValueError:
+        fields = None
+    return fields if isinstance(fields, dict) else {}
+
+
+def _create_drafts(
+    session: Session, lines: list[IntakeLineInput], producer_id: Any, actor_id: int
+) -> list[IntakeLineInput]:
+    """In the intake's own transaction: create each draft line's product, so both commit or neither does.
+
+    The lines come back with the new products' ids; the typed lines stay as they were, to show again.
+    """
+    ready = []
+    for line in lines:
+        fields = _draft_fields(line.product_id)
+        if fields is None:
+            ready.append(line)
+            continue
+        fields["producer_id"] = producer_id  # the intake's producer, whatever the draft said
+        try:
+            product = create_product(
+                session,
+                ProductInput.from_mapping(fields, checkboxes=False),
+                actor_id=actor_id,
+                instore_prefix=str(current_app.config.get("LABELS_INSTORE_PREFIX", "20")),
+            )
+        except (ValidationError, NotFound) as exc:
+            message = f"Dòng {line.line_no}: sản phẩm mới “{fields.get('name', '')}”: {exc.message}"
+            raise ValidationError(message, f"line-{line.line_no}", errors={f"line-{line.line_no}": message}) from exc
+        ready.append(replace(line, product_id=product.id))
+    return ready

@@ -413,7 +413,7 @@
       });
       result = await response.json();
     } catch (_) {
-      newProductError.textContent = "Mất kết nối với máy chủ; sản phẩm chưa được tạo.";
+      newProductError.textContent = "Mất kết nối với máy chủ; sản phẩm chưa được thêm vào phiếu.";
       return;
     } finally {
       button.disabled = false;
@@ -437,7 +437,7 @@
     }
     closeNewProduct();
     accept(result.product);
-    say(`Đã tạo sản phẩm ${result.product.name} (mã vạch ${result.product.barcode}) và thêm vào phiếu.`, "ok");
+    say(`Đã thêm sản phẩm mới ${result.product.name} vào phiếu; sản phẩm được tạo khi lưu phiếu nhập kho.`, "ok");
   }
 
   document.getElementById("open-new-product").addEventListener("click", () => openNewProduct(""));

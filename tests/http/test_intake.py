@@ -8,6 +8,7 @@ from uuid import uuid4
 import pytest
 from sqlmodel import select
 
+from pos.audit.models import AuditEntry
 from pos.catalog.models import Product
 from pos.inventory.ledger import on_hand
 from pos.inventory.models import Intake, StockMovement
@@ -180,11 +181,31 @@ def test_create_product_on_the_spot(client, auth, stock, uow) -> None:
         "vat_class": "standard",
     }
     response = client.post("/intakes/api/products", json=body, headers={**JSON, "X-CSRFToken": token})
-    assert response.status_code == 201, response.json
-    assert response.json["product"]["barcode"] == UNKNOWN_EAN
-    assert response.json["product"]["is_food"] is False
+    assert response.status_code == 200, response.json
+    draft = response.json["product"]
+    assert draft["barcode"] == UNKNOWN_EAN and draft["is_food"] is False and draft["is_new"] is True
+    with uow() as s:  # checked, not created: an intake abandoned now leaves no product behind
+        assert s.exec(select(Product).where(Product.barcode == UNKNOWN_EAN)).first() is None
+
+    # A failing intake (a bad second line) creates nothing and shows the new product's line again.
+    bad = auth.post(
+        "/intakes/new", intake_form(producer.id, [{"product_id": draft["id"], "qty": "2"}, {"code": "999"}])
+    )
+    assert bad.status_code == 422 and "Lọ gốm men ngọc" in bad.get_data(as_text=True)
     with uow() as s:
-        assert s.exec(select(Product).where(Product.barcode == UNKNOWN_EAN)).one().price_vnd == 350_000
+        assert s.exec(select(Product).where(Product.barcode == UNKNOWN_EAN)).first() is None
+
+    # Saving the intake creates the product and receives it, in one transaction, both audited.
+    saved = auth.post("/intakes/new", intake_form(producer.id, [{"product_id": draft["id"], "qty": "2"}]))
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    with uow() as s:
+        product = s.exec(select(Product).where(Product.barcode == UNKNOWN_EAN)).one()
+        assert product.price_vnd == 350_000 and product.producer_id == producer.id and on_hand(s, product.id) == 2
+        entries = {e.action: e for e in s.exec(select(AuditEntry)).all()}
+        assert entries["product.create"].entity_id == str(product.id)
+        assert entries["intake.create"].entity == "intake"
+    audit_page = client.get("/audit/").get_data(as_text=True)
+    assert "Thêm sản phẩm" in audit_page and "Nhập kho" in audit_page
 
 
 def test_create_product_reports_every_field(client, auth, stock) -> None:
