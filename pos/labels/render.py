@@ -11,6 +11,7 @@ import io
 import math
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
 import barcode
 from reportlab.lib.pagesizes import A4
@@ -43,6 +44,8 @@ class LabelItem:
     stars: int | None
     barcode: str
     sku: str = ""
+    lot_code: str = ""  # food received on an intake: its lot and expiry are printed under the name
+    expiry: date | None = None
 
 
 @dataclass(frozen=True)
@@ -198,8 +201,20 @@ def _draw_label(canvas: Canvas, item: LabelItem, x: float, y: float, spec: Label
         baseline -= size * LEADING_EM
     cursor = baseline + size * LEADING_EM - size * DESCENT_EM
 
+    lot = " · ".join(part for part in (f"Lô {nfc(item.lot_code)}" if item.lot_code else "", _hsd(item.expiry)) if part)
+    if lot:
+        size = spec.small_pt * 1.1
+        baseline = cursor - size * TOP_EM
+        canvas.setFont(fonts.CONDENSED_BOLD, size)
+        canvas.drawString(left, baseline, _ellipsize(lot, fonts.CONDENSED_BOLD, size, width))
+        cursor = baseline - size * DESCENT_EM
+
     cursor = _draw_price_and_stars(canvas, item, left, right, cursor, spec)
     _draw_barcode(canvas, code, x, y + spec.pad_y, cursor - 0.8 * mm, spec)
+
+
+def _hsd(expiry: date | None) -> str:
+    return f"HSD {expiry:%d/%m/%Y}" if expiry else ""
 
 
 def _draw_price_and_stars(

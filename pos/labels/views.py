@@ -68,8 +68,11 @@ def _parse_count(raw: str) -> int:
     return int(text)
 
 
-def _label_item(product: Product, today: date | None = None) -> LabelItem:
-    """What one label of ``product`` shows; a product without a usable barcode cannot have one."""
+def _label_item(product: Product, today: date | None = None, line: IntakeLine | None = None) -> LabelItem:
+    """What one label of ``product`` shows (food off an intake ``line``: its lot and expiry too).
+
+    A product without a usable barcode cannot have one.
+    """
     if not product.barcode:
         raise ValidationError(f"Sản phẩm “{product.name}” chưa có mã vạch, chưa in tem được.", "product_ids")
     try:
@@ -79,7 +82,16 @@ def _label_item(product: Product, today: date | None = None) -> LabelItem:
     stars = shown_stars(
         product, today or local_today(current_app.config.get("SHOWROOM_TIMEZONE", "Asia/Ho_Chi_Minh"))
     )  # only while the OCOP certificate is valid
-    return LabelItem(name=product.name, price_vnd=product.price_vnd, stars=stars, barcode=code, sku=product.sku)
+    food = line is not None and product.is_food
+    return LabelItem(
+        name=product.name,
+        price_vnd=product.price_vnd,
+        stars=stars,
+        barcode=code,
+        sku=product.sku,
+        lot_code=(line.lot_code or "") if food else "",  # type: ignore[union-attr]
+        expiry=line.expiry_date if food else None,  # type: ignore[union-attr]
+    )
 
 
 def _check_total(total: int) -> None:
@@ -241,7 +253,7 @@ def for_intake(intake_id: int) -> Any:
     layout = _layout(request.args.get("layout"))
     _intake, lines = _intake_lines(session, intake_id)
     _check_total(sum(max(line.qty, 0) for line, _ in lines))
-    items = [item for line, product in lines if line.qty > 0 for item in [_label_item(product)] * line.qty]
+    items = [item for line, product in lines if line.qty > 0 for item in [_label_item(product, line=line)] * line.qty]
     return _pdf(items, layout, f"tem-ma-vach-phieu-nhap-{intake_id}.pdf")
 
 
@@ -270,7 +282,7 @@ def choose_for_intake(intake_id: int) -> Any:
                 continue
             if int(text):
                 try:
-                    items.extend([_label_item(product)] * int(text))
+                    items.extend([_label_item(product, line=line)] * int(text))
                 except ValidationError as exc:
                     errors[line.id] = exc.message
         if errors and not message:

@@ -208,3 +208,21 @@ def test_an_intake_past_the_cap_is_refused_with_a_message(client, auth, products
     response = client.get(f"/labels/intake/{intake_id}")
     assert response.status_code == 422
     assert "vượt quá 5.000 tem" in response.get_data(as_text=True)
+
+
+def test_a_food_items_intake_label_shows_the_lot_and_expiry_recorded(client, auth, uow, make_product) -> None:
+    gio = make_product(
+        name="Giò lụa Ước Lễ 500g", price_vnd=185_000, ocop_group="thuc_pham", is_food=True, barcode=instore_ean13(9)
+    )
+    vase = make_product(
+        name="Bình gốm men lam", price_vnd=850_000, barcode=instore_ean13(10), producer_id=gio.producer_id
+    )
+    intake_id = make_intake(uow, [(gio, 1), (vase, 1)])
+    with uow() as s:
+        line = s.exec(select(IntakeLine).where(IntakeLine.product_id == gio.id)).one()
+        line.lot_code, line.expiry_date = "L2611", date(2027, 11, 30)
+        s.add(line)
+    auth.login("manager")
+    food, other = pdf_pages(client.get(f"/labels/intake/{intake_id}?layout=50x30"))
+    assert squash("Lô L2611 · HSD 30/11/2027") in squash(food)
+    assert "HSD" not in other  # not food: no lot line

@@ -197,3 +197,24 @@ def test_every_layout_has_a_vietnamese_name() -> None:
         "40x30": "Tem cuộn 40×30 mm",
     }
     assert LAYOUTS["a4"].per_page == 24
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_a_food_label_shows_its_lot_and_expiry_and_still_scans(layout: str, tmp_path: Path) -> None:
+    from datetime import date
+
+    code = instore_ean13(61)
+    item = LabelItem(
+        name="Giò lụa hộp quà Ước Lễ 2 cây 500g",
+        price_vnd=185_000,
+        stars=4,
+        barcode=code,
+        sku="SP000061",
+        lot_code="L2611",
+        expiry=date(2027, 11, 30),
+    )
+    pdf = render_labels([item], layout, "Điểm bán OCOP Hoàn Kiếm")
+    assert squash("Lô L2611 · HSD 30/11/2027") in squash(" ".join(pdf_text(pdf)))
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed to rasterise the PDF")
+    assert [b.text for b in decode(rasterize(pdf, tmp_path)[0])] == [code]
