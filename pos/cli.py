@@ -25,11 +25,20 @@ class Context:
             self._app = create_app(self.config)
         return self._app
 
+    def close(self) -> None:
+        """When the command ends: give back the database lock the app took (a served app keeps it)."""
+        lock = self._app.extensions.pop("pos.db_lock", None) if self._app is not None else None
+        if lock is not None:
+            from pos.backup import release_database_lock
+
+            release_database_lock(lock)
+
 
 pass_ctx = click.make_pass_decorator(Context)
 
 DEMO_USERS = [
     ("thungan", "Nguyễn Thị Thu Ngân", "cashier", "thungan123"),
+    ("thungan2", "Phạm Thị Hoa", "cashier", "thungan123"),
     ("quanly", "Trần Văn Quản Lý", "manager", "quanly123"),
     ("admin", "Lê Quản Trị", "admin", "admin123"),
 ]
@@ -46,6 +55,7 @@ DEMO_USERS = [
 def main(ctx: click.Context, config: Path | None) -> None:
     """OCOP showroom point of sale."""
     ctx.obj = Context(config)
+    ctx.call_on_close(ctx.obj.close)
 
 
 @main.command()
@@ -143,13 +153,17 @@ def _seed(app: Flask) -> None:
     from pos.auth.services import create_user
     from pos.db import ENGINE_KEY, session_scope
     from pos.demo import seed
+    from pos.demo_history import Staff
+    from pos.sales.zreport import showroom_snapshot
 
     with session_scope(app.extensions[ENGINE_KEY]) as session:
-        created = seed(session)
+        users = {}
         for username, full_name, role, password in DEMO_USERS:
-            if session.exec(select(User).where(User.username == username)).first() is None:
-                create_user(session, username, full_name, role, password)
-    click.echo("Đã tạo dữ liệu mẫu." if created else "Dữ liệu mẫu đã có sẵn; không tạo lại.")
+            user = session.exec(select(User).where(User.username == username)).first()
+            users[username] = user or create_user(session, username, full_name, role, password)
+        staff = Staff((users["thungan"].id, users["thungan2"].id), users["quanly"].id)  # type: ignore[arg-type]
+        created = seed(session, staff=staff, showroom=showroom_snapshot(app.config))
+    click.echo("Đã tạo dữ liệu mẫu (một năm bán hàng)." if created else "Dữ liệu mẫu đã có sẵn; không tạo lại.")
     click.echo("Tài khoản mẫu (demo logins):")
     for username, _name, role, password in DEMO_USERS:
         click.echo(f"  {role:8} {username} / {password}")
@@ -280,7 +294,7 @@ def sync_cmd(ctx: Context, set_secret: bool, catalog_only: bool, push_only: bool
     """Send unsent records to the central server and pull the shared catalogue (exit status 1 on failure)."""
     from pos.db import session_scope
     from pos.sync import signing
-    from pos.sync.client import SyncSettings, get_state, run_sync, save_secret, waiting_count
+    from pos.sync.client import SyncSettings, get_state, run_sync, save_secret, to_send_count
 
     app = ctx.app
     _require_role(app, "showroom")
@@ -294,12 +308,21 @@ def sync_cmd(ctx: Context, set_secret: bool, catalog_only: bool, push_only: bool
         click.echo(f"Đã lưu khóa đồng bộ (dấu nhận dạng {key_id}) vào {path}.")
         return
     if show_status:
+        from pos.web import local_time
+
+        tz = str(app.config.get("SHOWROOM_TIMEZONE", "Asia/Ho_Chi_Minh"))
+
+        def shown(at: Any) -> str:
+            local = local_time(at, tz)
+            return f"{local:%d/%m/%Y %H:%M:%S} (giờ cửa hàng)" if local else "chưa lần nào"
+
         with session_scope(_engine(app), write=False) as session:
-            state, waiting = get_state(session), waiting_count(session)
-        click.echo(f"Lần đồng bộ thành công gần nhất: {state.last_success_at or 'chưa lần nào'}")
-        click.echo(f"Bản ghi đang chờ gửi: {waiting}")
+            # What the next push sends: the unsent records and what it enqueues first (audit, first snapshot).
+            state, waiting = get_state(session), to_send_count(session)
+        click.echo(f"Lần đồng bộ thành công gần nhất: {shown(state.last_success_at)}")
+        click.echo(f"Bản ghi sẽ gửi ở lần đồng bộ tới: {waiting}")
         if state.last_error:
-            click.echo(f"Lỗi gần nhất: {state.last_error}")
+            click.echo(f"Lỗi gần nhất ({shown(state.last_error_at)}): {state.last_error}")
         return
     settings = SyncSettings.from_config(app.config)
     result = run_sync(_engine(app), settings, push=not catalog_only, pull=not push_only)
@@ -407,6 +430,28 @@ def central_create_user(ctx: Context, username: str, full_name: str, role: str, 
     except PosError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"Đã tạo người dùng văn phòng trung tâm {username} ({role}).")
+
+
+@main.command("central-demo")
+@click.option("--showrooms", type=click.IntRange(1, 5), default=4, show_default=True, help="How many demo showrooms.")
+@click.option("--no-serve", is_flag=True, help="Prepare everything but do not start the server.")
+@pass_ctx
+def central_demo(ctx: Context, showrooms: int, no_serve: bool) -> None:
+    """Migrate, fill a demo central office (several showrooms, a year of sales) once, print the login, serve."""
+    from datetime import date
+
+    from pos.central.demo import OFFICE_LOGIN, seed_central
+    from pos.central.migrate import upgrade as central_upgrade
+
+    app = ctx.app
+    _require_role(app, "central")
+    central_upgrade(app.config["DATABASE_URL"])
+    click.echo("Đang tạo dữ liệu mẫu của văn phòng trung tâm…")
+    made = seed_central(_engine(app), date.today(), showrooms, say=click.echo)
+    click.echo("Đã tạo dữ liệu mẫu." if made else "Dữ liệu mẫu đã có sẵn; không tạo lại.")
+    click.echo(f"Tài khoản văn phòng: {OFFICE_LOGIN[0]} / {OFFICE_LOGIN[3]} (trang /office)")
+    if not no_serve:
+        _serve(app, None, None, None)
 
 
 @main.command("central-rebuild-summaries")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -20,6 +21,7 @@ from sqlmodel import Session
 from pos.barcodes import gtin_check_digit, instore_ean13
 from pos.catalog.models import Producer, Product, VatRate
 from pos.counters import next_value
+from pos.demo_history import Staff, seed_history
 from pos.inventory.ledger import record_movement, record_movements
 from pos.inventory.lots import Want, allocate, lot_for_intake, lots_of
 from pos.inventory.models import Intake, IntakeLine, StockMovement
@@ -838,8 +840,18 @@ def _qty_for(rng: random.Random, price_vnd: int) -> int:
     return rng.randint(15, 60)
 
 
-def seed(session: Session, instore_prefix: str = "20", today: date | None = None) -> bool:
-    """Fill an empty showroom with demo producers, products and stock; False (and nothing done) if products exist."""
+def seed(
+    session: Session,
+    instore_prefix: str = "20",
+    today: date | None = None,
+    staff: Staff | None = None,
+    showroom: dict[str, Any] | None = None,
+) -> bool:
+    """Fill an empty showroom with demo producers, products and stock; False (and nothing done) if products exist.
+
+    With ``staff`` (who works the till), a year of sales, shifts, returns and settlements comes first
+    (pos/demo_history.py), then today's stock as the catalogue alone would give it.
+    """
     if session.scalar(select(func.count()).select_from(Product)):
         return False
     # The dated VAT table comes from migration 0002, which every database passes before it can be seeded;
@@ -911,6 +923,8 @@ def seed(session: Session, instore_prefix: str = "20", today: date | None = None
         product.ocop_cert_expiry = today + timedelta(days=offset)
     session.flush()
 
+    if staff is not None:
+        seed_history(session, [product for _, product in products], staff, today, showroom or {})
     _receive(session, rng, producers, products, today)
     _adjust(session, rng, products, today)
     session.flush()

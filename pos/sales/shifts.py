@@ -364,8 +364,12 @@ def close_shift(
     manager_signoff_user_id: int | None = None,
     threshold_vnd: int = 0,
     showroom: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> Shift:
-    """Close a shift from the counted drawer, freezing its Z report; beyond the threshold a manager signs off."""
+    """Close a shift from the counted drawer, freezing its Z report; beyond the threshold a manager signs off.
+
+    ``now`` is the moment of closing (the demo's history closes its shifts when they ended).
+    """
     _require_open(shift)
     actor = session.get(User, actor_id)
     if actor is None or (actor.id != shift.cashier_id and not actor.has_role("manager")):
@@ -390,7 +394,7 @@ def close_shift(
             counted_cash_vnd=counted,
         )
 
-    closed_at = utcnow()
+    closed_at = now or utcnow()
     cashier = session.get(User, shift.cashier_id)
     report.update(
         {

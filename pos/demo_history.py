@@ -1,0 +1,517 @@
+"""A year of demo sales so that every report and office chart has something to judge (pos demo).
+
+Seasons, Tết, weekends, two shifts a day with small cash differences, a few voids and returns, restocking
+when a shelf runs low, and producer settlements closed every month. Sales, lines, payments and stock
+movements go in as bulk inserts into the real models' tables (a year is some 9.000 sales); the figures
+that depend on them are then made by the real code: stock levels folded from the ledger, each shift closed
+by ``shifts.close_shift`` (its Z report), each month settled by ``close_settlement``, the receipt and return
+counters moved past the numbers used. Demo data never syncs: the outbox records this makes are dropped.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, cast, delete, func, insert, select, text, update
+from sqlmodel import Session
+
+from pos.audit.models import AuditEntry
+from pos.catalog.models import Producer, Product
+from pos.inventory.models import Intake, IntakeLine, StockLevel, StockMovement
+from pos.money import allocate, vat_included
+from pos.numbering import format_receipt_number, format_return_number, receipt_key, return_key
+from pos.reports.period import Period
+from pos.sales import shifts
+from pos.sales.models import Payment, ReturnLine, Sale, SaleLine, SaleReturn, Shift
+from pos.sales.vat import rates_on
+from pos.settlement.models import Settlement
+from pos.settlement.services import close_settlement, mark_paid
+from pos.sync.models import OutboxRecord
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# Lunar new year (mùng 1 Tết): the weeks before it are the showroom's busiest (gift baskets); the days after, quiet.
+TET = (date(2025, 1, 29), date(2026, 2, 17), date(2027, 2, 6), date(2028, 1, 26))
+HOLIDAYS = {(4, 30): 1.8, (5, 1): 1.8, (9, 2): 1.6, (1, 1): 1.4, (11, 20): 1.5, (3, 8): 1.4, (10, 20): 1.4}
+NOTES_DESC = (500_000, 200_000, 100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000)
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Who works the demo's till: two cashiers taking turns and the manager who signs off and settles."""
+
+    cashier_ids: tuple[int, int]
+    manager_id: int
+
+
+def _local(day: date, hour: float) -> datetime:
+    minutes = int(hour * 60)
+    return datetime.combine(day, time(minutes // 60, minutes % 60), TZ)
+
+
+def day_factor(day: date) -> float:
+    """How busy a day is against an ordinary weekday: weekends, holidays, tourist months, Tết."""
+    factor = {4: 1.15, 5: 1.5, 6: 1.45}.get(day.weekday(), 1.0)
+    factor *= {6: 1.25, 7: 1.35, 8: 1.25, 12: 1.15, 3: 0.9, 9: 0.95}.get(day.month, 1.0)
+    factor *= HOLIDAYS.get((day.month, day.day), 1.0)
+    for tet in TET:
+        before = (tet - day).days
+        if 0 < before <= 21:
+            factor *= 1.6 + (21 - before) / 9  # rising to about 3.8x on the eve
+        elif -4 < before <= 0:
+            return 0.0 if before > -3 else 0.4  # closed mùng 1-3, quiet mùng 4
+        elif -12 < before <= -4:
+            factor *= 0.6
+    return factor
+
+
+def _notes_for(amount: int) -> dict[int, int]:
+    """A drawer that holds ``amount``, note by note (largest first)."""
+    counts = {}
+    for note in NOTES_DESC:
+        counts[note], amount = divmod(amount, note)
+    return counts
+
+
+def _tendered(rng: random.Random, total: int) -> int:
+    """What a customer hands over for ``total``: exact, or rounded up to a convenient note."""
+    step = rng.choice([10_000, 50_000, 100_000, 100_000, 500_000]) if rng.random() < 0.7 else 1_000
+    return -(-total // step) * step
+
+
+def seed_history(
+    session: Session, products: list[Product], staff: Staff, today: date, showroom: dict[str, Any], days: int = 365
+) -> dict[str, int]:
+    """A year of trading before ``today`` (the catalogue exists, nothing sold yet); returns what was made."""
+    rng = random.Random(20261206)
+    code = str(showroom.get("code") or "SR01")
+    first = today - timedelta(days=days)
+    sellable = [p for p in products if p.is_active]
+    weights = [1 / (p.price_vnd / 50_000) ** 0.7 for p in sellable]
+    food_weights = [w * (2.2 if p.is_food else 1.0) for p, w in zip(sellable, weights, strict=True)]
+    level: dict[int, int] = {p.id: 0 for p in sellable}  # type: ignore[misc]
+    counters: dict[str, int] = {}
+    tables = (Sale, SaleLine, Shift, Intake, IntakeLine)
+    ids = {t: int(session.scalar(select(func.coalesce(func.max(t.id), 0))) or 0) for t in tables}  # type: ignore[arg-type]
+    keys = ("intake", "iline", "shift", "sale", "line", "pay", "move", "ret", "rline")
+    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
+    line_nos: dict[int, int] = {}
+    expected: dict[int, int] = {}  # shift id -> the cash its drawer should hold (chooses each count's difference)
+    restocks: dict[tuple[date, int], int] = {}  # (day, producer) -> intake id
+    shift_days: list[tuple[int, date, int]] = []  # shift id, day, cashier
+    sold_lines: list[tuple[dict[str, Any], dict[str, Any], str]] = []  # line, sale, payment method
+
+    def take(series: str, year: int) -> int:
+        counters[series] = counters.get(series, 0) + 1
+        return counters[series]
+
+    def restock(product: Product, day: date, wanted: int) -> None:
+        """A delivery before opening when the shelf would run out: a few weeks' worth."""
+        key = (day, product.producer_id)
+        intake_id = restocks.get(key)
+        if intake_id is None:
+            ids[Intake] += 1
+            intake_id = restocks[key] = ids[Intake]
+            rows["intake"].append(
+                {
+                    "id": intake_id,
+                    "uuid": uuid4(),
+                    "producer_id": product.producer_id,
+                    "received_on": day,
+                    "delivery_note_number": f"PGH-{day:%y%m%d}-{product.producer_id:02d}",
+                    "note": "Dữ liệu mẫu: bổ sung hàng",
+                    "created_by_id": staff.manager_id,
+                    "created_at": _local(day, 7.5),
+                }
+            )
+            line_nos[intake_id] = 0
+        qty = max(wanted, rng.randint(12, 30) if product.price_vnd < 400_000 else rng.randint(4, 10))
+        made = day - timedelta(days=rng.randint(1, 10))
+        ids[IntakeLine] += 1
+        line_nos[intake_id] += 1
+        rows["iline"].append(
+            {
+                "id": ids[IntakeLine],
+                "intake_id": intake_id,
+                "line_no": line_nos[intake_id],
+                "product_id": product.id,
+                "qty": qty,
+                "unit_cost_vnd": product.cost_vnd,
+                "lot_code": f"L{made:%y%m%d}" if product.is_food else "",
+                "manufactured_on": made if product.is_food else None,
+                "expiry_date": made + timedelta(days=rng.choice([180, 270, 365])) if product.is_food else None,
+            }
+        )
+        rows["move"].append(
+            {
+                "uuid": uuid4(),
+                "product_id": product.id,
+                "kind": "intake",
+                "qty_delta": qty,
+                "unit_cost_vnd": product.cost_vnd,
+                "intake_line_id": ids[IntakeLine],
+                "note": f"Phiếu nhập {intake_id}",
+                "created_by_id": staff.manager_id,
+                "created_at": _local(day, 7.5),
+            }
+        )
+        level[product.id] += qty  # type: ignore[index]
+
+    day = first
+    while day < today:
+        busy = day_factor(day)
+        rates = rates_on(session, day)
+        n_sales = int(rng.gauss(20 * busy, 3 * max(busy, 0.3))) if busy else 0
+        before_tet = any(0 < (tet - day).days <= 21 for tet in TET)
+        for half, (start, end) in enumerate(((8.0, 14.0), (14.0, 21.0))):
+            if not n_sales:
+                break
+            ids[Shift] += 1
+            shift_id = ids[Shift]
+            cashier = staff.cashier_ids[(half + day.isocalendar().week) % 2]
+            rows["shift"].append(
+                {
+                    "id": shift_id,
+                    "uuid": uuid4(),
+                    "cashier_id": cashier,
+                    "status": "open",
+                    "opened_at": _local(day, start - 0.25),
+                    "opening_float_vnd": 1_000_000,
+                    "count_detail": "",
+                    "z_report": "",
+                }
+            )
+            shift_days.append((shift_id, day, cashier))
+            expected[shift_id] = 1_000_000
+            share = n_sales * (0.42 if half == 0 else 0.58)
+            times = sorted(rng.uniform(start, end - 0.1) for _ in range(max(int(share), 1)))
+            for hour in times:
+                ids[Sale] += 1
+                at = _local(day, hour)
+                picks = rng.choices(
+                    sellable,
+                    weights=food_weights if before_tet else weights,
+                    k=rng.choices([1, 2, 3, 4], [45, 30, 17, 8])[0],
+                )
+                lines = []
+                for product in {p.id: p for p in picks}.values():  # a product once per sale
+                    qty = 1 if product.price_vnd > 300_000 else rng.choices([1, 2, 3, 5], [70, 20, 7, 3])[0]
+                    if level[product.id] < qty:  # type: ignore[index]
+                        restock(product, day, qty)
+                    level[product.id] -= qty  # type: ignore[index]
+                    lines.append((product, qty))
+                gross = [p.price_vnd * q for p, q in lines]
+                discount = sum(gross) // 10 // 1000 * 1000 if rng.random() < 0.04 else 0  # a 10% goodwill discount
+                shares = allocate(discount, gross) if discount else [0] * len(lines)
+                total = sum(gross) - discount
+                number = format_receipt_number(code, day.year, take(receipt_key(code, day.year), day.year))
+                sale = {
+                    "id": ids[Sale],
+                    "uuid": uuid4(),
+                    "receipt_number": number,
+                    "idempotency_key": f"demo-{ids[Sale]}",
+                    "shift_id": shift_id,
+                    "cashier_id": cashier,
+                    "status": "completed",
+                    "subtotal_vnd": sum(gross),
+                    "line_discount_vnd": 0,
+                    "sale_discount_vnd": discount,
+                    "total_vnd": total,
+                    "vat_vnd": 0,
+                    "reprint_count": 0,
+                    "created_at": at,
+                    "void_reason": "",
+                }
+                vat_total = 0
+                for line_no, ((product, qty), line_gross, cut) in enumerate(zip(lines, gross, shares, strict=True), 1):
+                    ids[SaleLine] += 1
+                    rate = rates.get(product.vat_class, 0)
+                    line_total = line_gross - cut
+                    vat = vat_included(line_total, rate)
+                    vat_total += vat
+                    line = {
+                        "id": ids[SaleLine],
+                        "sale_id": sale["id"],
+                        "line_no": line_no,
+                        "product_id": product.id,
+                        "producer_id": product.producer_id,
+                        "name": product.name,
+                        "sku": product.sku,
+                        "barcode": product.barcode,
+                        "unit": product.unit,
+                        "qty": qty,
+                        "unit_price_vnd": product.price_vnd,
+                        "discount_vnd": cut,
+                        "total_vnd": line_total,
+                        "vat_rate_bp": rate,
+                        "vat_vnd": vat,
+                        "unit_cost_vnd": product.cost_vnd,
+                    }
+                    rows["line"].append(line)
+                    rows["move"].append(
+                        {
+                            "uuid": uuid4(),
+                            "product_id": product.id,
+                            "kind": "sale",
+                            "qty_delta": -qty,
+                            "unit_cost_vnd": product.cost_vnd,
+                            "sale_line_id": line["id"],
+                            "note": number,
+                            "created_by_id": cashier,
+                            "created_at": at,
+                        }
+                    )
+                    sold_lines.append((line, sale, ""))
+                sale["vat_vnd"] = vat_total
+                method = rng.choices(["cash", "transfer", "card"], [55, 30, 15])[0]
+                tendered = _tendered(rng, total) if method == "cash" else None
+                rows["pay"].append(
+                    {
+                        "sale_id": sale["id"],
+                        "method": method,
+                        "amount_vnd": total,
+                        "tendered_vnd": tendered,
+                        "change_vnd": tendered - total if tendered is not None else None,
+                        "reference": "" if method == "cash" else f"DEMO{sale['id']:06d}",
+                    }
+                )
+                for i in range(len(lines)):
+                    sold_lines[-1 - i] = (sold_lines[-1 - i][0], sale, method)
+                if method == "cash":
+                    expected[shift_id] += total
+                if rng.random() < 0.004:  # a sale cancelled by the manager a few minutes later, stock back
+                    sale.update(status="voided", voided_at=at + timedelta(minutes=4), voided_by_id=staff.manager_id)
+                    if method == "cash":
+                        expected[shift_id] -= total
+                    sale["void_reason"] = rng.choice(["Khách đổi ý", "Quét nhầm sản phẩm", "Khách không đủ tiền"])
+                    for product, qty in lines:
+                        level[product.id] += qty  # type: ignore[index]
+                        rows["move"].append(
+                            {
+                                "uuid": uuid4(),
+                                "product_id": product.id,
+                                "kind": "void",
+                                "qty_delta": qty,
+                                "unit_cost_vnd": product.cost_vnd,
+                                "note": number,
+                                "created_by_id": staff.manager_id,
+                                "created_at": sale["voided_at"],
+                            }
+                        )
+                rows["sale"].append(sale)
+        day += timedelta(days=1)
+
+    _returns(rng, rows, sold_lines, shift_days, level, code, take, expected)
+    for table, key in (
+        (Intake, "intake"),
+        (IntakeLine, "iline"),
+        (Shift, "shift"),
+        (Sale, "sale"),
+        (SaleLine, "line"),
+        (Payment, "pay"),
+        (SaleReturn, "ret"),
+        (ReturnLine, "rline"),
+        (StockMovement, "move"),
+    ):
+        if rows[key]:
+            session.execute(insert(table.__table__), _same_keys(table.__table__, rows[key]))  # type: ignore[attr-defined]
+    _fold_levels(session)
+    _set_counters(session, counters)
+    _close_shifts(session, rng, shift_days, expected, staff, showroom)
+    settled = _settle_monthly(session, staff, first, today, code)
+    session.execute(delete(OutboxRecord))  # demo data never syncs
+    return {
+        "sales": len(rows["sale"]),
+        "lines": len(rows["line"]),
+        "returns": len(rows["ret"]),
+        "voids": sum(1 for s in rows["sale"] if s["status"] == "voided"),
+        "shifts": len(shift_days),
+        "restocks": len(restocks),
+        "settlements": settled,
+    }
+
+
+def _returns(
+    rng: random.Random,
+    rows: dict[str, list[dict[str, Any]]],
+    sold_lines: list[tuple[dict[str, Any], dict[str, Any], str]],
+    shift_days: list[tuple[int, date, int]],
+    level: dict[int, int],
+    code: str,
+    take: Any,
+    expected: dict[int, int],
+) -> None:
+    """About one sale in a hundred comes back one unit, a few days later, refunded the way it was paid."""
+    by_day = {}
+    for shift_id, day, cashier in shift_days:
+        by_day[day] = (shift_id, cashier)  # the afternoon shift of the day
+    last_day = max(by_day) if by_day else None
+    for line, sale, method in sold_lines:
+        if sale["status"] != "completed" or rng.random() > 0.01 or line["line_no"] != 1:
+            continue
+        day = sale["created_at"].astimezone(TZ).date() + timedelta(days=rng.randint(1, 5))
+        while day not in by_day and last_day and day <= last_day:
+            day += timedelta(days=1)
+        if day not in by_day:
+            continue
+        shift_id, cashier = by_day[day]
+        at = _local(day, 16.5)
+        amount = line["total_vnd"] // line["qty"]
+        return_id = len(rows["ret"]) + 1
+        number = format_return_number(code, day.year, take(return_key(code, day.year), day.year))
+        rows["ret"].append(
+            {
+                "id": return_id,
+                "uuid": uuid4(),
+                "return_number": number,
+                "idempotency_key": f"demo-return-{return_id}",
+                "sale_id": sale["id"],
+                "shift_id": shift_id,
+                "cashier_id": cashier,
+                "refund_method": method if method != "card" else "transfer",
+                "total_vnd": amount,
+                "reason": rng.choice(["Hộp bị móp", "Khách đổi ý, hàng còn nguyên", "Sản phẩm lỗi"]),
+                "created_at": at,
+            }
+        )
+        rows["rline"].append(
+            {"id": return_id, "return_id": return_id, "sale_line_id": line["id"], "qty": 1, "amount_vnd": amount}
+        )
+        rows["move"].append(
+            {
+                "uuid": uuid4(),
+                "product_id": line["product_id"],
+                "kind": "return",
+                "qty_delta": 1,
+                "unit_cost_vnd": line["unit_cost_vnd"],
+                "return_line_id": return_id,
+                "note": number,
+                "created_by_id": cashier,
+                "created_at": at,
+            }
+        )
+        level[line["product_id"]] += 1
+        if rows["ret"][-1]["refund_method"] == "cash":
+            expected[shift_id] -= amount
+
+
+def _same_keys(table: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every row with the same columns (one executemany): a column a row leaves out takes its default."""
+    keys = set().union(*rows)
+    defaults = {}
+    for key in keys:
+        default = table.c[key].default
+        defaults[key] = default.arg if default is not None and default.is_scalar else None
+    return [{**defaults, **row} for row in rows]
+
+
+def _fold_levels(session: Session) -> None:
+    """Stock levels as the ledger says (the till reads StockLevel; the history went in around it)."""
+    session.execute(delete(StockLevel))
+    session.execute(
+        insert(StockLevel.__table__).from_select(  # type: ignore[attr-defined]
+            ["product_id", "qty"],
+            select(StockMovement.product_id, func.sum(StockMovement.qty_delta)).group_by(StockMovement.product_id),
+        )
+    )
+
+
+def _set_counters(session: Session, counters: dict[str, int]) -> None:
+    """The receipt and return counters past the numbers the history used, so the next sale follows on."""
+    for name, value in counters.items():
+        session.execute(
+            text(
+                "INSERT INTO counter (name, value) VALUES (:name, :value) "
+                "ON CONFLICT (name) DO UPDATE SET value = max(counter.value, excluded.value)"
+            ),
+            {"name": name, "value": value},
+        )
+
+
+def _close_shifts(
+    session: Session,
+    rng: random.Random,
+    shift_days: list[tuple[int, date, int]],
+    expected_cash: dict[int, int],
+    staff: Staff,
+    showroom: dict,
+) -> None:
+    """Each shift counted and closed by the real close_shift: mostly even, a few thousand off, rarely more."""
+    threshold = 50_000
+    for shift_id, day, cashier in shift_days:
+        shift = session.get(Shift, shift_id)
+        assert shift is not None
+        expected = expected_cash[shift_id]  # close_shift computes it again, from the tables, into the Z report
+        roll = rng.random()
+        if roll < 0.80:
+            difference = 0
+        elif roll < 0.97:
+            difference = rng.choice([-1, 1]) * rng.choice([1_000, 2_000, 5_000, 10_000, 20_000])
+        else:
+            difference = -rng.choice([60_000, 100_000, 200_000])
+        counted = max(expected + difference, 0)
+        closing = shift.opened_at.astimezone(TZ).hour < 12
+        closed_at = _local(day, 14.1 if closing else 21.2)
+        shifts.close_shift(
+            session,
+            shift,
+            _notes_for(counted),
+            cashier,
+            staff.manager_id if abs(counted - expected) > threshold else None,
+            threshold,
+            showroom,
+            now=closed_at,
+        )
+    session.flush()
+    # The audit log dates each close when it happened, not when the demo was made.
+    session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.action.in_(("shift.close", "shift.signoff")))  # type: ignore[attr-defined]
+        .values(at=select(Shift.closed_at).where(Shift.id == cast(AuditEntry.entity_id, Integer)).scalar_subquery())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _settle_monthly(session: Session, staff: Staff, first: date, today: date, code: str) -> int:
+    """Every producer's months closed on the 5th of the next month and paid, the last month left to pay."""
+    producers = session.scalars(select(Producer).order_by(Producer.id)).all()
+    month = date(first.year, first.month, 1)
+    if month < first:
+        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    made = 0
+    tz = TZ
+    while True:
+        nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        end = nxt - timedelta(days=1)
+        closing_day = nxt + timedelta(days=4)
+        if closing_day >= today:
+            break
+        for producer in producers:
+            settlement = close_settlement(
+                session,
+                producer.id,  # type: ignore[arg-type]
+                Period(month, end, tz),
+                staff.manager_id,
+                today=closing_day,
+                showroom_code=code,
+                now=_local(closing_day, 10),
+            )
+            made += 1
+            if nxt + timedelta(days=35) < today:
+                mark_paid(session, settlement.id, staff.manager_id, f"UNC-{settlement.number}")  # type: ignore[arg-type]
+                settlement.paid_at = _local(closing_day + timedelta(days=10), 15)  # paid ten days after closing
+        month = nxt
+    session.flush()
+    # The audit log dates each closing and payment when it happened, not when the demo was made.
+    for action, column in (("settlement_close", Settlement.created_at), ("settlement_paid", Settlement.paid_at)):
+        session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.action == action)
+            .values(at=select(column).where(Settlement.id == cast(AuditEntry.entity_id, Integer)).scalar_subquery())
+            .execution_options(synchronize_session=False)
+        )
+    return made
