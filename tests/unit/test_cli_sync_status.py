@@ -28,10 +28,10 @@ def test_status_counts_what_the_push_sends(
     db_path: Path,
     engine: Any,
     uow: Any,
-    settings,
-    transport,
+    settings: Any,  # noqa: F811
+    transport: Any,  # noqa: F811
     make_product: Any,
-    make_user: Any,  # noqa: F811
+    make_user: Any,
 ) -> None:
     make_product(name="Mật ong bạc hà")  # before the first run: producers and products travel as a snapshot
     make_user("thungan", "cashier")  # and every audit entry
