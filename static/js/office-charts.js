@@ -35,7 +35,8 @@
     });
     rows.forEach((row, r) => {
       const y = top + rowH * r;
-      const label = row.label.length > 32 ? row.label.slice(0, 31) + "…" : row.label;
+      // Cut to the label column's width (the full name stays in the tooltip): nothing runs off the left edge.
+      const label = row.label.length > 28 ? row.label.slice(0, 27) + "…" : row.label;
       const total = row.values.reduce((a, b) => a + b, 0);
       // The showroom's name opens its sales by day (same period) when the page gives a link.
       const holder = row.href ? el("a", { href: row.href }, root) : el("g", {}, root);
@@ -61,14 +62,15 @@
     const swatch = (cls, caption) => {
       el("rect", { x: x, y: ly, width: 16, height: 14, class: "cell " + cls }, root);
       const t = text(root, x + 21, ly + 11, caption, "tick");
-      x += 26 + Math.max(60, caption.length * 6.6);
+      const drawn = t.getComputedTextLength ? t.getComputedTextLength() : caption.length * 6.6;
+      x += 32 + (drawn || caption.length * 6.6);
       return t;
     };
     swatch("h0", "0");
     for (let l = 1; l <= LEVELS; l++) {
       const lo = max * Math.pow((l - 1) / LEVELS, 2);
       const hi = max * Math.pow(l / LEVELS, 2);
-      swatch("h" + l, `${short(lo, "vnd")} – ${short(hi, "vnd")}`);
+      swatch("h" + l, l === 1 ? `dưới ${short(hi, "vnd")}` : `đến ${short(hi, "vnd")}`);
     }
     if (rows.some((r) => r.values.some((v) => v < 0))) swatch("neg", "âm (trả > bán)");
   }

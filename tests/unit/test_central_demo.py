@@ -25,6 +25,8 @@ def test_the_central_demo_fills_several_showrooms_once(central_engine: Any, cent
         mung_mot = conn.execute(text("SELECT count(*) FROM sale WHERE sold_on = '2026-02-17'")).scalar()
     assert set(per_shop) == {"SR01", "SR02", "SR03"} and all(n > 100 for n in per_shop.values())
     assert mung_mot == 0  # closed on the first day of Tết
+    with central_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM sync_issue")).scalar() == 0  # no backfill noise
     assert len(said) == 3 and "SR01" in said[0]
     assert seed_central(central_engine, date(2026, 2, 20), showrooms=3, days=30, say=said.append) is False
 
