@@ -188,7 +188,7 @@ def _log_once(app: Flask) -> None:
     from flask.logging import default_handler
 
     app.logger.removeHandler(default_handler)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
 
 
 def _serve(app: Flask, host: str | None, port: int | None, threads: int | None) -> None:
