@@ -77,7 +77,6 @@ ENTITY_LABELS: dict[str, str] = {
 
 FIELD_LABELS: dict[str, str] = {
     "username": "Tên đăng nhập",
-    "name": "Tên",
     "sku": "Mã SKU",
     "barcode": "Mã vạch",
     "producer": "Nhà sản xuất",
