@@ -22,8 +22,8 @@ from pos.central.models import Showroom, SyncIssue
 from pos.central.users import create_central_user
 from pos.db import session_scope
 from pos.demo_history import day_factor
+from pos.sync.contract import MAX_RECORDS
 from pos.sync.samples import Record, SampleShowroom, batch_document
-from pos.sync.wire import MAX_RECORDS
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SHOWROOMS = [
