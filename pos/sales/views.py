@@ -15,7 +15,8 @@ from werkzeug.wrappers import Response
 from pos.auth.access import bind_role, role_required
 from pos.auth.models import User
 from pos.auth.services import verify_manager
-from pos.catalog.models import VAT_CLASSES
+from pos.baskets import sale as basket_sale
+from pos.catalog.models import VAT_CLASSES, Product
 from pos.customers import services as customers
 from pos.db import MAX_ID, get_session, unit_of_work, utcnow
 from pos.einvoice.buyer import clean_buyer
@@ -118,10 +119,19 @@ def _cart_json(
     view.update(extra)
     if grew:
         line = next((line for line in view["lines"] if line["id"] == extra.get("last_line_id")), None)
-        warning = stock_rule.check_line(line, _allow_negative()) if line else None
+        warning = _scan_stock_warning(session, line) if line else None
         if warning:
             view["warning"] = warning
     return jsonify(view)
+
+
+def _scan_stock_warning(session: Session, line: dict[str, Any]) -> str | None:
+    """The stock rule for the line a scan grew; a basket counts what is assembled and what its components make."""
+    if not line["is_basket"]:
+        return stock_rule.check_line(line, _allow_negative())
+    if not _allow_negative():
+        basket_sale.check_stock(session, [(session.get(Product, line["product_id"]), int(line["qty"]))])
+    return None
 
 
 def _body() -> dict[str, Any]:
