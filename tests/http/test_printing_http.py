@@ -94,8 +94,11 @@ def test_a_browser_till_gets_a_page_to_print_in_a_frame(auth, uow, make_product)
     image = Image.open(io.BytesIO(png.data))
     assert image.width == 576
     found = {r.format: r.text for r in zxingcpp.read_barcodes(image.convert("L"))}
-    # Paid by transfer: the barcode to find it again, and no QR inviting a second payment.
-    assert found == {zxingcpp.BarcodeFormat.Code128: done["receipt_number"]}
+    # Paid by transfer: the barcode to find it again and the e-invoice lookup QR, no QR inviting a second payment.
+    assert found.pop(zxingcpp.BarcodeFormat.Code128) == done["receipt_number"]
+    assert set(found) <= {zxingcpp.BarcodeFormat.QRCode}
+    assert all(not text.startswith("000201") for text in found.values())  # an EMVCo (VietQR) payload starts so
+    assert found.get(zxingcpp.BarcodeFormat.QRCode, "").startswith("https://")
     with uow() as s:
         assert s.exec(select(PrintJob)).all() == []
 
