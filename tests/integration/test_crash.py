@@ -42,7 +42,7 @@ def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
     workdir = tmp_path_factory.mktemp("crash")
     lines: list[str] = []
     result = crash.run_bench(
-        cycles=3, clients=3, seed=7, workdir=workdir, min_run_s=0.3, max_run_s=1.2, log=lines.append
+        cycles=3, clients=3, seed=7, workdir=workdir, min_run_s=0.8, max_run_s=2.0, log=lines.append
     )
     print("\n".join(lines))
     return result, workdir
@@ -52,7 +52,7 @@ def test_killed_server_loses_no_acknowledged_sale_and_leaves_none_in_part(bench_
     result, _ = bench_run
     assert result.ok, result.problems
     assert result.cycles == 3
-    assert result.acknowledged_sales >= 10
+    assert result.acknowledged_sales >= 2 * result.cycles  # enough sales for the checks to mean something
     assert result.sales_in_database == result.acknowledged_sales
     figures = result.figures()
     for name in (
