@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
+from pos.background import start_with_first_request
+
 log = logging.getLogger(__name__)
 
 BACKUP_NAME = re.compile(r"^showroom-(?:(?P<code>.+)-)?(?P<stamp>\d{8}-\d{6})(?:-(?P<n>\d+))?\.db$")
@@ -483,18 +485,7 @@ def init_app(app: Any) -> None:
         app.extensions["pos.db_lock"] = lock  # held for the life of the process
     if not config.get("BACKUP_ENABLED", True):
         return
-    started = threading.Lock()
-
-    def _start_daily_backup() -> None:
-        if "pos.daily_backup" in app.extensions:
-            return
-        with started:
-            if "pos.daily_backup" not in app.extensions:
-                thread = DailyBackup(dict(config), db_path)
-                app.extensions["pos.daily_backup"] = thread
-                thread.start()
-
-    app.before_request(_start_daily_backup)
+    start_with_first_request(app, "pos.daily_backup", lambda: DailyBackup(dict(config), db_path))
 
 
 # --- Entry points for the CLI ---------------------------------------------------------------------------------

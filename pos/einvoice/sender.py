@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, func, update
 from sqlmodel import select
 
+from pos.background import start_with_first_request
 from pos.db import ENGINE_KEY, session_scope, utcnow
 from pos.einvoice import xml as invoice_xml
 from pos.einvoice.issue import enqueue_state
@@ -257,18 +258,7 @@ def init_app(app: Any) -> None:
         return
     if settings is None or not app.config.get("EINVOICE_SEND", True):
         return
-    started = threading.Lock()
-
-    def _start() -> None:
-        if EXTENSION_KEY in app.extensions:
-            return
-        with started:
-            if EXTENSION_KEY not in app.extensions:
-                thread = Sender(app.extensions[ENGINE_KEY], settings, app.config)
-                app.extensions[EXTENSION_KEY] = thread
-                thread.start()
-
-    app.before_request(_start)
+    start_with_first_request(app, EXTENSION_KEY, lambda: Sender(app.extensions[ENGINE_KEY], settings, app.config))
 
 
 def wake(app: Any) -> None:

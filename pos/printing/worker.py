@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from pos.background import start_with_first_request
 from pos.db import ENGINE_KEY, session_scope, utcnow
 from pos.printing import documents, queue
 from pos.printing.models import PrintJob, Till
@@ -103,18 +104,7 @@ def init_app(app: Any) -> None:
     """Start the worker with the app's first request (as the sync thread is)."""
     if not is_enabled(app.config):
         return
-    started = threading.Lock()
-
-    def _start() -> None:
-        if EXTENSION_KEY in app.extensions:
-            return
-        with started:
-            if EXTENSION_KEY not in app.extensions:
-                worker = PrintWorker(app.extensions[ENGINE_KEY], app.config)
-                app.extensions[EXTENSION_KEY] = worker
-                worker.start()
-
-    app.before_request(_start)
+    start_with_first_request(app, EXTENSION_KEY, lambda: PrintWorker(app.extensions[ENGINE_KEY], app.config))
 
 
 def notify(app: Any) -> None:

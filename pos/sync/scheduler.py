@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from pos.background import start_with_first_request
 from pos.db import ENGINE_KEY, session_scope, utcnow
 from pos.sync.client import SyncResult, SyncSettings, get_state, run_sync
 
@@ -154,18 +155,7 @@ def init_app(app: Any) -> None:
     """Arrange for the sync thread to start with the app's first request (showroom, not under test)."""
     if not is_enabled(app.config):
         return
-    started = threading.Lock()
-
-    def _start_sync_thread() -> None:
-        if EXTENSION_KEY in app.extensions:
-            return
-        with started:
-            if EXTENSION_KEY not in app.extensions:
-                thread = SyncScheduler(app.extensions[ENGINE_KEY], app.config)
-                app.extensions[EXTENSION_KEY] = thread
-                thread.start()
-
-    app.before_request(_start_sync_thread)
+    start_with_first_request(app, EXTENSION_KEY, lambda: SyncScheduler(app.extensions[ENGINE_KEY], app.config))
 
 
 def trigger(app: Any, push: bool = True, pull: bool = True) -> SyncResult | None:
