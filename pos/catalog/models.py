@@ -116,3 +116,22 @@ class OcopCertificate(SQLModel, table=True):
     valid_until: date = Field(index=True)
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ProductStory(SQLModel, table=True):
+    """What a product tells a tourist or a buyer: English name, descriptions, origin, producer's story, trace link.
+
+    Kept beside the product rather than on it: none of it prices, stocks or taxes anything, and a product
+    without a story has no row.
+    """
+
+    product_id: int = Field(foreign_key="product.id", primary_key=True)
+    name_en: str = Field(default="", max_length=200)
+    description_vi: str = Field(default="", max_length=500)
+    description_en: str = Field(default="", max_length=500)
+    origin_commune: str = Field(default="", max_length=80)
+    origin_district: str = Field(default="", max_length=80)
+    origin_province: str = Field(default="", max_length=80)
+    producer_story: str = Field(default="", max_length=2000)
+    trace_url: str = Field(default="", max_length=500)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from pos.audit import log as audit
 from pos.barcodes import BarcodeError, instore_ean13, is_instore, normalize_barcode
 from pos.catalog.models import PRODUCER_KINDS, PRODUCT_GROUPS, VAT_CLASSES, Producer, Product
+from pos.catalog.story import STORY_FIELDS, Story, save_story, validate_story
 from pos.counters import next_value
 from pos.db import parse_id, utcnow
 from pos.errors import NotFound, ValidationError
@@ -380,6 +381,8 @@ class ProductInput:
     min_stock: int | str | None = None
     is_food: bool | None = None
     is_active: bool = True
+    # The product's story as typed (None: not part of this input, so left as it is; CSV and JSON omit it).
+    story: dict[str, Any] | None = field(default=None)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], checkboxes: bool = True) -> ProductInput:
@@ -392,14 +395,17 @@ class ProductInput:
                 # "1" / "0" from the form's select (or JSON true/false); blank: decided by the group.
                 if data.get("is_food") not in (None, ""):
                     values[f.name] = _as_bool(data.get("is_food"), False)
+            elif f.name == "story":
+                if any(name in data for name in STORY_FIELDS):
+                    values["story"] = {name: data.get(name, "") for name in STORY_FIELDS}
             elif f.name in data:
                 raw = data.get(f.name)
                 values[f.name] = "" if raw is None else raw
         return cls(**values)
 
     @classmethod
-    def from_product(cls, product: Product) -> ProductInput:
-        """The form's starting values for an existing product."""
+    def from_product(cls, product: Product, story: Story | None = None) -> ProductInput:
+        """The form's starting values for an existing product (and its story, for the product form)."""
         return cls(
             name=product.name,
             producer_id=product.producer_id,
@@ -415,6 +421,7 @@ class ProductInput:
             min_stock=product.min_stock,
             is_food=product.is_food,
             is_active=product.is_active,
+            story={name: getattr(story, name) for name in STORY_FIELDS} if story is not None else None,
         )
 
 
@@ -543,6 +550,8 @@ def validate_product(session: Session, data: ProductInput, product: Product | No
             errors.add("barcode", exc.message)
 
     clean["is_food"] = data.is_food if data.is_food is not None else group in FOOD_GROUPS
+    if data.story is not None:
+        clean["story"] = validate_story(data.story, errors.add)
     errors.raise_if_any()
     clean["name_search"] = fold(clean["name"])[:200]
     return clean
@@ -582,9 +591,12 @@ def create_product(
     clean = validate_product(session, data, None)
     clean["sku"] = clean["sku"] or next_sku(session)
     clean["barcode"] = clean["barcode"] or assign_instore_barcode(session, instore_prefix)
+    story = clean.pop("story", None)
     product = Product(**clean)
     session.add(product)
     session.flush()
+    if story is not None:
+        save_story(session, product.id, story, actor_id)  # type: ignore[arg-type]
     audit.record(
         session,
         "product.create",
@@ -612,7 +624,10 @@ def update_product(
         # Clearing a maker's code gives an in-store one; an in-store code already on labels is kept.
         keep = product.barcode if product.barcode and is_instore(product.barcode) else None
         clean["barcode"] = keep or assign_instore_barcode(session, instore_prefix)
+    story = clean.pop("story", None)
     _apply_edit(session, product, clean, "price_vnd", "product.price", actor_id)
+    if story is not None:
+        save_story(session, product_id, story, actor_id)
     _enqueue_product(session, product)
     return product
 

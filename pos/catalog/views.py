@@ -32,6 +32,7 @@ from pos.catalog.services import (
     update_producer,
     update_product,
 )
+from pos.catalog.story import get_story
 from pos.csv_export import csv_writer
 from pos.db import get_session, unit_of_work
 from pos.errors import NotFound, ValidationError
@@ -206,7 +207,8 @@ def edit_product(product_id: int) -> Any:
     """Edit a product; a price change is audited."""
     product = get_product(get_session(), product_id)
     if request.method == "GET":
-        return _product_form(ProductInput.from_product(product), {}, product_id)
+        story = get_story(get_session(), product_id)
+        return _product_form(ProductInput.from_product(product, story), {}, product_id)
     data = ProductInput.from_mapping(request.form)
     try:
         with unit_of_work() as session:
