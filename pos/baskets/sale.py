@@ -116,8 +116,12 @@ def component_lines(
     discount_vnd: int,
     part_vats_vnd: Sequence[int],
     vat_rates_bp: Sequence[int],
+    approver_id: int | None = None,
 ) -> list[SaleLine]:
-    """The sale lines of ``qty`` baskets: one per component, with its share of the price and its VAT."""
+    """The sale lines of ``qty`` baskets: one per component, with its share of the price and its VAT.
+
+    A discount approved on the basket's line is recorded as approved on each of its component lines.
+    """
     shares = component_shares(qty, gross_vnd, discount_vnd, [(c.qty, c.product.price_vnd) for c in components])
     lines = []
     for n, (c, share, vat, rate) in enumerate(zip(components, shares, part_vats_vnd, vat_rates_bp, strict=True)):
@@ -139,6 +143,7 @@ def component_lines(
                 vat_rate_bp=rate,
                 vat_vnd=vat,
                 unit_cost_vnd=product.cost_vnd,
+                discount_approved_by_id=approver_id,
             )
         )
     return lines

@@ -166,8 +166,7 @@ def complete_sale(
     session.add(sale)
     session.flush()
     lines = _write_lines(session, sale, items, priced, lots, line_approvers, cashier_id, now, need, in_basket)
-    if len(lines) == len(priced.lines):  # a basket's component lines carry no approval of their own
-        record_approvals(session, sale, lines, priced)
+    record_approvals(session, sale, _heads(items, lines, in_basket), priced)
     recorded = [
         Payment(
             sale_id=sale.id,  # type: ignore[arg-type]
@@ -195,6 +194,17 @@ def _till_code(session: Session, shift: Shift) -> str:
     """The code of the till the shift counts (its invoice symbol may be its own), '' if none."""
     till = session.get(Till, shift.till_id) if shift.till_id else None
     return till.code if till else ""
+
+
+def _heads(
+    items: list[CartItem], lines: list[SaleLine], in_basket: dict[int, list[Component]]
+) -> list[tuple[SaleLine, str]]:
+    """The first sale line of each cart line and the name it was sold under (a basket: its components' lines)."""
+    heads, at = [], 0
+    for item in items:
+        heads.append((lines[at], item.product.name))
+        at += len(in_basket.get(item.product.id) or [None])  # type: ignore[arg-type]
+    return heads
 
 
 def _wants(items: list[CartItem], in_basket: dict[int, list[Component]]) -> list[Want]:
@@ -240,6 +250,7 @@ def _write_lines(
                 p.discount_vnd,  # type: ignore[arg-type]
                 p.part_vats_vnd,
                 p.part_rates_bp,
+                approver,
             )
             sold.append(
                 baskets.SoldBasket(

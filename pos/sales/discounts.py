@@ -217,11 +217,15 @@ def set_sale_discount(
     return cart
 
 
-def record_approvals(session: Session, sale: Sale, lines: list[SaleLine], priced: PricedSale) -> None:
-    """Audit, against the sale and its receipt number, each approved discount it was sold with: who, what, how much."""
+def record_approvals(session: Session, sale: Sale, heads: list[tuple[SaleLine, str]], priced: PricedSale) -> None:
+    """Audit, against the sale and its receipt number, each approved discount it was sold with: who, what, how much.
+
+    ``heads`` holds the first sale line of each priced line and its name: a basket, written as its components'
+    lines, is audited once, on its first line's number and under the basket's own name.
+    """
     approved: list[tuple[str, int | None, int, int, str]] = [
-        (f"line:{line.line_no}", line.discount_approved_by_id, p.line_discount_vnd, p.gross_vnd, line.name)
-        for line, p in zip(lines, priced.lines, strict=True)
+        (f"line:{line.line_no}", line.discount_approved_by_id, p.line_discount_vnd, p.gross_vnd, name)
+        for (line, name), p in zip(heads, priced.lines, strict=True)
     ]
     approved.append(
         ("sale", sale.sale_discount_approved_by_id, priced.sale_discount_vnd, priced.net_before_sale_discount_vnd, "")

@@ -146,3 +146,43 @@ def test_the_hard_cap_holds_at_checkout_whatever_the_cart_says(till, uow) -> Non
     assert "tối đa 50%" in refused.json()["error"]
     with uow() as s:
         assert s.exec(select(Sale)).all() == []
+
+
+def test_an_approved_discount_on_a_basket_is_recorded_on_its_lines_and_audited(till, uow) -> None:
+    """A basket is written as its components' lines: the approval reaches each of them and is audited once."""
+    from pos.baskets.services import BasketInput, save_basket
+
+    honey, tea = till.goods["honey"], till.goods["tea"]
+    with uow() as s:
+        basket = save_basket(
+            s,
+            BasketInput(
+                name="Giỏ quà Tết An Khang",
+                price_vnd="1.200.000",
+                barcode="",
+                is_active=True,
+                components=[(honey.sku, "2"), (tea.sku, "1")],
+            ),
+            showroom_name="Điểm OCOP thử",
+        )
+        basket_code = basket.barcode
+    cart = till.ok("scan", {"code": basket_code})
+    line_id = cart["lines"][0]["id"]
+    refused = till.post(f"lines/{line_id}/discount", {"kind": "percent", "value": "20"})
+    assert refused.status_code == 403  # above the cashier's limit, a basket like any line
+    cart = till.approve(f"lines/{line_id}/discount", "percent", "20")
+    assert cart["lines"][0]["discount_approved"] and cart["total_vnd"] == 960_000
+    done = till.checkout(cart)
+    assert done.status_code == 200, done.text
+    number = done.json()["receipt_number"]
+    with uow() as s:
+        sale = s.exec(select(Sale).where(Sale.receipt_number == number)).one()
+        lines = s.exec(select(SaleLine).where(SaleLine.sale_id == sale.id)).all()
+        manager = s.exec(select(User).where(User.username == "quanly")).one()
+        assert len(lines) == 2 and {line.discount_approved_by_id for line in lines} == {manager.id}
+        assert sale.discount_approved_by_id == manager.id
+        logged = s.exec(select(AuditEntry).where(AuditEntry.action == "sale.discount.approved")).all()
+    approvals = [json.loads(entry.after) for entry in logged]
+    assert [(a["on"], a["name"], a["amount_vnd"], a["receipt_number"]) for a in approvals] == [
+        ("line:1", "Giỏ quà Tết An Khang", 240_000, number)
+    ]
