@@ -43,6 +43,7 @@ ACTION_LABELS: dict[str, str] = {
     "approval.failed": "Quản lý xác nhận sai mật khẩu",
     "sale.void": "Hủy đơn",
     "refund": "Trả hàng / hoàn tiền",
+    "customer.points.short": "Trả hàng: khách đã dùng điểm, không thu hồi đủ điểm tích lũy",
     "intake.create": "Nhập kho",
     "stock.adjust": "Điều chỉnh tồn kho",
     "stock.count": "Kiểm kê",

@@ -207,6 +207,84 @@ def at_checkout(
     session.expire(customer, ["points"])
 
 
+def points_back_due(earned: int, sale_total_vnd: int, refunded_before_vnd: int, refunded_vnd: int) -> int:
+    """Points a refund takes back: the sale's earned points × refunded / total, on the running refund.
+
+    Computed on the running total (as refunds are), so returning a sale in any number of steps takes back
+    exactly what it earned.
+    """
+    if earned <= 0 or sale_total_vnd <= 0:
+        return 0
+    after = min(refunded_before_vnd + refunded_vnd, sale_total_vnd)
+    return earned * after // sale_total_vnd - earned * min(refunded_before_vnd, sale_total_vnd) // sale_total_vnd
+
+
+def at_return(
+    session: Session,
+    sale_id: int,
+    return_id: int,
+    refunded_before_vnd: int,
+    refunded_vnd: int,
+    now: datetime,
+    actor_id: int | None = None,
+) -> tuple[int, int]:
+    """In the return's transaction: take back the points the refunded part of the sale earned.
+
+    Returns (points taken, points that could not be taken). The balance never goes negative: where the
+    customer has already spent the points, what is left is taken (down to 0) and the rest is forgiven (the
+    refund itself is not cut); the shortfall is in the audit log for the manager. Taken through the same
+    conditional UPDATE as a sale's, retried on the balance as it then stands, so a sale at another till at the
+    same moment cannot make it negative either.
+    """
+    from pos.sales.models import Sale
+
+    link = session.get(SaleCustomer, sale_id)
+    sale = session.get(Sale, sale_id)
+    if link is None or sale is None:
+        return 0, 0
+    earned = int(
+        session.scalar(
+            select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
+                LoyaltyEntry.sale_id == sale_id, LoyaltyEntry.kind == "earn"
+            )
+        )
+        or 0
+    )
+    due = points_back_due(earned, sale.total_vnd, refunded_before_vnd, refunded_vnd)
+    taken, want = 0, due
+    customer = session.get(Customer, link.customer_id)
+    while want > 0 and customer is not None:
+        if _change_points(session, customer.id, -want):  # type: ignore[arg-type]
+            taken = want
+            break
+        session.refresh(customer, ["points"])
+        want = min(want, customer.points)
+    if taken:
+        session.add(
+            LoyaltyEntry(
+                customer_id=link.customer_id,
+                sale_id=sale_id,
+                return_id=return_id,
+                kind="return",
+                points=-taken,
+                created_at=now,
+            )
+        )
+    if due > taken:
+        audit.record(
+            session,
+            "customer.points.short",
+            user_id=actor_id,
+            entity="customer",
+            entity_id=link.customer_id,
+            after={"sale_id": sale_id, "return_id": return_id, "due": due, "taken": taken, "forgiven": due - taken},
+        )
+    session.flush()
+    if customer is not None:
+        session.expire(customer, ["points"])
+    return taken, due - taken
+
+
 # --- managers: history, export, erasure -----------------------------------------------------------------------
 
 

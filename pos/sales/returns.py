@@ -13,6 +13,7 @@ from pos.audit import log as audit
 from pos.auth.models import User
 from pos.auth.services import verify_manager
 from pos.catalog.models import Product
+from pos.customers import services as customers
 from pos.db import utcnow
 from pos.einvoice.issue import correct_sale
 from pos.einvoice.settings import EinvoiceSettings
@@ -208,6 +209,10 @@ def create_return(
     sale, method, text = plan.sale, plan.refund_method, plan.reason
 
     now = utcnow()
+    refunded_before = int(
+        session.scalar(select(func.coalesce(func.sum(SaleReturn.total_vnd), 0)).where(SaleReturn.sale_id == sale.id))
+        or 0
+    )
     number = take_return_number(session, showroom_code, _year(now))  # a series of its own after a restore
     sale_return = SaleReturn(
         return_number=number,
@@ -271,6 +276,15 @@ def create_return(
         "lines": payload_lines,  # type: ignore[typeddict-item]
     }
     enqueue(session, "return", sale_return.uuid, dict(payload))
+    points_taken, points_short = customers.at_return(
+        session,
+        sale.id,  # type: ignore[arg-type]
+        sale_return.id,  # type: ignore[arg-type]
+        refunded_before,
+        sale_return.total_vnd,
+        now,
+        cashier_id,
+    )
     if einvoice is not None:
         correct_sale(session, einvoice, sale, now, return_id=sale_return.id)
     audit.record(
@@ -285,6 +299,8 @@ def create_return(
             "refund_method": method,
             "total_vnd": sale_return.total_vnd,
             "reason": text,
+            "points_taken": points_taken,
+            "points_forgiven": points_short,
         },
     )
     session.flush()

@@ -159,3 +159,11 @@ def test_loyalty_never_goes_negative_under_concurrent_sales(db_path: Any, shop: 
         assert c.points == 2
         assert sum(e.points for e in s.exec(select(LoyaltyEntry)).all()) == 2 - 300
     check.dispose()
+
+
+def test_points_taken_back_follow_the_refund_and_add_up_to_what_was_earned() -> None:
+    due = customers.points_back_due
+    assert due(24, 240_000, 0, 120_000) == 12
+    assert due(7, 100_000, 0, 50_000) + due(7, 100_000, 50_000, 50_000) == 7  # in steps: exactly what was earned
+    assert sum(due(10, 90_000, 30_000 * k, 30_000) for k in range(3)) == 10
+    assert due(0, 100_000, 0, 100_000) == 0 and due(5, 0, 0, 0) == 0
