@@ -14,15 +14,22 @@ gives its number back and a committed one never reuses it):
   3-digit issuer number followed by the invoice number on 8 digits (``SHDon`` has at most 8): as each issuer
   number belongs to one symbol, two tills (or showrooms) sharing the tax authority's code never make the same
   code, and the code needs no counter of its own that a restore could set back.
+- between a restore and its first sync an invoice is *held*: it waits with a stand-in place (a negative
+  number, counter ``invoice:1C26MAB:K<tag>``) and gets its real number and code, in order, when the first sync
+  has moved the counter past the central server's (pos/einvoice/issue.py ``number_held_invoices``): the
+  symbol is the tax authority's, so a restore cannot have a series of its own as receipts do.
 
-The central server reads the highest receipt and return numbers per year with the PostgreSQL patterns below,
-built from the same formats.
+The central server reads the highest number of every series (``pg_highest_numbers_sql``) and answers them in
+GET /api/v1/sync/state; ``central_counters`` turns that answer back into counter names, so that a restored
+showroom moves every series past the central server's the same way (pos/sync/restore.py).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session
 
@@ -133,10 +140,11 @@ def peek_receipt_number(session: Session, showroom_code: str, year: int) -> str:
 
 
 def pg_highest_numbers_sql() -> str:
-    """PostgreSQL: per kind ('receipt', 'return') and year the highest number of the normal series.
+    """PostgreSQL: per kind and sub-series the highest number the central server holds for one showroom.
 
-    A restore's own series (with its "K…" part) is left out: the normal series goes on past the others.
-    Bound parameter ``:showroom``; reads the central tables ``sale`` and ``sale_return``.
+    Kinds are those of ``CENTRAL_SERIES``: 'receipt' and 'return' per year (a restore's own series, with its
+    "K…" part, is left out: the normal series goes on past the others), 'invoice' per form and symbol
+    ("1C26MAB"). Bound parameter ``:showroom``; reads the central tables ``sale``, ``sale_return``, ``invoice``.
     """
     return f"""
     SELECT 'receipt' AS kind, substring(receipt_number FROM '-([0-9]{{4}})-[0-9]+$') AS year,
@@ -146,6 +154,9 @@ def pg_highest_numbers_sql() -> str:
     SELECT 'return', substring(return_number FROM '-([0-9]{{4}})-R[0-9]+$'),
            max(substring(return_number FROM '-R([0-9]+)$')::bigint)
       FROM sale_return WHERE showroom_id = :showroom AND return_number ~ '{_PG_RETURN}' GROUP BY 2
+    UNION ALL
+    SELECT 'invoice', form::text || symbol, max(number)::bigint
+      FROM invoice WHERE showroom_id = :showroom AND number > 0 GROUP BY 2
     """
 
 
@@ -203,3 +214,59 @@ def parse_mccqt(code: str) -> ParsedMccqt | None:
     if found is None:
         return None
     return ParsedMccqt(int(found["form"]), int(found["yy"]), found["prefix"], int(found["issuer"]), int(found["n"]))
+
+
+def held_invoice_key(form: int, symbol: str, tag: str) -> str:
+    """The counter of the stand-in places of invoices held between a restore (``tag``) and its first sync."""
+    return f"{invoice_key(form, symbol)}:{tag}"
+
+
+def take_held_invoice_place(session: Session, form: int, symbol: str, tag: str) -> int:
+    """A held invoice's stand-in place: 1, 2, 3… per restore; stored as a negative number until numbered."""
+    return next_value(session, held_invoice_key(form, symbol, tag))
+
+
+def format_held_mccqt(tag: str, place: int) -> str:
+    """The stand-in of a held invoice's code, KT5ZK3G-000001: never a code's structure, never a real code."""
+    return f"{tag}-{place:06d}"
+
+
+# What the central server holds, series by series ----------------------------------------------------------------
+
+_SUB_YEAR = re.compile(r"^\d{4}$")
+_SUB_INVOICE = re.compile(r"^(?P<form>[1-6])(?P<symbol>[CK][0-9]{2}[A-Z][A-Z]{2})$")
+
+
+def _by_year(series_key: Callable[[str, int], str]) -> Callable[[str, str], str | None]:
+    def key(showroom_code: str, sub: str) -> str | None:
+        return series_key(showroom_code, int(sub)) if _SUB_YEAR.match(sub) else None
+
+    return key
+
+
+def _invoice_sub_key(_showroom_code: str, sub: str) -> str | None:
+    found = _SUB_INVOICE.match(sub)
+    return invoice_key(int(found["form"]), found["symbol"]) if found else None
+
+
+# kind (as pg_highest_numbers_sql names it; the state answer's field is ``<kind>_max``) -> the counter name of
+# one of its sub-series (None for a sub-series this software never numbers).
+CENTRAL_SERIES: dict[str, Callable[[str, str], str | None]] = {
+    "receipt": _by_year(receipt_key),
+    "return": _by_year(return_key),
+    "invoice": _invoice_sub_key,
+}
+
+
+def central_counters(showroom_code: str, central: Mapping[str, Any]) -> dict[str, int]:
+    """The state answer's ``receipt_max``, ``return_max``, ``invoice_max``… as {counter name: highest held}."""
+    out: dict[str, int] = {}
+    for kind, key in CENTRAL_SERIES.items():
+        found = central.get(f"{kind}_max") or {}
+        if not isinstance(found, Mapping):
+            continue
+        for sub, highest in found.items():
+            name = key(showroom_code, str(sub))
+            if name is not None and isinstance(highest, int) and not isinstance(highest, bool) and highest > 0:
+                out[name] = highest
+    return out

@@ -234,14 +234,14 @@ _HIGHEST_NUMBERS = text(numbering.pg_highest_numbers_sql())
 
 
 def highest_numbers(session: Any, showroom_id: int | None) -> dict[str, Any]:
-    """The highest seq, receipt and return number per year held for a showroom (a restored showroom goes past them)."""
+    """The highest seq and the highest number of every series held for a showroom (a restored one goes past them)."""
     max_seq = session.execute(
         text("SELECT coalesce(max(seq), 0) FROM sync_record WHERE showroom_id = :showroom"), {"showroom": showroom_id}
     ).scalar()
-    found: dict[str, dict[str, int]] = {"receipt": {}, "return": {}}
-    for kind, year, n in session.execute(_HIGHEST_NUMBERS, {"showroom": showroom_id}).all():
-        found[kind][year] = int(n)
-    return {"max_seq": int(max_seq or 0), "receipt_max": found["receipt"], "return_max": found["return"]}
+    found: dict[str, dict[str, int]] = {kind: {} for kind in numbering.CENTRAL_SERIES}
+    for kind, sub, n in session.execute(_HIGHEST_NUMBERS, {"showroom": showroom_id}).all():
+        found[kind][sub] = int(n)
+    return {"max_seq": int(max_seq or 0), **{f"{kind}_max": held for kind, held in found.items()}}
 
 
 @bp.get("/catalog")

@@ -110,6 +110,7 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
             "max_seq",
             "receipt_max",
             "return_max",
+            "invoice_max",
             "server_time",
         ],
         "properties": {
@@ -133,6 +134,12 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
             "return_max": {
                 "type": "object",
                 "description": "Per year, the highest return number held (SR01-2026-R000012 → 12).",
+                "additionalProperties": {"type": "integer", "minimum": 0},
+            },
+            "invoice_max": {
+                "type": "object",
+                "description": 'Per form and symbol ("1C26MAB"), the highest e-invoice number held; a restored '
+                "showroom numbers its invoices past it.",
                 "additionalProperties": {"type": "integer", "minimum": 0},
             },
             "server_time": {"type": "integer"},

@@ -32,9 +32,16 @@ from pos.sync.outbox import enqueue
 def invoice_ref(invoice: Invoice) -> str:
     """'Mẫu số 1 ký hiệu C26MAB số 00000042 ngày 24/11/2026', as a correction names the invoice it corrects."""
     return (
-        f"Mẫu số {invoice.form} ký hiệu {invoice.symbol} số {numbering.format_invoice_number(invoice.number)} "
-        f"ngày {invoice.issued_on:%d/%m/%Y}"
+        f"Mẫu số {invoice.form} ký hiệu {invoice.symbol} số {printed_number(invoice)} ngày {invoice.issued_on:%d/%m/%Y}"
     )
+
+
+HELD_NUMBER = "chờ cấp số"
+
+
+def printed_number(invoice: Invoice) -> str:
+    """SHDon as printed; a held invoice (after a restore, before its first sync) has none yet."""
+    return HELD_NUMBER if invoice.state == "held" else numbering.format_invoice_number(invoice.number)
 
 
 def seller_party(settings: EinvoiceSettings) -> invoice_xml.Party:
@@ -121,7 +128,11 @@ def issue_invoice(
     symbol = numbering.invoice_symbol(day.year, mine.letters)
     if symbol[3] not in rules.symbol_fourth_letters:
         raise PosError(f"Ký hiệu hóa đơn {symbol} không đúng quy định hiện hành.", "einvoice")
-    number = numbering.take_invoice_number(session, settings.form, symbol)
+    tag = numbering.restore_tag(session)
+    if tag is None:
+        number = numbering.take_invoice_number(session, settings.form, symbol)
+    else:  # after a restore: held, its stand-in place in the XML until the first sync numbers it
+        number = numbering.take_held_invoice_place(session, settings.form, symbol, tag)
     mccqt = numbering.format_mccqt(settings.form, day.year, settings.tax_authority_code, mine.issuer, number)
     figures = invoice_figures(settings.form, lines, methods)
     reference = None
@@ -130,7 +141,7 @@ def issue_invoice(
             kind=1 if kind == "replacement" else 2,
             form=original.form,
             symbol=original.symbol,
-            number=original.number,
+            number=abs(original.number),  # a held original's place: renumbered with it
             issued_on=original.issued_on,
             note=note or f"Thay thế cho hóa đơn {invoice_ref(original)}",
         )
@@ -151,8 +162,8 @@ def issue_invoice(
         original_id=original.id if original else None,
         form=settings.form,
         symbol=symbol,
-        number=number,
-        mccqt=mccqt,
+        number=number if tag is None else -number,
+        mccqt=mccqt if tag is None else numbering.format_held_mccqt(tag, number),
         till_code=till_code,
         issued_at=now,
         issued_on=day,
@@ -160,13 +171,15 @@ def issue_invoice(
         vat_vnd=figures.vat_vnd,
         payment_code=figures.payment_code,
         xml=built.xml,
-        state="rejected" if built.problem else "waiting",
+        state="rejected" if built.problem else "waiting" if tag is None else "held",
         reason=built.problem,
         next_attempt_at=now,
         updated_at=now,
         **_buyer_columns(buyer),
     )
     session.add(invoice)
+    if tag is not None:
+        return invoice  # the central server hears of it once it has its number (number_held_invoices)
     return_uuid = ""
     if return_id is not None:
         sale_return = session.get(SaleReturn, return_id)
@@ -332,3 +345,34 @@ def issued_on_day(session: Session, day: date) -> list[Invoice]:
             select(Invoice).where(Invoice.issued_on == day).order_by(Invoice.symbol, Invoice.number)  # type: ignore[arg-type]
         ).all()
     )
+
+
+def number_held_invoices(session: Session, tag: str | None, now: datetime) -> int:
+    """Give the invoices held since a restore their numbers and codes, in the order they were issued.
+
+    Called by the first sync after the restore, once every counter is past the central server's: each takes
+    the next number of its form and symbol, its code follows from it, its XML (SHDon, MCCQT, and the number
+    of a held invoice it corrects) is rewritten and checked, and it joins the send queue and the outbox.
+    """
+    held = session.exec(select(Invoice).where(Invoice.state == "held").order_by(Invoice.id)).all()  # type: ignore[arg-type]
+    given: dict[int, tuple[Invoice, str]] = {}  # id -> the invoice, numbered, and how it was named while held
+    for invoice in held:
+        tree = invoice_xml.validate_bytes(invoice.xml)
+        held_ref = invoice_ref(invoice)
+        stand_in = numbering.parse_mccqt(tree.findtext("MCCQT") or "")
+        if stand_in is None:
+            raise PosError(f"Hóa đơn chờ cấp số {invoice.mccqt} có dữ liệu hỏng.", "einvoice")
+        number = numbering.take_invoice_number(session, invoice.form, invoice.symbol)
+        mccqt = numbering.format_mccqt(invoice.form, stand_in.yy, stand_in.prefix, stand_in.issuer, number)
+        corrected = None
+        if invoice.original_id in given:
+            original, original_held_ref = given[invoice.original_id]
+            corrected = invoice_xml.Renamed(original.number, original_held_ref, invoice_ref(original))
+        invoice.number, invoice.mccqt, invoice.state = number, mccqt, "waiting"
+        invoice.next_attempt_at = invoice.updated_at = now
+        invoice.xml = invoice_xml.renumber(tree, number, mccqt, corrected)
+        given[invoice.id] = (invoice, held_ref)  # type: ignore[index]
+    session.flush()
+    for invoice in held:
+        enqueue_state(session, invoice)
+    return len(held)

@@ -15,6 +15,7 @@ STATES: dict[str, str] = {
     "sent": "Đã gửi, chưa có trả lời",
     "accepted": "Đã tiếp nhận, chuyển cơ quan thuế",
     "rejected": "Bị từ chối",
+    "held": "Chờ cấp số (sau khôi phục dữ liệu)",
 }
 KINDS: dict[str, str] = {"original": "Hóa đơn gốc", "replacement": "Thay thế", "adjustment": "Điều chỉnh"}
 

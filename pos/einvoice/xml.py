@@ -201,6 +201,30 @@ def build_invoice_tree(
     return root
 
 
+@dataclass(frozen=True)
+class Renamed:
+    """A held invoice that another one corrects, now numbered: its number, and its name before and after."""
+
+    number: int
+    held_ref: str
+    ref: str
+
+
+def renumber(tree: etree._Element, number: int, mccqt: str, corrected: Renamed | None = None) -> str:
+    """A held invoice's XML with its real SHDon and MCCQT (and those of the held invoice it corrects), checked."""
+    general = tree.find("DLHDon/TTChung")
+    general.find("SHDon").text = str(number)
+    tree.find("MCCQT").text = mccqt
+    related = general.find("TTHDLQuan")
+    if corrected is not None and related is not None:
+        related.find("SHDCLQuan").text = str(corrected.number)
+        note = related.find("GChu")
+        if note is not None and note.text:
+            note.text = note.text.replace(corrected.held_ref, corrected.ref)[:400]
+    validate(tree)
+    return serialize(tree).decode("utf-8")
+
+
 def serialize(tree: etree._Element) -> bytes:
     """The tree as UTF-8 bytes with an XML declaration."""
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")

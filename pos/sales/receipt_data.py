@@ -11,7 +11,7 @@ from pos.audit import log as audit
 from pos.auth.models import User
 from pos.baskets.receipt import receipt_lines
 from pos.einvoice.figures import rate_parts
-from pos.einvoice.issue import first_invoice_of_sale, invoice_ref
+from pos.einvoice.issue import first_invoice_of_sale, invoice_ref, printed_number
 from pos.einvoice.models import Invoice
 from pos.einvoice.rules import rules_on
 from pos.money import format_vnd
@@ -58,25 +58,33 @@ def invoice_copy(session: Session, invoice: Invoice, config: Mapping[str, Any]) 
                 f"Hóa đơn thay thế {invoice_ref(invoice)} (mã CQT {invoice.mccqt}) thay thế cho hóa đơn "
                 f"{invoice_ref(original)}"
             )
-    qr = "|".join(
-        [
-            rules.lookup_url,
-            str(config.get("SHOWROOM_TAX_CODE", "")),
-            f"{invoice.form}{invoice.symbol}",
-            format_invoice_number(invoice.number),
-            f"{invoice.issued_on:%Y%m%d}",
-            str(invoice.total_vnd),
-            invoice.mccqt,
-        ]
+    held = invoice.state == "held"  # after a restore, before its first sync: no number nor code yet
+    qr = (
+        ""
+        if held
+        else "|".join(
+            [
+                rules.lookup_url,
+                str(config.get("SHOWROOM_TAX_CODE", "")),
+                f"{invoice.form}{invoice.symbol}",
+                format_invoice_number(invoice.number),
+                f"{invoice.issued_on:%Y%m%d}",
+                str(invoice.total_vnd),
+                invoice.mccqt,
+            ]
+        )
     )
+    lookup = f"Tra cứu hóa đơn tại {rules.lookup_url.removeprefix('https://')} bằng mã CQT"
+    if held:
+        lookup = "Dữ liệu vừa được khôi phục: số và mã CQT được cấp khi máy nối lại với văn phòng; in lại sau đó."
     return InvoiceCopy(
         title=rules.paper_titles[invoice.form],
         subtitle=rules.paper_subtitle,
         symbol=f"{invoice.form}{invoice.symbol}",
-        number=format_invoice_number(invoice.number),
-        mccqt=invoice.mccqt,
+        number=printed_number(invoice),
+        mccqt="chờ cấp" if held else invoice.mccqt,
         buyer=_buyer_lines(invoice, rules.consumer_name),
-        lookup=f"Tra cứu hóa đơn tại {rules.lookup_url.removeprefix('https://')} bằng mã CQT",
+        lookup=lookup,
         lookup_qr=qr,
         net_vnd=invoice.total_vnd - invoice.vat_vnd if invoice.form == 1 else None,
         vat_vnd=invoice.vat_vnd if invoice.form == 1 else None,

@@ -666,8 +666,9 @@ def _build(data: ReceiptData, style: _Style) -> list[_Block]:
         b.space(s * 0.8)
         with b.together():
             b.text(data.invoice.lookup, size=style.small, align="center")
-            b.space(s * 0.2)
-            b.qr(data.invoice.lookup_qr, style.qr_size * 0.8)
+            if data.invoice.lookup_qr:  # none while the invoice waits for its number after a restore
+                b.space(s * 0.2)
+                b.qr(data.invoice.lookup_qr, style.qr_size * 0.8)
     if data.footer:
         b.space(s * 0.6)
         b.text(data.footer, size=style.small, align="center")

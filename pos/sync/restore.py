@@ -8,27 +8,32 @@ Offline, nobody can know how far they went, so the rule is:
 1. ``pos restore`` marks the restored database (counter ``sync:restored_at`` = the restore's Unix time);
 2. while the mark is there, receipts and returns are numbered from a series of the restore's own,
    ``<CODE>-<YEAR>-K<tag>-0001`` and ``<CODE>-<YEAR>-K<tag>-R0001``, the tag being the restore's time in
-   base 36: it cannot meet a number of the normal series, nor one of another restore;
+   base 36: it cannot meet a number of the normal series, nor one of another restore; e-invoices, whose
+   symbol is the tax authority's, are held (issued with the sale, not numbered, not sent);
 3. the first sync after the restore asks the central server (``GET /api/v1/sync/state``) for the highest seq
-   and the highest receipt and return numbers per year it holds, and in one transaction, before anything
-   is pushed: moves the unsent outbox records (in their order) to fresh seqs past both its own and the
-   central server's, moves the outbox sequence past them, moves the counters past the central server's
-   numbers (audited ``counter.bump``) and removes the mark. The normal series then goes on with no gap
-   filled twice.
+   and the highest number of every series it holds (receipts and returns per year, invoices per form and
+   symbol), and in one transaction, before anything is pushed: moves the unsent outbox records (in their
+   order) to fresh seqs past both its own and the central server's, moves the outbox sequence past them,
+   moves every counter past the central server's numbers (audited ``counter.bump``), gives the held
+   invoices their numbers and codes in order, and removes the mark. The normal series then goes on with no
+   gap filled twice, and no invoice number (nor code) the central server knows is issued again.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
 
+from pos import numbering
 from pos.audit import log as audit
 from pos.catalog.models import Counter
-from pos.numbering import RESTORE_MARK, receipt_key, return_key
+from pos.db import utcnow
+from pos.einvoice.issue import number_held_invoices
+from pos.numbering import RESTORE_MARK
 
 
 def mark_restored(session: Session, unix_time: int) -> None:
@@ -36,14 +41,15 @@ def mark_restored(session: Session, unix_time: int) -> None:
     session.merge(Counter(name=RESTORE_MARK, value=int(unix_time)))
 
 
-_YEAR = re.compile(r"^\d{4}$")
+def reconcile_after_restore(
+    session: Session, showroom_code: str, central: Mapping[str, Any], now: datetime | None = None
+) -> dict[str, Any]:
+    """Move the outbox sequence and every series' counter past what the central server holds; number the
+    invoices held since the restore; remove the mark.
 
-
-def reconcile_after_restore(session: Session, showroom_code: str, central: Mapping[str, Any]) -> dict[str, Any]:
-    """Move the outbox sequence and the counters past what the central server holds; remove the mark.
-
-    ``central`` is the answer of GET /api/v1/sync/state (``last_seq`` and ``max_seq``; ``receipt_max`` and
-    ``return_max``, each a {"YYYY": n} map). Runs in the caller's (write) transaction; returns what changed.
+    ``central`` is the answer of GET /api/v1/sync/state (``last_seq`` and ``max_seq``; one ``<kind>_max`` map
+    per series of pos/numbering.py ``CENTRAL_SERIES``). Runs in the caller's (write) transaction; returns what
+    changed.
     """
     central_seq = max(int(central.get("last_seq") or 0), int(central.get("max_seq") or 0))
     done: dict[str, Any] = {"renumbered": 0, "counters": {}}
@@ -73,26 +79,25 @@ def reconcile_after_restore(session: Session, showroom_code: str, central: Mappi
             session.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES ('outboxrecord', :top)"), {"top": top})
     done["outbox_seq"] = top
 
-    for series_key, key in ((receipt_key, "receipt_max"), (return_key, "return_max")):
-        for year, highest in dict(central.get(key) or {}).items():
-            if not _YEAR.match(str(year)):
-                continue
-            name = series_key(showroom_code, int(year))
-            counter = session.get(Counter, name)
-            before = counter.value if counter is not None else 0
-            if int(highest) <= before:
-                continue
-            session.merge(Counter(name=name, value=int(highest)))
-            audit.record(
-                session,
-                "counter.bump",
-                user_id=None,
-                entity="counter",
-                entity_id=name,
-                before={"value": before},
-                after={"value": int(highest), "reason": "restore"},
-            )
-            done["counters"][name] = int(highest)
+    for name, highest in numbering.central_counters(showroom_code, central).items():
+        counter = session.get(Counter, name)
+        before = counter.value if counter is not None else 0
+        if highest <= before:
+            continue
+        session.merge(Counter(name=name, value=highest))
+        audit.record(
+            session,
+            "counter.bump",
+            user_id=None,
+            entity="counter",
+            entity_id=name,
+            before={"value": before},
+            after={"value": highest, "reason": "restore"},
+        )
+        done["counters"][name] = highest
+    session.flush()
+    # The invoices issued since the restore take their real numbers now, in order, past the central server's.
+    done["invoices_numbered"] = number_held_invoices(session, numbering.restore_tag(session), now or utcnow())
     mark = session.get(Counter, RESTORE_MARK)
     if mark is not None:
         session.delete(mark)
