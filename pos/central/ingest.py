@@ -88,6 +88,7 @@ PAYMENT_COLUMNS = ("sale_id", "showroom_id", "method", "amount_vnd", "tendered_v
 
 T_SHOWROOM = m.Showroom.__table__
 T_INVOICE = m.Invoice.__table__
+T_CUSTOMER = m.Customer.__table__
 T_RECORD = m.SyncRecord.__table__
 T_PRODUCER = m.Producer.__table__
 T_PRODUCT = m.Product.__table__
@@ -267,6 +268,7 @@ class _Materialiser:
         self.insert_intakes(by_kind["intake"])
         self.insert_movements(by_kind["stock_adjustment"])
         self.upsert_invoices(by_kind["invoice"])
+        self.upsert_customers(by_kind["customer"])
         self.insert_audit(by_kind["audit"])
         return touched
 
@@ -987,6 +989,37 @@ class _Materialiser:
             index_elements=["showroom_id", "uuid"],
             set_={key: stmt.excluded[key] for key in changing},
             where=T_INVOICE.c.seq < stmt.excluded.seq,
+        )
+        self.conn.execute(stmt, rows)
+
+    def upsert_customers(self, records: list[Any]) -> None:
+        """Each customer once, its latest record winning; an erasure blanks the person and stays erased."""
+        latest = _latest(records)
+        if not latest:
+            return
+        rows = [
+            {
+                "uuid": p.uuid,
+                "showroom_id": self.showroom_id,
+                "seq": r.seq,
+                "name": "" if p.erased else p.name,
+                "phone": "" if p.erased else p.phone,
+                "company_name": "" if p.erased else p.company_name,
+                "tax_code": "" if p.erased else p.tax_code,
+                "address": "" if p.erased else p.address,
+                "erased_at": r.created_at if p.erased else None,
+                "updated_at": r.created_at,
+            }
+            for r in latest
+            for p in (r.payload,)
+        ]
+        stmt = pg_insert(T_CUSTOMER)
+        changing = ("seq", "name", "phone", "company_name", "tax_code", "address", "erased_at", "updated_at")
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["showroom_id", "uuid"],
+            set_={key: stmt.excluded[key] for key in changing},
+            # A record older than the one held never wins; nor does anything after an erasure.
+            where=(T_CUSTOMER.c.seq < stmt.excluded.seq) & T_CUSTOMER.c.erased_at.is_(None),
         )
         self.conn.execute(stmt, rows)
 

@@ -732,3 +732,25 @@ class Invoice(CentralModel, table=True):
     provider_number: str = Field(default="", max_length=40)
     lookup_code: str = Field(default="", max_length=60)
     updated_at: datetime = Field(sa_type=TZ)
+
+
+class Customer(CentralModel, table=True):
+    """A showroom's customer (kind 'customer' records, the newest seq winning), where the showroom sends them.
+
+    Only what a company invoice needs; an erasure at the showroom blanks every personal field here too.
+    """
+
+    __tablename__ = "customer"
+    __table_args__ = (UniqueConstraint("showroom_id", "uuid", name="uq_customer_showroom_uuid"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    uuid: UUID
+    showroom_id: int = Field(foreign_key="showroom.id")
+    seq: int = Field(sa_type=BigInteger)  # the record that last changed it
+    name: str = Field(default="", max_length=120)
+    phone: str = Field(default="", max_length=15, index=True)
+    company_name: str = Field(default="", max_length=200)
+    tax_code: str = Field(default="", max_length=20)
+    address: str = Field(default="", max_length=250)
+    erased_at: datetime | None = Field(default=None, sa_type=TZ)
+    updated_at: datetime = Field(sa_type=TZ)

@@ -9,6 +9,10 @@ tills using the same points at once cannot both succeed.
 Personal data is what a receipt, a company invoice and the points need (name, phone, company, tax code,
 address). Cashiers see a customer's name, a masked phone and the balance; managers see the rest, can
 export one customer's data and erase it (the sales stay, without the person).
+
+The central server receives customers only where config [customers] send_to_central is true (the callers
+pass ``to_central``): each save sends a "customer" record (pos/sync/contract.py, no points or purchases),
+and an erasure sends the erasure. Otherwise nothing personal enters the outbox.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pos.customers.models import CartCustomer, Customer, LoyaltyEntry, SaleCusto
 from pos.db import utcnow
 from pos.errors import Conflict, NotFound, ValidationError
 from pos.money import format_vnd
+from pos.sync.outbox import enqueue
 from pos.text import fold, nfc
 
 _PHONE = re.compile(r"^0[35789][0-9]{8}$")  # a Vietnamese mobile, as customers say it
@@ -66,7 +71,12 @@ def find_by_phone(session: Session, raw: Any) -> Customer | None:
 
 
 def save_customer(
-    session: Session, data: dict[str, Any], actor_id: int | None, customer_id: int | None = None
+    session: Session,
+    data: dict[str, Any],
+    actor_id: int | None,
+    customer_id: int | None = None,
+    *,
+    to_central: bool = False,
 ) -> Customer:
     """Create (phone and name are enough) or edit a customer; a company needs its tax code for invoices."""
     errors: dict[str, str] = {}
@@ -102,7 +112,28 @@ def save_customer(
     session.add(customer)
     session.flush()
     audit.record(session, "customer.save", user_id=actor_id, entity="customer", entity_id=customer.id)
+    if to_central:
+        _publish(session, customer)
     return customer
+
+
+def _publish(session: Session, customer: Customer) -> None:
+    """The customer's record for the central server (an erased one: the erasure, with nothing personal)."""
+    erased = customer.erased_at is not None
+    enqueue(
+        session,
+        "customer",
+        customer.uuid,
+        {
+            "uuid": str(customer.uuid),
+            "name": "" if erased else customer.name,
+            "phone": "" if erased else customer.phone or "",
+            "company_name": "" if erased else customer.company_name,
+            "tax_code": "" if erased else customer.tax_code,
+            "address": "" if erased else customer.address,
+            "erased": erased,
+        },
+    )
 
 
 def get_customer(session: Session, customer_id: Any) -> Customer:
@@ -330,14 +361,20 @@ def export(session: Session, customer_id: int) -> dict[str, Any]:
     }
 
 
-def erase(session: Session, customer_id: int, actor_id: int | None) -> None:
-    """Forget the person on request: personal data blanked, points dropped; the sales stay (anonymous)."""
+def erase(session: Session, customer_id: int, actor_id: int | None, *, to_central: bool = False) -> None:
+    """Forget the person on request: personal data blanked, points dropped; the sales stay (anonymous).
+
+    With ``to_central`` the erasure is sent too, even for a customer saved while sending was off (central
+    then holds only a blank, erased row for it).
+    """
     c = get_customer(session, customer_id)
     c.phone, c.name, c.company_name, c.tax_code, c.address = None, "", "", "", ""
     c.points, c.erased_at = 0, utcnow()
     session.execute(delete(CartCustomer).where(CartCustomer.customer_id == c.id))  # type: ignore[arg-type]
     session.flush()
     audit.record(session, "customer.erase", user_id=actor_id, entity="customer", entity_id=c.id)
+    if to_central:
+        _publish(session, c)
 
 
 def count_customers(session: Session) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from pos.auth.access import role_required
@@ -17,6 +17,11 @@ from pos.sales.views import loyalty_rule
 from pos.text import nfc
 
 bp = Blueprint("customers", __name__)  # the till's two calls live under /till/api, the rest under /customers
+
+
+def to_central() -> bool:
+    """Config [customers] send_to_central: whether customers travel to the central server (off by default)."""
+    return bool(current_app.config.get("CUSTOMERS_SEND_TO_CENTRAL", False))
 
 
 @bp.post("/till/api/customer")
@@ -32,7 +37,7 @@ def till_attach() -> Any:
         if customer is None:
             if not nfc(str(data.get("name") or "")):
                 raise NotFound("Khách mới: nhập tên khách để tạo (số điện thoại chưa có).", "name")
-            customer = customers.save_customer(session, data, current_user.id)
+            customer = customers.save_customer(session, data, current_user.id, to_central=to_central())
         customers.attach(session, cart.id, customer)  # type: ignore[arg-type]
         view = customers.till_view(customer, loyalty_rule())
     return jsonify({"customer": view})
@@ -67,7 +72,9 @@ def show(customer_id: int) -> Any:
     if request.method == "POST":
         try:
             with unit_of_work() as session:
-                customers.save_customer(session, dict(request.form), current_user.id, customer_id)
+                customers.save_customer(
+                    session, dict(request.form), current_user.id, customer_id, to_central=to_central()
+                )
         except ValidationError as exc:
             errors, status = exc.details.get("errors") or {exc.field or "form": exc.message}, 422
         else:
@@ -103,6 +110,6 @@ def export(customer_id: int) -> Any:
 def erase(customer_id: int) -> Any:
     """Erase a customer's personal data on request; their purchases stay, anonymous."""
     with unit_of_work() as session:
-        customers.erase(session, customer_id, current_user.id)
+        customers.erase(session, customer_id, current_user.id, to_central=to_central())
     flash("Đã xóa dữ liệu cá nhân của khách hàng; các đơn hàng vẫn giữ, không còn gắn với người này.", "success")
     return redirect(url_for("customers.index"))

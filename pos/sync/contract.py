@@ -309,6 +309,23 @@ class InvoiceIn(Payload):
         return _uuid_or_none(self.original_uuid_text)
 
 
+class CustomerIn(Payload):
+    """kind 'customer': a showroom's customer, sent only where config [customers] send_to_central is true.
+
+    The least a company invoice and a customer known across showrooms need; no points, no purchases. An
+    erased customer is sent once more with ``erased`` true and every personal field blank: central blanks its
+    copy too.
+    """
+
+    uuid: UUID
+    name: text(120)
+    phone: text(15) = ""
+    company_name: text(200) = ""
+    tax_code: text(20) = ""
+    address: text(250) = ""
+    erased: bool = False
+
+
 # --- The records: one line per kind --------------------------------------------------------------------------
 
 Seq = Annotated[int, Meta(ge=1, le=2**62)]
@@ -359,6 +376,7 @@ IntakeRecord = record("intake", IntakeIn)
 StockMovementRecord = record("stock_adjustment", StockMovementIn)
 AuditRecord = record("audit", AuditIn)
 InvoiceRecord = record("invoice", InvoiceIn)
+CustomerRecord = record("customer", CustomerIn)
 
 RECORD_TYPES: tuple[type[RecordBase], ...] = (
     ProducerRecord,
@@ -371,6 +389,7 @@ RECORD_TYPES: tuple[type[RecordBase], ...] = (
     StockMovementRecord,
     AuditRecord,
     InvoiceRecord,
+    CustomerRecord,
 )
 KINDS: dict[str, type[RecordBase]] = {cls.KIND: cls for cls in RECORD_TYPES}
 KIND_VERSIONS: dict[str, int] = {kind: cls.VERSION for kind, cls in KINDS.items()}
