@@ -6,7 +6,7 @@ from pos.baskets.models import BasketComponent, SaleBasket, SaleBasketLine
 from pos.catalog.models import Counter, Producer, Product, VatRate
 from pos.customers.models import CartCustomer, Customer, LoyaltyEntry, SaleCustomer
 from pos.einvoice.models import Invoice
-from pos.inventory.models import Intake, IntakeLine, StockLevel, StockMovement
+from pos.inventory.models import Intake, IntakeLine, StockLevel, StockMovement, Transfer, TransferLine
 from pos.printing.models import PrintJob, Till
 from pos.promotions.models import Promotion, PromotionItem, SalePromotion
 from pos.sales.models import (
@@ -56,6 +56,8 @@ __all__ = [
     "StockLevel",
     "StockMovement",
     "Till",
+    "Transfer",
+    "TransferLine",
     "User",
     "VatRate",
 ]

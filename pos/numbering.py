@@ -19,6 +19,10 @@ gives its number back and a committed one never reuses it):
   has moved the counter past the central server's (pos/einvoice/issue.py ``number_held_invoices``): the
   symbol is the tax authority's, so a restore cannot have a series of its own as receipts do.
 
+- producer settlement ``DS-SR01-2026-0007`` (counter ``settlement:SR01:2026``);
+- transfer note between showrooms ``CK-SR01-2026-0042`` (counter ``transfer:SR01:2026``): the sending
+  showroom's code makes it unique across the network, so the receiver keeps the same number.
+
 The central server reads the highest number of every series (``pg_highest_numbers_sql``) and answers them in
 GET /api/v1/sync/state; ``central_counters`` turns that answer back into counter names, so that a restored
 showroom moves every series past the central server's the same way (pos/sync/restore.py).
@@ -157,11 +161,20 @@ def pg_highest_numbers_sql() -> str:
     UNION ALL
     SELECT 'invoice', form::text || symbol, max(number)::bigint
       FROM invoice WHERE showroom_id = :showroom AND number > 0 GROUP BY 2
+    UNION ALL
+    SELECT 'settlement', substring(number FROM '-([0-9]{{4}})-[0-9]+$'),
+           max(substring(number FROM '-([0-9]+)$')::bigint)
+      FROM settlement WHERE showroom_id = :showroom AND number ~ '{_PG_YEAR_SERIES}' GROUP BY 2
+    UNION ALL
+    SELECT 'transfer', substring(number FROM '-([0-9]{{4}})-[0-9]+$'),
+           max(substring(number FROM '-([0-9]+)$')::bigint)
+      FROM transfer WHERE from_showroom_id = :showroom AND number ~ '{_PG_YEAR_SERIES}' GROUP BY 2
     """
 
 
 _PG_RECEIPT = "-[0-9]{4}-[0-9]{1,18}$"  # a normal receipt number's end: -YYYY-000123
 _PG_RETURN = "-[0-9]{4}-R[0-9]{1,18}$"  # a normal return number's end: -YYYY-R000012
+_PG_YEAR_SERIES = "^[A-Z]{2}-.+-[0-9]{4}-[0-9]{1,18}$"  # DS-SR01-2026-0007, CK-SR01-2026-0042
 
 
 # E-invoices ---------------------------------------------------------------------------------------------------
@@ -255,11 +268,14 @@ CENTRAL_SERIES: dict[str, Callable[[str, str], str | None]] = {
     "receipt": _by_year(receipt_key),
     "return": _by_year(return_key),
     "invoice": _invoice_sub_key,
+    "settlement": _by_year(lambda code, year: settlement_key(code, year)),  # defined further down
+    "transfer": _by_year(lambda code, year: transfer_key(code, year)),
 }
 
 
 def central_counters(showroom_code: str, central: Mapping[str, Any]) -> dict[str, int]:
-    """The state answer's ``receipt_max``, ``return_max``, ``invoice_max``… as {counter name: highest held}."""
+    """The state answer's ``receipt_max``, ``return_max``, ``invoice_max``, ``settlement_max``,
+    ``transfer_max`` as {counter name: highest held}."""
     out: dict[str, int] = {}
     for kind, key in CENTRAL_SERIES.items():
         found = central.get(f"{kind}_max") or {}
@@ -270,3 +286,31 @@ def central_counters(showroom_code: str, central: Mapping[str, Any]) -> dict[str
             if name is not None and isinstance(highest, int) and not isinstance(highest, bool) and highest > 0:
                 out[name] = highest
     return out
+
+
+# Settlements and transfer notes ---------------------------------------------------------------------------------
+
+SETTLEMENT_DIGITS = 4
+TRANSFER_DIGITS = 4
+
+
+def settlement_key(showroom_code: str, year: int) -> str:
+    """The counter behind a showroom's settlement numbers for one year."""
+    return f"settlement:{showroom_code}:{year}"
+
+
+def transfer_key(showroom_code: str, year: int) -> str:
+    """The counter behind a showroom's transfer note numbers for one year."""
+    return f"transfer:{showroom_code}:{year}"
+
+
+def take_settlement_number(session: Session, showroom_code: str, year: int) -> str:
+    """The next producer settlement number: DS-SR01-2026-0007."""
+    n = next_value(session, settlement_key(showroom_code, year))
+    return f"DS-{showroom_code}-{year}-{n:0{SETTLEMENT_DIGITS}d}"
+
+
+def take_transfer_number(session: Session, showroom_code: str, year: int) -> str:
+    """The next transfer note number of this (sending) showroom: CK-SR01-2026-0042."""
+    n = next_value(session, transfer_key(showroom_code, year))
+    return f"CK-{showroom_code}-{year}-{n:0{TRANSFER_DIGITS}d}"

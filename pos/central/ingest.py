@@ -36,7 +36,7 @@ from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
-from pos.central import checks, summaries
+from pos.central import checks, network_ingest, summaries
 from pos.central import models as m
 from pos.central.bulk import copy_rows, insert_new
 from pos.db import utcnow
@@ -254,9 +254,10 @@ class _Materialiser:
             [p.payload.producer_uuid for p in by_kind["product"]]
             + [line.producer_uuid for sale in sales for line in sale.lines]
             + [intake.producer_uuid for intake in intakes]
+            + network_ingest.producer_refs(by_kind)
         )
         real_products = self.upsert_products(_latest(by_kind["product"]))
-        self.ensure_products(sales, returns, intakes, movements)
+        self.ensure_products(sales, returns, intakes, movements + network_ingest.product_refs(by_kind))
         if real_products:
             self.backfill_lines(real_products)
 
@@ -269,6 +270,7 @@ class _Materialiser:
         self.insert_movements(by_kind["stock_adjustment"])
         self.upsert_invoices(by_kind["invoice"])
         self.upsert_customers(by_kind["customer"])
+        network_ingest.materialise(self, by_kind)
         self.insert_audit(by_kind["audit"])
         return touched
 

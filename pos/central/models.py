@@ -754,3 +754,109 @@ class Customer(CentralModel, table=True):
     address: str = Field(default="", max_length=250)
     erased_at: datetime | None = Field(default=None, sa_type=TZ)
     updated_at: datetime = Field(sa_type=TZ)
+
+
+# --- Stock across the network, transfers between showrooms, settlements ------------------------------------------
+
+
+class StockLevel(CentralModel, table=True):
+    """On hand per showroom and product, as the showroom's own ledger keeps it (kind 'stock_snapshot').
+
+    ``seq`` is the snapshot record that last set it: a replayed or older snapshot never moves it back.
+    """
+
+    __tablename__ = "stock_level"
+    __table_args__ = (PrimaryKeyConstraint("showroom_id", "product_id", name="pk_stock_level"),)
+
+    showroom_id: int = Field(foreign_key="showroom.id")
+    product_id: int = Field(foreign_key="product.id", index=True)
+    qty: int
+    seq: int = Field(sa_type=BigInteger)
+    as_of: datetime = Field(sa_type=TZ)
+
+
+class StockLot(CentralModel, table=True):
+    """A lot on a showroom's shelf with its expiry date, what is left and whether it was recalled."""
+
+    __tablename__ = "stock_lot"
+    __table_args__ = (
+        UniqueConstraint("showroom_id", "uuid", name="uq_stock_lot_showroom_uuid"),
+        Index("ix_stock_lot_expiry", "expiry_date"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    uuid: UUID
+    showroom_id: int = Field(foreign_key="showroom.id")
+    product_id: int = Field(foreign_key="product.id", index=True)
+    lot_code: str = Field(default="", max_length=60)
+    expiry_date: date | None = None
+    manufactured_on: date | None = None
+    qty: int
+    recalled_at: datetime | None = Field(default=None, sa_type=TZ)
+    recall_reason: str = Field(default="", max_length=500)
+    seq: int = Field(sa_type=BigInteger)
+    as_of: datetime = Field(sa_type=TZ)
+
+
+TRANSFER_STATUSES: dict[str, str] = {
+    "in_transit": "Đang chuyển",
+    "received": "Đã nhận đủ",
+    "differences": "Đã nhận, có chênh lệch",
+}
+
+
+class Transfer(CentralModel, table=True):
+    """A transfer note from one showroom to another: pushed by the sender, pulled by the receiver, closed by the
+    receiver's receipt. ``revision`` orders every change for the showrooms' pulls (taken under a lock, so a
+    pull never skips a change that commits later)."""
+
+    __tablename__ = "transfer"
+    __table_args__ = (Index("ix_transfer_to_code_revision", "to_showroom_code", "revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(unique=True)
+    number: str = Field(max_length=40)
+    from_showroom_id: int = Field(foreign_key="showroom.id", index=True)
+    to_showroom_code: str = Field(max_length=20)
+    seq: int = Field(sa_type=BigInteger)
+    status: str = Field(default="in_transit", max_length=12, index=True)
+    created_at: datetime = Field(sa_type=TZ)
+    created_by: str | None = Field(default=None, max_length=60)
+    note: str = Field(default="", max_length=500)
+    lines: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONB)  # as sent, then with what was received
+    qty_sent: int = Field(default=0)
+    qty_received: int | None = None
+    received_at: datetime | None = Field(default=None, sa_type=TZ)
+    received_by: str | None = Field(default=None, max_length=60)
+    receipt_note: str = Field(default="", max_length=500)
+    revision: int = Field(default=0, sa_type=BigInteger, index=True)
+
+
+class Settlement(CentralModel, table=True):
+    """A showroom's closed settlement with a producer, as frozen at the showroom (kind 'settlement')."""
+
+    __tablename__ = "settlement"
+    __table_args__ = (
+        UniqueConstraint("showroom_id", "uuid", name="uq_settlement_showroom_uuid"),
+        Index("ix_settlement_producer_period", "producer_id", "period_end"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID
+    showroom_id: int = Field(foreign_key="showroom.id", index=True)
+    seq: int = Field(sa_type=BigInteger)
+    number: str = Field(max_length=40)
+    producer_id: int = Field(foreign_key="producer.id")
+    period_start: date
+    period_end: date
+    status: str = Field(max_length=10)
+    is_consignment: bool = Field(default=True)
+    commission_bp: int = Field(default=0)
+    net_sales_vnd: int = _money()
+    commission_vnd: int = _money()
+    amount_owed_vnd: int = _money()
+    closed_at: datetime = Field(sa_type=TZ)
+    closed_by: str | None = Field(default=None, max_length=60)
+    paid_at: datetime | None = Field(default=None, sa_type=TZ)
+    paid_reference: str = Field(default="", max_length=120)
+    quantities: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)

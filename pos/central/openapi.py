@@ -111,6 +111,8 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
             "receipt_max",
             "return_max",
             "invoice_max",
+            "settlement_max",
+            "transfer_max",
             "server_time",
         ],
         "properties": {
@@ -140,6 +142,17 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
                 "type": "object",
                 "description": 'Per form and symbol ("1C26MAB"), the highest e-invoice number held; a restored '
                 "showroom numbers its invoices past it.",
+                "additionalProperties": {"type": "integer", "minimum": 0},
+            },
+            "settlement_max": {
+                "type": "object",
+                "description": "Per year, the highest producer settlement number held (DS-SR01-2026-0007 → 7).",
+                "additionalProperties": {"type": "integer", "minimum": 0},
+            },
+            "transfer_max": {
+                "type": "object",
+                "description": "Per year, the highest transfer note number this showroom sent "
+                "(CK-SR01-2026-0042 → 42).",
                 "additionalProperties": {"type": "integer", "minimum": 0},
             },
             "server_time": {"type": "integer"},

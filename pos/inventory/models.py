@@ -18,6 +18,8 @@ MOVEMENT_KINDS: dict[str, str] = {
     "count": "Kiểm kê",
     "return_to_producer": "Trả hàng cho nhà sản xuất",
     "basket": "Đóng / tháo giỏ quà",
+    "transfer_out": "Chuyển kho đi",
+    "transfer_in": "Nhận chuyển kho",
 }
 
 ADJUSTMENT_REASONS: dict[str, str] = {
@@ -104,3 +106,58 @@ class Lot(SQLModel, table=True):
     recall_reason: str = Field(default="", max_length=500)
     recalled_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+TRANSFER_STATUSES: dict[str, str] = {
+    "in_transit": "Đang chuyển",
+    "received": "Đã nhận đủ",
+    "differences": "Đã nhận, có chênh lệch",
+}
+TRANSFER_REASONS: dict[str, str] = {  # why what was received differs from what was sent
+    "missing": "Thiếu hàng",
+    "damaged": "Hư hỏng khi vận chuyển",
+    "surplus": "Thừa hàng",
+    "wrong_item": "Giao nhầm hàng",
+    "other": "Lý do khác",
+}
+
+
+class Transfer(SQLModel, table=True):
+    """A transfer note (phiếu chuyển kho) between two showrooms, out from this one or in to it.
+
+    An outgoing note takes its goods out of this ledger when it is made (in transit from then on); an
+    incoming one is pulled from the central server and moves goods into this ledger when it is received.
+    Both sides keep the same UUID and number; ``status`` follows the receiver's receipt.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(default_factory=uuid4, unique=True, index=True)
+    number: str = Field(max_length=40, index=True)
+    direction: str = Field(max_length=3, index=True)  # out, in
+    other_showroom: str = Field(max_length=20)  # the receiver's code for "out", the sender's for "in"
+    status: str = Field(default="in_transit", max_length=12, index=True)
+    note: str = Field(default="", max_length=500)
+    created_by: str | None = Field(default=None, max_length=60)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    received_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    received_by: str | None = Field(default=None, max_length=60)
+    receipt_note: str = Field(default="", max_length=500)
+
+
+class TransferLine(SQLModel, table=True):
+    """A product (and lot) on a transfer note: sent, and what was counted in at the other end."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    transfer_id: int = Field(foreign_key="transfer.id", index=True)
+    line_no: int
+    product_id: int | None = Field(default=None, foreign_key="product.id", index=True)  # known once here
+    lot_id: int | None = Field(default=None, foreign_key="lot.id")
+    name: str = Field(default="", max_length=200)
+    unit: str = Field(default="", max_length=20)
+    lot_code: str = Field(default="", max_length=60)
+    expiry_date: date | None = None
+    qty: int
+    qty_received: int | None = None
+    reason: str = Field(default="", max_length=20)
+    note: str = Field(default="", max_length=200)
+    wire: str = Field(default="")  # the line as the sender described it (JSON), to create what is missing here

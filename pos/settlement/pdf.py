@@ -276,6 +276,7 @@ QTY_HEADERS = [
     "Trả NSX",
     "Điều chỉnh",
     "Giỏ quà",
+    "Chuyển kho",
     "Tồn cuối kỳ",
 ]
 QTY_KEYS = list(QTY_FIELDS)  # the statement's columns, in the order the services compute them
@@ -289,14 +290,14 @@ def _quantities(figures: dict[str, Any], st: dict[str, ParagraphStyle]) -> list[
         rows.append([name] + [_qty(row.get(k, 0)) for k in QTY_KEYS])  # statements closed before baskets lack one
     totals = figures["quantity_totals"]
     rows.append(["Cộng"] + [_qty(totals.get(k, 0)) for k in QTY_KEYS])
-    widths = [46 * mm] + [15 * mm] * 9
+    widths = [40 * mm] + [14 * mm] * len(QTY_KEYS)
     out.append(_table(rows, widths, 1, total_row=True))
     out.append(Spacer(1, 1.5 * mm))
     check = "khớp" if figures["reconciles"] else "KHÔNG KHỚP – cần kiểm tra sổ kho"
     out.append(
         Paragraph(
             "Tồn đầu kỳ + nhập kho + khách trả + hủy đơn − bán ra − trả nhà sản xuất ± điều chỉnh (kể cả kiểm kê) "
-            "± đóng/tháo giỏ quà "
+            "± đóng/tháo giỏ quà ± chuyển kho giữa các cửa hàng "
             f"= tồn cuối kỳ: {check}. Số lượng bán thuần theo phụ lục: {_qty(figures['net_qty'])}.",
             st["small"],
         )

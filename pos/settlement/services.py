@@ -27,13 +27,13 @@ from sqlmodel import Session
 from pos.audit.log import record as audit
 from pos.auth.models import User
 from pos.catalog.models import Producer, Product
-from pos.counters import next_value
 from pos.db import UTCDateTime, utcnow
 from pos.errors import Conflict, NotFound, ValidationError
 from pos.inventory.ledger import on_hand, record_movement
 from pos.inventory.lots import Want, allocate
 from pos.inventory.models import StockMovement
 from pos.money import percent_of
+from pos.numbering import take_settlement_number
 from pos.reports.period import Period, format_dmy, local_date, shop_timezone
 from pos.reports.queries import COMPLETED, fetch
 from pos.settlement.models import Settlement
@@ -52,6 +52,9 @@ QTY_KINDS = {
     "adjustment": "adjusted",
     "count": "adjusted",
     "basket": "in_baskets",  # into gift baskets assembled ahead (-), back out when taken apart or sold (+)
+    # Goods moved between showrooms stay the producer's (consignment): each showroom settles what it sold.
+    "transfer_out": "transferred",
+    "transfer_in": "transferred",
 }
 OUTFLOWS = {"sold", "returned_to_producer"}  # shown as positive quantities taken out
 # A component sold in a gift basket: the statement's annex names the basket (pos/baskets/split.py says
@@ -69,6 +72,7 @@ QTY_FIELDS = (
     "returned_to_producer",
     "adjusted",
     "in_baskets",
+    "transferred",
     "closing",
 )
 
@@ -102,6 +106,7 @@ def reconciles(row: dict[str, int]) -> bool:
         - row["returned_to_producer"]
         + row["adjusted"]
         + row.get("in_baskets", 0)
+        + row.get("transferred", 0)
         == row["closing"]
     )
 
@@ -380,7 +385,7 @@ def close_settlement(
     if not figures["reconciles"]:
         raise Conflict("Số liệu tồn kho trong kỳ không khớp (tồn đầu + nhập − xuất ≠ tồn cuối); cần kiểm tra sổ kho.")
     year = today.year
-    number = f"DS-{showroom_code}-{year}-{next_value(session, f'settlement:{showroom_code}:{year}'):04d}"
+    number = take_settlement_number(session, showroom_code, year)
     settlement = Settlement(
         number=number,
         producer_id=producer_id,
@@ -413,6 +418,7 @@ def close_settlement(
             "amount_owed_vnd": settlement.amount_owed_vnd,
         },
     )
+    publish_settlement(session, settlement)
     return settlement
 
 
@@ -435,7 +441,38 @@ def mark_paid(session: Session, settlement_id: int, actor_id: int | None, refere
         before={"status": "closed"},
         after={"status": "paid", "amount_owed_vnd": settlement.amount_owed_vnd, "reference": settlement.paid_reference},
     )
+    publish_settlement(session, settlement)
     return settlement
+
+
+def publish_settlement(session: Session, settlement: Settlement) -> None:
+    """Send the statement as frozen to the central server (again, whole, when it is paid)."""
+    producer = _producer(session, settlement.producer_id)
+    closed_by = session.get(User, settlement.created_by_id) if settlement.created_by_id else None
+    totals = frozen_figures(settlement).get("quantity_totals", {})
+    enqueue(
+        session,
+        "settlement",
+        settlement.uuid,
+        {
+            "uuid": str(settlement.uuid),
+            "number": settlement.number,
+            "producer_uuid": str(producer.uuid),
+            "period_start": settlement.period_start.isoformat(),
+            "period_end": settlement.period_end.isoformat(),
+            "status": settlement.status,
+            "is_consignment": settlement.is_consignment,
+            "commission_bp": settlement.commission_bp,
+            "net_sales_vnd": settlement.net_sales_vnd,
+            "commission_vnd": settlement.commission_vnd,
+            "amount_owed_vnd": settlement.amount_owed_vnd,
+            "closed_at": settlement.created_at.isoformat(),
+            "closed_by": closed_by.username if closed_by else None,
+            "paid_at": settlement.paid_at.isoformat() if settlement.paid_at else None,
+            "paid_reference": settlement.paid_reference,
+            "quantities": {k: int(v) for k, v in totals.items() if isinstance(v, int)},
+        },
+    )
 
 
 def frozen_figures(settlement: Settlement) -> dict[str, Any]:

@@ -326,7 +326,8 @@ def reconcile_if_restored(engine: Engine, settings: SyncSettings, channel: _Chan
 
 
 def prepare_outbox(engine: Engine) -> int:
-    """Enqueue, in one transaction, what travels without its own event: the first snapshot and new audit entries."""
+    """Enqueue, in one transaction, what travels without its own event: the first catalogue snapshot, new audit
+    entries and the stock snapshot."""
     from pos.catalog.services import producer_payload, product_payload
 
     added = 0
@@ -354,7 +355,26 @@ def prepare_outbox(engine: Engine) -> int:
             last = entry.id or last
             added += 1
         state.audit_enqueued_through = last
+        added += enqueue_stock_snapshot(session, state)
     return added
+
+
+def enqueue_stock_snapshot(session: Session, state: SyncState) -> int:
+    """Enqueue on hand and lots moved since the last snapshot (or all of them once a day); 1 if one was added."""
+    from pos.inventory.snapshot import build_snapshot
+
+    now = utcnow()
+    payload, through = build_snapshot(
+        session, state.stock_sent_through, state.stock_sent_at, state.stock_complete_at, now
+    )
+    if payload is None:
+        return 0
+    enqueue(session, "stock_snapshot", payload["uuid"], payload)
+    state.stock_sent_through = through
+    state.stock_sent_at = now
+    if payload["complete"]:
+        state.stock_complete_at = now
+    return 1
 
 
 def audit_payload(entry: AuditEntry, username: str | None) -> dict[str, Any]:

@@ -326,6 +326,136 @@ class CustomerIn(Payload):
     erased: bool = False
 
 
+class StockLevelIn(Payload):
+    product_uuid: UUID
+    qty: Annotated[int, Meta(ge=-MAX_QTY, le=MAX_QTY)]  # a ledger may go below zero (sold before intake)
+
+
+class StockLotIn(Payload):
+    uuid: UUID
+    product_uuid: UUID
+    qty: Annotated[int, Meta(ge=-MAX_QTY, le=MAX_QTY)]
+    lot_code: text(60) = ""
+    expiry_date_text: BlankOrDate | None = msgspec.field(default=None, name="expiry_date")
+    manufactured_on_text: BlankOrDate | None = msgspec.field(default=None, name="manufactured_on")
+    recalled_at: Time | None = None
+    recall_reason: text(500) = ""
+
+    def __post_init__(self) -> None:
+        _date_or_none(self.expiry_date_text, "expiry_date")
+        _date_or_none(self.manufactured_on_text, "manufactured_on")
+
+    @property
+    def expiry_date(self) -> date | None:
+        return _date_or_none(self.expiry_date_text)
+
+    @property
+    def manufactured_on(self) -> date | None:
+        return _date_or_none(self.manufactured_on_text)
+
+
+class StockSnapshotIn(Payload):
+    """kind 'stock_snapshot': on hand (StockLevel) and lots as the showroom's ledger keeps them, at ``taken_at``.
+
+    ``complete``: every product and lot the showroom holds (a product left out has nothing on hand); otherwise
+    only those whose stock moved since the previous snapshot. Exact figures, never recomputed at the centre.
+    """
+
+    uuid: UUID
+    taken_at: Time
+    complete: bool
+    levels: Annotated[list[StockLevelIn], Meta(max_length=200_000)]
+    lots: Annotated[list[StockLotIn], Meta(max_length=200_000)] = []
+
+
+class TransferLineIn(Payload):
+    """A product sent on a transfer note, described whole so that the receiving showroom can carry it."""
+
+    line_no: LineNo
+    product_uuid: UUID
+    producer_uuid: UUID
+    sku: text(40)
+    name: text(200, 1)
+    unit: text(20)
+    qty: Qty
+    price_vnd: Vnd
+    unit_cost_vnd: Vnd = 0
+    producer_name: text(200) = ""
+    producer_kind: text(10) = ""
+    producer_province: text(80) = ""
+    barcode: text(14) | None = None
+    vat_class: text(12) = ""
+    ocop_group: text(20) = ""
+    ocop_stars: Stars | None = None
+    ocop_cert_number: text(60) = ""
+    ocop_cert_expiry_text: BlankOrDate | None = msgspec.field(default=None, name="ocop_cert_expiry")
+    central_uuid_text: BlankOrUuid | None = msgspec.field(default=None, name="central_uuid")
+    lot_uuid_text: BlankOrUuid | None = msgspec.field(default=None, name="lot_uuid")
+    lot_code: text(60) = ""
+    expiry_date_text: BlankOrDate | None = msgspec.field(default=None, name="expiry_date")
+    manufactured_on_text: BlankOrDate | None = msgspec.field(default=None, name="manufactured_on")
+
+    def __post_init__(self) -> None:
+        for name in ("ocop_cert_expiry", "expiry_date", "manufactured_on"):
+            _date_or_none(getattr(self, f"{name}_text"), name)
+
+    @property
+    def expiry_date(self) -> date | None:
+        return _date_or_none(self.expiry_date_text)
+
+
+class TransferIn(Payload):
+    """kind 'transfer': a transfer note (phiếu chuyển kho) out to another showroom; the goods are in transit."""
+
+    uuid: UUID
+    number: text(40, 1)
+    to_showroom: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.-]{1,20}$")]
+    created_at: Time
+    lines: Annotated[list[TransferLineIn], Meta(min_length=1, max_length=1000)]
+    created_by: text(60) | None = None
+    note: text(500) = ""
+
+
+class TransferReceiptLineIn(Payload):
+    line_no: LineNo
+    qty_received: Count
+    reason: text(20) = ""  # when it differs from what was sent: damaged, missing, surplus, wrong_item
+    note: text(200) = ""
+
+
+class TransferReceiptIn(Payload):
+    """kind 'transfer_receipt': what the receiving showroom counted in, line by line, with the differences."""
+
+    uuid: UUID  # the transfer's
+    number: text(40, 1)
+    from_showroom: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.-]{1,20}$")]
+    received_at: Time
+    lines: Annotated[list[TransferReceiptLineIn], Meta(min_length=1, max_length=1000)]
+    received_by: text(60) | None = None
+    note: text(500) = ""
+
+
+class SettlementIn(Payload):
+    """kind 'settlement': a closed producer settlement as frozen, sent again whole when it is paid."""
+
+    uuid: UUID
+    number: text(40, 1)
+    producer_uuid: UUID
+    period_start: date
+    period_end: date
+    status: Literal["closed", "paid"]
+    is_consignment: bool
+    commission_bp: Bp
+    net_sales_vnd: SignedVnd
+    commission_vnd: SignedVnd
+    amount_owed_vnd: SignedVnd
+    closed_at: Time
+    closed_by: text(60) | None = None
+    paid_at: Time | None = None
+    paid_reference: text(120) = ""
+    quantities: dict[text(30), SignedVnd] = {}  # the statement's quantity totals (opening, sold, closing …)
+
+
 # --- The records: one line per kind --------------------------------------------------------------------------
 
 Seq = Annotated[int, Meta(ge=1, le=2**62)]
@@ -377,6 +507,10 @@ StockMovementRecord = record("stock_adjustment", StockMovementIn)
 AuditRecord = record("audit", AuditIn)
 InvoiceRecord = record("invoice", InvoiceIn)
 CustomerRecord = record("customer", CustomerIn)
+StockSnapshotRecord = record("stock_snapshot", StockSnapshotIn)
+TransferRecord = record("transfer", TransferIn)
+TransferReceiptRecord = record("transfer_receipt", TransferReceiptIn)
+SettlementRecord = record("settlement", SettlementIn)
 
 RECORD_TYPES: tuple[type[RecordBase], ...] = (
     ProducerRecord,
@@ -390,6 +524,10 @@ RECORD_TYPES: tuple[type[RecordBase], ...] = (
     AuditRecord,
     InvoiceRecord,
     CustomerRecord,
+    StockSnapshotRecord,
+    TransferRecord,
+    TransferReceiptRecord,
+    SettlementRecord,
 )
 KINDS: dict[str, type[RecordBase]] = {cls.KIND: cls for cls in RECORD_TYPES}
 KIND_VERSIONS: dict[str, int] = {kind: cls.VERSION for kind, cls in KINDS.items()}

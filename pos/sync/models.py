@@ -38,3 +38,7 @@ class SyncState(SQLModel, table=True):
     catalog_revision: int = Field(default=0)  # the central catalogue's revision pulled so far
     catalog_pulled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     clock_offset_s: int = Field(default=0)  # central clock − this PC's, learnt from a refused timestamp
+    stock_sent_through: int = Field(default=0)  # StockMovement.id covered by the stock snapshots sent so far
+    stock_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the last snapshot's time
+    stock_complete_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the last complete one's
+    transfer_revision: int = Field(default=0)  # the central server's transfer revision pulled so far

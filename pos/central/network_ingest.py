@@ -1,0 +1,289 @@
+"""Materialise the network's stock records: snapshots of on hand and lots, transfer notes and their receipts,
+and closed settlements (kinds 'stock_snapshot', 'transfer', 'transfer_receipt', 'settlement').
+
+Called by the ingest's materialiser (pos/central/ingest.py) in the push's one transaction, for new records
+only (a replayed seq never comes here). Each table keeps the ``seq`` of the record that last set a row and
+an update only wins with a higher seq, so records applied out of order, or a snapshot older than one already
+held, never move a figure back. On hand is never recomputed here: it is what the showroom's ledger says.
+
+Transfers: the sender's record creates the note ``in_transit``; the receiver's receipt closes it
+(``received`` or ``differences``) once, and only a receipt from the showroom the note was addressed to.
+Each change takes the next ``revision`` under a transaction-scoped advisory lock, so that the showrooms'
+pulls (pos/central/transfers.py), which ask for changes after the last revision they saw, never skip a
+change that commits after a higher one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, func, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from pos.central import models as m
+
+if TYPE_CHECKING:
+    from pos.central.ingest import _Materialiser
+
+KINDS = ("stock_snapshot", "transfer", "transfer_receipt", "settlement")
+T_LEVEL = m.StockLevel.__table__
+T_LOT = m.StockLot.__table__
+T_TRANSFER = m.Transfer.__table__
+T_SETTLEMENT = m.Settlement.__table__
+T_SHOWROOM = m.Showroom.__table__
+TRANSFER_LOCK = 0x7472616E  # pg_advisory_xact_lock key of transfer revisions ("tran")
+
+
+def product_refs(by_kind: dict[str, list[Any]]) -> list[Any]:
+    """Everything in these records that names a product (each has ``product_uuid``), for stubs."""
+    refs: list[Any] = []
+    for record in by_kind.get("stock_snapshot", []):
+        refs += record.payload.levels
+        refs += record.payload.lots
+    for record in by_kind.get("transfer", []):
+        refs += record.payload.lines
+    return refs
+
+
+def producer_refs(by_kind: dict[str, list[Any]]) -> list[Any]:
+    """The producer UUIDs these records name."""
+    return [line.producer_uuid for r in by_kind.get("transfer", []) for line in r.payload.lines] + [
+        r.payload.producer_uuid for r in by_kind.get("settlement", [])
+    ]
+
+
+def materialise(mat: _Materialiser, by_kind: dict[str, list[Any]]) -> None:
+    """Apply the network records of one batch (after products and producers exist)."""
+    apply_snapshots(mat, by_kind.get("stock_snapshot", []))
+    insert_transfers(mat, by_kind.get("transfer", []))
+    apply_receipts(mat, by_kind.get("transfer_receipt", []))
+    upsert_settlements(mat, by_kind.get("settlement", []))
+
+
+def _code(mat: _Materialiser) -> str:
+    """The pushing showroom's code (transfers are addressed by code)."""
+    code = getattr(mat, "_showroom_code", None)
+    if code is None:
+        code = mat.conn.execute(select(T_SHOWROOM.c.code).where(T_SHOWROOM.c.id == mat.showroom_id)).scalar_one()
+        mat._showroom_code = code  # type: ignore[attr-defined]
+    return str(code)
+
+
+def _product_id(mat: _Materialiser, uuid: Any) -> int:
+    return mat.products[uuid][0]
+
+
+def apply_snapshots(mat: _Materialiser, records: list[Any]) -> None:
+    """Set on hand and lots from each snapshot; a complete one also zeroes what it no longer lists."""
+    for record in records:  # in seq order
+        p = record.payload
+        if p.complete:
+            listed = [_product_id(mat, level.product_uuid) for level in p.levels]
+            mat.conn.execute(
+                update(T_LEVEL)
+                .where(
+                    T_LEVEL.c.showroom_id == mat.showroom_id,
+                    T_LEVEL.c.seq < record.seq,
+                    T_LEVEL.c.product_id.not_in(listed) if listed else text("true"),
+                )
+                .values(qty=0, seq=record.seq, as_of=p.taken_at)
+            )
+            lots = [lot.uuid for lot in p.lots]
+            mat.conn.execute(
+                update(T_LOT)
+                .where(
+                    T_LOT.c.showroom_id == mat.showroom_id,
+                    T_LOT.c.seq < record.seq,
+                    T_LOT.c.uuid.not_in(lots) if lots else text("true"),
+                )
+                .values(qty=0, seq=record.seq, as_of=p.taken_at)
+            )
+        levels = {_product_id(mat, level.product_uuid): level.qty for level in p.levels}
+        if levels:
+            stmt = pg_insert(T_LEVEL)
+            mat.conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["showroom_id", "product_id"],
+                    set_={"qty": stmt.excluded.qty, "seq": stmt.excluded.seq, "as_of": stmt.excluded.as_of},
+                    where=T_LEVEL.c.seq < stmt.excluded.seq,
+                ),
+                [
+                    {
+                        "showroom_id": mat.showroom_id,
+                        "product_id": pid,
+                        "qty": qty,
+                        "seq": record.seq,
+                        "as_of": p.taken_at,
+                    }
+                    for pid, qty in sorted(levels.items())
+                ],
+            )
+        if p.lots:
+            stmt = pg_insert(T_LOT)
+            changing = ("product_id", "lot_code", "expiry_date", "manufactured_on", "qty", "recalled_at")
+            mat.conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["showroom_id", "uuid"],
+                    set_={key: stmt.excluded[key] for key in (*changing, "recall_reason", "seq", "as_of")},
+                    where=T_LOT.c.seq < stmt.excluded.seq,
+                ),
+                [
+                    {
+                        "uuid": lot.uuid,
+                        "showroom_id": mat.showroom_id,
+                        "product_id": _product_id(mat, lot.product_uuid),
+                        "lot_code": lot.lot_code,
+                        "expiry_date": lot.expiry_date,
+                        "manufactured_on": lot.manufactured_on,
+                        "qty": lot.qty,
+                        "recalled_at": lot.recalled_at,
+                        "recall_reason": lot.recall_reason,
+                        "seq": record.seq,
+                        "as_of": p.taken_at,
+                    }
+                    for lot in sorted({lot.uuid: lot for lot in p.lots}.values(), key=lambda lot: str(lot.uuid))
+                ],
+            )
+
+
+def next_revision(mat: _Materialiser) -> int:
+    """The next transfer revision; the lock is held until this push commits (revisions commit in order)."""
+    mat.conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TRANSFER_LOCK})
+    return int(mat.conn.execute(select(func.coalesce(func.max(T_TRANSFER.c.revision), 0) + 1)).scalar_one())
+
+
+def _line(line: Any) -> dict[str, Any]:
+    """A transfer line as the receiving showroom pulls it (the payload's own wire names)."""
+    import msgspec
+
+    return msgspec.to_builtins(line)
+
+
+def insert_transfers(mat: _Materialiser, records: Iterable[Any]) -> None:
+    """A transfer note, once (its UUID is the guard); addressed to a showroom code, registered or not yet."""
+    rows = []
+    for record in records:
+        p = record.payload
+        if p.to_showroom == _code(mat):
+            mat.issue(record, "inconsistent", {"problems": ["transfer_to_itself"]})
+            continue
+        rows.append(
+            {
+                "uuid": p.uuid,
+                "number": p.number,
+                "from_showroom_id": mat.showroom_id,
+                "to_showroom_code": p.to_showroom,
+                "seq": record.seq,
+                "status": "in_transit",
+                "created_at": p.created_at,
+                "created_by": p.created_by,
+                "note": p.note,
+                "lines": [_line(line) for line in p.lines],
+                "qty_sent": sum(line.qty for line in p.lines),
+                "receipt_note": "",
+            }
+        )
+    if not rows:
+        return
+    revision = next_revision(mat)
+    for offset, row in enumerate(rows):
+        row["revision"] = revision + offset
+    inserted = mat.conn.execute(
+        pg_insert(T_TRANSFER).on_conflict_do_nothing(index_elements=["uuid"]).returning(T_TRANSFER.c.uuid), rows
+    )
+    taken = {row.uuid for row in inserted}
+    for record in records:
+        if record.payload.uuid not in taken and record.payload.to_showroom != _code(mat):
+            mat.issue(record, "uuid_collision", {"uuid": str(record.payload.uuid)})
+
+
+def apply_receipts(mat: _Materialiser, records: list[Any]) -> None:
+    """Close each transfer the receipt names, if it was addressed to this showroom and is still in transit."""
+    for record in records:
+        p = record.payload
+        held = mat.conn.execute(
+            select(T_TRANSFER.c.id, T_TRANSFER.c.lines, T_TRANSFER.c.status)
+            .select_from(T_TRANSFER.join(T_SHOWROOM, T_SHOWROOM.c.id == T_TRANSFER.c.from_showroom_id))
+            .where(
+                and_(T_TRANSFER.c.uuid == p.uuid, T_TRANSFER.c.to_showroom_code == _code(mat)),
+                T_SHOWROOM.c.code == p.from_showroom,
+            )
+            .with_for_update()
+        ).first()
+        if held is None:
+            mat.issue(record, "unknown_reference", {"transfer": str(p.uuid)})
+            continue
+        if held.status != "in_transit":
+            continue  # already closed by an earlier receipt
+        received = {line.line_no: line for line in p.lines}
+        lines, differs = [], False
+        for line in held.lines:
+            got = received.get(line["line_no"])
+            qty = got.qty_received if got is not None else 0
+            differs |= qty != line["qty"]
+            lines.append(
+                {
+                    **line,
+                    "qty_received": qty,
+                    "reason": got.reason if got else "",
+                    "receipt_note": got.note if got else "",
+                }
+            )
+        differs |= bool(set(received) - {line["line_no"] for line in held.lines})
+        mat.conn.execute(
+            update(T_TRANSFER)
+            .where(T_TRANSFER.c.id == held.id)
+            .values(
+                status="differences" if differs else "received",
+                lines=lines,
+                qty_received=sum(line["qty_received"] for line in lines),
+                received_at=p.received_at,
+                received_by=p.received_by,
+                receipt_note=p.note,
+                revision=next_revision(mat),
+            )
+        )
+
+
+def upsert_settlements(mat: _Materialiser, records: list[Any]) -> None:
+    """Each settlement once per showroom, its latest state (closed, then paid) winning."""
+    latest: dict[Any, Any] = {}
+    for record in records:
+        latest[record.payload.uuid] = record
+    if not latest:
+        return
+    rows = [
+        {
+            "uuid": p.uuid,
+            "showroom_id": mat.showroom_id,
+            "seq": r.seq,
+            "number": p.number,
+            "producer_id": mat.producer_ids[p.producer_uuid],
+            "period_start": p.period_start,
+            "period_end": p.period_end,
+            "status": p.status,
+            "is_consignment": p.is_consignment,
+            "commission_bp": p.commission_bp,
+            "net_sales_vnd": p.net_sales_vnd,
+            "commission_vnd": p.commission_vnd,
+            "amount_owed_vnd": p.amount_owed_vnd,
+            "closed_at": p.closed_at,
+            "closed_by": p.closed_by,
+            "paid_at": p.paid_at,
+            "paid_reference": p.paid_reference,
+            "quantities": dict(p.quantities),
+        }
+        for key in sorted(latest, key=str)
+        for r in (latest[key],)
+        for p in (r.payload,)
+    ]
+    stmt = pg_insert(T_SETTLEMENT)
+    mat.conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["showroom_id", "uuid"],
+            set_={key: stmt.excluded[key] for key in ("seq", "status", "paid_at", "paid_reference")},
+            where=T_SETTLEMENT.c.seq < stmt.excluded.seq,
+        ),
+        rows,
+    )
