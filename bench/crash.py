@@ -684,6 +684,7 @@ def run_bench(
     workdir: Path | None = None,
     min_run_s: float = 0.3,
     max_run_s: float = 2.0,
+    min_sales_per_cycle: int = 0,
     log: Any = print,
 ) -> Result:
     """Seed a showroom, sell into it from ``clients`` tills, kill the server ``cycles`` times and check after each."""
@@ -709,6 +710,7 @@ def run_bench(
             till.start()
         for cycle in range(1, cycles + 1):
             targeted = cycle % 2 == 0
+            _wait_for_sales(ledger, min_sales_per_cycle)
             _wait_for_the_moment(rnd, ledger, targeted, min_run_s, max_run_s)
             up.clear()
             server.kill()
@@ -779,6 +781,18 @@ def run_bench(
     elif own_dir:
         log(f"the database and server log are kept in {root}")
     return result
+
+
+def _wait_for_sales(ledger: Ledger, count: int, limit_s: float = 120.0) -> None:
+    """Wait until the tills have had ``count`` more sales acknowledged, so a loaded machine still sells each cycle."""
+    with ledger.lock:
+        target = len(ledger.acks) + count
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        with ledger.lock:
+            if len(ledger.acks) >= target:
+                return
+        time.sleep(0.01)
 
 
 def _wait_for_the_moment(

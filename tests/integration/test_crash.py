@@ -42,7 +42,14 @@ def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
     workdir = tmp_path_factory.mktemp("crash")
     lines: list[str] = []
     result = crash.run_bench(
-        cycles=3, clients=3, seed=7, workdir=workdir, min_run_s=0.8, max_run_s=2.0, log=lines.append
+        cycles=3,
+        clients=3,
+        seed=7,
+        workdir=workdir,
+        min_run_s=0.8,
+        max_run_s=2.0,
+        min_sales_per_cycle=2,
+        log=lines.append,
     )
     print("\n".join(lines))
     return result, workdir
