@@ -8,7 +8,7 @@ each rate exactly and the summaries to the sale's total.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
@@ -134,4 +134,31 @@ def invoice_figures(form: int, lines: Sequence[SoldLine], methods: Iterable[str]
         total_vnd=total,
         words=amount_in_words(total),
         payment_code=payment_code(methods),
+    )
+
+
+def decrease(figures: InvoiceFigures) -> InvoiceFigures:
+    """The figures of an adjustment that takes ``figures`` off an invoice: every quantity and amount negative,
+    unit prices and rates unchanged, the amount in words read as negative ("Âm …")."""
+    lines = [
+        replace(
+            line,
+            qty=-line.qty,
+            discount_vnd=-line.discount_vnd,
+            amount_vnd=-line.amount_vnd,
+            vat_vnd=-line.vat_vnd,
+            gross_vnd=-line.gross_vnd,
+        )
+        for line in figures.lines
+    ]
+    rates = [RatePart(p.rate_bp, -p.net_vnd, -p.vat_vnd, -p.gross_vnd) for p in figures.rates]
+    return replace(
+        figures,
+        lines=lines,
+        rates=rates,
+        net_vnd=-figures.net_vnd,
+        vat_vnd=-figures.vat_vnd,
+        discount_vnd=-figures.discount_vnd,
+        total_vnd=-figures.total_vnd,
+        words=amount_in_words(-figures.total_vnd),
     )

@@ -17,9 +17,9 @@ from sqlmodel import Session, select
 
 from pos import numbering
 from pos.einvoice import xml as invoice_xml
-from pos.einvoice.figures import InvoiceFigures, SoldLine, invoice_figures
+from pos.einvoice.figures import InvoiceFigures, SoldLine, decrease, invoice_figures
 from pos.einvoice.models import Invoice
-from pos.einvoice.rules import InvoiceRules, rules_on
+from pos.einvoice.rules import InvoiceRules, correction_method, rules_on
 from pos.einvoice.settings import EinvoiceSettings
 from pos.errors import PosError
 from pos.money import vat_included
@@ -122,6 +122,11 @@ def issue_invoice(
     return_id: int | None = None,
     note: str = "",
 ) -> Invoice:
+    """Number, code, build and queue one invoice in the caller's transaction.
+
+    An adjustment (``kind="adjustment"``) takes ``lines`` off the invoice ``original``: its figures are those
+    lines' figures, negative.
+    """
     day = local_date(now, settings.tz_name)
     rules = rules_on(day)
     mine = settings.symbol_for(till_code)
@@ -135,6 +140,8 @@ def issue_invoice(
         number = numbering.take_held_invoice_place(session, settings.form, symbol, tag)
     mccqt = numbering.format_mccqt(settings.form, day.year, settings.tax_authority_code, mine.issuer, number)
     figures = invoice_figures(settings.form, lines, methods)
+    if kind == "adjustment":
+        figures = decrease(figures)
     reference = None
     if original is not None:
         reference = invoice_xml.Reference(
@@ -298,6 +305,31 @@ def kept_lines(session: Session, sale: Sale, voided: bool = False) -> list[KeptL
     return kept
 
 
+def returned_lines(session: Session, return_id: int) -> list[KeptLine]:
+    """What one return brought back, line by line (an adjustment takes these off the invoice)."""
+    rows = session.exec(
+        select(ReturnLine, SaleLine)
+        .join(SaleLine, SaleLine.id == ReturnLine.sale_line_id)  # type: ignore[arg-type]
+        .where(ReturnLine.return_id == return_id)
+        .order_by(SaleLine.line_no)
+    ).all()
+    return [
+        KeptLine(
+            line_no=line.line_no,
+            sku=line.sku,
+            name=line.name,
+            unit=line.unit,
+            qty=back.qty,
+            unit_price_vnd=line.unit_price_vnd,
+            discount_vnd=back.qty * line.unit_price_vnd - back.amount_vnd,
+            total_vnd=back.amount_vnd,
+            vat_rate_bp=line.vat_rate_bp,
+            vat_vnd=vat_included(back.amount_vnd, line.vat_rate_bp),
+        )
+        for back, line in rows
+    ]
+
+
 def correct_sale(
     session: Session,
     settings: EinvoiceSettings,
@@ -308,33 +340,44 @@ def correct_sale(
     voided: bool = False,
     till_code: str = "",
 ) -> Invoice | None:
-    """After a return or a void: the invoice that replaces the sale's latest one (None if it had none).
+    """After a return or a void: the invoice that corrects the sale's (None if it had none).
 
-    Cash-register invoices are corrected by replacement (TT 91/2026 Art. 10.1.c as reported): the new invoice
-    states what the buyer keeps (nothing after a void or a full return) and refers to the invoice it replaces.
+    The dated rules (pos/einvoice/rules.py ``corrections``) say how per case: a replacement states what the
+    buyer keeps (nothing after a void or a full return) and replaces the sale's invoice in force; an
+    adjustment takes what came back off it, in negative lines. Both refer to that invoice (form, symbol,
+    number, date); a sale corrected once keeps that way for its later corrections.
     """
-    latest = invoice_of_sale(session, sale.id)
-    if latest is None:
+    invoices = session.exec(select(Invoice).where(Invoice.sale_id == sale.id).order_by(Invoice.id)).all()  # type: ignore[arg-type]
+    if not invoices:
         return None
+    in_force = [i for i in invoices if i.kind != "adjustment"][-1]  # the original or its latest replacement
+    first_fix = next((i.kind for i in invoices if i.kind != "original"), None)
     session.flush()  # the return's lines must be visible to kept_lines
-    rules = rules_on(local_date(now, settings.tz_name))
-    if rules.correction != "replacement":
-        raise PosError("Quy định hiện hành yêu cầu hóa đơn điều chỉnh; phần mềm chưa hỗ trợ cách này.", "einvoice")
+    kept = kept_lines(session, sale, voided)
+    case = "void" if voided else "partial_return" if kept else "full_return"
+    method = correction_method(rules_on(local_date(now, settings.tz_name)), case, first_fix)
     methods = session.exec(select(Payment.method).where(Payment.sale_id == sale.id)).all()
     what = "hủy đơn" if voided else "trả hàng"
+    if method == "adjustment":
+        lines: Sequence[SoldLine] = (
+            returned_lines(session, return_id) if return_id is not None else kept_lines(session, sale)
+        )
+        note = f"Điều chỉnh giảm cho hóa đơn {invoice_ref(in_force)} ({what})"
+    else:
+        lines, note = kept, f"Thay thế cho hóa đơn {invoice_ref(in_force)} ({what})"
     return issue_invoice(
         session,
         settings,
         sale=sale,
-        lines=kept_lines(session, sale, voided),
+        lines=lines,
         methods=methods,
-        buyer=buyer_party(latest),
-        till_code=till_code or latest.till_code,
+        buyer=buyer_party(in_force),
+        till_code=till_code or in_force.till_code,
         now=now,
-        kind="replacement",
-        original=latest,
+        kind=method,
+        original=in_force,
         return_id=return_id,
-        note=f"Thay thế cho hóa đơn {invoice_ref(latest)} ({what})",
+        note=note,
     )
 
 

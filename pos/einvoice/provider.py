@@ -21,7 +21,7 @@ class Outgoing:
     transaction_uuid: str
     xml: bytes
     template_code: str
-    kind: str  # original, replacement
+    kind: str  # original, replacement, adjustment
     original_transaction_uuid: str = ""
 
 

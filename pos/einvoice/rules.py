@@ -26,11 +26,27 @@ class InvoiceRules:
     paper_subtitle: str
     consumer_name: str  # NMua/Ten when the buyer gives no name, address or ID ("" = left out)
     symbol_fourth_letters: str  # allowed 4th letters of KHHDon (M = cash register)
-    correction: str  # how a wrong or returned cash-register sale is corrected: "replacement" or "adjustment"
+    corrections: dict[str, str]  # per case of CORRECTION_CASES: "replacement" or "adjustment"
     send_within_hours: int  # the till warns when an invoice has waited longer than this to reach the provider
     lookup_url: str  # where a buyer looks an invoice up by its MCCQT
     unconfirmed: tuple[str, ...] = field(default=())
 
+
+# The cases in which a sale's invoice is corrected, as the till meets them.
+CORRECTION_CASES = {
+    "void": "hủy đơn bán cuối cùng",
+    "full_return": "trả lại toàn bộ hàng còn lại",
+    "partial_return": "trả lại một phần",
+}
+# What this software does in each case (both rows below, [U]): a void or a return of everything replaces the
+# invoice by one that states what is kept (nothing: the rules have no cancellation), so the tax authority's
+# books show no sale; a partial return is an adjustment that decreases the invoice by what came back
+# (negative lines, "Điều chỉnh giảm cho hóa đơn …"), the original staying valid for what the buyer keeps, as
+# accountants book a return (and as Odoo's Viettel module sends POS refunds). TT 91/2026 Art. 10.1.c is reported
+# to have MTT invoices replaced "trừ điểm c.2 khoản 5": the exception is read here as the return of goods,
+# which no primary text could confirm. Once a sale's invoice was corrected one way, later corrections of the
+# same sale go the same way ("later fixes use the first method", TT 91 Art. 10 as reported).
+CORRECTIONS = {"void": "replacement", "full_return": "replacement", "partial_return": "adjustment"}
 
 # THDon of cash-register invoices (webcash Node controller, research §4) and the printed copy's titles.
 MTT_TITLES = {
@@ -49,10 +65,10 @@ RULES: tuple[InvoiceRules, ...] = (
         paper_subtitle="(Khởi tạo từ máy tính tiền)",
         consumer_name="",
         symbol_fourth_letters="TDLMNBGHX",
-        correction="replacement",
+        corrections=CORRECTIONS,  # NĐ 123/2020 Art. 19 (as amended): adjustment or replacement, the seller's choice
         send_within_hours=24,
         lookup_url="https://hoadondientu.gdt.gov.vn",
-        unconfirmed=("PBan of 2025", "same-day sending deadline"),
+        unconfirmed=("PBan of 2025", "same-day sending deadline", "NĐ 70/2025 Art. 19 on returns"),
     ),
     InvoiceRules(
         valid_from=date(2026, 7, 1),
@@ -63,12 +79,19 @@ RULES: tuple[InvoiceRules, ...] = (
         paper_subtitle="(Khởi tạo từ máy tính tiền)",
         consumer_name="Bán cho người tiêu dùng",
         symbol_fourth_letters="TDLMNBGHXF",
-        correction="replacement",  # TT 91 Art. 10.1.c: a cash-register invoice is replaced
+        corrections=CORRECTIONS,  # TT 91 Art. 10.1.c: replaced, save point c.2 of clause 5 (read as returns)
         send_within_hours=24,
         lookup_url="https://hoadondientu.gdt.gov.vn",
-        unconfirmed=("NĐ 254/2026 itself", "same-day sending deadline", "QR payload"),
+        unconfirmed=("NĐ 254/2026 itself", "same-day sending deadline", "QR payload", "TT 91 Art. 10.5.c.2"),
     ),
 )
+
+
+def correction_method(rules: InvoiceRules, case: str, first_method: str | None) -> str:
+    """How to correct a sale's invoice in ``case``: the way its first correction went, else the rules' choice."""
+    if case not in CORRECTION_CASES:
+        raise ValueError(f"unknown correction case {case!r}")
+    return first_method or rules.corrections[case]
 
 
 def rules_on(on: date) -> InvoiceRules:

@@ -33,6 +33,7 @@ from pos.einvoice.settings import Credentials
 API = "/services/einvoiceapplication/api/InvoiceAPI/InvoiceWS"
 PAYMENT_NAMES = {"TM": "TM", "CK": "CK", "TM/CK": "TM/CK"}
 TAX_PERCENT = {"0%": 0, "5%": 5, "8%": 8, "10%": 10, "KCT": -2, "KKKNT": -1}
+ADJUSTMENT_TYPES = {"original": "1", "replacement": "3", "adjustment": "5"}
 _DUPLICATE_HINTS = ("DUPLICATE", "EXISTED", "ĐÃ TỒN TẠI")
 _EXPIRED_HINTS = ("TOKEN", "EXPIRED", "HẾT HẠN")
 
@@ -60,7 +61,7 @@ def invoice_json(invoice: Outgoing) -> dict[str, Any]:
         "invoiceSeries": general.findtext("KHMSHDon") + general.findtext("KHHDon"),
         "invoiceIssuedDate": issued_ms,
         "currencyCode": "VND",
-        "adjustmentType": "3" if kind == "replacement" else "1",
+        "adjustmentType": ADJUSTMENT_TYPES.get(kind, "1"),
         "paymentStatus": True,
         "cusGetInvoiceRight": True,
         "validation": 1,
@@ -74,6 +75,8 @@ def invoice_json(invoice: Outgoing) -> dict[str, Any]:
             "additionalReferenceDesc": related.findtext("GChu") or "",
             "additionalReferenceDate": issued_ms,
         }
+        if kind == "adjustment":
+            info["adjustmentInvoiceType"] = "1"  # an adjustment of money (a return), as Odoo's POS refunds
     has_buyer = bool(buyer.findtext("MST") or buyer.findtext("CCCDan") or buyer.findtext("SDThoai"))
     items = []
     for item in content.findall("DSHHDVu/HHDVu"):
@@ -92,6 +95,7 @@ def invoice_json(invoice: Outgoing) -> dict[str, Any]:
                 "itemTotalAmountWithoutTax": amount,
                 "itemTotalAmountAfterDiscount": amount,
                 "taxPercentage": rate,
+                **({"isIncreaseItem": amount >= 0} if kind == "adjustment" else {}),
             }
         )
     return {

@@ -12,7 +12,7 @@ from pos.auth.models import User
 from pos.baskets.receipt import receipt_lines
 from pos.einvoice.figures import rate_parts
 from pos.einvoice.issue import first_invoice_of_sale, invoice_ref, printed_number
-from pos.einvoice.models import Invoice
+from pos.einvoice.models import KINDS, Invoice
 from pos.einvoice.rules import rules_on
 from pos.money import format_vnd
 from pos.numbering import format_invoice_number
@@ -54,8 +54,9 @@ def invoice_copy(session: Session, invoice: Invoice, config: Mapping[str, Any]) 
     if invoice.original_id:
         original = session.get(Invoice, invoice.original_id)
         if original is not None:
+            how = "điều chỉnh giảm cho" if invoice.kind == "adjustment" else "thay thế cho"
             corrects = (
-                f"Hóa đơn thay thế {invoice_ref(invoice)} (mã CQT {invoice.mccqt}) thay thế cho hóa đơn "
+                f"Hóa đơn {KINDS[invoice.kind].lower()} {invoice_ref(invoice)} (mã CQT {invoice.mccqt}) {how} hóa đơn "
                 f"{invoice_ref(original)}"
             )
     held = invoice.state == "held"  # after a restore, before its first sync: no number nor code yet

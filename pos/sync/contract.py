@@ -287,8 +287,8 @@ class InvoiceIn(Payload):
     mccqt: Annotated[str, Meta(pattern=r"^M[1-6]-[0-9]{2}-[0-9A-Z]{5}-[0-9]{11}$")]
     issued_at: Time
     issued_on: date
-    total_vnd: Vnd
-    vat_vnd: Vnd
+    total_vnd: SignedVnd  # since version 2 signed: an adjustment that decreases an invoice is negative
+    vat_vnd: SignedVnd
     payment_code: Literal["TM", "CK", "TM/CK"]
     state: Literal["waiting", "sent", "accepted", "rejected"]
     updated_at: Time
@@ -505,7 +505,7 @@ ShiftCloseRecord = record("shift_close", ShiftCloseIn, version=2)
 IntakeRecord = record("intake", IntakeIn)
 StockMovementRecord = record("stock_adjustment", StockMovementIn)
 AuditRecord = record("audit", AuditIn)
-InvoiceRecord = record("invoice", InvoiceIn)
+InvoiceRecord = record("invoice", InvoiceIn, version=2)
 CustomerRecord = record("customer", CustomerIn)
 StockSnapshotRecord = record("stock_snapshot", StockSnapshotIn)
 TransferRecord = record("transfer", TransferIn)

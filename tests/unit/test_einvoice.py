@@ -206,43 +206,75 @@ def test_settings_are_checked() -> None:
 # Returns, voids and the paper copy -----------------------------------------------------------------------------
 
 
-def test_a_return_issues_a_replacement_referring_to_the_original(uow: Any, shop: dict[str, Any]) -> None:
+def give_back(uow: Any, shop: dict[str, Any], sale: Sale, qty_by_line_qty: dict[int, int], key: str) -> Any:
+    """A cash return of ``{sold qty: qty back}`` of a sale's lines; the return and the invoice it issued."""
     from pos.sales import returns
 
-    sale, original = sell(uow, shop, [PaymentInput("cash", 10**6)])
     with uow() as s:
-        tea_line = next(line for line in returns.returnable_lines(s, sale) if line.line.qty == 3).line
+        lines = {line.line.qty: line.line for line in returns.returnable_lines(s, sale)}
         shift = s.exec(select(Shift)).one()
         made = returns.create_return(
             s,
             sale.receipt_number,
-            {tea_line.id: 1},
+            {lines[sold].id: back for sold, back in qty_by_line_qty.items()},
             "cash",
             "Hỏng",
             shop["cashier"].id,
             shift,
-            "ret-00000001",
+            key,
             einvoice=read_settings(CONFIG),
         )
-        replacement = s.exec(select(Invoice).where(Invoice.return_id == made.id)).one()
-    assert (replacement.kind, replacement.original_id, replacement.number) == ("replacement", original.id, 2)
-    assert replacement.mccqt != original.mccqt
-    assert replacement.total_vnd == original.total_vnd - made.total_vnd
-    tree = invoice_xml.validate_bytes(replacement.xml)
-    related = tree.find("DLHDon/TTChung/TTHDLQuan")
-    assert [related.findtext(t) for t in ("TCHDon", "KHMSHDCLQuan", "KHHDCLQuan", "SHDCLQuan", "NLHDCLQuan")] == [
-        "1",
-        "1",
-        "C26MAB",
-        "1",
-        "2026-11-24",
+        return made, s.exec(select(Invoice).where(Invoice.return_id == made.id)).one()
+
+
+def related(tree: etree._Element) -> list[str]:
+    found = tree.find("DLHDon/TTChung/TTHDLQuan")
+    return [found.findtext(t) for t in ("TCHDon", "KHMSHDCLQuan", "KHHDCLQuan", "SHDCLQuan", "NLHDCLQuan")]
+
+
+def test_a_partial_return_issues_an_adjustment_decreasing_the_original(uow: Any, shop: dict[str, Any]) -> None:
+    from pos.sales import returns
+
+    sale, original = sell(uow, shop, [PaymentInput("cash", 10**6)])
+    made, adjustment = give_back(uow, shop, sale, {3: 1}, "ret-00000001")  # one tea of three
+    assert (adjustment.kind, adjustment.original_id, adjustment.number) == ("adjustment", original.id, 2)
+    assert adjustment.mccqt != original.mccqt and adjustment.state == "waiting"
+    assert adjustment.total_vnd == -made.total_vnd == -120_000  # the invoice less what came back
+    tree = invoice_xml.validate_bytes(adjustment.xml)  # negative amounts follow the schema
+    assert related(tree) == ["2", "1", "C26MAB", "1", "2026-11-24"]  # 2: adjustment of 1C26MAB no. 1
+    assert tree.findtext("DLHDon/TTChung/TTHDLQuan/GChu").startswith(
+        "Điều chỉnh giảm cho hóa đơn Mẫu số 1 ký hiệu C26MAB số 00000001 ngày 24/11/2026"
+    )
+    items = tree.findall("DLHDon/NDHDon/DSHHDVu/HHDVu")
+    assert [(i.findtext("THHDVu"), i.findtext("SLuong"), i.findtext("TSuat")) for i in items] == [
+        ("Chè Shan tuyết <Hà Giang>", "-1", "8%")
     ]
-    assert [i.findtext("SLuong") for i in tree.findall("DLHDon/NDHDon/DSHHDVu/HHDVu")] == ["2", "2"]
+    toan = tree.find("DLHDon/NDHDon/TToan")
+    net, tax, total = (int(toan.findtext(t)) for t in ("TgTCThue", "TgTThue", "TgTTTBSo"))
+    assert total == -120_000 and net + tax == total and tax < 0
+    assert int(items[0].findtext("ThTien")) == net
+    assert toan.findtext("TgTTTBChu") == "Âm một trăm hai mươi nghìn đồng"
     with uow() as s:
         data = returns.refund_receipt_data(s, made, {"SHOWROOM_TAX_CODE": "0101243150"})
-    assert data.invoice is not None and "thay thế cho hóa đơn Mẫu số 1 ký hiệu C26MAB số 00000001" in (
+    assert data.invoice is not None and "điều chỉnh giảm cho hóa đơn Mẫu số 1 ký hiệu C26MAB số 00000001" in (
         data.invoice.corrects or ""
     )
+
+    # The rest comes back later: the sale was corrected by adjustment, so it goes on that way.
+    _made, second = give_back(uow, shop, sale, {3: 2, 2: 2}, "ret-00000002")
+    assert (second.kind, second.original_id, second.number) == ("adjustment", original.id, 3)
+    assert original.total_vnd + adjustment.total_vnd + second.total_vnd == 0
+    assert related(invoice_xml.validate_bytes(second.xml))[3] == "1"
+
+
+def test_a_return_of_everything_issues_a_replacement_referring_to_the_original(uow: Any, shop: dict[str, Any]) -> None:
+    sale, original = sell(uow, shop, [PaymentInput("cash", 10**6)])
+    _made, replacement = give_back(uow, shop, sale, {3: 3, 2: 2}, "ret-00000001")
+    assert (replacement.kind, replacement.original_id, replacement.number) == ("replacement", original.id, 2)
+    assert replacement.total_vnd == 0
+    tree = invoice_xml.validate_bytes(replacement.xml)
+    assert related(tree) == ["1", "1", "C26MAB", "1", "2026-11-24"]
+    assert tree.findtext("DLHDon/NDHDon/DSHHDVu/HHDVu/TChat") == "4"  # the note: everything came back
 
 
 def test_a_void_issues_an_empty_replacement_and_deletes_nothing(uow: Any, shop: dict[str, Any], make_user: Any) -> None:
@@ -299,3 +331,28 @@ def test_the_receipt_is_the_invoice_paper_copy(uow: Any, shop: dict[str, Any], t
     assert lookup == [
         f"https://hoadondientu.gdt.gov.vn|0101243150|1C26MAB|00000001|20261124|{sale.total_vnd}|{invoice.mccqt}"
     ]
+
+
+def test_the_provider_is_told_an_adjustment_decreases_the_original(uow: Any, shop: dict[str, Any]) -> None:
+    from pos.einvoice.provider import Outgoing
+    from pos.einvoice.viettel import invoice_json
+
+    sale, original = sell(uow, shop, [PaymentInput("cash", 10**6)])
+    _made, adjustment = give_back(uow, shop, sale, {3: 1}, "ret-00000001")
+    body = invoice_json(
+        Outgoing(
+            transaction_uuid=str(adjustment.uuid),
+            xml=adjustment.xml.encode("utf-8"),
+            template_code="1/001",
+            kind="adjustment",
+            original_transaction_uuid=str(original.uuid),
+        )
+    )
+    info = body["generalInvoiceInfo"]
+    assert (info["adjustmentType"], info["adjustmentInvoiceType"], info["originalInvoiceId"]) == (
+        "5",
+        "1",
+        str(original.uuid),
+    )
+    assert [(i["quantity"], i["isIncreaseItem"]) for i in body["itemInfo"]] == [(-1, False)]
+    assert body["summarizeInfo"]["totalAmountWithTax"] == -120_000

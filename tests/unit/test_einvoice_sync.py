@@ -86,3 +86,21 @@ def test_the_office_counts_invoices_per_showroom_and_day_and_lists_them(
     xlsx = office.get("/office/invoice-list.xlsx", query_string=period)
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     assert "Bảng kê hóa đơn" in office.get("/office/invoice-list", query_string=period).get_data(as_text=True)
+
+
+def test_an_adjustment_reaches_the_central_office_as_a_negative_invoice(
+    uow: Any, engine: Any, shop: dict[str, Any], settings: SyncSettings, central_app: Flask
+) -> None:
+    from tests.unit.test_einvoice import give_back
+
+    sale, original = sell(uow, shop, [PaymentInput("cash", 10**6)])
+    _made, adjustment = give_back(uow, shop, sale, {3: 1}, "ret-00000001")
+    sync(engine, settings, central_app)
+    with session_scope(central_app.extensions[ENGINE_KEY], write=False) as s:
+        rows = s.exec(select(cm.Invoice).order_by(cm.Invoice.number)).all()
+        got = [(r.kind, r.number, r.total_vnd, r.original_uuid) for r in rows]
+    assert got == [
+        ("original", 1, original.total_vnd, None),
+        ("adjustment", 2, -120_000, original.uuid),
+    ]
+    assert adjustment.vat_vnd < 0
