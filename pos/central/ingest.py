@@ -36,7 +36,7 @@ from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
-from pos.central import checks, network_ingest, summaries
+from pos.central import checks, network_ingest, staff_names, summaries
 from pos.central import models as m
 from pos.central.bulk import copy_rows, insert_new
 from pos.db import utcnow
@@ -272,6 +272,7 @@ class _Materialiser:
         self.upsert_customers(by_kind["customer"])
         network_ingest.materialise(self, by_kind)
         self.insert_audit(by_kind["audit"])
+        staff_names.store_names(self.conn, self.showroom_id, records)
         return touched
 
     # --- what is held aside or flagged ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ Three families:
 * what the office queries, materialised from those records: ``producer``, ``product`` and
   ``showroom_product`` (the showroom's own SKU and price), ``sale``, ``sale_line``, ``payment``,
   ``sale_return``, ``return_line``, ``sale_void``, ``shift_close`` (with the reconciliation check),
-  ``intake``, ``intake_line``, ``stock_movement``, ``audit_entry``;
+  ``intake``, ``intake_line``, ``stock_movement``, ``audit_entry``, ``staff_name`` (who a username is);
 * the office's own: the shared catalogue (``catalog_producer``, ``catalog_product``, ``catalog_state``),
   ``central_user`` and ``office_audit``.
 
@@ -487,6 +487,22 @@ class ShiftClose(CentralModel, table=True):
     check_status: str = Field(default="incomplete", max_length=12, index=True)
     check_detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)
     checked_at: datetime | None = Field(default=None, sa_type=TZ)
+
+
+class StaffName(CentralModel, table=True):
+    """A showroom's staff member as the office shows them: the username the records carry, and the full name.
+
+    Kept from the records that carry both (sales, returns, voids, shift closes since their versions 2–3), the
+    newest seq winning, so one rename shows on every page; a username with no row is shown as it is.
+    """
+
+    __tablename__ = "staff_name"
+    __table_args__ = (PrimaryKeyConstraint("showroom_id", "username", name="pk_staff_name"),)
+
+    showroom_id: int = Field(foreign_key="showroom.id")
+    username: str = Field(max_length=60)
+    full_name: str = Field(max_length=120)
+    seq: int = Field(sa_type=BigInteger)  # the record that last named them
 
 
 # --- Stock ------------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from pos.auth.access import bind_role, role_required
 from pos.catalog.models import PRODUCER_KINDS, PRODUCT_GROUPS, VAT_CLASSES
 from pos.catalog.services import parse_date
 from pos.central import catalog as catalog_services
-from pos.central import credentials, issues
+from pos.central import credentials, issues, staff_names
 from pos.central.models import CHECK_STATUSES, ISSUE_PROBLEMS, CatalogProduct, ShiftClose, ShowroomCredential, SyncLog
 from pos.db import get_session, unit_of_work, utcnow
 from pos.errors import PosError, ValidationError
@@ -153,6 +153,7 @@ def showroom(code: str) -> Any:
         keys=keys,
         pushes=pushes,
         shifts=shifts,
+        names=staff_names.full_names(session, shop.id),
         check_statuses=CHECK_STATUSES,
         stale_days=stale_days(),
         issue_counts=issues.count_issues(session, shop.id),

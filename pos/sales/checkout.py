@@ -344,6 +344,8 @@ def _payload(
         "total_vnd": sale.total_vnd,
         "vat_vnd": sale.vat_vnd,
         "discount_approved_by": approver.username if approver else None,
+        "cashier_name": cashier.full_name if cashier else "",
+        "discount_approved_by_name": approver.full_name if approver else "",
         "lines": [
             _line_payload(line, line_products[line.product_id], str(producers[line.producer_id])) for line in lines
         ],

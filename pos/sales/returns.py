@@ -116,6 +116,12 @@ def _username(session: Session, user_id: int | None) -> str:
     return user.username if user else ""
 
 
+def _full_name(session: Session, user_id: int | None) -> str:
+    """A user's full name for a payload (the office shows it; the username stays the key)."""
+    user = session.get(User, user_id) if user_id is not None else None
+    return user.full_name if user else ""
+
+
 @dataclass(frozen=True)
 class PlannedLine:
     """A quantity of one receipt line to take back, and its refund."""
@@ -269,6 +275,7 @@ def create_return(
         "sale_uuid": str(sale.uuid),
         "shift_uuid": str(shift.uuid),
         "cashier": _username(session, cashier_id),
+        "cashier_name": _full_name(session, cashier_id),
         "created_at": now.isoformat(),
         "refund_method": method,
         "total_vnd": sale_return.total_vnd,
@@ -431,6 +438,7 @@ def void_last_sale(
         "receipt_number": sale.receipt_number,
         "voided_at": now.isoformat(),
         "voided_by": manager.username,
+        "voided_by_name": manager.full_name,
         "reason": text,
     }
     enqueue(session, "void", sale.uuid, dict(payload))

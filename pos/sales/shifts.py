@@ -432,6 +432,7 @@ def close_shift(
     payload: Fields = {
         "uuid": str(shift.uuid),
         "cashier": cashier.username if cashier else "",
+        "cashier_name": cashier.full_name if cashier else "",
         "till": _till_code(session, shift),
         "opened_at": shift.opened_at.isoformat(),
         "closed_at": closed_at.isoformat(),

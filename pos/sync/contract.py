@@ -160,6 +160,8 @@ class SaleIn(Payload):
     lines: Annotated[list[SaleLineIn], Meta(min_length=1, max_length=10_000)]
     payments: Annotated[list[PaymentIn], Meta(max_length=100)]
     discount_approved_by: text(60) | None = None
+    cashier_name: text(120) = ""  # since version 2: the staff's full names; empty from older showrooms
+    discount_approved_by_name: text(120) = ""
 
 
 class ReturnLineIn(Payload):
@@ -186,6 +188,7 @@ class ReturnIn(Payload):
     total_vnd: Vnd
     lines: Annotated[list[ReturnLineIn], Meta(min_length=1, max_length=10_000)]
     reason: text(200) = ""
+    cashier_name: text(120) = ""  # since version 2
 
 
 class VoidIn(Payload):
@@ -196,6 +199,7 @@ class VoidIn(Payload):
     voided_at: Time
     voided_by: text(60)
     reason: text(200) = ""
+    voided_by_name: text(120) = ""  # since version 2
 
 
 class ShiftCloseIn(Payload):
@@ -220,6 +224,7 @@ class ShiftCloseIn(Payload):
     sale_uuids: Annotated[list[UUID], Meta(max_length=200_000)]
     return_uuids: Annotated[list[UUID], Meta(max_length=200_000)]
     till: text(10) = ""  # since version 2: the till (drawer) counted, Q1, Q2 …; empty from older showrooms
+    cashier_name: text(120) = ""  # since version 3: the cashier's full name
 
 
 class IntakeLineIn(Payload):
@@ -498,10 +503,10 @@ def record(kind: str, payload: type[Payload], version: int = 1) -> type[RecordBa
 
 ProducerRecord = record("producer", ProducerIn)
 ProductRecord = record("product", ProductIn)
-SaleRecord = record("sale", SaleIn)
-ReturnRecord = record("return", ReturnIn)
-VoidRecord = record("void", VoidIn)
-ShiftCloseRecord = record("shift_close", ShiftCloseIn, version=2)
+SaleRecord = record("sale", SaleIn, version=2)
+ReturnRecord = record("return", ReturnIn, version=2)
+VoidRecord = record("void", VoidIn, version=2)
+ShiftCloseRecord = record("shift_close", ShiftCloseIn, version=3)
 IntakeRecord = record("intake", IntakeIn)
 StockMovementRecord = record("stock_adjustment", StockMovementIn)
 AuditRecord = record("audit", AuditIn)

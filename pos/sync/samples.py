@@ -21,6 +21,13 @@ GROUPS = ["thuc_pham", "do_uong", "thao_duoc", "vai_may_mac", "luu_niem"]
 PROVINCES = ["Hà Nội", "Hòa Bình", "Sơn La", "Lào Cai", "Thái Nguyên", "Bắc Giang", "Nam Định", "Ninh Bình"]
 LINE_COUNTS = [1, 2, 3, 4, 5, 6, 7]
 LINE_WEIGHTS = [12, 18, 22, 18, 14, 10, 6]  # mean ≈ 3.75 lines per sale
+# The staff's full names travel beside their usernames (the office shows them); the showroom demo's people.
+STAFF_NAMES = {
+    "thungan": "Nguyễn Thị Thu Ngân",
+    "thungan1": "Nguyễn Thị Thu Ngân",
+    "thungan2": "Phạm Thị Hoa",
+    "quanly": "Trần Văn Quản Lý",
+}
 
 
 @dataclass
@@ -135,6 +142,7 @@ class SampleShowroom:
             "receipt_number": f"{self.code}-{at.year}-{self.receipts:06d}",
             "shift_uuid": shift_uuid,
             "cashier": cashier,
+            "cashier_name": STAFF_NAMES.get(cashier, ""),
             "created_at": at.isoformat(),
             "subtotal_vnd": subtotal,
             "line_discount_vnd": line_discount,
@@ -185,6 +193,7 @@ class SampleShowroom:
             "sale_uuid": sale["uuid"],
             "shift_uuid": shift_uuid,
             "cashier": sale["cashier"],
+            "cashier_name": sale.get("cashier_name", ""),
             "created_at": at.isoformat(),
             "refund_method": "cash",
             "total_vnd": amount,
@@ -200,6 +209,7 @@ class SampleShowroom:
             "receipt_number": sale["receipt_number"],
             "voided_at": at.isoformat(),
             "voided_by": by,
+            "voided_by_name": STAFF_NAMES.get(by, ""),
             "reason": "Khách không mua nữa",
         }
 
@@ -227,6 +237,7 @@ class SampleShowroom:
         return {
             "uuid": shift_uuid,
             "cashier": cashier,
+            "cashier_name": STAFF_NAMES.get(cashier, ""),
             "opened_at": opened_at.isoformat(),
             "closed_at": closed_at.isoformat(),
             "opening_float_vnd": opening_float_vnd,

@@ -1,6 +1,7 @@
 """The central office's report pages on PostgreSQL: a small known set of records pushed through the ingest
 service, every report's figures checked against numbers worked out by hand, the CSV exports, the stale
-showroom flag, the receipt drill-down, and who may see the pages."""
+showroom flag, the receipt drill-down, the staff's full names (the username for older records), and who may see
+the pages."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from pos.central.office.views import PAGES
 from pos.central.users import create_central_user
 from pos.db import session_scope
 from pos.money import vat_included
+from pos.sync import contract
 from pos.sync.samples import Record, batch_document
 from tests.conftest import CSRF_RE
 
@@ -670,3 +672,70 @@ def test_pages_render_before_any_showroom(central_app: Flask, central_engine: An
     for path in ("/office/", "/office/sales", *(f"/office/{slug}" for slug in PAGES)):
         assert client.get(path).status_code == 200, path
     assert csv_rows(client, "/office/sync.csv") == []
+
+
+# --- Full names (sale, return, void version 2; shift close version 3) ---------------------------------------------
+
+
+def test_the_newer_versions_carry_full_names() -> None:
+    assert contract.KIND_VERSIONS["sale"] >= 2 and contract.KIND_VERSIONS["shift_close"] >= 3
+    assert contract.KIND_VERSIONS["return"] >= 2 and contract.KIND_VERSIONS["void"] >= 2
+    # An older showroom's records (no names) are still accepted, with empty names.
+    old = contract.check_payload(
+        "void",
+        {"sale_uuid": str(uuid4()), "receipt_number": "X-1", "voided_at": at(1, 9).isoformat(), "voided_by": "quanly"},
+    )
+    assert old.voided_by_name == ""  # type: ignore[attr-defined]
+
+
+def test_office_pages_show_full_names(office: FlaskClient, central_engine: Any) -> None:
+    maker = producer(str(uuid4()), "HTX Gạo Tám", "Nam Định")
+    rice = product(str(uuid4()), maker, "GAO5", "Gạo tám thơm 5kg", 150_000, 4, "thuc_pham")
+    shift = str(uuid4())
+    first = dict(sale("SR03-2026-000001", at(10, 9), shift, [line(1, rice, 1)], [paid("cash", 150_000, 200_000)]))
+    first.update(cashier="thungan7", cashier_name="Đỗ Thị Mai")
+    second = dict(sale("SR03-2026-000002", at(10, 10), shift, [line(1, rice, 2)], [paid("card", 300_000)]))
+    second.update(cashier="thungan7", cashier_name="Đỗ Thị Mai Anh")  # renamed since: the newer name wins
+    void = {
+        "sale_uuid": second["uuid"],
+        "receipt_number": second["receipt_number"],
+        "voided_at": at(10, 10, 5).isoformat(),
+        "voided_by": "quanly3",
+        "voided_by_name": "Vũ Văn Quang",
+        "reason": "Nhập nhầm",
+    }
+    done = close(
+        shift,
+        at(10, 8),
+        at(10, 20),
+        [first["uuid"], second["uuid"]],
+        sales_count=1,
+        sales_total_vnd=150_000,
+        voids_count=1,
+        payments_by_method={"cash": 150_000},
+    )
+    done["cashier"], done["cashier_name"] = "thungan7", "Đỗ Thị Mai Anh"
+    push(
+        central_engine,
+        "SR03",
+        [Record("producer", maker["uuid"], maker, at(1, 8)), Record("product", rice["uuid"], rice, at(1, 8))]
+        + [
+            Record("sale", first["uuid"], first, at(10, 9)),
+            Record("sale", second["uuid"], second, at(10, 10)),
+            Record("void", second["uuid"], void, at(10, 10, 5)),
+            Record("shift_close", shift, done, at(10, 20)),
+        ],
+    )
+    with central_engine.connect() as conn:
+        names = dict(conn.execute(text("SELECT username, full_name FROM staff_name")).all())
+    assert names == {"thungan7": "Đỗ Thị Mai Anh", "quanly3": "Vũ Văn Quang"}
+
+    sales = by(csv_rows(office, "/office/sales.csv", **MARCH), "Số hóa đơn")
+    assert sales["SR03-2026-000001"]["Thu ngân"] == "Đỗ Thị Mai Anh"
+    assert sales["SR01-2026-000001"]["Thu ngân"] == "thungan1"  # an older showroom's record: the username
+    shifts = [(r["Mã"], r["Thu ngân"]) for r in csv_rows(office, "/office/shifts.csv", **MARCH)]
+    assert ("SR03", "Đỗ Thị Mai Anh") in shifts and ("SR01", "thungan1") in shifts
+    receipt = office.get(f"/office/sales/{second['uuid']}").get_data(as_text=True)
+    assert "Đỗ Thị Mai Anh" in receipt and "người hủy: Vũ Văn Quang" in receipt and "thungan7" not in receipt
+    page = office.get("/showrooms/SR03").get_data(as_text=True)
+    assert "Đỗ Thị Mai Anh" in page

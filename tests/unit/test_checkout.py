@@ -24,6 +24,7 @@ from pos.sales.checkout import complete_sale, complete_sale_once
 from pos.sales.models import Cart, Payment, Sale, SaleLine, Shift
 from pos.sales.pricing import Discount, DiscountLimits, PaymentInput
 from pos.sales.receipt_data import receipt_for_sale
+from pos.sync import contract
 from pos.sync.models import OutboxRecord
 
 NOW = datetime(2026, 11, 24, 3, 15, tzinfo=UTC)  # 10:15 in Hà Nội
@@ -110,7 +111,8 @@ def test_a_sale_is_recorded_whole(uow, till) -> None:
         payload = json.loads(outbox.payload)
         assert outbox.kind == "sale" and outbox.entity_uuid == str(sale.uuid)
         assert payload["receipt_number"] == "SR01-2026-000001"
-        assert payload["cashier"] == "thungan"
+        assert (payload["cashier"], payload["cashier_name"]) == ("thungan", "Nguyễn Thị Thu Ngân")
+        assert outbox.version == contract.KIND_VERSIONS["sale"] >= 2
         assert payload["lines"][0]["product_uuid"] == str(till["tea"].uuid)
         assert payload["payments"][0]["change_vnd"] == 35_000
         assert s.exec(select(Cart)).all() == []  # the cart is gone with the sale

@@ -257,6 +257,7 @@ def test_manager_voids_the_last_sale_and_stock_comes_back(uow, staff, products, 
             "receipt_number": last.receipt_number,
             "voided_at": payload["voided_at"],
             "voided_by": "quanly",
+            "voided_by_name": staff["manager"].full_name,  # the office shows the name
             "reason": "Khách đổi ý",
         }
         entry = s.exec(select(AuditEntry).where(AuditEntry.action == "sale.void")).one()

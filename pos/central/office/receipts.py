@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from pos.central.models import Payment, ReturnLine, Sale, SaleLine, SaleReturn, SaleVoid, ShiftClose, Showroom
 from pos.central.office.common import COMPLETED, UNKNOWN, fetch_rows, local_text
+from pos.central.staff_names import full_name_sql, full_names
 from pos.errors import NotFound
 from pos.money import format_bp
 from pos.reports.period import Period
@@ -72,8 +73,12 @@ def _sale_where(session: Session, f: SaleFilter) -> tuple[str, dict[str, Any], b
 
 SALE_ORDER = "s.sold_on DESC, s.created_at DESC, s.id DESC"  # newest first; sold_on leads so a day index serves it
 
-SALE_LIST_SELECT = """
-SELECT s.uuid, s.receipt_number, s.created_at, s.sold_on, s.cashier, s.status, s.subtotal_vnd,
+SALE_LIST_SELECT = (
+    """
+SELECT s.uuid, s.receipt_number, s.created_at, s.sold_on, """
+    + full_name_sql("s.showroom_id", "s.cashier")
+    + """ AS cashier,
+       s.status, s.subtotal_vnd,
        s.line_discount_vnd + s.sale_discount_vnd AS discount_vnd, s.total_vnd, sr.code, sr.name,
        (SELECT COALESCE(SUM(r.total_vnd), 0) FROM sale_return r WHERE r.sale_id = s.id)::bigint AS refunded_vnd,
        (SELECT string_agg(DISTINCT pm.method, ',') FROM payment pm WHERE pm.sale_id = s.id) AS methods
@@ -81,6 +86,7 @@ FROM {source} JOIN showroom sr ON sr.id = s.showroom_id
 WHERE {where}
 ORDER BY {order}
 """
+)
 
 
 @dataclass
@@ -198,6 +204,11 @@ class ReceiptView:
     returns: list[ReturnView] = field(default_factory=list)
     void: SaleVoid | None = None
     shift: ShiftClose | None = None
+    names: dict[str, str] = field(default_factory=dict)  # username -> full name, this showroom's
+
+    def who(self, username: str | None) -> str:
+        """The full name of a username the records carry (the username when no record has named them)."""
+        return self.names.get(username or "", username or "")
 
     @property
     def discount_vnd(self) -> int:
@@ -262,6 +273,7 @@ def get_receipt(session: Session, sale_uuid: UUID) -> ReceiptView:
         returns=returns,
         void=void,
         shift=shift,
+        names=full_names(session, sale.showroom_id),
     )
 
 

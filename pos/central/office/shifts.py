@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from pos.central.models import CHECK_STATUSES, Showroom
 from pos.central.office.common import OfficeQuery, fetch_rows, local_text, only_showroom, period_params, sync_state
+from pos.central.staff_names import full_name_sql
 from pos.money import format_vnd
 from pos.reports.table import INT, VND, Column, Report
 from pos.sales.models import PAYMENT_METHODS
@@ -100,7 +101,8 @@ def shift_report(session: Session, q: OfficeQuery) -> Report:
     """Shifts closed in the period with the central server's check (ok / mismatch / incomplete), problems first."""
     status_filter = " AND sc.check_status = :status" if q.status in CHECK_STATUSES else ""
     sql = f"""
-        SELECT sc.id, sc.uuid, sc.cashier, sc.opened_at, sc.closed_at, sc.sales_count, sc.sales_total_vnd,
+        SELECT sc.id, sc.uuid, {full_name_sql("sc.showroom_id", "sc.cashier")} AS cashier,
+               sc.opened_at, sc.closed_at, sc.sales_count, sc.sales_total_vnd,
                sc.refunds_total_vnd, sc.voids_count, sc.difference_vnd, sc.check_status, sc.check_detail,
                sc.checked_at, sr.code, sr.name, sr.id AS showroom_id
         FROM shift_close sc JOIN showroom sr ON sr.id = sc.showroom_id
