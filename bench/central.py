@@ -230,13 +230,13 @@ def bulk_load(conn: psycopg.Connection, a: argparse.Namespace, first_day: date) 
                                      opening_float_vnd, sales_count, sales_total_vnd, refunds_total_vnd, voids_count,
                                      discounts_vnd, payments_by_method, cash_in_vnd, cash_out_vnd, expected_cash_vnd,
                                      counted_cash_vnd, difference_vnd, sale_uuids, return_uuids, check_status,
-                                     check_detail, checked_at)
+                                     check_detail, checked_at, till)
             SELECT s.shift_uuid, s.showroom_id, MAX(s.seq), 'thungan', MIN(s.created_at), MAX(s.created_at),
                    s.sold_on, 1000000, COUNT(*) FILTER (WHERE s.status = 'completed'),
                    SUM(s.total_vnd) FILTER (WHERE s.status = 'completed'), 0,
                    COUNT(*) FILTER (WHERE s.status = 'voided'),
                    SUM(s.line_discount_vnd) FILTER (WHERE s.status = 'completed'), '{{}}', 0, 0, 1000000, 1000000, 0,
-                   '[]', '[]', 'ok', '{{}}', now()
+                   '[]', '[]', 'ok', '{{}}', now(), 'Q1'
             FROM sale s WHERE s.{span}
             GROUP BY s.shift_uuid, s.showroom_id, s.sold_on
             """,
@@ -372,41 +372,66 @@ def main() -> None:
     parser.add_argument("--push-showrooms", type=int, default=3, help="showroom-days pushed through the real ingest")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the database (its name is printed)")
+    parser.add_argument(
+        "--database", help="time the office again on a database kept by an earlier run (no load, no pushes)"
+    )
+    parser.add_argument("--rebuild", action="store_true", help="with --database: rebuild the summaries first")
     a = parser.parse_args()
 
     server = os.environ.get("POS_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"pos_bench_central_{secrets.token_hex(4)}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    name = a.database or f"pos_bench_central_{secrets.token_hex(4)}"
+    if a.database:
+        a.keep = True
+    else:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
     url = sqlalchemy_url(server, name)
     load = os.getloadavg()
     say(f"database {name}; load average {load[0]:.2f} on {os.cpu_count()} cores")
     try:
         central_upgrade(url)
         engine = make_engine(url)
-        with session_scope(engine) as s:
-            for n in range(1, a.showrooms + 1):
-                register_showroom(s, f"SR{n:03d}", f"Điểm bán OCOP {n}", PROVINCES[n % 4], "", actor="bench")
-            create_central_user(s, "bench", "Văn phòng (bench)", "manager", "bench-matkhau")
         last_day = date(2026, 11, 30)
-        first_day = last_day - timedelta(days=a.days - 1)
-        started = time.perf_counter()
-        with psycopg.connect(libpq_url(server, name)) as conn:
-            conn.execute("SET synchronous_commit TO off")
-            counts = bulk_load(conn, a, first_day)
-            conn.autocommit = True
-            conn.execute("VACUUM ANALYZE")
-        load_s = time.perf_counter() - started
-        say(f"bulk path: {counts['sales']:,} sales, {counts['lines']:,} lines in {load_s:.0f} s")
+        load_s = rebuild_s = 0.0
+        pushes: dict[str, Any] = {}
+        if a.database:
+            with engine.connect() as conn:
+                row = conn.exec_driver_sql(
+                    "SELECT (SELECT COUNT(*) FROM showroom), (SELECT MIN(sold_on) FROM sale), "
+                    "(SELECT COUNT(*) FROM sale WHERE sold_on <= %(d)s), "
+                    "(SELECT COUNT(*) FROM sale_line WHERE sold_on <= %(d)s)",
+                    {"d": last_day},
+                ).one()
+            a.showrooms, first_day = int(row[0]), row[1]
+            a.days = (last_day - first_day).days + 1
+            counts = {"sales": int(row[2]), "lines": int(row[3])}
+            a.sales = counts["sales"] // max(a.showrooms * a.days, 1)
+            say(f"kept database: {a.showrooms} showrooms, {a.days} days, {counts['lines']:,} lines")
+        else:
+            with session_scope(engine) as s:
+                for n in range(1, a.showrooms + 1):
+                    register_showroom(s, f"SR{n:03d}", f"Điểm bán OCOP {n}", PROVINCES[n % 4], "", actor="bench")
+                create_central_user(s, "bench", "Văn phòng (bench)", "manager", "bench-matkhau")
+            first_day = last_day - timedelta(days=a.days - 1)
+            started = time.perf_counter()
+            with psycopg.connect(libpq_url(server, name)) as conn:
+                conn.execute("SET synchronous_commit TO off")
+                counts = bulk_load(conn, a, first_day)
+                conn.autocommit = True
+                conn.execute("VACUUM ANALYZE")
+            load_s = time.perf_counter() - started
+            say(f"bulk path: {counts['sales']:,} sales, {counts['lines']:,} lines in {load_s:.0f} s")
 
-        started = time.perf_counter()
-        with engine.begin() as conn:
-            rows = summaries.rebuild(conn)
-        rebuild_s = time.perf_counter() - started
-        say(f"rebuild: {rows:,} summary rows in {rebuild_s:.1f} s")
+        if not a.database or a.rebuild:
+            started = time.perf_counter()
+            with engine.begin() as conn:
+                rows = summaries.rebuild(conn)
+            rebuild_s = time.perf_counter() - started
+            say(f"rebuild: {rows:,} summary rows in {rebuild_s:.1f} s")
 
-        pushes = real_pushes(engine, a, last_day + timedelta(days=1))
-        say(f"real ingest: {pushes}")
+        if not a.database:
+            pushes = real_pushes(engine, a, last_day + timedelta(days=1))
+            say(f"real ingest: {pushes}")
 
         started = time.perf_counter()
         with engine.connect() as conn:
