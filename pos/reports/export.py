@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from datetime import date
 
 import xlsxwriter
@@ -16,14 +17,23 @@ from pos.reports.table import DATE, INT, SHARE, VND, Report, cell_text, export_v
 
 def to_csv(report: Report) -> bytes:
     """Header row, one row per report row, then the totals row; numbers bare so they add up in Excel."""
+    return b"".join(iter_csv(report))
+
+
+def iter_csv(report: Report, chunk_rows: int = 1_000) -> Iterator[bytes]:
+    """The CSV of ``to_csv`` in chunks of ``chunk_rows`` rows, for a streamed download of a long table."""
     out = io.StringIO()
     writer = csv_writer(out)
     writer.writerow([c.header for c in report.columns])
-    for row in report.rows:
+    for n, row in enumerate(report.rows, start=1):
         writer.writerow([export_value(row.get(c.key), c.kind) for c in report.columns])
+        if n % chunk_rows == 0:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
     if report.totals:
         writer.writerow([_total_cell(report, c.key, c.kind) for c in report.columns])
-    return out.getvalue().encode("utf-8")
+    yield out.getvalue().encode("utf-8")
 
 
 def _total_cell(report: Report, key: str, kind: str) -> object:
@@ -68,14 +78,14 @@ def to_xlsx(report: Report, showroom_name: str = "") -> bytes:
     for col, column in enumerate(report.columns):
         sheet.write(top, col, column.header, header)
     widths = [max(10, min(40, len(c.header) + 2)) for c in report.columns]
+    r = top
     for r, row in enumerate(report.rows, start=top + 1):
         for col, column in enumerate(report.columns):
             _write(sheet, r, col, row.get(column.key), column.kind, formats)
-    for row in report.rows[:WIDTH_SAMPLE]:
-        for col, column in enumerate(report.columns):
-            widths[col] = max(widths[col], min(45, len(cell_text(row.get(column.key), column.kind)) + 2))
+            if r <= top + WIDTH_SAMPLE:
+                widths[col] = max(widths[col], min(45, len(cell_text(row.get(column.key), column.kind)) + 2))
     if report.totals:
-        r = top + 1 + len(report.rows)
+        r += 1
         for col, column in enumerate(report.columns):
             value = report.totals.get(column.key)
             if isinstance(value, str) or value is None:

@@ -406,6 +406,42 @@ def test_sales_by_showroom_and_day(office: FlaskClient) -> None:
     assert len(heatmap["days"]) == 31
 
 
+def test_long_tables_are_paged_with_totals_of_the_whole_period(
+    office: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pos.central.office.common.PAGE_ROWS", 2)
+    # Five showroom-days in March, two to a page, by code and day; the totals are the whole period's.
+    first = office.get("/office/showroom-days", query_string=MARCH).get_data(as_text=True)
+    assert "Trang 1 / 3 · 5 dòng" in first and "Trang sau" in first and "Trang trước" not in first
+    assert _cells(first, "col-day") == ["02/03/2026", "03/03/2026"]
+    assert "622.000 ₫" in first.split("<tfoot>")[1]  # net of every row, not of the page
+    last = office.get("/office/showroom-days", query_string={**MARCH, "page": "3"}).get_data(as_text=True)
+    assert "Trang 3 / 3" in last and _cells(last, "col-code") == ["SR02"] and _cells(last, "col-day") == ["04/03/2026"]
+    beyond = office.get("/office/showroom-days", query_string={**MARCH, "page": "99"}).get_data(as_text=True)
+    assert "Trang 3 / 3" in beyond  # a page past the end shows the last one
+    assert "page=2" in last and "Trang đầu" in last
+    # The tabs and filters start again from the first page.
+    assert 'href="/office/shifts?from=01/03/2026&amp;to=31/03/2026"' in last
+    # The exports hold every row, whatever the page.
+    rows = csv_rows(office, "/office/showroom-days.csv", page="2", **MARCH)
+    assert len(rows) == 6 and rows[-1]["Doanh thu thuần"] == "622000"
+    # Shifts: problems first across pages; the status counts are over every shift.
+    shifts = office.get("/office/shifts", query_string={**MARCH, "page": "2"}).get_data(as_text=True)
+    assert "Trang 2 / 2 · 3 dòng" in shifts and _cells(shifts, "col-status") == ["Khớp"]
+    assert "<strong>1</strong> khớp" in shifts and "<strong>1</strong> không khớp" in shifts
+    assert len(csv_rows(office, "/office/shifts.csv", **MARCH)) == 3
+    response = office.get("/office/shifts.xlsx", query_string=MARCH)
+    assert response.status_code == 200 and response.get_data().startswith(b"PK")
+
+
+def _cells(page: str, css: str) -> list[str]:
+    """The text of every body cell of the report's table with this column class."""
+    import re
+
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    return [re.sub(r"<[^>]+>", "", m).strip() for m in re.findall(rf'<td class="[^"]*{css}">(.*?)</td>', body, re.S)]
+
+
 def test_sales_by_producer_merges_the_catalogue_link(office: FlaskClient) -> None:
     # Tân Cương: A1 2 x 100.000 (SR01) + B1 3 x 110.000 - 30.000 (SR02) - 1 returned (100.000) = 400.000.
     # Minh Hồng: A2 1 x 50.000 + 2 x 50.000 = 150.000. Thuốc nam Ba Vì: 80.000 - 8.000 = 72.000.

@@ -6,10 +6,14 @@ sales count nowhere, nor do returns against them. Discounts are already inside e
 
 The reports read the summary tables (pos/central/summaries.py), kept in the ingest's transaction, never the
 sale lines: a year over a hundred showrooms sums a few hundred thousand rows at most.
+
+The long tables (a row per showroom and day, per shift) are built in SQL a page at a time, with their totals
+summed in SQL; their exports take every row, streamed from a server-side cursor (``OfficeQuery.per_page`` None).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -32,6 +36,7 @@ COUNTED = (
 COUNTED_LINKED = " Sản phẩm của cửa hàng đã liên kết với danh mục chung được cộng vào sản phẩm trong danh mục chung."
 
 SCREEN_ROWS = 500  # a longer table is shown cut, with the whole of it in the CSV
+PAGE_ROWS = 100  # rows per page of the long tables (showroom x day, shifts)
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,43 @@ class OfficeQuery:
     status: str = ""  # shifts: "", "ok", "mismatch" or "incomplete"
     now: datetime | None = None  # sync freshness is judged against this instant
     stale_days: int = 2
+    page: int = 1  # the long tables: which page, and how many rows a page holds (None: every row, for exports)
+    per_page: int | None = PAGE_ROWS
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Where a page of a long table stands: its number, its size and the rows of the whole table."""
+
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first_row(self) -> int:
+        return (self.page - 1) * self.per_page + 1
+
+
+def paging(q: OfficeQuery, total: int) -> tuple[Paging | None, str, dict[str, Any]]:
+    """The page asked for (kept inside the table), its LIMIT/OFFSET clause and parameters; none for an export."""
+    if q.per_page is None:
+        return None, "", {}
+    pages = max(1, -(-total // q.per_page))
+    page = min(max(q.page, 1), pages)
+    return (
+        Paging(page, q.per_page, total),
+        " LIMIT :page_rows OFFSET :page_offset",
+        {"page_rows": q.per_page, "page_offset": (page - 1) * q.per_page},
+    )
+
+
+def iter_rows(session: Session, sql: str, params: dict[str, Any], chunk: int = 5_000) -> Iterator[Any]:
+    """The rows of one SQL statement from a server-side cursor, ``chunk`` at a time (for streamed exports)."""
+    yield from session.execute(text(sql).execution_options(yield_per=chunk, stream_results=True), params)
 
 
 def fetch_rows(session: Session, sql: str, params: dict[str, Any]) -> list[Any]:

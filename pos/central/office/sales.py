@@ -12,8 +12,10 @@ from pos.central.office.common import (
     OfficeQuery,
     bar_chart,
     fetch_rows,
+    iter_rows,
     local_text,
     only_showroom,
+    paging,
     period_params,
     share_bp,
     showroom_label,
@@ -185,38 +187,38 @@ def sales_by_day(session: Session, q: OfficeQuery) -> Report:
 
 HEATMAP_MAX_DAYS = 93
 
+# The long table, built in SQL: a row per showroom and day that had a sale, a void or a return, by code and day.
+SHOWROOM_DAY_ROWS = f"""
+SELECT d.day, sr.code, sr.name, d.showroom_id, {", ".join(f"d.{k}" for k in FIGURE_KEYS)}
+FROM summary_showroom_day d JOIN showroom sr ON sr.id = d.showroom_id
+WHERE d.day BETWEEN :start AND :end{{only}}
+ORDER BY sr.code, d.day{{page}}
+"""
+SHOWROOM_DAY_TOTALS = f"""
+SELECT COUNT(*) AS n, {", ".join(f"COALESCE(SUM(d.{k}), 0)::bigint AS {k}" for k in FIGURE_KEYS)}
+FROM summary_showroom_day d JOIN showroom sr ON sr.id = d.showroom_id
+WHERE d.day BETWEEN :start AND :end{{only}}
+"""
+
+
+def _showroom_day_row(r: Any) -> dict[str, Any]:
+    figures = {k: int(getattr(r, k)) for k in FIGURE_KEYS}
+    return _finish({"day": r.day, "code": r.code, "name": r.name, **figures, "_showroom_id": r.showroom_id})
+
 
 def sales_by_showroom_day(session: Session, q: OfficeQuery) -> Report:
-    """Net sales of every showroom on every day of the period: a long table, and a heat map under 93 days."""
-    found = _figures_by(session, q, ["showroom_id", "day"])
-    shops = {s.id: s for s in session.exec(select(Showroom).order_by(Showroom.code)).all()}
-    if q.showroom_id is not None:
-        shops = {k: v for k, v in shops.items() if k == q.showroom_id}
-    rows = []
-    for (sid, day), figures in found.items():
-        shop = shops.get(sid)
-        if shop is None:
-            continue
-        rows.append(_finish({"day": day, "code": shop.code, "name": shop.name, **figures, "_showroom_id": sid}))
-    rows.sort(key=lambda r: (r["code"], r["day"]))
-    totals = _figure_totals(rows)
-    heatmap = None
-    if len(q.period.days) <= HEATMAP_MAX_DAYS and shops:
-        net = {(r["_showroom_id"], r["day"]): r["net_vnd"] for r in rows}
-        heatmap = {
-            "title": "Doanh thu thuần mỗi ngày của từng cửa hàng",
-            "unit": "vnd",
-            "days": [d.strftime("%d/%m") for d in q.period.days],
-            "weekend": [d.weekday() >= 5 for d in q.period.days],
-            "rows": [
-                {
-                    "label": f"{s.code} – {s.name}",
-                    "code": s.code,
-                    "values": [net.get((sid, d), 0) for d in q.period.days],
-                }
-                for sid, s in shops.items()
-            ],
-        }
+    """Net sales of every showroom on every day of the period: a long table (a page of it on screen, every row in
+    the exports), and a heat map under 93 days."""
+    only = only_showroom(q, "d")
+    params = period_params(q)
+    found = fetch_rows(session, SHOWROOM_DAY_TOTALS.format(only=only), params)[0]
+    pager, clause, page_params = paging(q, int(found.n))
+    sql = SHOWROOM_DAY_ROWS.format(only=only, page=clause)
+    if pager is None:
+        rows: Any = (_showroom_day_row(r) for r in iter_rows(session, sql, params))
+    else:
+        rows = [_showroom_day_row(r) for r in fetch_rows(session, sql, {**params, **page_params})]
+    totals = _finish({k: int(getattr(found, k)) for k in FIGURE_KEYS})
     return Report(
         "showroom_days",
         "Doanh thu theo cửa hàng và ngày",
@@ -231,5 +233,35 @@ def sales_by_showroom_day(session: Session, q: OfficeQuery) -> Report:
         rows,
         {"day": "Tổng cộng", **totals},
         period=q.period,
-        params={"heatmap": heatmap, "heatmap_max_days": HEATMAP_MAX_DAYS},
+        params={"heatmap": showroom_day_heatmap(session, q), "heatmap_max_days": HEATMAP_MAX_DAYS, "paging": pager},
     )
+
+
+def showroom_day_heatmap(session: Session, q: OfficeQuery) -> dict[str, Any] | None:
+    """Net sales of every showroom (quiet ones too) on every day, for periods of up to 93 days (else None)."""
+    if len(q.period.days) > HEATMAP_MAX_DAYS:
+        return None
+    shops = session.exec(select(Showroom).order_by(Showroom.code)).all()
+    if q.showroom_id is not None:
+        shops = [s for s in shops if s.id == q.showroom_id]
+    if not shops:
+        return None
+    sql = (
+        "SELECT d.showroom_id, d.day, (d.sales_vnd - d.refunds_vnd)::bigint AS net_vnd FROM summary_showroom_day d "
+        f"WHERE d.day BETWEEN :start AND :end{only_showroom(q, 'd')}"
+    )
+    net = {(r.showroom_id, r.day): int(r.net_vnd) for r in fetch_rows(session, sql, period_params(q))}
+    return {
+        "title": "Doanh thu thuần mỗi ngày của từng cửa hàng",
+        "unit": "vnd",
+        "days": [d.strftime("%d/%m") for d in q.period.days],
+        "weekend": [d.weekday() >= 5 for d in q.period.days],
+        "rows": [
+            {
+                "label": f"{s.code} – {s.name}",
+                "code": s.code,
+                "values": [net.get((s.id, d), 0) for d in q.period.days],
+            }
+            for s in shops
+        ],
+    }

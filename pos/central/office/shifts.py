@@ -1,15 +1,25 @@
 """Sync freshness of every showroom, and the central server's check of each closed shift (read as they are:
-one row per showroom or per shift, a few hundred thousand a year at most, by the closing day's index)."""
+one row per showroom or per shift, a few hundred thousand a year at most, by the closing day's index; the shifts
+a page at a time, every one streamed for the exports)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlmodel import Session, select
 
 from pos.central.models import CHECK_STATUSES, Showroom
-from pos.central.office.common import OfficeQuery, fetch_rows, local_text, only_showroom, period_params, sync_state
+from pos.central.office.common import (
+    OfficeQuery,
+    fetch_rows,
+    iter_rows,
+    local_text,
+    only_showroom,
+    paging,
+    period_params,
+    sync_state,
+)
 from pos.central.staff_names import full_name_sql
 from pos.money import format_vnd
 from pos.reports.table import INT, VND, Column, Report
@@ -97,19 +107,41 @@ def _amount(value: int, money: bool) -> str:
     return format_vnd(int(value)) if money else f"{int(value):,}".replace(",", ".")
 
 
+SHIFT_ROWS = f"""
+SELECT sc.id, sc.uuid, {full_name_sql("sc.showroom_id", "sc.cashier")} AS cashier,
+       sc.opened_at, sc.closed_at, sc.sales_count, sc.sales_total_vnd, sc.refunds_total_vnd, sc.voids_count,
+       sc.difference_vnd, sc.check_status, sc.check_detail, sc.checked_at, sr.code, sr.name, sr.id AS showroom_id
+FROM shift_close sc JOIN showroom sr ON sr.id = sc.showroom_id
+WHERE sc.closed_on BETWEEN :start AND :end{{only}}{{status}}
+ORDER BY CASE sc.check_status WHEN 'mismatch' THEN 0 WHEN 'incomplete' THEN 1 ELSE 2 END,
+         sc.closed_at DESC, sc.id DESC{{page}}
+"""
+
+
+def _shift_row(r: Any, tz: tzinfo) -> dict[str, Any]:
+    return {
+        "code": r.code,
+        "name": r.name,
+        "cashier": r.cashier,
+        "opened": local_text(r.opened_at, tz),
+        "closed": local_text(r.closed_at, tz),
+        "sales_count": r.sales_count,
+        "sales_total_vnd": int(r.sales_total_vnd),
+        "refunds_total_vnd": int(r.refunds_total_vnd),
+        "voids_count": r.voids_count,
+        "difference_vnd": int(r.difference_vnd),
+        "status": CHECK_STATUSES.get(r.check_status, r.check_status),
+        "detail": check_text(r.check_detail),
+        "_flag": "" if r.check_status == "ok" else r.check_status,
+        "_status": r.check_status,
+        "_showroom_id": r.showroom_id,
+    }
+
+
 def shift_report(session: Session, q: OfficeQuery) -> Report:
-    """Shifts closed in the period with the central server's check (ok / mismatch / incomplete), problems first."""
+    """Shifts closed in the period with the central server's check (ok / mismatch / incomplete), problems first:
+    a page of them on screen, every one in the exports."""
     status_filter = " AND sc.check_status = :status" if q.status in CHECK_STATUSES else ""
-    sql = f"""
-        SELECT sc.id, sc.uuid, {full_name_sql("sc.showroom_id", "sc.cashier")} AS cashier,
-               sc.opened_at, sc.closed_at, sc.sales_count, sc.sales_total_vnd,
-               sc.refunds_total_vnd, sc.voids_count, sc.difference_vnd, sc.check_status, sc.check_detail,
-               sc.checked_at, sr.code, sr.name, sr.id AS showroom_id
-        FROM shift_close sc JOIN showroom sr ON sr.id = sc.showroom_id
-        WHERE sc.closed_on BETWEEN :start AND :end{only_showroom(q, "sc")}{status_filter}
-        ORDER BY CASE sc.check_status WHEN 'mismatch' THEN 0 WHEN 'incomplete' THEN 1 ELSE 2 END,
-                 sc.closed_at DESC, sc.id DESC
-    """
     params = {**period_params(q), "status": q.status}
     tz = q.period.tz
     counts = dict.fromkeys(CHECK_STATUSES, 0)  # over every status, so the filter's buttons show what is there
@@ -120,27 +152,13 @@ def shift_report(session: Session, q: OfficeQuery) -> Report:
         params,
     ):
         counts[r.status] = int(r.n)
-    rows = []
-    for r in fetch_rows(session, sql, params):
-        rows.append(
-            {
-                "code": r.code,
-                "name": r.name,
-                "cashier": r.cashier,
-                "opened": local_text(r.opened_at, tz),
-                "closed": local_text(r.closed_at, tz),
-                "sales_count": r.sales_count,
-                "sales_total_vnd": int(r.sales_total_vnd),
-                "refunds_total_vnd": int(r.refunds_total_vnd),
-                "voids_count": r.voids_count,
-                "difference_vnd": int(r.difference_vnd),
-                "status": CHECK_STATUSES.get(r.check_status, r.check_status),
-                "detail": check_text(r.check_detail),
-                "_flag": "" if r.check_status == "ok" else r.check_status,
-                "_status": r.check_status,
-                "_showroom_id": r.showroom_id,
-            }
-        )
+    shown = counts.get(q.status, 0) if status_filter else sum(counts.values())
+    pager, clause, page_params = paging(q, shown)
+    sql = SHIFT_ROWS.format(only=only_showroom(q, "sc"), status=status_filter, page=clause)
+    if pager is None:
+        rows: Any = (_shift_row(r, tz) for r in iter_rows(session, sql, params))
+    else:
+        rows = [_shift_row(r, tz) for r in fetch_rows(session, sql, {**params, **page_params})]
     return Report(
         "shifts",
         "Đối chiếu ca làm việc",
@@ -165,5 +183,5 @@ def shift_report(session: Session, q: OfficeQuery) -> Report:
         rows,
         None,
         period=q.period,
-        params={"counts": counts, "hide_columns": ("code", "voids_count")},
+        params={"counts": counts, "hide_columns": ("code", "voids_count"), "paging": pager},
     )

@@ -12,7 +12,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -30,7 +30,7 @@ from pos.central.views import stale_days
 from pos.csv_export import csv_writer
 from pos.db import get_session, utcnow
 from pos.errors import ValidationError
-from pos.reports.export import to_csv, to_xlsx
+from pos.reports.export import iter_csv, to_csv, to_xlsx
 from pos.reports.period import Period, format_dmy, local_today, parse_period, shop_timezone
 from pos.reports.table import Report, cell_text, export_value
 
@@ -51,6 +51,7 @@ class Page:
     uses_period: bool = True
     uses_showroom: bool = True
     extra: tuple[str, ...] = ()
+    paged: bool = False  # a long table: a page of it on screen, its CSV streamed from the database
 
 
 PAGES: dict[str, Page] = {
@@ -58,12 +59,12 @@ PAGES: dict[str, Page] = {
     for p in (
         Page("showrooms", "Theo cửa hàng", sale_reports.sales_by_showroom),
         Page("days", "Theo ngày", sale_reports.sales_by_day),
-        Page("showroom-days", "Cửa hàng × ngày", sale_reports.sales_by_showroom_day),
+        Page("showroom-days", "Cửa hàng × ngày", sale_reports.sales_by_showroom_day, paged=True),
         Page("producers", "Theo nhà sản xuất", products.sales_by_producer),
         Page("provinces", "Theo tỉnh/thành xuất xứ", products.sales_by_province),
         Page("ocop", "Theo hạng sao và nhóm", products.sales_by_ocop),
         Page("top", "Sản phẩm bán chạy", products.top_products, extra=("limit", "sort")),
-        Page("shifts", "Đối chiếu ca", shifts.shift_report, extra=("status",)),
+        Page("shifts", "Đối chiếu ca", shifts.shift_report, extra=("status",), paged=True),
         Page("sync", "Tình trạng đồng bộ", shifts.sync_report, uses_period=False, uses_showroom=False),
         Page("invoices", "Hóa đơn điện tử", invoices.invoices_by_showroom_day),
         Page("invoice-list", "Bảng kê hóa đơn", invoices.invoice_list),
@@ -155,6 +156,8 @@ def _query(session: Session) -> tuple[OfficeQuery, Showroom | None, dict[str, st
         status=status if status in CHECK_STATUSES else "",
         now=utcnow(),
         stale_days=stale_days(),
+        page=_int_arg("page", 1, 1, 1_000_000),
+        per_page=common.PAGE_ROWS,
     )
     return q, shop, errors, today
 
@@ -255,10 +258,7 @@ def index() -> Any:
     q, shop, errors, today = _query(session)
     by_showroom = sale_reports.sales_by_showroom(session, q)
     by_day = sale_reports.sales_by_day(session, q)
-    # The heat map is drawn for short periods only; over a year its table would be 36,500 rows built for nothing.
-    grid = (
-        sale_reports.sales_by_showroom_day(session, q) if len(q.period.days) <= sale_reports.HEATMAP_MAX_DAYS else None
-    )
+    heatmap = sale_reports.showroom_day_heatmap(session, q)  # for periods of up to 93 days
     sync = shifts.sync_report(session, q)
     totals = by_showroom.totals or {}
     return render_template(
@@ -275,9 +275,7 @@ def index() -> Any:
         stale=[r for r in sync.rows if r["_flag"] == "stale"],
         day_chart=json.dumps(by_day.chart, ensure_ascii=False),
         showroom_chart=json.dumps(by_showroom.chart, ensure_ascii=False),
-        heatmap=json.dumps(_with_links(grid.params["heatmap"]), ensure_ascii=False)
-        if grid is not None and grid.params.get("heatmap")
-        else "",
+        heatmap=json.dumps(_with_links(heatmap), ensure_ascii=False) if heatmap else "",
         counted=common.COUNTED,
         pages=PAGES.values(),
         args=_args(),
@@ -417,7 +415,23 @@ def export(slug: str, fmt: str) -> Response:
         raise ValidationError(next(iter(errors.values())))
     stamp = q.period.slug() if page.uses_period else f"{today:%Y%m%d}"
     suffix = f"-{shop.code}" if shop and page.uses_showroom else ""
-    return _download(_build(page, session, q), f"bao-cao-{slug}{suffix}-{stamp}", fmt)
+    stem = f"bao-cao-{slug}{suffix}-{stamp}"
+    whole = replace(q, per_page=None)  # every row of a long table, from a server-side cursor
+    if page.paged and fmt == "csv":
+
+        @stream_with_context
+        def generate() -> Iterator[bytes]:
+            # The view's session is closed once the view returns; the stream opens (and closes) its own.
+            yield from iter_csv(page.build(get_session(), whole))
+
+        return _attachment(Response(generate(), mimetype="text/csv"), stem, fmt)
+    return _download(_build(page, session, whole), stem, fmt)
+
+
+def _attachment(response: Response, stem: str, fmt: str) -> Response:
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in stem)
+    response.headers["Content-Disposition"] = f'attachment; filename="{safe}.{fmt}"'
+    return response
 
 
 def _download(report: Report, stem: str, fmt: str, title: str = "") -> Response:
@@ -428,5 +442,4 @@ def _download(report: Report, stem: str, fmt: str, title: str = "") -> Response:
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         abort(404)
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in stem)
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{safe}.{fmt}"'})
+    return _attachment(Response(body, mimetype=mimetype), stem, fmt)
