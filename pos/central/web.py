@@ -21,6 +21,7 @@ CENTRAL_BLUEPRINTS = [
     ("pos.central.reports", "bp"),
     ("pos.central.report_views", "bp"),
     ("pos.central.office.views", "bp"),
+    ("pos.central.office.network_views", "bp"),
 ]
 
 
