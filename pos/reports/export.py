@@ -1,18 +1,23 @@
-"""A report as CSV (UTF-8 with BOM, so Excel shows Vietnamese) or as an XLSX workbook."""
+"""A report as CSV (UTF-8 with BOM, so Excel shows Vietnamese) or as an XLSX workbook.
+
+Both are written as they go, row by row, so a long table's export (a year of shifts, 73,000 rows) streams from
+the database cursor to the browser: the CSV in chunks of rows, the XLSX as a ZIP whose sheet is deflated as it
+is written (inline strings rather than a shared-string table, which would need every row before the first).
+"""
 
 from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Iterator
-from datetime import date
-
-import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
+from datetime import date, datetime
+from itertools import islice
+from typing import Any
+from xml.sax.saxutils import escape
 
 from pos.csv_export import csv_writer
-from pos.reports.table import DATE, INT, SHARE, VND, Report, cell_text, export_value
+from pos.reports.table import DATE, INT, SHARE, VND, Column, Report, cell_text, export_value
 
 
 def to_csv(report: Report) -> bytes:
@@ -44,70 +49,210 @@ def _total_cell(report: Report, key: str, kind: str) -> object:
 
 
 WIDTH_SAMPLE = 1000  # columns are as wide as their first rows need (a year's table has tens of thousands)
+XLSX_CHUNK_ROWS = 2_000  # rows deflated between two chunks of a streamed XLSX
+EXCEL_EPOCH = date(1899, 12, 30)
+
+# Cell styles (styles.xml's cellXfs, in this order): plain, title, bold, note, header, then the number kinds
+# plain and in the totals row.
+S_TITLE, S_BOLD, S_NOTE, S_HEADER, S_TOTAL_TEXT = 1, 2, 3, 4, 9
+S_KIND = {VND: 5, INT: 6, SHARE: 7, DATE: 8}
+S_TOTAL_KIND = {VND: 10, INT: 11, SHARE: 12, DATE: 13}
+
+STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
+<numFmts count="3"><numFmt numFmtId="164" formatCode="#,##0 &quot;₫&quot;"/><numFmt numFmtId="165" formatCode="0.0%"/>\
+<numFmt numFmtId="166" formatCode="dd/mm/yyyy"/></numFmts>
+<fonts count="4"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font>\
+<font><b/><sz val="14"/><name val="Calibri"/></font>\
+<font><i/><sz val="11"/><color rgb="FF555555"/><name val="Calibri"/></font></fonts>
+<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>\
+<fill><patternFill patternType="solid"><fgColor rgb="FFE4EBE6"/><bgColor indexed="64"/></patternFill></fill></fills>
+<borders count="3"><border><left/><right/><top/><bottom/><diagonal/></border>\
+<border><left style="thin"/><right style="thin"/><top style="thin"/><bottom style="thin"/><diagonal/></border>\
+<border><left/><right/><top style="thin"/><bottom/><diagonal/></border></borders>
+<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
+<cellXfs count="14">
+<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>
+<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>
+<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>
+<xf numFmtId="0" fontId="3" fillId="0" borderId="0" xfId="0" applyFont="1" applyAlignment="1">\
+<alignment vertical="top" wrapText="1"/></xf>
+<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" applyBorder="1" \
+applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>
+<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
+<xf numFmtId="3" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
+<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
+<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
+<xf numFmtId="0" fontId="1" fillId="0" borderId="2" xfId="0" applyFont="1" applyBorder="1"/>
+<xf numFmtId="164" fontId="1" fillId="0" borderId="2" xfId="0" applyNumberFormat="1" applyFont="1" applyBorder="1"/>
+<xf numFmtId="3" fontId="1" fillId="0" borderId="2" xfId="0" applyNumberFormat="1" applyFont="1" applyBorder="1"/>
+<xf numFmtId="165" fontId="1" fillId="0" borderId="2" xfId="0" applyNumberFormat="1" applyFont="1" applyBorder="1"/>
+<xf numFmtId="166" fontId="1" fillId="0" borderId="2" xfId="0" applyNumberFormat="1" applyFont="1" applyBorder="1"/>
+</cellXfs>
+<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
+</styleSheet>"""
+
+CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
+<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
+<Default Extension="xml" ContentType="application/xml"/>\
+<Override PartName="/xl/workbook.xml" \
+ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\
+<Override PartName="/xl/worksheets/sheet1.xml" \
+ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>\
+<Override PartName="/xl/styles.xml" \
+ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>"""
+
+ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" \
+Target="xl/workbook.xml"/></Relationships>"""
+
+WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
+xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
+<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>"""
+
+WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
+<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" \
+Target="worksheets/sheet1.xml"/>\
+<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" \
+Target="styles.xml"/></Relationships>"""
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def to_xlsx(report: Report, showroom_name: str = "") -> bytes:
     """One sheet: title, period, what is counted, then the table with Vietnamese headers and totals."""
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    # Excel refuses []:*?/\ in a sheet's name ("tỉnh/thành"), and more than 31 characters.
-    sheet = book.add_worksheet(re.sub(r"[\[\]:*?/\\]", "-", report.title)[:31])
-    bold = book.add_format({"bold": True})
-    title = book.add_format({"bold": True, "font_size": 14})
-    note = book.add_format({"italic": True, "font_color": "#555555", "text_wrap": True, "valign": "top"})
-    header = book.add_format({"bold": True, "bg_color": "#E4EBE6", "border": 1, "text_wrap": True, "valign": "top"})
-    formats = {
-        VND: book.add_format({"num_format": '#,##0 "₫"'}),
-        INT: book.add_format({"num_format": "#,##0"}),
-        SHARE: book.add_format({"num_format": "0.0%"}),
-        DATE: book.add_format({"num_format": "dd/mm/yyyy"}),
-    }
-    total_formats = {
-        k: book.add_format({"num_format": f.num_format, "bold": True, "top": 1}) for k, f in formats.items()
-    }
-    total_text = book.add_format({"bold": True, "top": 1})
+    return b"".join(iter_xlsx(report, showroom_name))
 
-    width = len(report.columns)
-    sheet.write(0, 0, report.title, title)
-    if showroom_name:
-        sheet.write(1, 0, showroom_name, bold)
-    sheet.write(2, 0, report.subtitle())
-    sheet.merge_range(3, 0, 3, max(width - 1, 1), report.counted, note)
-    sheet.set_row(3, 48)
-    top = 5
-    for col, column in enumerate(report.columns):
-        sheet.write(top, col, column.header, header)
-    widths = [max(10, min(40, len(c.header) + 2)) for c in report.columns]
+
+class _Sink:
+    """Where the ZIP is written (not seekable, so zipfile writes each entry's sizes after its data)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        out = b"".join(self.parts)
+        self.parts.clear()
+        return out
+
+
+def iter_xlsx(report: Report, showroom_name: str = "") -> Iterator[bytes]:
+    """The workbook of ``to_xlsx`` in chunks, its rows read from ``report.rows`` as they come."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:  # type: ignore[arg-type]
+        book.writestr("[Content_Types].xml", CONTENT_TYPES)
+        book.writestr("_rels/.rels", ROOT_RELS)
+        # Excel refuses []:*?/\ in a sheet's name ("tỉnh/thành"), and more than 31 characters.
+        name = re.sub(r"[\[\]:*?/\\]", "-", report.title)[:31]
+        book.writestr("xl/workbook.xml", WORKBOOK.format(name=escape(name, {'"': "&quot;"})))
+        book.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        book.writestr("xl/styles.xml", STYLES)
+        with book.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            for text in _sheet_xml(report, showroom_name):
+                sheet.write(text.encode("utf-8"))
+                yield sink.take()
+    yield sink.take()
+
+
+def _sheet_xml(report: Report, showroom_name: str) -> Iterator[str]:
+    columns = report.columns
+    width = len(columns)
+    top = 6  # the header's row (1-based); the table's rows follow it
+    rows = iter(report.rows)
+    sample = list(islice(rows, WIDTH_SAMPLE))  # the column widths are written before the rows
+    widths = [max(10, min(40, len(c.header) + 2)) for c in columns]
+    for row in sample:
+        for i, column in enumerate(columns):
+            widths[i] = max(widths[i], min(45, len(cell_text(row.get(column.key), column.kind)) + 2))
+    last = _column_letter(max(width - 1, 1))
+    cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1))
+    letters = [_column_letter(i) for i in range(max(width, 2))]
+    yield (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{top}" topLeftCell="A{top + 1}" '
+        'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+        f"<cols>{cols}</cols><sheetData>"
+        f'<row r="1">{_text_cell("A1", report.title, S_TITLE)}</row>'
+        + (f'<row r="2">{_text_cell("A2", showroom_name, S_BOLD)}</row>' if showroom_name else "")
+        + f'<row r="3">{_text_cell("A3", report.subtitle(), 0)}</row>'
+        f'<row r="4" ht="48" customHeight="1">{_text_cell("A4", report.counted, S_NOTE)}'
+        + "".join(f'<c r="{letters[i]}4" s="{S_NOTE}"/>' for i in range(1, max(width, 2)))
+        + f'</row><row r="{top}">'
+        + "".join(_text_cell(f"{letters[i]}{top}", c.header, S_HEADER) for i, c in enumerate(columns))
+        + "</row>"
+    )
     r = top
-    for r, row in enumerate(report.rows, start=top + 1):
-        for col, column in enumerate(report.columns):
-            _write(sheet, r, col, row.get(column.key), column.kind, formats)
-            if r <= top + WIDTH_SAMPLE:
-                widths[col] = max(widths[col], min(45, len(cell_text(row.get(column.key), column.kind)) + 2))
+    chunk: list[str] = []
+    for row in _chain(sample, rows):
+        r += 1
+        cells = "".join(_cell(f"{letters[i]}{r}", row.get(c.key), c, S_KIND) for i, c in enumerate(columns))
+        chunk.append(f'<row r="{r}">{cells}</row>')
+        if len(chunk) >= XLSX_CHUNK_ROWS:
+            yield "".join(chunk)
+            chunk.clear()
     if report.totals:
         r += 1
-        for col, column in enumerate(report.columns):
-            value = report.totals.get(column.key)
+        totals = []
+        for i, c in enumerate(columns):
+            value = report.totals.get(c.key)
             if isinstance(value, str) or value is None:
-                sheet.write(r, col, value or "", total_text)
+                totals.append(_text_cell(f"{letters[i]}{r}", value or "", S_TOTAL_TEXT))
             else:
-                _write(sheet, r, col, value, column.kind, total_formats)
-    for col, w in enumerate(widths):
-        sheet.set_column(col, col, w)
-    sheet.freeze_panes(top + 1, 0)
-    book.close()
-    return buffer.getvalue()
+                totals.append(_cell(f"{letters[i]}{r}", value, c, S_TOTAL_KIND))
+        chunk.append(f'<row r="{r}">{"".join(totals)}</row>')
+    chunk.append(f'</sheetData><mergeCells count="1"><mergeCell ref="A4:{last}4"/></mergeCells></worksheet>')
+    yield "".join(chunk)
 
 
-def _write(sheet: Worksheet, r: int, c: int, value: object, kind: str, formats: dict[str, Format]) -> None:
+def _chain(first: list[dict[str, Any]], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    yield from first
+    yield from rest
+
+
+def _column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _text_cell(ref: str, text: str, style: int) -> str:
+    styled = f' s="{style}"' if style else ""
+    if not text:
+        return f'<c r="{ref}"{styled}/>'
+    text = _NOT_XML.sub("", text)
+    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+    return f'<c r="{ref}"{styled} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+
+
+def _cell(ref: str, value: object, column: Column, styles: dict[str, int]) -> str:
     """A cell typed for Excel: money and counts as numbers, shares as fractions, dates as dates."""
+    kind = column.kind
     if value is None or value == "":
-        sheet.write_blank(r, c, None)
-    elif kind in (VND, INT) and isinstance(value, int):
-        sheet.write_number(r, c, value, formats[kind])
-    elif kind == SHARE and isinstance(value, int):
-        sheet.write_number(r, c, value / 10_000, formats[SHARE])
-    elif kind == DATE and isinstance(value, date):
-        sheet.write_datetime(r, c, value, formats[DATE])
-    else:
-        sheet.write_string(r, c, cell_text(value, kind))
+        return f'<c r="{ref}"/>'
+    if kind in (VND, INT) and isinstance(value, int):
+        return f'<c r="{ref}" s="{styles[kind]}"><v>{value}</v></c>'
+    if kind == SHARE and isinstance(value, int):
+        return f'<c r="{ref}" s="{styles[SHARE]}"><v>{value / 10_000}</v></c>'
+    if kind == DATE and isinstance(value, datetime):
+        serial = (value.replace(tzinfo=None) - datetime(1899, 12, 30)).total_seconds() / 86_400
+        return f'<c r="{ref}" s="{styles[DATE]}"><v>{serial}</v></c>'
+    if kind == DATE and isinstance(value, date):
+        return f'<c r="{ref}" s="{styles[DATE]}"><v>{(value - EXCEL_EPOCH).days}</v></c>'
+    return _text_cell(ref, cell_text(value, kind), 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -430,8 +431,13 @@ def test_long_tables_are_paged_with_totals_of_the_whole_period(
     assert "Trang 2 / 2 · 3 dòng" in shifts and _cells(shifts, "col-status") == ["Khớp"]
     assert "<strong>1</strong> khớp" in shifts and "<strong>1</strong> không khớp" in shifts
     assert len(csv_rows(office, "/office/shifts.csv", **MARCH)) == 3
-    response = office.get("/office/shifts.xlsx", query_string=MARCH)
-    assert response.status_code == 200 and response.get_data().startswith(b"PK")
+    for path, rows_expected in (("/office/shifts.xlsx", 3), ("/office/showroom-days.xlsx", 5 + 1)):
+        response = office.get(path, query_string={**MARCH, "page": "2"})
+        assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+        with zipfile.ZipFile(io.BytesIO(response.get_data())) as book:
+            sheet = book.read("xl/worksheets/sheet1.xml").decode()
+        assert sheet.count("<row ") == 5 + rows_expected, path  # title, name, period, what is counted, header
+    assert "<v>622000</v>" in sheet  # the showroom-days' totals row
 
 
 def _cells(page: str, css: str) -> list[str]:

@@ -493,15 +493,19 @@ XL = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
 def read_xlsx(body: bytes) -> dict[str, Any]:
-    """The first sheet's cells by reference (A1 -> value): shared strings resolved, numbers as int."""
+    """The first sheet's cells by reference (A1 -> value): shared or inline strings resolved, numbers as float."""
     with zipfile.ZipFile(io.BytesIO(body)) as z:
+        shared = z.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in z.namelist() else None
         strings = [
             "".join(t.text or "" for t in si.iter(f"{XL}t"))
-            for si in ElementTree.fromstring(z.read("xl/sharedStrings.xml")).iter(f"{XL}si")
+            for si in (ElementTree.fromstring(shared).iter(f"{XL}si") if shared else ())
         ]
         sheet = ElementTree.fromstring(z.read("xl/worksheets/sheet1.xml"))
     cells: dict[str, Any] = {}
     for c in sheet.iter(f"{XL}c"):
+        if c.get("t") == "inlineStr":
+            cells[c.get("r")] = "".join(t.text or "" for t in c.iter(f"{XL}t"))
+            continue
         v = c.find(f"{XL}v")
         if v is None:
             continue

@@ -108,9 +108,10 @@ def _amount(value: int, money: bool) -> str:
 
 
 SHIFT_ROWS = f"""
-SELECT sc.id, sc.uuid, {full_name_sql("sc.showroom_id", "sc.cashier")} AS cashier,
+SELECT {full_name_sql("sc.showroom_id", "sc.cashier")} AS cashier,
        sc.opened_at, sc.closed_at, sc.sales_count, sc.sales_total_vnd, sc.refunds_total_vnd, sc.voids_count,
-       sc.difference_vnd, sc.check_status, sc.check_detail, sc.checked_at, sr.code, sr.name, sr.id AS showroom_id
+       sc.difference_vnd, sc.check_status, CASE WHEN sc.check_status <> 'ok' THEN sc.check_detail END AS check_detail,
+       sr.code, sr.name, sr.id AS showroom_id
 FROM shift_close sc JOIN showroom sr ON sr.id = sc.showroom_id
 WHERE sc.closed_on BETWEEN :start AND :end{{only}}{{status}}
 ORDER BY CASE sc.check_status WHEN 'mismatch' THEN 0 WHEN 'incomplete' THEN 1 ELSE 2 END,
