@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 
 from pos import numbering
 from pos.central import catalog, errors
+from pos.central.batches import Body
 from pos.central.credentials import authenticate, forget_old_nonces
 from pos.central.errors import SyncApiError
 from pos.central.ingest import ingest_batch
@@ -145,8 +146,10 @@ def _forget_old_nonces() -> None:
         _cleanup_lock.release()
 
 
-def parse_batch(data: bytes) -> tuple[contract.Batch, list[dict[str, Any]]]:
-    """Decode and validate a push body by the sync contract: the batch, and each record's payload as sent."""
+def parse_batch(data: bytes, sent_gzip: bytes | None = None) -> tuple[contract.Batch, Body]:
+    """Decode and validate a push body by the sync contract (once): the batch, and the body to keep.
+
+    ``sent_gzip`` is the body as it came when it came gzip-compressed (kept as it is)."""
     try:
         batch = contract.decode_batch(data)
     except msgspec.ValidationError as exc:
@@ -167,7 +170,7 @@ def parse_batch(data: bytes) -> tuple[contract.Batch, list[dict[str, Any]]]:
                 f"records[{index}].seq",
             )
         seen.add(record.seq)
-    return batch, [r["payload"] for r in msgspec.json.decode(data)["records"]]
+    return batch, Body(data, sent_gzip)
 
 
 @bp.post("/sync/batches")
@@ -179,7 +182,8 @@ def push_batch() -> Any:
 
     def work(session: Any) -> dict[str, Any]:
         showroom = authenticate(session, "POST", _signed_path(), request.headers, raw, now, _max_skew())
-        batch, payloads = parse_batch(_decode(raw))
+        data = _decode(raw)
+        batch, body = parse_batch(data, raw if data is not raw else None)
         if batch.showroom != showroom.code:
             raise SyncApiError(
                 f"Khóa đồng bộ của cửa hàng {showroom.code} không được gửi dữ liệu của cửa hàng {batch.showroom}.",
@@ -191,7 +195,7 @@ def push_batch() -> Any:
             session,
             showroom,
             batch,
-            payloads,
+            body,
             tz=_timezone(),
             body_bytes=len(raw),
             remote_addr=request.remote_addr or "",

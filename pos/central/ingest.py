@@ -5,10 +5,12 @@
 1. every record is COPYed into a temporary table and moved into ``sync_record`` with ``INSERT … SELECT …
    ON CONFLICT (showroom_id, seq) DO NOTHING RETURNING seq`` (pos/central/bulk.py): the seqs that come back
    are new; the others the central server already holds, so they are acknowledged and change nothing (a
-   replayed or re-sent batch is harmless);
+   replayed or re-sent batch is harmless). The records carry no payload of their own: the body of a push
+   that brought anything new is kept once, compressed, in ``sync_batch`` (pos/central/batches.py);
 2. only the new records are materialised, kind by kind in dependency order (producers, products, sales,
    voids, returns, shift closes, intakes, stock movements, audit). Sales go the same way as the records
-   (COPY, then ``ON CONFLICT (uuid) DO NOTHING RETURNING id``) and their lines and payments by plain COPY;
+   (COPY, then ``ON CONFLICT (uuid) DO NOTHING RETURNING id``) and their lines and payments by plain COPY
+   (into tables without foreign keys: the ingest keeps those references, see ``INGEST_REFERENCES``);
    the rarer kinds use one multi-row ``INSERT … ON CONFLICT DO NOTHING`` each, the entity's UUID being the
    second guard against counting anything twice. A producer or product a line refers to before its own
    record has come is created as a stub and filled in when the record arrives (its OCOP stars and group
@@ -23,28 +25,29 @@ catalogue products lock them in the same order (a deadlock that slips through is
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import msgspec
 from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
-from pos.central import checks, network_ingest, staff_names, summaries
+from pos.central import batches, checks, network_ingest, staff_names, summaries
 from pos.central import models as m
+from pos.central.batches import Body
 from pos.central.bulk import copy_rows, insert_new
 from pos.db import utcnow
 from pos.sync import contract
 
 UNKNOWN_NAME = "(chưa rõ)"
 
-RECORD_COLUMNS = ("showroom_id", "seq", "kind", "entity_uuid", "payload", "created_at", "received_at")
+RECORD_COLUMNS = ("showroom_id", "seq", "kind", "entity_uuid", "batch_id", "created_at", "received_at")
 SALE_COLUMNS = (
     "uuid",
     "showroom_id",
@@ -89,7 +92,6 @@ PAYMENT_COLUMNS = ("sale_id", "showroom_id", "method", "amount_vnd", "tendered_v
 T_SHOWROOM = m.Showroom.__table__
 T_INVOICE = m.Invoice.__table__
 T_CUSTOMER = m.Customer.__table__
-T_RECORD = m.SyncRecord.__table__
 T_PRODUCER = m.Producer.__table__
 T_PRODUCT = m.Product.__table__
 T_SHOWROOM_PRODUCT = m.ShowroomProduct.__table__
@@ -131,50 +133,68 @@ class IngestResult:
     shifts_checked: int
 
 
+# The line tables have no foreign keys (checking each of millions of lines made the ingest several times slower).
+# The ingest keeps those references itself: a line or payment is written only for a sale the same statement has
+# just inserted for this showroom (``insert_sales``), with the product and producer ids of this showroom's own
+# rows (looked up or created as stubs first; a producer or product is never deleted). ``dangling_references``
+# counts what breaks that rule; the tests run it after every kind of push, fault and replay.
+INGEST_REFERENCES = {
+    "sale_line.sale_id": "sale_line x LEFT JOIN sale t ON t.id = x.sale_id AND t.showroom_id = x.showroom_id",
+    "sale_line.product_id": "sale_line x LEFT JOIN product t ON t.id = x.product_id "
+    "AND t.first_showroom_id = x.showroom_id",
+    "sale_line.producer_id": "sale_line x LEFT JOIN producer t ON t.id = x.producer_id "
+    "AND t.first_showroom_id = x.showroom_id",
+    "payment.sale_id": "payment x LEFT JOIN sale t ON t.id = x.sale_id AND t.showroom_id = x.showroom_id",
+}
+
+
+def dangling_references(conn: Connection) -> dict[str, int]:
+    """Rows of the line tables whose sale, product or producer is not this showroom's (empty when all hold)."""
+    found = {}
+    for name, joined in INGEST_REFERENCES.items():
+        count = conn.exec_driver_sql(f"SELECT count(*) FROM {joined} WHERE t.id IS NULL").scalar_one()
+        if count:
+            found[name] = int(count)
+    return found
+
+
 def ingest_batch(
     session: Session,
     showroom: m.Showroom,
     batch: contract.Batch,
-    raw_payloads: Sequence[dict[str, Any]],
+    body: Body,
     *,
     tz: ZoneInfo,
     body_bytes: int = 0,
     remote_addr: str = "",
 ) -> IngestResult:
-    """Store the batch's records once each, materialise the new ones and log the push."""
+    """Store the batch's records once each (their payloads in the batch, kept once), materialise the new ones
+    and log the push."""
     conn = session.connection()
     now = utcnow()
     showroom_id = showroom.id
     assert showroom_id is not None
+    batch_id = batches.next_batch_id(conn)
     inserted = insert_new(
         conn,
         "sync_record",
         RECORD_COLUMNS,
         [
-            (
-                showroom_id,
-                record.seq,
-                record.kind,
-                record.entity_uuid,
-                json.dumps(raw, ensure_ascii=False, separators=(",", ":")),
-                record.created_at,
-                now,
-            )
-            for record, raw in zip(batch.records, raw_payloads, strict=True)
+            (showroom_id, record.seq, record.kind, record.entity_uuid, batch_id, record.created_at, now)
+            for record in batch.records
         ],
         conflict=("showroom_id", "seq"),
         returning=("seq",),
     )
     new_seqs = {row.seq for row in inserted}
+    if new_seqs:
+        batches.keep(conn, batch_id, showroom_id, body, [r.seq for r in batch.records], now)
     fresh = sorted((r for r in batch.records if r.seq in new_seqs), key=lambda r: r.seq)
     materialiser = _Materialiser(conn, showroom_id, tz, now)
     touched_shifts = materialiser.run(fresh)
     summaries.refresh_after_ingest(conn, showroom_id, summaries.Stored.of(fresh))
     issues = materialiser.issues + resent_differently(
-        conn,
-        showroom_id,
-        [(r, raw) for r, raw in zip(batch.records, raw_payloads, strict=True) if r.seq not in new_seqs],
-        now,
+        conn, showroom_id, [r for r in batch.records if r.seq not in new_seqs], body, now
     )
     if issues:
         conn.execute(T_ISSUE.insert(), issues)
@@ -1099,21 +1119,14 @@ class HeldForShift:
 
 
 def resent_differently(
-    conn: Connection, showroom_id: int, resent: list[tuple[Any, dict[str, Any]]], now: datetime
+    conn: Connection, showroom_id: int, resent: list[Any], body: Body, now: datetime
 ) -> list[dict[str, Any]]:
     """Issues for re-sent records (a seq already held) whose content differs from what was stored: the stored
     one stands, the office sees both (each seq flagged once)."""
     if not resent:
         return []
-    seqs = [record.seq for record, _ in resent]
-    stored = {
-        row.seq: row
-        for row in conn.execute(
-            select(T_RECORD.c.seq, T_RECORD.c.kind, T_RECORD.c.entity_uuid, T_RECORD.c.payload).where(
-                T_RECORD.c.showroom_id == showroom_id, T_RECORD.c.seq.in_(seqs)
-            )
-        )
-    }
+    seqs = [record.seq for record in resent]
+    stored = batches.stored_records(conn, showroom_id, seqs)
     flagged = set(
         conn.execute(
             select(T_ISSUE.c.seq).where(
@@ -1122,24 +1135,32 @@ def resent_differently(
         ).scalars()
     )
     issues = []
-    for record, raw in resent:
+    for record in resent:
         held = stored.get(record.seq)
         if held is None or record.seq in flagged:
             continue
-        if (held.kind, held.entity_uuid, held.payload) != (record.kind, record.entity_uuid, raw):
-            issues.append(
-                {
-                    "showroom_id": showroom_id,
-                    "seq": record.seq,
-                    "kind": record.kind,
-                    "entity_uuid": record.entity_uuid,
-                    "problem": "resent_differs",
-                    "is_held": False,
-                    "other_showroom_id": None,
-                    "detail": {"stored_kind": held.kind, "stored_uuid": str(held.entity_uuid), "sent": raw},
-                    "at": now,
-                }
-            )
+        sent = body.payload(record.seq)
+        if (held.kind, held.entity_uuid) == (record.kind, record.entity_uuid) and (
+            held.payload == sent or held.decoded() == msgspec.json.decode(sent)
+        ):
+            continue
+        issues.append(
+            {
+                "showroom_id": showroom_id,
+                "seq": record.seq,
+                "kind": record.kind,
+                "entity_uuid": record.entity_uuid,
+                "problem": "resent_differs",
+                "is_held": False,
+                "other_showroom_id": None,
+                "detail": {
+                    "stored_kind": held.kind,
+                    "stored_uuid": str(held.entity_uuid),
+                    "sent": msgspec.json.decode(sent),
+                },
+                "at": now,
+            }
+        )
     return issues
 
 

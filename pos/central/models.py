@@ -3,8 +3,9 @@
 Three families:
 
 * who may push: ``showroom``, ``showroom_credential`` (a derived key, never the secret), ``sync_nonce``;
-* what arrived: ``sync_record`` (every outbox record exactly once, raw JSONB, unique per showroom and
-  sequence number) and ``sync_log`` (one row per accepted push);
+* what arrived: ``sync_record`` (every outbox record exactly once, unique per showroom and sequence
+  number), ``sync_batch`` (each accepted push body once, compressed: the records' payloads as sent) and
+  ``sync_log`` (one row per accepted push);
 * what the office queries, materialised from those records: ``producer``, ``product`` and
   ``showroom_product`` (the showroom's own SKU and price), ``sale``, ``sale_line``, ``payment``,
   ``sale_return``, ``return_line``, ``sale_void``, ``shift_close`` (with the reconciliation check),
@@ -25,7 +26,17 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, PrimaryKeyConstraint, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -118,7 +129,11 @@ class SyncNonce(CentralModel, table=True):
 
 
 class SyncRecord(CentralModel, table=True):
-    """One outbox record as the showroom sent it, stored exactly once per (showroom, seq)."""
+    """One outbox record, stored exactly once per (showroom, seq): its payload is in the batch it came in.
+
+    ``batch_id`` names the ``sync_batch`` whose body holds the payload as sent (pos/central/batches.py); rows
+    stored before batches were kept carry the payload itself in ``payload`` (JSONB) and no batch.
+    """
 
     __tablename__ = "sync_record"
     __table_args__ = (UniqueConstraint("showroom_id", "seq", name="uq_sync_record_showroom_seq"),)
@@ -128,9 +143,25 @@ class SyncRecord(CentralModel, table=True):
     seq: int = Field(sa_type=BigInteger)
     kind: str = Field(max_length=30)
     entity_uuid: UUID
-    payload: dict[str, Any] = Field(sa_type=JSONB)
+    payload: dict[str, Any] | None = Field(default=None, sa_type=JSONB)
+    batch_id: int | None = Field(default=None, sa_type=BigInteger)
     created_at: datetime = Field(sa_type=TZ)  # when the showroom wrote it
     received_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class SyncBatch(CentralModel, table=True):
+    """One accepted push body, kept once as it came (gzip), for the payloads of the records it brought."""
+
+    __tablename__ = "sync_batch"
+    __table_args__ = (Index("ix_sync_batch_showroom_at", "showroom_id", "received_at"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    showroom_id: int = Field(foreign_key="showroom.id")
+    received_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    first_seq: int = Field(sa_type=BigInteger)
+    last_seq: int = Field(sa_type=BigInteger)
+    records: int
+    body: bytes = Field(sa_type=LargeBinary)  # gzip of the JSON body (the bytes the showroom signed, when gzip)
 
 
 class SyncLog(CentralModel, table=True):
@@ -355,12 +386,12 @@ class SaleLine(CentralModel, table=True):
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
-    sale_id: int = _bigint_fk("sale.id", index=False)
-    showroom_id: int = Field(foreign_key="showroom.id")
+    sale_id: int = Field(sa_type=BigInteger)  # no foreign keys on the line tables: see INGEST_REFERENCES
+    showroom_id: int
     sold_on: date
     line_no: int
-    product_id: int = Field(foreign_key="product.id", index=True)
-    producer_id: int = Field(foreign_key="producer.id", index=True)
+    product_id: int = Field(index=True)
+    producer_id: int = Field(index=True)
     name: str = Field(max_length=200)
     sku: str = Field(max_length=40)
     barcode: str | None = Field(default=None, max_length=14)
@@ -382,8 +413,8 @@ class Payment(CentralModel, table=True):
     __tablename__ = "payment"
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
-    sale_id: int = _bigint_fk("sale.id")
-    showroom_id: int = Field(foreign_key="showroom.id")
+    sale_id: int = Field(sa_type=BigInteger, index=True)  # no foreign keys: see INGEST_REFERENCES
+    showroom_id: int
     method: str = Field(max_length=10)
     amount_vnd: int = _money()
     tendered_vnd: int | None = _money(None)

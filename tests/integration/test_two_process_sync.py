@@ -36,6 +36,7 @@ from pos.auth.services import create_user
 from pos.catalog.models import Producer, Product
 from pos.catalog.services import producer_payload, product_payload
 from pos.central import credentials, summaries
+from pos.central.ingest import dangling_references
 from pos.central.migrate import upgrade as central_upgrade
 from pos.db import make_engine, session_scope, utcnow
 from pos.sales.cart import get_or_create_active_cart
@@ -569,6 +570,7 @@ def test_two_processes_sync_every_record_exactly_once_through_faults(world: dict
     summary_engine = make_engine(world["central_db"])
     with summary_engine.connect() as sa_conn:
         agreed = summaries.check(sa_conn)
+        assert dangling_references(sa_conn) == {}  # the ingest kept the line tables' references through it all
     summary_engine.dispose()
     assert agreed.ok, agreed.differences
     assert len(proxy.captured) >= 8

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from pos.central import catalog, credentials
+from pos.central import batches, catalog, credentials
 from pos.central.api import parse_batch
 from pos.central.errors import SyncApiError
-from pos.central.ingest import ingest_batch
+from pos.central.ingest import dangling_references, ingest_batch
 from pos.central.models import (
     AuditEntry,
     Intake,
@@ -30,6 +30,7 @@ from pos.central.models import (
     Showroom,
     ShowroomProduct,
     StockMovement,
+    SyncBatch,
     SyncLog,
     SyncRecord,
 )
@@ -188,6 +189,7 @@ def test_a_day_is_stored_once_however_often_it_arrives(central_engine: Any) -> N
     assert again.acknowledged == first.acknowledged
     assert totals(central_engine) == before
     assert count(central_engine, "sync_record") == len(records)
+    assert count(central_engine, "sync_batch") == 1  # a replay brings nothing new: its body is not kept
 
     part = push(central_engine, "SR01", records[10:40], first_seq=11)  # an overlapping re-send
     assert part.new == 0
@@ -272,6 +274,34 @@ def test_a_void_cancels_the_sale_and_its_lines(central_engine: Any) -> None:
         row = s.exec(select(Sale)).one()
         assert row.status == "voided" and row.voided_by == "quanly" and row.voided_at == void_at
         assert all(line.is_voided for line in s.exec(select(SaleLine)))
+
+
+def test_lines_keep_their_references_without_foreign_keys(central_engine: Any) -> None:
+    """The line tables have no foreign keys: whatever arrives (stubs, late products, two showrooms with the same
+    products, replays, voids), every line and payment points at its own showroom's sale, product and producer."""
+    register(central_engine, "SR01")
+    register(central_engine, "SR02")
+    for code in ("SR01", "SR02"):
+        shop = SampleShowroom(code, seed=3)  # the same seed: the same product and producer UUIDs
+        day = shop.day(DAY, sales=40)
+        push(central_engine, code, day)  # sales before their products: stubs
+        push(central_engine, code, shop.catalogue_records(AT), first_seq=len(day) + 1)
+        push(central_engine, code, day)  # replayed
+        sale = next(r.payload for r in day if r.kind == "sale")
+        void_at = AT + timedelta(hours=1)
+        push(central_engine, code, [Record("void", sale["uuid"], SampleShowroom.void(sale, void_at), void_at)], 5000)
+    with central_engine.connect() as conn:
+        assert dangling_references(conn) == {}
+        assert conn.execute(text("SELECT count(DISTINCT showroom_id) FROM sale_line")).scalar_one() == 2
+        # The check sees a line whose product belongs to another showroom (what a foreign key would not see).
+        conn.execute(
+            text(
+                "UPDATE sale_line SET product_id = (SELECT min(id) FROM product WHERE first_showroom_id <> "
+                "sale_line.showroom_id) WHERE id = (SELECT min(id) FROM sale_line)"
+            )
+        )
+        assert dangling_references(conn) == {"sale_line.product_id": 1}
+        conn.rollback()
 
 
 def test_each_shift_is_checked_against_its_close(central_engine: Any) -> None:
@@ -360,7 +390,12 @@ def test_raw_records_are_kept_as_sent(central_engine: Any) -> None:
     push(central_engine, "SR01", [Record("sale", sale["uuid"], sale, AT)])
     with session_scope(central_engine) as s:
         record = s.exec(select(SyncRecord)).one()
-    assert record.payload == sale and record.seq == 1 and record.kind == "sale"
+        stored = batches.stored_records(s.connection(), record.showroom_id, [1])[1]
+        kept = s.exec(select(SyncBatch)).one()
+    assert record.payload is None and record.batch_id == kept.id  # the payload is not stored a second time
+    assert stored.decoded() == sale and record.seq == 1 and record.kind == "sale"
+    assert (kept.first_seq, kept.last_seq, kept.records) == (1, 1, 1)
+    assert json.loads(batches.inflate(kept.body))["records"][0]["payload"] == sale
 
 
 # --- The shared catalogue ------------------------------------------------------------------------------------------
