@@ -8,6 +8,7 @@ NOTHING RETURNING``, which keeps the exactly-once guarantee of the unique constr
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -23,6 +24,21 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterab
             copy.write_row(row)
 
 
+def staging_table(conn: Connection, table: str, columns: Sequence[str]) -> str:
+    """An empty temporary table with ``columns`` of ``table``, made once per database connection.
+
+    It lives as long as the connection (``ON COMMIT DELETE ROWS`` empties it at every commit, a rollback takes
+    its rows too), so a push does not create and drop a table each time (catalogue writes, and their bloat).
+    """
+    staging = f"staging_{table}_{zlib.crc32(' '.join(columns).encode()):08x}"
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
+        f"SELECT {', '.join(columns)} FROM {table} WITH NO DATA"
+    )
+    conn.exec_driver_sql(f"DELETE FROM {staging}")  # when used twice in one transaction
+    return staging
+
+
 def insert_new(
     conn: Connection,
     table: str,
@@ -31,19 +47,19 @@ def insert_new(
     conflict: Sequence[str],
     returning: Sequence[str],
 ) -> list[Any]:
-    """Insert the rows whose ``conflict`` key is not yet in ``table``; returns ``returning`` of those inserted."""
+    """Insert the rows whose ``conflict`` key is not yet in ``table``; returns ``returning`` of those inserted.
+
+    The staging merge any kind of record can use: COPY into a staging table, then one ``INSERT … SELECT …
+    ON CONFLICT DO NOTHING RETURNING`` (sorted by the key, so concurrent pushes lock in the same order).
+    """
     if not rows:
         return []
     cols = ", ".join(columns)
-    temporary = f"incoming_{table}"
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {temporary}")
-    conn.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE {temporary} ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA"
-    )
-    copy_rows(conn, temporary, columns, rows)
+    staging = staging_table(conn, table, columns)
+    copy_rows(conn, staging, columns, rows)
     keys = ", ".join(conflict)
     result = conn.exec_driver_sql(
-        f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {temporary} ORDER BY {keys} "
+        f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} ORDER BY {keys} "
         f"ON CONFLICT ({keys}) DO NOTHING RETURNING {', '.join(returning)}"
     )
     return list(result)

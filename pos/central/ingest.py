@@ -34,7 +34,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy import ARRAY, Connection, any_, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
@@ -238,6 +238,18 @@ def _latest(records: Iterable[Any]) -> list[Any]:
     return [by_uuid[key] for key in sorted(by_uuid, key=str)]
 
 
+# Every void of a push in two statements: the sales, then their lines (the line table's index on sale_id).
+_VOID_SALES = text(
+    """
+    UPDATE sale s SET status = 'voided', voided_at = v.at, voided_by = v.by, void_reason = v.reason
+      FROM unnest(CAST(:ids AS bigint[]), CAST(:at AS timestamptz[]), CAST(:by AS text[]), CAST(:reason AS text[]))
+           AS v(id, at, by, reason)
+     WHERE s.id = v.id
+    """
+)
+_VOID_LINES = text("UPDATE sale_line SET is_voided = true WHERE sale_id = ANY(CAST(:ids AS bigint[]))")
+
+
 class _Materialiser:
     """Turns the new records of one batch into rows of the office's tables."""
 
@@ -321,7 +333,10 @@ class _Materialiser:
         if not wanted:
             return {}
         owner = table.c.first_showroom_id if "first_showroom_id" in table.c else table.c.showroom_id
-        query = select(table.c[column], func.min(owner)).where(table.c[column].in_(wanted), owner != self.showroom_id)
+        query = select(table.c[column], func.min(owner)).where(
+            table.c[column] == any_(bindparam("wanted", wanted, type_=ARRAY(table.c[column].type))),
+            owner != self.showroom_id,
+        )
         if real_only:
             query = query.where(table.c.is_stub.is_(False))
         return dict(self.conn.execute(query.group_by(table.c[column])).all())  # type: ignore[arg-type]
@@ -760,20 +775,21 @@ class _Materialiser:
                 ],
             )
         }
-        touched: set[UUID] = set()
-        for record in accepted:
-            void = record.payload
-            if void.sale_uuid not in inserted:
-                continue
-            sale = own[void.sale_uuid]
-            self.conn.execute(
-                update(T_SALE)
-                .where(T_SALE.c.id == sale.id)
-                .values(status="voided", voided_at=void.voided_at, voided_by=void.voided_by, void_reason=void.reason)
-            )
-            self.conn.execute(update(T_LINE).where(T_LINE.c.sale_id == sale.id).values(is_voided=True))
-            touched.add(sale.shift_uuid)
-        return touched
+        voids = {r.payload.sale_uuid: r.payload for r in accepted if r.payload.sale_uuid in inserted}
+        if not voids:
+            return set()
+        ids = [own[uuid].id for uuid in voids]
+        self.conn.execute(
+            _VOID_SALES,
+            {
+                "ids": ids,
+                "at": [v.voided_at for v in voids.values()],
+                "by": [v.voided_by for v in voids.values()],
+                "reason": [v.reason for v in voids.values()],
+            },
+        )
+        self.conn.execute(_VOID_LINES, {"ids": ids})
+        return {own[uuid].shift_uuid for uuid in voids}
 
     def insert_returns(self, records: list[Any]) -> set[UUID]:
         if not records:

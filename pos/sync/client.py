@@ -35,6 +35,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -488,47 +489,95 @@ def build_body(showroom_code: str, rows: list[Any]) -> bytes:
     )
 
 
+@dataclass
+class _Prepared:
+    """One batch read from the outbox and encoded, ready to send."""
+
+    ids: set[int]
+    body: bytes
+    headers: dict[str, str]
+    size: int  # the batch size it was read with
+
+
+def _prepare(engine: Engine, settings: SyncSettings, after: int, batch_size: int) -> _Prepared | None:
+    """Read the next ``batch_size`` unsent records after seq ``after`` and encode (and gzip) their body."""
+    with session_scope(engine, write=False) as session:
+        rows = session.execute(
+            select(*_OUTBOX_COLUMNS)
+            .where(OutboxRecord.sent_at.is_(None), OutboxRecord.id > after)  # type: ignore[union-attr,operator]
+            .order_by(OutboxRecord.id)  # type: ignore[arg-type]
+            .limit(batch_size)
+        ).all()
+    if not rows:
+        return None
+    body = build_body(settings.showroom_code, list(rows))
+    headers = {"Content-Type": "application/json"}
+    if settings.gzip:
+        body = gzip.compress(body, compresslevel=5, mtime=0)
+        headers["Content-Encoding"] = "gzip"
+    return _Prepared({row.id for row in rows}, body, headers, batch_size)
+
+
+_OUTBOX_COLUMNS = (
+    OutboxRecord.id,
+    OutboxRecord.kind,
+    OutboxRecord.entity_uuid,
+    OutboxRecord.created_at,
+    OutboxRecord.version,
+    OutboxRecord.payload,
+)
+
+
 def push_outbox(engine: Engine, settings: SyncSettings, channel: _Channel, result: SyncResult) -> None:
-    """Send every unsent record, batch by batch; mark sent exactly those the central server acknowledged."""
+    """Send every unsent record, batch by batch; mark sent exactly those the central server acknowledged.
+
+    One helper thread works beside the request in flight: it reads and encodes the next batch, and marks the
+    previous one sent, while the central server stores the current one (the showroom's side of a push is
+    then mostly hidden behind the central server's). A batch is marked only once acknowledged; the run waits
+    for every mark before it returns, and a run cut off anywhere leaves the unmarked records to go again.
+    """
     batch_size = settings.batch_size
-    after = 0
-    while True:
-        with session_scope(engine, write=False) as session:
-            rows = session.exec(
-                select(OutboxRecord)
-                .where(OutboxRecord.sent_at.is_(None), OutboxRecord.id > after)  # type: ignore[union-attr,operator]
-                .order_by(OutboxRecord.id)
-                .limit(batch_size)
-            ).all()
-        if not rows:
-            return
-        body = build_body(settings.showroom_code, list(rows))
-        headers = {"Content-Type": "application/json"}
-        if settings.gzip:
-            body = gzip.compress(body, compresslevel=5, mtime=0)
-            headers["Content-Encoding"] = "gzip"
-        if len(body) > settings.max_body_bytes and batch_size > 1:
-            batch_size = max(1, batch_size // 2)
-            continue
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pos-sync-push") as helper:
+        marks: list[Future[None]] = []
+        following = helper.submit(_prepare, engine, settings, 0, batch_size)
+        after = 0
         try:
-            answer = channel.request("POST", PUSH_PATH, body, headers)
-        except _TooLarge:
-            if batch_size == 1:
-                raise SyncError(
-                    "Một bản ghi lớn hơn giới hạn của máy chủ trung tâm; hãy báo bộ phận kỹ thuật.", "too_large"
-                ) from None
-            batch_size = max(1, batch_size // 2)
-            continue
-        sent = {row.id for row in rows}
-        acknowledged = sent & {int(seq) for seq in answer.get("acknowledged", []) if isinstance(seq, int)}
-        if not acknowledged:
-            raise SyncError("Máy chủ trung tâm không xác nhận bản ghi nào; sẽ gửi lại lần sau.", "no_ack")
-        mark_sent(engine, acknowledged)
-        result.pushed += len(acknowledged)
-        result.batches += 1
-        result.duplicates += int(answer.get("duplicates", 0) or 0)
-        # Anything sent but not acknowledged stays unsent and goes again in the next run.
-        after = max(sent)
+            while True:
+                prepared = following.result()
+                if prepared is None:
+                    break
+                if prepared.size != batch_size or (len(prepared.body) > settings.max_body_bytes and batch_size > 1):
+                    if prepared.size == batch_size:
+                        batch_size = max(1, batch_size // 2)
+                    following = helper.submit(_prepare, engine, settings, after, batch_size)
+                    continue
+                following = helper.submit(_prepare, engine, settings, max(prepared.ids), batch_size)
+                try:
+                    answer = channel.request("POST", PUSH_PATH, prepared.body, prepared.headers)
+                except _TooLarge:
+                    if batch_size == 1:
+                        raise SyncError(
+                            "Một bản ghi lớn hơn giới hạn của máy chủ trung tâm; hãy báo bộ phận kỹ thuật.",
+                            "too_large",
+                        ) from None
+                    batch_size = max(1, batch_size // 2)
+                    continue  # the batch read ahead has the old size: it is read again from ``after``
+                acknowledged = prepared.ids & {
+                    int(seq) for seq in answer.get("acknowledged", []) if isinstance(seq, int)
+                }
+                if not acknowledged:
+                    raise SyncError("Máy chủ trung tâm không xác nhận bản ghi nào; sẽ gửi lại lần sau.", "no_ack")
+                marks.append(helper.submit(mark_sent, engine, acknowledged))
+                result.pushed += len(acknowledged)
+                result.batches += 1
+                result.duplicates += int(answer.get("duplicates", 0) or 0)
+                # Anything sent but not acknowledged stays unsent and goes again in the next run.
+                after = max(prepared.ids)
+        finally:
+            following.cancel()
+            wait(marks)  # every acknowledged batch is marked before the run ends
+        for mark in marks:
+            mark.result()  # a mark that failed fails the run (its records simply go again)
 
 
 def mark_sent(engine: Engine, ids: set[int]) -> None:
