@@ -8,10 +8,12 @@ PostgreSQL deadlock or serialisation failure, so a refusal or a crash leaves not
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -146,6 +148,33 @@ def _forget_old_nonces() -> None:
         _cleanup_lock.release()
 
 
+_gc_lock = threading.Lock()
+_gc_pausers = {"count": 0, "paused": False}
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector held off while a push is decoded and stored.
+
+    A 2,000-record batch makes some hundred thousand objects, so the collector would run its full passes over
+    the whole process many times a push (a decode measured 13 ms took 115 ms when one fell in it). The push
+    makes no cycles worth collecting meanwhile; the collector resumes when the last push in progress ends.
+    """
+    with _gc_lock:
+        if _gc_pausers["count"] == 0 and gc.isenabled():
+            gc.disable()
+            _gc_pausers["paused"] = True
+        _gc_pausers["count"] += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers["count"] -= 1
+            if _gc_pausers["count"] == 0 and _gc_pausers["paused"]:
+                _gc_pausers["paused"] = False
+                gc.enable()
+
+
 def parse_batch(data: bytes, sent_gzip: bytes | None = None) -> tuple[contract.Batch, Body]:
     """Decode and validate a push body by the sync contract (once): the batch, and the body to keep.
 
@@ -210,7 +239,9 @@ def push_batch() -> Any:
             "server_time": int(time.time()),
         }
 
-    return jsonify(_in_transaction(work))
+    with gc_paused():
+        answer = _in_transaction(work)
+    return jsonify(answer)
 
 
 @bp.get("/sync/state")
