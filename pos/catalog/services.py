@@ -578,6 +578,15 @@ def product_payload(product: Product, producer_uuid: Any) -> Fields:
     }
 
 
+def free_sku(session: Session, wanted: str) -> str:
+    """``wanted`` if no product of this showroom uses it yet, else it with a suffix (-2, -3 …)."""
+    candidate, n = wanted[:40], 1
+    while session.exec(select(Product.id).where(Product.sku == candidate)).first() is not None:
+        n += 1
+        candidate = f"{wanted[:36]}-{n}"
+    return candidate
+
+
 def _enqueue_product(session: Session, product: Product) -> None:
     producer = session.get(Producer, product.producer_id)
     assert producer is not None  # the foreign key guarantees it

@@ -25,7 +25,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from pos import numbering
-from pos.central import catalog, errors
+from pos.central import catalog, errors, transfers
 from pos.central.batches import Body
 from pos.central.credentials import authenticate, forget_old_nonces
 from pos.central.errors import SyncApiError
@@ -317,6 +317,22 @@ def _catalog_paging() -> dict[str, Any]:
             raise SyncApiError(f"Tham số limit phải từ 1 đến {CATALOG_PAGE_MAX}.", 422, errors.INVALID_BODY, "limit")
         paging["limit"] = int(limit)
     return paging
+
+
+@bp.get("/transfers")
+def get_transfers() -> Any:
+    """Transfer notes to or from this showroom changed after a revision (``since``), a page at a time."""
+    raw = _read_body()
+    now = time.time()
+    since_raw = request.args.get("since", "0")
+    if not (since_raw.isascii() and since_raw.isdigit()) or len(since_raw) > 18:
+        raise SyncApiError("Tham số since phải là số nguyên không âm.", 422, errors.INVALID_BODY, "since")
+
+    def work(session: Any) -> dict[str, Any]:
+        showroom = authenticate(session, "GET", _signed_path(), request.headers, raw, now, _max_skew())
+        return transfers.changes_since(session, showroom.id, showroom.code, int(since_raw))
+
+    return jsonify(_in_transaction(work))
 
 
 @bp.get("/openapi.json")

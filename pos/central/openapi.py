@@ -255,6 +255,45 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
         },
         "additionalProperties": False,
     },
+    "TransferNote": {
+        "type": "object",
+        "required": ["uuid", "number", "from_showroom", "to_showroom", "status", "created_at", "lines", "revision"],
+        "properties": {
+            "uuid": {"type": "string", "format": "uuid"},
+            "number": {"type": "string"},
+            "from_showroom": {"type": "string"},
+            "to_showroom": {"type": "string"},
+            "status": {"enum": ["in_transit", "received", "differences"]},
+            "created_at": DATE_TIME,
+            "created_by": {"type": ["string", "null"]},
+            "note": {"type": "string"},
+            "lines": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "The lines as the sender described them (TransferLineIn), and once received "
+                "``qty_received``, ``reason`` and ``receipt_note``.",
+            },
+            "received_at": {"anyOf": [DATE_TIME, {"type": "null"}]},
+            "received_by": {"type": ["string", "null"]},
+            "receipt_note": {"type": "string"},
+            "revision": {"type": "integer", "minimum": 1},
+        },
+        "additionalProperties": False,
+    },
+    "TransferChanges": {
+        "type": "object",
+        "required": ["revision", "more", "transfers"],
+        "properties": {
+            "revision": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "The last change included: send it as ?since= next time.",
+            },
+            "more": {"type": "boolean", "description": "Another page follows: ask again at once."},
+            "transfers": {"type": "array", "items": _ref("TransferNote")},
+        },
+        "additionalProperties": False,
+    },
 }
 
 DESCRIPTION = f"""The API between OCOP showrooms and the central server.
@@ -370,6 +409,26 @@ def build_document() -> dict[str, Any]:
                         "200": _ok("Changes after ``since``, up to ``revision``.", "CatalogChanges"),
                         **AUTH_ERRORS,
                         "422": _error("``since``, ``until``, ``limit`` or ``after`` is not valid (invalid_body)."),
+                    },
+                }
+            },
+            "/api/v1/transfers": {
+                "get": {
+                    "operationId": "transferChanges",
+                    "summary": "Transfer notes addressed to this showroom, and its own notes once received.",
+                    "security": SECURITY,
+                    "parameters": [
+                        {
+                            "name": "since",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1, "default": 0},
+                        }
+                    ],
+                    "responses": {
+                        "200": _ok("Changes after ``since``, oldest first, up to ``revision``.", "TransferChanges"),
+                        **AUTH_ERRORS,
+                        "422": _error("``since`` is not valid (invalid_body)."),
                     },
                 }
             },

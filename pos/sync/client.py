@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 PUSH_PATH = "/api/v1/sync/batches"
 CATALOG_PATH = "/api/v1/catalog"
 STATE_PATH = "/api/v1/sync/state"
+TRANSFERS_PATH = "/api/v1/transfers"
 SECRET_FILE = "sync_secret"
 
 
@@ -162,6 +163,8 @@ class SyncResult:
     duplicates: int = 0
     producers_pulled: int = 0
     products_pulled: int = 0
+    transfers_pulled: int = 0  # notes addressed here, new
+    transfers_closed: int = 0  # notes sent from here that the other showroom received
     error: str | None = None
     busy: bool = False
     details: dict[str, Any] = field(default_factory=dict)
@@ -272,6 +275,7 @@ def run_sync(
                 push_outbox(engine, settings, channel, result)
             if pull:
                 pull_catalog(engine, channel, result)
+                pull_transfers(engine, settings, channel, result)
         finally:
             channel.close()
             if channel.offset != offset:
@@ -640,6 +644,25 @@ def pull_catalog(engine: Engine, channel: _Channel, result: SyncResult) -> None:
         query = {"since": since, "until": int(answer["revision"]), "after": following, "limit": CATALOG_PAGE}
 
 
+def pull_transfers(engine: Engine, settings: SyncSettings, channel: _Channel, result: SyncResult) -> None:
+    """Fetch the transfer notes to or from this showroom changed since the last pull, each page applied (and the
+    revision moved) in its own transaction: a pull cut off starts again where the last page ended."""
+    from pos.inventory.transfers import apply_pulled
+
+    while True:
+        with session_scope(engine, write=False) as session:
+            since = get_state(session).transfer_revision
+        answer = channel.request("GET", f"{TRANSFERS_PATH}?{urlencode({'since': since})}")
+        with session_scope(engine) as session:
+            added, closed = apply_pulled(session, list(answer.get("transfers", [])), settings.showroom_code)
+            state = _state_for_update(session)
+            state.transfer_revision = max(state.transfer_revision, int(answer.get("revision", since)))
+        result.transfers_pulled += added
+        result.transfers_closed += closed
+        if not answer.get("more"):
+            return
+
+
 CATALOG_PRODUCER_FIELDS = ("name", "kind", "tax_code", "province", "district", "address", "phone")
 CATALOG_PRODUCT_FIELDS = (
     "name",
@@ -710,6 +733,8 @@ def _apply_catalog_product(session: Session, item: Mapping[str, Any]) -> Product
     from datetime import date
     from uuid import UUID
 
+    from pos.catalog.services import free_sku
+
     uuid = UUID(item["uuid"])
     producer = session.exec(select(Producer).where(Producer.uuid == UUID(item["producer_uuid"]))).first()
     if producer is None:
@@ -734,7 +759,7 @@ def _apply_catalog_product(session: Session, item: Mapping[str, Any]) -> Product
     if product is None:
         product = Product(
             uuid=uuid,
-            sku=_free_sku(session, str(item.get("sku") or "OCOP")),
+            sku=free_sku(session, str(item.get("sku") or "OCOP")),
             barcode=barcode,
             price_vnd=int(item.get("suggested_price_vnd") or 0),
             producer_id=producer.id,  # type: ignore[arg-type]
@@ -758,12 +783,3 @@ def _apply_catalog_product(session: Session, item: Mapping[str, Any]) -> Product
     session.add(product)
     session.flush()
     return product
-
-
-def _free_sku(session: Session, wanted: str) -> str:
-    """The catalogue's SKU if this showroom does not use it yet, else the SKU with a suffix."""
-    candidate, n = wanted[:40], 1
-    while session.exec(select(Product.id).where(Product.sku == candidate)).first() is not None:
-        n += 1
-        candidate = f"{wanted[:36]}-{n}"
-    return candidate

@@ -399,6 +399,7 @@ class TransferLineIn(Payload):
     lot_code: text(60) = ""
     expiry_date_text: BlankOrDate | None = msgspec.field(default=None, name="expiry_date")
     manufactured_on_text: BlankOrDate | None = msgspec.field(default=None, name="manufactured_on")
+    is_food: bool = False  # since version 2: kept in lots (the receiver carries it the same way)
 
     def __post_init__(self) -> None:
         for name in ("ocop_cert_expiry", "expiry_date", "manufactured_on"):
@@ -513,7 +514,7 @@ AuditRecord = record("audit", AuditIn)
 InvoiceRecord = record("invoice", InvoiceIn, version=2)
 CustomerRecord = record("customer", CustomerIn)
 StockSnapshotRecord = record("stock_snapshot", StockSnapshotIn)
-TransferRecord = record("transfer", TransferIn)
+TransferRecord = record("transfer", TransferIn, version=2)
 TransferReceiptRecord = record("transfer_receipt", TransferReceiptIn)
 SettlementRecord = record("settlement", SettlementIn)
 
