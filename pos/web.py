@@ -138,6 +138,7 @@ FEATURE_BLUEPRINTS = [
     "pos.customers.views",
     "pos.inventory.views",
     "pos.inventory.stock_views",
+    "pos.inventory.transfer_views",
     "pos.labels.views",
     "pos.sales.views",
     "pos.sales.shift_views",
