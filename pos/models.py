@@ -7,6 +7,7 @@ from pos.catalog.models import Counter, Producer, Product, VatRate
 from pos.customers.models import CartCustomer, Customer, LoyaltyEntry, SaleCustomer
 from pos.einvoice.models import Invoice
 from pos.inventory.models import Intake, IntakeLine, StockLevel, StockMovement, Transfer, TransferLine
+from pos.orders.models import CompanyOrder, OrderLine, OrderPayment
 from pos.printing.models import PrintJob, Till
 from pos.promotions.models import Promotion, PromotionItem, SalePromotion
 from pos.sales.models import (
@@ -30,12 +31,15 @@ __all__ = [
     "CartLine",
     "CartCustomer",
     "CashMovement",
+    "CompanyOrder",
     "Counter",
     "Customer",
     "Intake",
     "IntakeLine",
     "Invoice",
     "LoyaltyEntry",
+    "OrderLine",
+    "OrderPayment",
     "OutboxRecord",
     "Payment",
     "PrintJob",

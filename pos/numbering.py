@@ -6,6 +6,8 @@ gives its number back and a committed one never reuses it):
 - receipt ``SR01-2026-000123`` (counter ``receipt:SR01:2026``), return ``SR01-2026-R000012``
   (``return:SR01:2026``); between a restore and its first sync a series of the restore's own,
   ``SR01-2026-K<tag>-0001`` and ``SR01-2026-K<tag>-R0001`` (see ``pos/sync/restore.py``);
+- company order (quote, then order) ``SR01-2026-DH000012`` (counter ``order:SR01:2026``): one number from
+  the quote to the order; orders stay in the showroom, so no restore series;
 - e-invoice number (``SHDon``): 1, 2, 3… per form and symbol; the symbol carries the two-digit year
   (``1C26MAB``), so the series restarts on 1 January local time by taking a new counter
   (``invoice:1C26MAB``), never by resetting one;
@@ -175,6 +177,26 @@ def pg_highest_numbers_sql() -> str:
 _PG_RECEIPT = "-[0-9]{4}-[0-9]{1,18}$"  # a normal receipt number's end: -YYYY-000123
 _PG_RETURN = "-[0-9]{4}-R[0-9]{1,18}$"  # a normal return number's end: -YYYY-R000012
 _PG_YEAR_SERIES = "^[A-Z]{2}-.+-[0-9]{4}-[0-9]{1,18}$"  # DS-SR01-2026-0007, CK-SR01-2026-0042
+
+
+# Company orders ------------------------------------------------------------------------------------------------
+
+ORDER_DIGITS = 6
+
+
+def order_key(showroom_code: str, year: int) -> str:
+    """The counter behind a showroom's company orders (quotes) of one year."""
+    return f"order:{showroom_code}:{year}"
+
+
+def format_order_number(showroom_code: str, year: int, n: int) -> str:
+    """SR01-2026-DH000012 (DH: đơn hàng; the quote keeps its number when it becomes an order)."""
+    return f"{showroom_code}-{year}-DH{n:0{ORDER_DIGITS}d}"
+
+
+def take_order_number(session: Session, showroom_code: str, year: int) -> str:
+    """The next company order number (the caller's transaction)."""
+    return format_order_number(showroom_code, year, next_value(session, order_key(showroom_code, year)))
 
 
 # E-invoices ---------------------------------------------------------------------------------------------------

@@ -136,6 +136,7 @@ FEATURE_BLUEPRINTS = [
     "pos.baskets.views",
     "pos.promotions.views",
     "pos.customers.views",
+    "pos.orders.views",
     "pos.inventory.views",
     "pos.inventory.stock_views",
     "pos.inventory.transfer_views",

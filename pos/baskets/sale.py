@@ -72,19 +72,27 @@ def stock_needs(
 
 
 def check_stock(session: Session, lines: Sequence[tuple[Product, int]]) -> Need:
-    """Refuse a cart that needs more than is on hand; baskets count assembled stock, then their components."""
+    """Refuse a cart that needs more than is on hand; baskets count assembled stock, then their components.
+
+    Stock held for confirmed company orders (pos/orders/reservations.py) is not on hand for anyone else.
+    """
+    from pos.orders.reservations import reserved_many
+
     products = {p.id: p for p, _ in lines}
     components = components_of(session, products)  # type: ignore[arg-type]
     for comps in components.values():
         products.update({c.product.id: c.product for c in comps})
     levels = on_hand_many(session, products)  # type: ignore[arg-type]
+    held = reserved_many(session, products)  # type: ignore[arg-type]
+    levels = {pid: qty - held.get(pid, 0) for pid, qty in levels.items()}
     need = stock_needs(lines, components, levels)
     for product_id, qty in need.qty.items():
         have = levels.get(product_id, 0)
         if qty > 0 and have < qty:
             product = products[product_id]
+            kept = f" (đang giữ {held[product_id]} cho đơn đặt hàng)" if held.get(product_id) else ""
             raise Conflict(
-                f"Không đủ hàng “{product.name}”: tồn kho còn {max(have, 0)} {product.unit}, đơn cần {qty}.",
+                f"Không đủ hàng “{product.name}”: tồn kho còn {max(have, 0)} {product.unit}{kept}, đơn cần {qty}.",
                 "stock",
                 product_id=product_id,
                 on_hand=have,

@@ -101,12 +101,14 @@ def complete_sale(
     buyer: Party | None = None,
     till_code: str = "",
     loyalty: LoyaltyRule | None = None,
+    priced_at: datetime | None = None,
 ) -> Sale:
     """Turn the cashier's cart into a sale: lines, payments, stock movements, receipt number, outbox, and
     (when ``einvoice`` is set) its e-invoice, numbered and queued in the same transaction.
 
     A retried request with the same idempotency key returns the sale already made. With
     ``clock_tolerance_s`` (the till passes it), ``now`` must be a clock fit to date the sale (pos/sales/clock.py).
+    ``priced_at``: promotions are those in force then, not now (a company order keeps those it was ordered with).
     """
     key = check_key(idempotency_key)
     existing = sale_by_key(session, key, cashier_id, cart_id)
@@ -121,7 +123,7 @@ def complete_sale(
     if cart.status != "active":
         raise Conflict("Đơn này đang lưu tạm; hãy mở lại đơn trước khi thanh toán.", "cart")
     today = local_date(now, tz_name)
-    items, priced = price_cart(session, cart, today, at=now, showroom_code=showroom_code)
+    items, priced = price_cart(session, cart, today, at=priced_at or now, showroom_code=showroom_code)
     if not items:
         raise ValidationError("Đơn chưa có sản phẩm nào.", "cart")
     limits = limits or DiscountLimits()

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from pos.inventory.lots import is_lot_kept, is_sellable, lots_of, next_lot_note
 from pos.money import format_bp
+from pos.orders.reservations import reserved_many
 from pos.sales import pricing
 from pos.sales.cart import CartItem, count_parked, line_base, line_discount, price_cart, sale_base, sale_discount
 from pos.sales.discounts import approver_of, discount_issues
@@ -36,9 +37,12 @@ def cart_view(
     items, priced = price_cart(session, cart, today, items, showroom_code=showroom_code)
     unapproved = discount_issues(items, cart, limits)
     lots = lots_of(session, [item.product.id for item in items if is_lot_kept(item.product)], with_stock_only=True)  # type: ignore[misc]
+    held = reserved_many(session, [item.product.id for item in items]) if items else {}  # type: ignore[misc]
     lines = []
     for item, p in zip(items, priced.lines, strict=True):
-        product, line, stock = item.product, item.line, item.on_hand
+        product, line = item.product, item.line
+        kept = held.get(product.id, 0)  # type: ignore[arg-type]
+        stock = item.on_hand - kept  # what the till may sell: stock held for company orders is not
         product_lots = lots.get(product.id, [])  # type: ignore[arg-type]
         lot, lot_warning = next_lot_note(product_lots, line.lot_id, today, warning_days)
         lines.append(
@@ -60,6 +64,7 @@ def cart_view(
                 "vat_rate_bp": p.vat_rate_bp,
                 "vat_vnd": p.vat_vnd,
                 "on_hand": stock,
+                "reserved": kept,
                 "is_basket": bool(p.part_totals_vnd),
                 "promotion": {"id": p.promotion_id, "name": p.promotion_name, "discount_vnd": p.promo_vnd}
                 if p.promotion_id

@@ -150,6 +150,15 @@ SHOWROOM_RULES: dict[str, Rule] = {
     "customers.show": MANAGER,
     "customers.export": MANAGER,
     "customers.erase": MANAGER,
+    "orders.index": MANAGER,
+    "orders.new": MANAGER,
+    "orders.edit": MANAGER,
+    "orders.show": MANAGER,
+    "orders.pdf": MANAGER,
+    "orders.confirm": MANAGER,
+    "orders.payment": MANAGER,
+    "orders.fulfil": MANAGER,
+    "orders.cancel": MANAGER,
     "customers.till_attach": CASHIER,
     "customers.till_detach": CASHIER,
     "labels.print_chosen": MANAGER,
@@ -431,6 +440,7 @@ def shop(app: Flask, uow: Callable[[], Any], make_user: Callable[..., Any]) -> d
             "action": "assemble",
             "promotion_id": 1,  # none set: a manager is told so (404)
             "customer_id": 1,  # none yet: 404
+            "order_id": 1,  # none yet: 404 (a step on it: told so on the page it returns to)
             "intake_id": intake.id,
             "settlement_id": settlement.id,
             "shift_id": shift.id,

@@ -1,0 +1,1 @@
+"""Company orders and quotes (đơn đặt hàng / báo giá): many baskets and products, stock reserved, paid by transfer."""

@@ -1,0 +1,223 @@
+"""The quote (báo giá) and order (đơn đặt hàng) a company receives: A4, Vietnamese, amounts in đồng and in words."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from pos import fonts
+from pos.money import format_bp, format_vnd
+from pos.orders.models import HANDOVER, PAYMENT_KINDS
+from pos.orders.services import PricedOrder
+from pos.sales.vat import showroom_tz
+from pos.vnwords import amount_in_words
+
+GRID = colors.HexColor("#9aa59e")
+HEAD_BG = colors.HexColor("#e4ebe6")
+
+
+@dataclass(frozen=True)
+class Seller:
+    """The showroom as the quote names it, from config.toml [showroom] and [bank]."""
+
+    name: str
+    address: str
+    tax_code: str
+    phone: str
+    bank_account: str
+    bank_account_name: str
+    bank_bin: str
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Seller:
+        """The showroom's details from the app's config."""
+        get = lambda key: str(config.get(key) or "")  # noqa: E731
+        return cls(
+            get("SHOWROOM_NAME"),
+            get("SHOWROOM_ADDRESS"),
+            get("SHOWROOM_TAX_CODE"),
+            get("SHOWROOM_PHONE"),
+            get("BANK_ACCOUNT"),
+            get("BANK_ACCOUNT_NAME"),
+            get("BANK_BIN"),
+        )
+
+
+def _esc(text: Any) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    fonts.register_fonts()
+    base = ParagraphStyle("base", fontName=fonts.REGULAR, fontSize=9.5, leading=12.5)
+    return {
+        "base": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
+        "bold": ParagraphStyle("bold", parent=base, fontName=fonts.BOLD),
+        "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT),
+        "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),
+        "title": ParagraphStyle(
+            "title", parent=base, fontName=fonts.BOLD, fontSize=15, leading=19, alignment=TA_CENTER, spaceBefore=8
+        ),
+        "cell": ParagraphStyle("cell", parent=base, fontName=fonts.CONDENSED, fontSize=8.5, leading=10),
+    }
+
+
+def _dmy(day: date | datetime | None, tz_name: str = "") -> str:
+    if day is None:
+        return "—"
+    if isinstance(day, datetime):
+        day = day.astimezone(showroom_tz(tz_name)).date()
+    return day.strftime("%d/%m/%Y")
+
+
+def render_order(po: PricedOrder, seller: Seller, tz_name: str, contents: dict[int, list[tuple[int, str]]]) -> bytes:
+    """The quote (or, once confirmed, the order) as a PDF; ``contents``: each basket's (qty, name) components."""
+    st = _styles()
+    order, customer, priced = po.order, po.customer, po.priced
+    is_quote = order.status == "quote"
+    story: list[Any] = [
+        Paragraph(_esc(seller.name), st["bold"]),
+        Paragraph(_esc(f"Địa chỉ: {seller.address}"), st["base"]),
+        Paragraph(_esc(f"Mã số thuế: {seller.tax_code}    Điện thoại: {seller.phone}"), st["base"]),
+        Paragraph("BÁO GIÁ" if is_quote else "ĐƠN ĐẶT HÀNG", st["title"]),
+        Paragraph(
+            _esc(f"Số: {order.number}    Ngày: {_dmy(order.ordered_at or order.priced_at, tz_name)}"), st["center"]
+        ),
+        Spacer(1, 4 * mm),
+        Paragraph(_esc(f"Kính gửi: {customer.company_name}"), st["bold"]),
+        Paragraph(_esc(f"Mã số thuế: {customer.tax_code}"), st["base"]),
+        Paragraph(_esc(f"Địa chỉ: {customer.address or '—'}"), st["base"]),
+        Paragraph(_esc(f"Người liên hệ: {customer.name}"), st["base"]),
+        Spacer(1, 3 * mm),
+    ]
+    head = ["STT", "Tên hàng", "ĐVT", "SL", "Đơn giá", "Giảm giá", "Thành tiền"]
+    rows: list[list[Any]] = [head]
+    for n, (item, p) in enumerate(zip(po.items, priced.lines, strict=True), start=1):
+        name = _esc(item.product.name)
+        if p.promotion_name:
+            name += f"<br/><font size=7>Khuyến mãi: {_esc(p.promotion_name)}</font>"
+        for qty, part in contents.get(item.product.id, []):  # type: ignore[arg-type]
+            name += f"<br/><font size=7>– {qty} {_esc(part)}</font>"
+        rows.append(
+            [
+                str(n),
+                Paragraph(name, st["cell"]),
+                item.product.unit,
+                f"{p.qty:,}".replace(",", "."),
+                format_vnd(p.unit_price_vnd, symbol=False),
+                format_vnd(p.discount_vnd, symbol=False) if p.discount_vnd else "",
+                format_vnd(p.total_vnd, symbol=False),
+            ]
+        )
+    table = Table(rows, colWidths=[9 * mm, 68 * mm, 13 * mm, 13 * mm, 24 * mm, 22 * mm, 27 * mm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+                ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+                ("FONTNAME", (0, 0), (-1, -1), fonts.CONDENSED),
+                ("FONTNAME", (0, 0), (-1, 0), fonts.CONDENSED_BOLD),
+                ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
+            ]
+        )
+    )
+    story.append(table)
+    totals: list[list[str]] = [["Tiền hàng", format_vnd(priced.subtotal_vnd)]]
+    if priced.line_discount_vnd:
+        totals.append(["Khuyến mãi, giảm giá trên dòng", f"-{format_vnd(priced.line_discount_vnd)}"])
+    if priced.sale_discount_vnd:
+        totals.append(
+            [f"Chiết khấu đơn hàng ({format_bp(order.discount_bp)})", f"-{format_vnd(priced.sale_discount_vnd)}"]
+        )
+    bold = len(totals)
+    totals.append(["Tổng thanh toán", format_vnd(priced.total_vnd)])
+    for part in priced.vat:
+        totals.append([f"Trong đó thuế GTGT {format_bp(part.rate_bp)}", format_vnd(part.vat_vnd)])
+    if po.payments:
+        for pay in po.payments:
+            totals.append(
+                [f"Đã nhận {PAYMENT_KINDS[pay.kind].lower()} ({_dmy(pay.received_on)})", format_vnd(pay.amount_vnd)]
+            )
+        totals.append(["Còn phải trả", format_vnd(po.due_vnd)])
+    sums = Table(totals, colWidths=[120 * mm, 56 * mm])
+    sums.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), fonts.REGULAR),
+                ("FONTSIZE", (0, 0), (-1, -1), 9.5),
+                ("ALIGN", (0, 0), (-1, -1), "RIGHT"),
+                ("FONTNAME", (0, bold), (-1, bold), fonts.BOLD),
+            ]
+        )
+    )
+    story += [
+        Spacer(1, 2 * mm),
+        sums,
+        Spacer(1, 2 * mm),
+        Paragraph(_esc(f"Số tiền bằng chữ: {amount_in_words(priced.total_vnd)}"), st["bold"]),
+        Paragraph("Giá đã bao gồm thuế GTGT.", st["small"]),
+        Spacer(1, 3 * mm),
+        Paragraph(
+            _esc(
+                f"Hình thức nhận hàng: {HANDOVER.get(order.handover, '')}"
+                + (f", tại {order.delivery_address}" if order.handover == "delivery" else "")
+                + f"; ngày {_dmy(order.due_on)}."
+            ),
+            st["base"],
+        ),
+    ]
+    if is_quote and order.valid_until:
+        story.append(Paragraph(_esc(f"Báo giá có hiệu lực đến hết ngày {_dmy(order.valid_until)}."), st["base"]))
+    story.append(
+        Paragraph(
+            _esc(
+                f"Thanh toán bằng chuyển khoản (đặt cọc và thanh toán phần còn lại, hoặc thanh toán đủ) vào tài khoản "
+                f"{seller.bank_account} – {seller.bank_account_name}, nội dung: {order.number}. "
+                "Hóa đơn điện tử xuất cho đơn vị mua hàng khi giao hàng."
+            ),
+            st["base"],
+        )
+    )
+    if order.note:
+        story.append(Paragraph(_esc(f"Ghi chú: {order.note}"), st["base"]))
+    signs = Table(
+        [["ĐẠI DIỆN BÊN MUA", "ĐẠI DIỆN BÊN BÁN"], ["(Ký, ghi rõ họ tên)", "(Ký, ghi rõ họ tên)"]],
+        colWidths=[88 * mm, 88 * mm],
+    )
+    signs.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, 0), fonts.BOLD),
+                ("FONTNAME", (0, 1), (-1, 1), fonts.REGULAR),
+                ("FONTSIZE", (0, 0), (-1, -1), 9),
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+            ]
+        )
+    )
+    story += [Spacer(1, 8 * mm), signs]
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=17 * mm,
+        rightMargin=17 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=f"{'Báo giá' if is_quote else 'Đơn đặt hàng'} {order.number}",
+        author=seller.name,
+    )
+    doc.build(story)
+    return out.getvalue()

@@ -1,0 +1,47 @@
+"""Stock held for company orders: what confirmed orders take, which the till may not sell.
+
+An order holds stock from its confirmation until it is fulfilled (its sale then takes the stock) or
+cancelled (the stock is free again): nothing is written to the ledger for a reservation, it is read from
+the open orders. A gift basket on an order holds the baskets assembled ahead first, then its components,
+in the same order as a sale takes them (pos/baskets/sale.py ``stock_needs``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session, select
+
+from pos.baskets.services import components_of
+from pos.catalog.models import Product
+from pos.inventory.ledger import on_hand_many
+from pos.orders.models import CompanyOrder, OrderLine
+
+HOLDING = "ordered"  # the one status whose lines hold stock
+
+
+def reserved_many(session: Session, product_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """{product id: units held by confirmed orders} (only those asked for, when ``product_ids`` is given)."""
+    from pos.baskets.sale import stock_needs  # pos.baskets.sale asks this module in turn
+
+    rows = session.exec(
+        select(Product, OrderLine.qty)
+        .join(OrderLine, OrderLine.product_id == Product.id)  # type: ignore[arg-type]
+        .join(CompanyOrder, CompanyOrder.id == OrderLine.order_id)  # type: ignore[arg-type]
+        .where(CompanyOrder.status == HOLDING)
+        .order_by(CompanyOrder.id, OrderLine.position)  # type: ignore[arg-type]
+    ).all()
+    if not rows:
+        return {}
+    lines = [(product, int(qty)) for product, qty in rows]
+    components = components_of(session, {p.id for p, _ in lines})  # type: ignore[misc]
+    levels = on_hand_many(session, list(components))
+    need = stock_needs(lines, components, levels)
+    held = {pid: qty for pid, qty in need.qty.items() if qty > 0}
+    for basket_id, qty in need.from_assembled.items():
+        if qty > 0:
+            held[basket_id] = held.get(basket_id, 0) + qty
+    if product_ids is not None:
+        wanted = set(product_ids)
+        held = {pid: qty for pid, qty in held.items() if pid in wanted}
+    return held
