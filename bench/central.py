@@ -2,6 +2,7 @@
 
     python bench/central.py                       # 100 showrooms x 365 days x 200 sales (7.3 M sales, ~25 M lines)
     python bench/central.py --showrooms 10 --days 60 --sales 100     # a quick run
+    python bench/central.py --keep ...; python bench/central.py --database pos_bench_central_xxxx   # time again
 
 What it does, in order (figures printed as it goes, the last line one JSON object):
 
@@ -19,7 +20,8 @@ What it does, in order (figures printed as it goes, the last line one JSON objec
 4. a few pushes through the real ingest (ingest_batch, the same call the API makes): new showroom-days of
    sample records, then a void and a return of bulk-loaded sales, each timed with its summary refresh;
 5. the summaries checked against the raw tables (pos.central.summaries.check), timed;
-6. every office page and its CSV and XLSX exports, over the last whole year and the last whole month, for
+6. every office page and its CSV and XLSX exports, over the last whole year, the last whole month and a
+   year whose first and last weeks are partial months ("edges", read from the daily summary), for
    all showrooms and for one, through the real Flask app (its report cache emptied before every request);
    the best of --repeat runs is kept per request. For comparison, the same year's top products summed from
    the raw sale lines in the same run (what every report did before the summaries).
@@ -468,7 +470,10 @@ def main() -> None:
         instance = tempfile.mkdtemp(prefix="bench-central-")
         app = create_app(overrides={"ROLE": "central", "DATABASE_URL": url, "INSTANCE_PATH": instance})
         month_first = last_day.replace(day=1)
-        periods = {"year": (first_day, last_day), "month": (month_first, last_day)}
+        # "edges": nearly a year that starts and ends inside a month, so its first and last weeks are read from
+        # the daily summary (what "this year so far" asks every day).
+        edges = (first_day + timedelta(days=14), last_day - timedelta(days=10))
+        periods = {"year": (first_day, last_day), "month": (month_first, last_day), "edges": edges}
         if a.days < 365:
             say(f"(the 'year' is the whole {a.days}-day run)")
         timings, first_bytes = time_office(app, periods, a.repeat)
@@ -479,6 +484,7 @@ def main() -> None:
         month = {f"{p} ({k})": s for k, v in timings.items() if k.startswith("month") for p, s in v.items()}
         slow_year = max(max(v.values()) for k, v in timings.items() if k.startswith("year"))
         slow_month = max(max(v.values()) for k, v in timings.items() if k.startswith("month"))
+        edge = {f"{p} ({k})": s for k, v in timings.items() if k.startswith("edges") for p, s in v.items()}
         figures = {
             "showrooms": a.showrooms,
             "days": a.days,
@@ -496,20 +502,27 @@ def main() -> None:
             "slowest_year_report": max(year, key=year.get),  # type: ignore[arg-type]
             "slowest_month_report_s": slow_month,
             "slowest_month_report": max(month, key=month.get),  # type: ignore[arg-type]
+            "slowest_edges_report_s": max(edge.values()),
+            "slowest_edges_report": max(edge, key=edge.get),  # type: ignore[arg-type]
+            "edges_period": f"{edges[0]:%d/%m/%Y}-{edges[1]:%d/%m/%Y}",
             # The HTML pages alone (the exports of long tables, such as every shift of a year, are files to download)
             "slowest_year_page_s": max(v for k, v in year.items() if not k.split(" (")[0].endswith((".csv", ".xlsx"))),
             "slowest_month_page_s": max(
                 v for k, v in month.items() if not k.split(" (")[0].endswith((".csv", ".xlsx"))
             ),
             # The exports until their first bytes: the long tables' CSV is streamed as it is read
-            "slowest_year_export_first_byte_s": max(max(v.values()) for k, v in first_bytes.items() if "year" in k),
-            "slowest_month_export_first_byte_s": max(max(v.values()) for k, v in first_bytes.items() if "month" in k),
+            "slowest_year_export_first_byte_s": max(
+                max(v.values()) for k, v in first_bytes.items() if k.startswith("year")
+            ),
+            "slowest_month_export_first_byte_s": max(
+                max(v.values()) for k, v in first_bytes.items() if k.startswith("month")
+            ),
             "raw_year_top_products_s": round(raw_top_s, 3),
             "year_top_products_vs_raw": round(timings["year"]["/office/top"] / raw_top_s, 4),
             "summaries_match": result.ok,
             "load_average": round(load[0], 2),
         }
-        for period in ("year", "month"):
+        for period in ("year", "month", "edges"):
             say(f"{period}, every showroom, best seconds per report (page / CSV / XLSX):")
             for slug in ("", "sales", *PAGES):
                 got = [timings[period].get(f"/office/{slug}{ext}") for ext in ("", ".csv", ".xlsx")]
