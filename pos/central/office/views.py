@@ -68,7 +68,7 @@ PAGES: dict[str, Page] = {
         Page("shifts", "Đối chiếu ca", shifts.shift_report, extra=("status",), paged=True),
         Page("sync", "Tình trạng đồng bộ", shifts.sync_report, uses_period=False, uses_showroom=False),
         Page("invoices", "Hóa đơn điện tử", invoices.invoices_by_showroom_day),
-        Page("invoice-list", "Bảng kê hóa đơn", invoices.invoice_list),
+        Page("invoice-list", "Bảng kê hóa đơn", invoices.invoice_list, paged=True),
     )
 }
 QUERY_KEYS = ("from", "to", "showroom", "limit", "sort", "status", "number", "sale_status")
