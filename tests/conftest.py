@@ -71,6 +71,17 @@ def engine(db_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
+def second_engine(tmp_path: Path, migrated_template: Path) -> Iterator[Any]:
+    """A second showroom's own migrated SQLite file (tests of several showrooms)."""
+    path = tmp_path / "second" / "showroom.db"
+    path.parent.mkdir()
+    shutil.copyfile(migrated_template, path)
+    eng = make_engine(f"sqlite:///{path.as_posix()}")
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
 def session(engine: Any) -> Iterator[Session]:
     """A session whose work is committed at the end of the test body's `with` blocks, if any."""
     with Session(engine.execution_options(pos_write=True), expire_on_commit=False) as session:

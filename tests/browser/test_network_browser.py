@@ -16,7 +16,8 @@ from pos.central.users import create_central_user
 from pos.db import ENGINE_KEY, session_scope
 from pos.inventory.intake import IntakeLineInput, receive_stock
 from tests.conftest import LiveServer, browser_login
-from tests.http.test_office_network import TODAY, network, second_engine  # noqa: F401  (fixtures)
+from tests.http.test_office_network import network  # noqa: F401  (the fixture)
+from tests.showrooms import TODAY
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("POS_SCREENSHOTS", "")) if os.environ.get("POS_SCREENSHOTS") else None

@@ -5,84 +5,34 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-from collections.abc import Iterator
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
 
-from pos.catalog.models import Producer, Product
-from pos.central import credentials
-from pos.db import ENGINE_KEY, make_engine, session_scope, utcnow
-from pos.inventory.intake import IntakeLineInput, receive_stock
+from pos.db import session_scope, utcnow
 from pos.inventory.models import Lot
 from pos.inventory.recall import recall_lot
 from pos.inventory.stock import adjust_stock
-from pos.reports.period import local_today, shop_timezone
-from pos.sync.client import SyncSettings, run_sync
-from pos.text import fold
+from pos.reports.period import Period, shop_timezone
+from pos.settlement.services import close_settlement, mark_paid
 from tests.http.test_sync_api import office_login
+from tests.showrooms import TODAY, Showroom
 
 pytestmark = pytest.mark.postgres
 
-TODAY = local_today(shop_timezone())  # the office's day (Vietnam), as the pages count it
 
-
-class Shop:
-    """A showroom: its own SQLite file and its sync settings."""
-
-    def __init__(self, code: str, engine: Any, central: Flask) -> None:
-        self.code, self.engine, self.central = code, engine, central
-        self.notes = 0
-        with session_scope(central.extensions[ENGINE_KEY]) as s:
-            issued = credentials.register_showroom(s, code, f"Cửa hàng {code}", "Hà Nội")
-        self.settings = SyncSettings(
-            central_url="http://central.test", showroom_code=code, secret=issued.secret, retry_base_s=0
-        )
-
-    def sync(self) -> None:
-        result = run_sync(
-            self.engine, self.settings, transport=httpx.WSGITransport(app=self.central), sleep=lambda _s: None
-        )
-        assert result.ok, result.error
-
-    def product(self, name: str, producer: str, **fields: Any) -> Product:
-        with session_scope(self.engine) as s:
-            maker = Producer(name=producer, name_search=fold(producer), province="Hà Nội", commission_bp=1500)
-            s.add(maker)
-            s.flush()
-            product = Product(producer_id=maker.id, name=name, name_search=fold(name), price_vnd=100_000, **fields)
-            s.add(product)
-        return product
-
-    def receive(self, product: Product, qty: int, on: date = TODAY, **lot: Any) -> None:
-        with session_scope(self.engine) as s:
-            line = IntakeLineInput(product.id, qty, **lot)
-            self.notes += 1
-            receive_stock(s, product.producer_id, on, f"GH-{self.notes}", [line], None, today=TODAY)
-
-
-@pytest.fixture
-def second_engine(tmp_path: Path, migrated_template: Path) -> Iterator[Any]:
-    path = tmp_path / "b" / "showroom.db"
-    path.parent.mkdir()
-    shutil.copyfile(migrated_template, path)
-    eng = make_engine(f"sqlite:///{path.as_posix()}")
-    yield eng
-    eng.dispose()
+PAST = Period(TODAY - timedelta(days=60), TODAY - timedelta(days=31), shop_timezone())
 
 
 @pytest.fixture
 def network(engine: Any, second_engine: Any, central_app: Flask) -> dict[str, Any]:
     """SR01: honey 12 in, 2 broken (10); cake lot L1 (30, expiring in 20 days); tea 4 stars, certificate lapsing
     in 30 days (5). SR02: honey of its own 7; cake lot L9 (4, expired 3 days ago); lot R1 recalled (6)."""
-    a, b = Shop("SR01", engine, central_app), Shop("SR02", second_engine, central_app)
+    a, b = Showroom("SR01", engine, central_app), Showroom("SR02", second_engine, central_app)
     honey = a.product("Mật ong bạc hà", "HTX Mật ong Mèo Vạc", sku="MO01", barcode="8930000000011")
     cake = a.product("Bánh cốm Vòng", "HTX Cốm Vòng", sku="BC01", is_food=True)
     tea = a.product(
@@ -102,8 +52,12 @@ def network(engine: Any, second_engine: Any, central_app: Flask) -> dict[str, An
     with session_scope(second_engine) as s:
         lot = s.exec(select(Lot).where(Lot.lot_code == "R1")).one()
         recall_lot(s, lot.id, "Công văn 45/ATTP", None, utcnow())
-    a.sync()
-    b.sync()
+    with session_scope(engine) as s:  # a closed settlement, then paid; another still to pay at SR02
+        first = close_settlement(s, honey.producer_id, PAST, None, today=TODAY, showroom_code="SR01")
+        mark_paid(s, first.id, None, "UNC 0042")
+    with session_scope(second_engine) as s:
+        close_settlement(s, cake2.producer_id, PAST, None, today=TODAY, showroom_code="SR02")
+    assert a.sync().ok and b.sync().ok
     return {"a": a, "b": b}
 
 
@@ -184,6 +138,17 @@ def test_bad_input_is_told_in_vietnamese_never_a_500(office: FlaskClient) -> Non
         assert office.get(f"/office/stock/levels?{query}").status_code == 200
     assert office.get("/office/stock/nowhere").status_code == 404
     assert office.get("/office/stock/nowhere.csv").status_code == 404
+
+
+def test_settlements_of_every_showroom(office: FlaskClient) -> None:
+    got = rows(office, "/office/stock/settlements.csv")
+    assert [(r["Mã CH"], r["Nhà sản xuất"], r["Trạng thái"], r["Kỳ đối soát"]) for r in got[:-1]] == [
+        ("SR01", "HTX Mật ong Mèo Vạc", "Đã thanh toán", PAST.label()),
+        ("SR02", "HTX Cốm Vòng", "Đã chốt, chưa thanh toán", PAST.label()),
+    ]
+    assert got[-1]["Số biên bản"] == "Tổng cộng (mọi trang)"
+    paid = rows(office, "/office/stock/settlements.csv?status=paid&producer=mật ong")
+    assert [r["Số biên bản"] for r in paid[:-1]] == [f"DS-SR01-{TODAY.year}-0001"]
 
 
 def test_the_pages_need_an_office_login(central_app: Flask, network: dict[str, Any]) -> None:

@@ -4,85 +4,35 @@ every step exactly once."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
+import csv
+import io
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from flask import Flask
 from sqlalchemy import text
 from sqlmodel import select
 
 from pos.catalog.models import Producer, Product
-from pos.central import credentials
-from pos.db import ENGINE_KEY, make_engine, session_scope, utcnow
+from pos.db import ENGINE_KEY, session_scope, utcnow
 from pos.errors import Conflict, ValidationError
 from pos.inventory.intake import IntakeLineInput, receive_stock
-from pos.inventory.ledger import ledger_mismatches, lot_mismatches, on_hand
 from pos.inventory.lots import LotRefused
 from pos.inventory.models import Lot, StockMovement, Transfer
 from pos.inventory.transfers import ReceivedLine, TransferLineInput, create_transfer, receive_transfer
-from pos.reports.period import local_today, shop_timezone
-from pos.sync.client import SyncSettings, run_sync
 from pos.sync.models import OutboxRecord, SyncState
 from pos.text import fold
+from tests.http.test_sync_api import office_login
+from tests.showrooms import TODAY, Showroom
 
 pytestmark = pytest.mark.postgres
 
-TODAY = local_today(shop_timezone())
-
-
-class Offline(httpx.BaseTransport):
-    """No network at all."""
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("network unreachable", request=request)
-
-
-class Shop:
-    def __init__(self, code: str, engine: Any, central: Flask) -> None:
-        self.code, self.engine, self.central = code, engine, central
-        with session_scope(central.extensions[ENGINE_KEY]) as s:
-            issued = credentials.register_showroom(s, code, f"Cửa hàng {code}", "Hà Nội")
-        self.settings = SyncSettings(
-            central_url="http://central.test", showroom_code=code, secret=issued.secret, retry_base_s=0
-        )
-
-    def sync(self, online: bool = True) -> Any:
-        transport = httpx.WSGITransport(app=self.central) if online else Offline()
-        return run_sync(self.engine, self.settings, transport=transport, sleep=lambda _s: None)
-
-    def on_hand(self, product_uuid: Any) -> int:
-        with session_scope(self.engine, write=False) as s:
-            product = s.exec(select(Product).where(Product.uuid == product_uuid)).first()
-            return on_hand(s, product.id) if product else 0
-
-    def transfer(self, number: str) -> Transfer:
-        with session_scope(self.engine, write=False) as s:
-            return s.exec(select(Transfer).where(Transfer.number == number)).one()
-
-    def ledger_ok(self) -> None:
-        with session_scope(self.engine, write=False) as s:
-            assert ledger_mismatches(s) == [] and lot_mismatches(s) == []
-
 
 @pytest.fixture
-def second_engine(tmp_path: Path, migrated_template: Path) -> Iterator[Any]:
-    path = tmp_path / "b" / "showroom.db"
-    path.parent.mkdir()
-    shutil.copyfile(migrated_template, path)
-    eng = make_engine(f"sqlite:///{path.as_posix()}")
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def shops(engine: Any, second_engine: Any, central_app: Flask) -> tuple[Shop, Shop, dict[str, Product]]:
+def shops(engine: Any, second_engine: Any, central_app: Flask) -> tuple[Showroom, Showroom, dict[str, Product]]:
     """SR01 holds honey (20) and cake in two lots (L1: 10 expiring in 40 days, L2: 8 in 90); SR02 carries honey."""
-    a, b = Shop("SR01", engine, central_app), Shop("SR02", second_engine, central_app)
+    a, b = Showroom("SR01", engine, central_app), Showroom("SR02", second_engine, central_app)
     with session_scope(engine) as s:
         maker = Producer(name="HTX Mật ong Mèo Vạc", name_search=fold("HTX Mật ong Mèo Vạc"), province="Hà Giang")
         s.add(maker)
@@ -113,13 +63,13 @@ def shops(engine: Any, second_engine: Any, central_app: Flask) -> tuple[Shop, Sh
     return a, b, {"honey": honey, "cake": cake}
 
 
-def send(a: Shop, lines: list[TransferLineInput], to: str = "SR02") -> Transfer:
+def send(a: Showroom, lines: list[TransferLineInput], to: str = "SR02") -> Transfer:
     with session_scope(a.engine) as s:
         return create_transfer(s, to, lines, None, showroom_code="SR01", today=TODAY, note="Bổ sung hàng Tết")
 
 
 def test_a_transfer_survives_both_sides_offline_and_closes_with_its_differences(
-    shops: tuple[Shop, Shop, dict[str, Product]], central_app: Flask
+    shops: tuple[Showroom, Showroom, dict[str, Product]], central_app: Flask
 ) -> None:
     a, b, p = shops
     note = send(a, [TransferLineInput(p["honey"].id, 6), TransferLineInput(p["cake"].id, 12)])
@@ -209,9 +159,18 @@ def test_a_transfer_survives_both_sides_offline_and_closes_with_its_differences(
         "SR02 Mật ong bạc hà": 6,
         "SR02 Bánh mật ong": 11,
     }
+    # The office's transfer page says the same, line by line.
+    office = central_app.test_client()
+    office_login(office, central_app, "manager")
+    body = office.get("/office/stock/transfers.csv?showroom=SR02").get_data(as_text=True).lstrip("\ufeff")
+    (row,) = csv.DictReader(io.StringIO(body))
+    assert (row["Số phiếu"], row["Từ cửa hàng"], row["Đến cửa hàng"]) == (note.number, "SR01", "SR02")
+    assert (row["SL gửi"], row["SL nhận"], row["Trạng thái"]) == ("18", "17", "Đã nhận, có chênh lệch")
+    assert row["Chênh lệch"] == "Bánh mật ong: gửi 10, nhận 9 (Hư hỏng khi vận chuyển)"
+    assert "Đang chuyển" not in office.get("/office/stock/transfers").get_data(as_text=True).split("<tbody>")[1]
 
 
-def test_a_transfer_refuses_bad_input_and_writes_nothing(shops: tuple[Shop, Shop, dict[str, Product]]) -> None:
+def test_a_transfer_refuses_bad_input_and_writes_nothing(shops: tuple[Showroom, Showroom, dict[str, Product]]) -> None:
     a, _b, p = shops
     honey, cake = p["honey"], p["cake"]
     cases = [
