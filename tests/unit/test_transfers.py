@@ -90,6 +90,11 @@ def test_a_transfer_survives_both_sides_offline_and_closes_with_its_differences(
         assert s.exec(select(Transfer)).all() == []
 
     assert a.sync().ok  # A back online: the note reaches the central server …
+    office = central_app.test_client()
+    office_login(office, central_app, "manager")
+    body = office.get("/office/stock/levels.csv?showroom=SR01").get_data(as_text=True).lstrip("\ufeff")
+    sent = {r["Sản phẩm"]: (r["Tồn kho"], r["Đang chuyển đi"]) for r in csv.DictReader(io.StringIO(body))}
+    assert sent == {"Bánh mật ong": ("6", "12"), "Mật ong bạc hà": ("14", "6")}
     assert not b.sync(online=False).ok  # … while B is offline …
     result = b.sync()  # … and B pulls it when it is back.
     assert result.ok and result.transfers_pulled == 1
@@ -160,8 +165,6 @@ def test_a_transfer_survives_both_sides_offline_and_closes_with_its_differences(
         "SR02 Bánh mật ong": 11,
     }
     # The office's transfer page says the same, line by line.
-    office = central_app.test_client()
-    office_login(office, central_app, "manager")
     body = office.get("/office/stock/transfers.csv?showroom=SR02").get_data(as_text=True).lstrip("\ufeff")
     (row,) = csv.DictReader(io.StringIO(body))
     assert (row["Số phiếu"], row["Từ cửa hàng"], row["Đến cửa hàng"]) == (note.number, "SR01", "SR02")

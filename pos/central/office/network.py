@@ -125,11 +125,16 @@ def stock_levels(session: Session, f: StockFilter) -> Paged:
         ]
     else:
         sql = f"""
-            SELECT s.code, s.name AS showroom_name, p.sku, p.name, pr.name AS producer, p.unit, l.qty, l.as_of,
-                   count(*) OVER () AS _total
+            WITH transit AS (
+                SELECT t.from_showroom_id AS showroom_id, e->>'product_uuid' AS uuid, sum((e->>'qty')::int) AS qty
+                  FROM transfer t CROSS JOIN LATERAL jsonb_array_elements(t.lines) AS e
+                 WHERE t.status = 'in_transit' GROUP BY 1, 2)
+            SELECT s.code, s.name AS showroom_name, p.sku, p.name, pr.name AS producer, p.unit, l.qty,
+                   coalesce(tr.qty, 0) AS in_transit, l.as_of, count(*) OVER () AS _total
               FROM stock_level l JOIN showroom s ON s.id = l.showroom_id JOIN product p ON p.id = l.product_id
               LEFT JOIN producer pr ON pr.id = p.producer_id
-             WHERE l.qty <> 0{where}
+              LEFT JOIN transit tr ON tr.showroom_id = l.showroom_id AND tr.uuid = p.uuid::text
+             WHERE (l.qty <> 0 OR tr.qty > 0){where}
              ORDER BY s.code, p.name, p.sku"""
         columns = [
             Column("code", "Mã CH"),
@@ -139,6 +144,7 @@ def stock_levels(session: Session, f: StockFilter) -> Paged:
             Column("producer", "Nhà sản xuất"),
             Column("unit", "Đơn vị"),
             Column("qty", "Tồn kho", INT),
+            Column("in_transit", "Đang chuyển đi", INT),
             Column("as_of_text", "Số liệu lúc"),
         ]
     rows, total = _paged(session, sql, params, f)
@@ -149,8 +155,8 @@ def stock_levels(session: Session, f: StockFilter) -> Paged:
         "network_stock",
         "Tồn kho toàn mạng lưới",
         "Tồn kho theo sổ kho của từng cửa hàng, tại lần đồng bộ gần nhất (cửa hàng gửi phần thay đổi sau mỗi lần "
-        "đồng bộ và toàn bộ mỗi ngày một lần); không tính lại ở trung tâm. Hàng đang chuyển giữa hai cửa hàng đã "
-        "ra khỏi kho nơi gửi và chưa vào kho nơi nhận (xem trang Chuyển kho). Chỉ liệt kê dòng có tồn khác 0.",
+        "đồng bộ và toàn bộ mỗi ngày một lần); không tính lại ở trung tâm. Hàng đang chuyển đi (theo phiếu chuyển kho "
+        "chưa nhận) đã ra khỏi kho nơi gửi và chưa vào kho nơi nhận. Chỉ liệt kê dòng có tồn hoặc hàng đang chuyển.",
         columns,
         rows,
         as_of=f.today,
@@ -268,6 +274,8 @@ def transfers(session: Session, f: StockFilter) -> Paged:
     rows, total = _paged(session, sql, params, f)
     for row in rows:
         row["status_text"] = TRANSFER_STATUSES.get(row["status"], row["status"])
+        if row["to_name"] is None:  # addressed to a code no showroom has registered (yet): it waits
+            row["to_code"] = f"{row['to_code']} (chưa đăng ký)"
         row["_flag"] = {"in_transit": "soon", "differences": "expired"}.get(row["status"], "")
         row["created_text"] = row["created_at"].strftime("%d/%m/%Y %H:%M")
         row["received_text"] = row["received_at"].strftime("%d/%m/%Y %H:%M") if row["received_at"] else ""
