@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from flask import Flask
@@ -15,6 +16,7 @@ from flask import Flask
 from pos.central.users import create_central_user
 from pos.db import ENGINE_KEY, session_scope
 from pos.inventory.intake import IntakeLineInput, receive_stock
+from pos.inventory.transfers import apply_pulled
 from tests.conftest import LiveServer, browser_login
 from tests.http.test_office_network import network  # noqa: F401  (the fixture)
 from tests.showrooms import TODAY
@@ -57,9 +59,31 @@ def test_a_manager_sends_goods_to_another_showroom(page: Any, make_product: Any,
     assert page.locator("h1").inner_text().startswith("Phiếu chuyển kho CK-SR")
     assert "Đang chuyển" in page.content()
     fits(page, "transfer-out")
+    with session_scope(engine) as s:  # a note from SR02, as the sync pulls it
+        line = {
+            "line_no": 1, "product_uuid": str(honey.uuid), "producer_uuid": str(uuid4()), "sku": honey.sku,
+            "name": honey.name, "unit": "lọ", "qty": 3, "price_vnd": 250_000,
+        }  # fmt: skip
+        item = {
+            "uuid": str(uuid4()), "number": "CK-SR02-2026-0007", "from_showroom": "SR02", "to_showroom": "SR",
+            "status": "in_transit", "created_at": "2026-12-01T09:00:00+07:00", "lines": [line],
+        }  # fmt: skip
+        apply_pulled(s, [item], "SR")
     page.goto("/stock/transfers/")
-    assert "đến SR02" in page.content()
+    assert "đến SR02" in page.content() and "từ SR02" in page.content()
     fits(page, "transfers")
+    page.click("a.button:has-text('Nhận hàng')")
+    page.wait_for_load_state()
+    page.fill("input[name=qty-1]", "2")
+    page.click("text=Nhận hàng và cộng kho")
+    page.wait_for_load_state()
+    assert "chọn lý do chênh lệch" in page.content()
+    fits(page, "transfer-receive-error")
+    page.select_option("select[name=reason-1]", "damaged")
+    page.click("text=Nhận hàng và cộng kho")
+    page.wait_for_load_state()
+    assert "Đã nhận, có chênh lệch" in page.content()
+    fits(page, "transfer-received")
 
 
 @pytest.fixture

@@ -146,6 +146,7 @@ def test_settlements_of_every_showroom(office: FlaskClient) -> None:
         ("SR01", "HTX Mật ong Mèo Vạc", "Đã thanh toán", PAST.label()),
         ("SR02", "HTX Cốm Vòng", "Đã chốt, chưa thanh toán", PAST.label()),
     ]
+    assert got[0]["Ngày thanh toán"] == f"{TODAY:%d/%m/%Y}"  # the office's day, not UTC's
     assert got[-1]["Số biên bản"] == "Tổng cộng (mọi trang)"
     paid = rows(office, "/office/stock/settlements.csv?status=paid&producer=mật ong")
     assert [r["Số biên bản"] for r in paid[:-1]] == [f"DS-SR01-{TODAY.year}-0001"]

@@ -10,13 +10,14 @@ whole in the CSV.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
 
 from pos.central.models import TRANSFER_STATUSES
+from pos.central.office.common import local_text
 from pos.reports.table import DATE, INT, TEXT, VND, Column, Report
 
 PER_PAGE = 50
@@ -44,6 +45,11 @@ class StockFilter:
     status: str = ""  # transfers and settlements
     page: int = 1
     per_page: int | None = PER_PAGE  # None: every row (the CSV)
+    tz: tzinfo = UTC  # the office's zone: times are shown in it
+
+    def local(self, moment: datetime | None) -> str:
+        """An instant as dd/mm/yyyy HH:MM in the office's zone ('' for none)."""
+        return local_text(moment, self.tz)
 
     def whole(self) -> StockFilter:
         """The same filter without paging (for the CSV)."""
@@ -149,7 +155,7 @@ def stock_levels(session: Session, f: StockFilter) -> Paged:
         ]
     rows, total = _paged(session, sql, params, f)
     for row in rows:
-        row["as_of_text"] = row["as_of"].strftime("%d/%m/%Y %H:%M") if row.get("as_of") else ""
+        row["as_of_text"] = f.local(row.get("as_of"))
         row["_flag"] = "negative" if int(row["qty"]) < 0 else ""
     report = Report(
         "network_stock",
@@ -277,8 +283,8 @@ def transfers(session: Session, f: StockFilter) -> Paged:
         if row["to_name"] is None:  # addressed to a code no showroom has registered (yet): it waits
             row["to_code"] = f"{row['to_code']} (chưa đăng ký)"
         row["_flag"] = {"in_transit": "soon", "differences": "expired"}.get(row["status"], "")
-        row["created_text"] = row["created_at"].strftime("%d/%m/%Y %H:%M")
-        row["received_text"] = row["received_at"].strftime("%d/%m/%Y %H:%M") if row["received_at"] else ""
+        row["created_text"] = f.local(row["created_at"])
+        row["received_text"] = f.local(row["received_at"])
         row["differences"] = "; ".join(
             f"{line['name']}: gửi {line['qty']}, nhận {line.get('qty_received', 0)}"
             + (f" ({REASONS.get(line.get('reason') or '', line.get('reason'))})" if line.get("reason") else "")
@@ -330,7 +336,7 @@ def settlements(session: Session, f: StockFilter) -> Paged:
         row["period"] = f"{row['period_start']:%d/%m/%Y} – {row['period_end']:%d/%m/%Y}"
         row["terms"] = "Ký gửi" if row["is_consignment"] else "Mua đứt"
         row["status_text"] = SETTLEMENT_STATUSES.get(row["status"], row["status"])
-        row["paid_text"] = row["paid_at"].strftime("%d/%m/%Y") if row["paid_at"] else ""
+        row["paid_text"] = f.local(row["paid_at"])[:10]
         row["_flag"] = "soon" if row["status"] == "closed" else ""
     first = rows[0] if rows else {}
     totals = {

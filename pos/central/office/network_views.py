@@ -100,6 +100,7 @@ def _filter(session: Session, page: NetworkPage) -> tuple[network.StockFilter, d
         days=days,
         status=status,
         page=max(number, 1),
+        tz=tz,
     )
     return f, form, errors
 
