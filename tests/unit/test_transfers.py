@@ -23,7 +23,7 @@ from pos.inventory.models import Lot, StockMovement, Transfer
 from pos.inventory.transfers import ReceivedLine, TransferLineInput, create_transfer, receive_transfer
 from pos.sync.models import OutboxRecord, SyncState
 from pos.text import fold
-from tests.http.test_sync_api import office_login
+from tests.http.test_sync_api import check_answer, office_login, signed
 from tests.showrooms import TODAY, Showroom
 
 pytestmark = pytest.mark.postgres
@@ -99,6 +99,14 @@ def test_a_transfer_survives_both_sides_offline_and_closes_with_its_differences(
     result = b.sync()  # … and B pulls it when it is back.
     assert result.ok and result.transfers_pulled == 1
     assert b.sync().transfers_pulled == 0  # a second pull adds nothing
+    api = central_app.test_client()  # what B pulled, as the sync API document says it
+    for path in ("/api/v1/transfers?since=0", "/api/v1/transfers?since=abc"):
+        answer = api.get(path, headers=signed(b.settings.secret, b"", "SR02", "GET", path))
+        body = check_answer(answer, "/api/v1/transfers", "GET")
+        if answer.status_code == 200:
+            assert [t["number"] for t in body["transfers"]] == [note.number] and body["more"] is False
+        else:
+            assert answer.status_code == 422 and body["error"] == "Tham số since phải là số nguyên không âm."
     incoming = b.transfer(note.number)
     assert (incoming.direction, incoming.other_showroom, incoming.status) == ("in", "SR01", "in_transit")
     assert b.on_hand(p["honey"].uuid) == 0  # in transit: in neither ledger
