@@ -341,6 +341,21 @@ def test_a_shift_whose_figures_differ_is_a_mismatch(central_engine: Any) -> None
     )
 
 
+def test_a_sale_its_close_does_not_list_is_unexpected(central_engine: Any) -> None:
+    register(central_engine)
+    shop = SampleShowroom("SR01", seed=5)
+    records = shop.catalogue_records(AT) + shop.day(DAY, sales=40, shifts=1)
+    close = records[-1]
+    assert close.kind == "shift_close"
+    dropped = close.payload["sale_uuids"].pop()  # the till's list lacks a sale the central server holds
+    push(central_engine, "SR01", records)
+    with session_scope(central_engine) as s:
+        shift = s.exec(select(ShiftClose)).one()
+    assert shift.check_status == "mismatch"
+    assert shift.check_detail["unexpected"] == [dropped]
+    assert "missing_sales" not in shift.check_detail
+
+
 def test_intakes_stock_movements_and_audit_entries_arrive(central_engine: Any) -> None:
     register(central_engine)
     shop = SampleShowroom("SR01")
