@@ -9,7 +9,8 @@ Measures, in sale lines per second:
      tables (with their indexes), in the same run: the ceiling, and the push's distance from it;
   4. 100 showrooms pushing at once (threads, each with its own SQLite outbox and key), checked afterwards
      showroom by showroom.
-The central server runs as `pos serve` (waitress, 8 threads) in a subprocess. PostgreSQL is taken from
+The central server runs as `pos serve` (waitress, 8 threads) in a subprocess; the client pushes with its default
+batch size (pos/sync/client.py). PostgreSQL is taken from
 $POS_BENCH_PG_URL (a libpq URL of the server, e.g. postgresql://postgres@127.0.0.1:5432/postgres), else the
 local server; the script creates its own database and drops it afterwards. $BENCH_CONCURRENT_SALES sets the
 sales per showroom in step 4 (default 800, a full day). The last line printed is one JSON object.
@@ -87,9 +88,7 @@ class Showroom:
                     for r in records
                 ],
             )
-        self.settings = SyncSettings(
-            central_url=central, showroom_code=code, secret=secret, batch_size=500, timeout_s=300, retries=2
-        )
+        self.settings = SyncSettings(central_url=central, showroom_code=code, secret=secret, timeout_s=300, retries=2)
 
     def push(self) -> tuple[float, Any]:
         started = time.perf_counter()

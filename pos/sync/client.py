@@ -107,7 +107,7 @@ class SyncSettings:
     central_url: str
     showroom_code: str
     secret: str | None
-    batch_size: int = 500
+    batch_size: int = contract.MAX_RECORDS  # 2,000: the fastest measured (bench/sync.py), and the largest allowed
     timeout_s: float = 30.0
     retries: int = 2
     retry_base_s: float = 1.0
@@ -121,7 +121,7 @@ class SyncSettings:
             central_url=str(config.get("SYNC_CENTRAL_URL") or "").rstrip("/"),
             showroom_code=str(config.get("SHOWROOM_CODE") or ""),
             secret=read_secret(config),
-            batch_size=max(1, int(config.get("SYNC_BATCH_SIZE") or 500)),
+            batch_size=max(1, min(contract.MAX_RECORDS, int(config.get("SYNC_BATCH_SIZE") or contract.MAX_RECORDS))),
             timeout_s=float(config.get("SYNC_TIMEOUT_S") or 30),
             retries=max(0, int(config.get("SYNC_RETRIES") if config.get("SYNC_RETRIES") is not None else 2)),
             retry_base_s=float(config.get("SYNC_RETRY_BASE_S") or 1.0),
