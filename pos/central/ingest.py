@@ -346,7 +346,8 @@ class _Materialiser:
 
     def flag_collisions(self, records: list[Any]) -> None:
         """A new record whose UUID another showroom already holds is kept apart (each in its own showroom) and
-        shown to the office; shared catalogue UUIDs (pulled by many showrooms) are no collision."""
+        shown to the office; shared catalogue UUIDs (pulled by many showrooms), and products and producers that came
+        to this showroom on a transfer note, are no collision."""
         by_kind: dict[str, list[Any]] = defaultdict(list)
         for record in records:
             if record.kind in COLLISION_TABLES:
@@ -358,6 +359,7 @@ class _Materialiser:
                 uuids -= set(
                     self.conn.execute(select(catalogue.c.uuid).where(catalogue.c.uuid.in_(list(uuids)))).scalars()
                 )
+                uuids -= network_ingest.received_by_transfer(self, kind, uuids)
             held = self.others_holding(table, "uuid", uuids, real_only=catalogue is not None)
             for record in found:
                 if record.payload.uuid in held:

@@ -53,6 +53,22 @@ def producer_refs(by_kind: dict[str, list[Any]]) -> list[Any]:
     ]
 
 
+def received_by_transfer(mat: _Materialiser, kind: str, uuids: set[Any]) -> set[Any]:
+    """The product (or producer) UUIDs among ``uuids`` that reached this showroom on a transfer note: the receiver
+    carries the sender's product under its UUID, which is no collision."""
+    if kind not in ("product", "producer") or not uuids:
+        return set()
+    key = "product_uuid" if kind == "product" else "producer_uuid"
+    found = mat.conn.execute(
+        text(
+            "SELECT DISTINCT (e->>:key)::uuid FROM transfer t CROSS JOIN LATERAL jsonb_array_elements(t.lines) AS e "
+            "WHERE t.to_showroom_code = :code AND e->>:key = ANY(:uuids)"
+        ),
+        {"key": key, "code": _code(mat), "uuids": [str(u) for u in uuids]},
+    )
+    return set(found.scalars())
+
+
 def materialise(mat: _Materialiser, by_kind: dict[str, list[Any]]) -> None:
     """Apply the network records of one batch (after products and producers exist)."""
     apply_snapshots(mat, by_kind.get("stock_snapshot", []))
