@@ -56,6 +56,7 @@ def create_app(config_path: str | Path | None = None, overrides: dict[str, Any] 
     _init_login(app)
 
     from pos import backup
+    from pos.barcodes import instore_prefix
     from pos.einvoice import sender as einvoice_sender
     from pos.errors import register_error_handlers
     from pos.printing import worker as print_worker
@@ -63,6 +64,7 @@ def create_app(config_path: str | Path | None = None, overrides: dict[str, Any] 
     from pos.sync import scheduler as sync_scheduler
     from pos.web import register_web
 
+    instore_prefix(app.config)  # scale layouts and the in-store prefix read (and refused if they clash) at start
     register_error_handlers(app)
     register_web(app)
     init_security(app)  # after the blueprints: it throttles the login view

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from pos.barcodes import gtin_check_digit, instore_ean13
+from pos.barcodes import DEFAULT_INSTORE_PREFIX, gtin_check_digit, instore_ean13
 from pos.catalog.models import Producer, Product, VatRate
 from pos.counters import next_value
 from pos.demo_history import Staff, seed_history
@@ -842,7 +842,7 @@ def _qty_for(rng: random.Random, price_vnd: int) -> int:
 
 def seed(
     session: Session,
-    instore_prefix: str = "20",
+    instore_prefix: str = DEFAULT_INSTORE_PREFIX,
     today: date | None = None,
     staff: Staff | None = None,
     showroom: dict[str, Any] | None = None,

@@ -20,6 +20,15 @@ def div_round(numerator: int, denominator: int) -> int:
     return sign * q
 
 
+def line_amount_vnd(qty: int, unit_price_vnd: int, qty_per_price_unit: int = 1) -> int:
+    """What ``qty`` costs at ``unit_price_vnd``, rounded half-up to the đồng: the one place a line's amount is made.
+
+    ``qty_per_price_unit`` is how many of the quantity's units the price is for: 1 for goods sold by the piece,
+    1000 for goods weighed in grams and priced per kg (350 g at 120.000 ₫/kg = 42.000 ₫).
+    """
+    return div_round(qty * unit_price_vnd, qty_per_price_unit)
+
+
 def format_vnd(amount_vnd: int, symbol: bool = True) -> str:
     """1250000 -> '1.250.000 ₫' (dots group thousands, as Vietnamese write it)."""
     digits = f"{abs(int(amount_vnd)):,}".replace(",", ".")

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from pos.db import MAX_ID
 from pos.money import format_bp, format_vnd
+from pos.quantity import format_qty, is_weighed
 
 main = Blueprint("main", __name__)
 
@@ -82,6 +83,11 @@ def register_web(app: Flask, blueprints: bool = True) -> None:
     @app.template_filter("vnd")
     def _vnd(amount: int | None) -> str:
         return "" if amount is None else format_vnd(amount)
+
+    @app.template_filter("qty")
+    def _qty(qty: int | None, sold_by: str | None = None, unit: str = "") -> str:
+        """A quantity in display units: '0,350 kg' for grams of goods sold by weight, '2 hộp' for pieces."""
+        return "" if qty is None else format_qty(qty, sold_by, "" if is_weighed(sold_by) else unit)
 
     @app.template_filter("bp")
     def _bp(rate: int | None) -> str:

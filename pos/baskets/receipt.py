@@ -53,6 +53,7 @@ def receipt_lines(session: Session, sale_id: int, lines: Sequence[SaleLine]) -> 
                     line.total_vnd,
                     line.vat_rate_bp,
                     promotion=promo.get(line.id, ""),  # type: ignore[arg-type]
+                    sold_by=line.sold_by,
                 )
             )
         elif members[basket_id][0] is line:

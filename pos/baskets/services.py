@@ -18,6 +18,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from pos.audit import log as audit
+from pos.barcodes import DEFAULT_INSTORE_PREFIX
 from pos.baskets.models import BasketComponent
 from pos.catalog import services as catalog
 from pos.catalog.models import Producer, Product
@@ -142,7 +143,7 @@ def save_basket(
     showroom_name: str,
     basket_id: int | None = None,
     actor_id: int | None = None,
-    instore_prefix: str = "20",
+    instore_prefix: str = DEFAULT_INSTORE_PREFIX,
 ) -> Product:
     """Create or edit a basket: its product (name, barcode, price) and its components; audited."""
     errors = catalog.FieldErrors()

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from pos.auth.access import bind_role
+from pos.barcodes import instore_prefix
 from pos.baskets import services as baskets
 from pos.catalog.services import parse_int
 from pos.db import get_session, unit_of_work, utcnow
@@ -57,7 +58,7 @@ def _save(basket_id: int | None) -> Any:
                 showroom_name=str(current_app.config.get("SHOWROOM_NAME", "")),
                 basket_id=basket_id,
                 actor_id=current_user.id,
-                instore_prefix=str(current_app.config.get("LABELS_INSTORE_PREFIX", "20")),
+                instore_prefix=instore_prefix(current_app.config),
             )
     except ValidationError as exc:
         return _form(data, exc.details.get("errors") or {exc.field or "form": exc.message}, basket_id, 422)

@@ -67,6 +67,11 @@ class Product(SQLModel, table=True):
     name: str = Field(max_length=200)
     name_search: str = Field(default="", max_length=200, index=True)
     unit: str = Field(default="cái", max_length=20)
+    # "piece": quantities are counts; "weight": quantities are grams and price_vnd is per kg (pos/quantity.py)
+    sold_by: str = Field(default="piece", max_length=10)
+    scale_plu: int | None = Field(
+        default=None, unique=True, index=True
+    )  # the item code the weighing scale prints on labels
     price_vnd: int
     cost_vnd: int = Field(default=0)  # last unit cost received
     vat_class: str = Field(default="standard", max_length=12)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from pos.barcodes import BarcodeError, normalize_barcode
+from pos.barcodes import DEFAULT_INSTORE_PREFIX, BarcodeError, normalize_barcode
 from pos.catalog.models import PRODUCT_GROUPS, VAT_CLASSES, Product
 from pos.catalog.services import (
     ProductInput,
@@ -371,7 +371,11 @@ def preview_price_list(session: Session, producer_id: int, data: bytes) -> Price
 
 
 def apply_price_list(
-    session: Session, producer_id: int, data: bytes, actor_id: int | None = None, instore_prefix: str = "20"
+    session: Session,
+    producer_id: int,
+    data: bytes,
+    actor_id: int | None = None,
+    instore_prefix: str = DEFAULT_INSTORE_PREFIX,
 ) -> PriceListPreview:
     """Check the file again inside the caller's transaction and, only if every row is clean, write them all."""
     preview = preview_price_list(session, producer_id, data)

@@ -18,20 +18,22 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from pos.audit import log as audit
-from pos.barcodes import BarcodeError, instore_ean13, is_instore, normalize_barcode
+from pos.barcodes import DEFAULT_INSTORE_PREFIX, BarcodeError, instore_ean13, is_instore, normalize_barcode
 from pos.catalog.models import PRODUCER_KINDS, PRODUCT_GROUPS, VAT_CLASSES, Producer, Product
 from pos.catalog.story import STORY_FIELDS, Story, save_story, validate_story
 from pos.counters import next_value
 from pos.db import parse_id, utcnow
 from pos.errors import NotFound, ValidationError
-from pos.inventory.models import StockLevel
+from pos.inventory.models import StockLevel, StockMovement
 from pos.money import parse_vnd
+from pos.quantity import PIECE, SOLD_BY, WEIGHT_UNIT, is_weighed
 from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
 from pos.text import fold, nfc
 
 MAX_PRICE_VND = 1_000_000_000
 MAX_MIN_STOCK = 100_000
+MAX_SCALE_PLU = 99_999  # five digits: the widest item code of the scale layouts
 INSTORE_COUNTER = "instore_barcode"
 SKU_COUNTER = "product_sku"
 # Groups whose goods are eaten or drunk: a lot and an expiry date are asked for at intake.
@@ -383,6 +385,8 @@ class ProductInput:
     is_active: bool = True
     # The product's story as typed (None: not part of this input, so left as it is; CSV and JSON omit it).
     story: dict[str, Any] | None = field(default=None)
+    sold_by: str = PIECE  # "weight": price_vnd is per kg and quantities are grams
+    scale_plu: int | str | None = None  # the item code the weighing scale prints on its labels
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], checkboxes: bool = True) -> ProductInput:
@@ -422,6 +426,8 @@ class ProductInput:
             is_food=product.is_food,
             is_active=product.is_active,
             story={name: getattr(story, name) for name in STORY_FIELDS} if story is not None else None,
+            sold_by=product.sold_by,
+            scale_plu=product.scale_plu,
         )
 
 
@@ -456,7 +462,7 @@ def check_barcode(session: Session, raw: str, exclude_id: int | None = None) -> 
     return code
 
 
-def assign_instore_barcode(session: Session, prefix: str = "20") -> str:
+def assign_instore_barcode(session: Session, prefix: str = DEFAULT_INSTORE_PREFIX) -> str:
     """The next in-store EAN-13 from the never-reused counter (skipping any code typed in by hand)."""
     while True:
         code = instore_ean13(next_value(session, INSTORE_COUNTER), prefix=prefix)
@@ -552,9 +558,49 @@ def validate_product(session: Session, data: ProductInput, product: Product | No
     clean["is_food"] = data.is_food if data.is_food is not None else group in FOOD_GROUPS
     if data.story is not None:
         clean["story"] = validate_story(data.story, errors.add)
+    _check_sold_by(session, errors, data, product, clean)
     errors.raise_if_any()
     clean["name_search"] = fold(clean["name"])[:200]
     return clean
+
+
+def _check_sold_by(
+    session: Session, errors: FieldErrors, data: ProductInput, product: Product | None, clean: dict[str, Any]
+) -> None:
+    """Sold by the piece or by weight (then its unit is kg and it may carry a scale PLU, unique in the shop).
+
+    A product whose stock or sales are already counted one way keeps it: its ledger would mix pieces and grams.
+    """
+    sold_by = nfc(str(data.sold_by or PIECE))
+    if sold_by not in SOLD_BY:
+        errors.add("sold_by", "Cách bán không hợp lệ.")
+    elif product is not None and sold_by != product.sold_by and _has_movements(session, product):
+        errors.add("sold_by", "Sản phẩm đã có tồn kho hoặc đã bán: không đổi được cách bán (theo cái / theo cân).")
+    clean["sold_by"] = sold_by
+    if is_weighed(sold_by):
+        clean["unit"] = WEIGHT_UNIT
+    try:
+        plu = parse_int(data.scale_plu)
+    except ValueError:
+        plu = -1
+    if plu is not None and not 1 <= plu <= MAX_SCALE_PLU:
+        errors.add("scale_plu", f"Mã cân (PLU) là số từ 1 đến {MAX_SCALE_PLU}, như đã cài trên cân.")
+    elif plu is not None and not is_weighed(sold_by):
+        errors.add("scale_plu", "Chỉ sản phẩm bán theo cân mới có mã cân (PLU).")
+    elif plu is not None:
+        query = select(Product).where(Product.scale_plu == plu)
+        if product is not None:
+            query = query.where(Product.id != product.id)
+        if (owner := session.exec(query).first()) is not None:
+            errors.add("scale_plu", f"Mã cân {plu} đã dùng cho sản phẩm “{owner.name}” (SKU {owner.sku}).")
+    clean["scale_plu"] = plu if plu and plu > 0 else None
+
+
+def _has_movements(session: Session, product: Product) -> bool:
+    return (
+        session.exec(select(StockMovement.id).where(StockMovement.product_id == product.id).limit(1)).first()
+        is not None
+    )
 
 
 def product_payload(product: Product, producer_uuid: Any) -> Fields:
@@ -594,7 +640,7 @@ def _enqueue_product(session: Session, product: Product) -> None:
 
 
 def create_product(
-    session: Session, data: ProductInput, actor_id: int | None = None, instore_prefix: str = "20"
+    session: Session, data: ProductInput, actor_id: int | None = None, instore_prefix: str = DEFAULT_INSTORE_PREFIX
 ) -> Product:
     """Add a product; a blank SKU or barcode gets a fresh one (in-store EAN-13 from the counter)."""
     clean = validate_product(session, data, None)
@@ -623,7 +669,7 @@ def update_product(
     product_id: int,
     data: ProductInput,
     actor_id: int | None = None,
-    instore_prefix: str = "20",
+    instore_prefix: str = DEFAULT_INSTORE_PREFIX,
 ) -> Product:
     """Edit a product; a price change is audited with its before and after."""
     product = get_product(session, product_id)

@@ -16,6 +16,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from pos.auth.access import bind_role
+from pos.barcodes import instore_prefix
 from pos.catalog.models import PRODUCER_KINDS, PRODUCT_GROUPS, VAT_CLASSES
 from pos.catalog.price_list import COLUMN_LABELS, COLUMNS, STATUS_LABELS, apply_price_list, preview_price_list
 from pos.catalog.services import (
@@ -37,6 +38,7 @@ from pos.csv_export import csv_writer
 from pos.db import get_session, unit_of_work
 from pos.errors import NotFound, ValidationError
 from pos.money import format_vnd
+from pos.quantity import SOLD_BY
 from pos.text import nfc
 
 bp = Blueprint("catalog", __name__)
@@ -58,7 +60,7 @@ def _int_arg(name: str) -> int | None:
 
 
 def _instore_prefix() -> str:
-    return str(current_app.config.get("LABELS_INSTORE_PREFIX", "20"))
+    return instore_prefix(current_app.config)
 
 
 # --- producers ------------------------------------------------------------------------------------------------
@@ -181,6 +183,7 @@ def _product_form(data: ProductInput, errors: dict[str, str], product_id: int | 
             producers=[(p.id, p.name) for p in producers],
             groups=list(PRODUCT_GROUPS.items()),
             vat_classes=list(VAT_CLASSES.items()),
+            sold_by=list(SOLD_BY.items()),
         ),
         status,
     )

@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlmodel import Session
 
 from pos.auth.access import bind_role
-from pos.barcodes import BarcodeError, normalize_barcode
+from pos.barcodes import BarcodeError, instore_prefix, normalize_barcode
 from pos.catalog.models import PRODUCT_GROUPS, VAT_CLASSES, Product
 from pos.catalog.services import (
     ProductInput,
@@ -322,7 +322,7 @@ def _create_drafts(
                 session,
                 ProductInput.from_mapping(fields, checkboxes=False),
                 actor_id=actor_id,
-                instore_prefix=str(current_app.config.get("LABELS_INSTORE_PREFIX", "20")),
+                instore_prefix=instore_prefix(current_app.config),
             )
         except (ValidationError, NotFound) as exc:
             message = f"Dòng {line.line_no}: sản phẩm mới “{fields.get('name', '')}”: {exc.message}"

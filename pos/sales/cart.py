@@ -26,6 +26,7 @@ from pos.errors import NotFound, ValidationError
 from pos.inventory.ledger import on_hand
 from pos.inventory.models import StockLevel
 from pos.promotions.services import promotions_for
+from pos.quantity import PIECE, WeightError, check_weight, is_weighed, item_count
 from pos.sales import pricing
 from pos.sales.models import Cart, CartLine
 from pos.sales.pricing import Discount, LineInput, PricedSale
@@ -97,8 +98,13 @@ def touch(cart: Cart) -> None:
     cart.updated_at = utcnow()
 
 
-def _check_qty(qty: Any) -> int:
-    """A quantity a till can sell: an integer from 1 to 9999."""
+def _check_qty(qty: Any, sold_by: str = PIECE) -> int:
+    """A quantity a till can sell: an integer from 1 to 9999, or a weight in grams the till may take."""
+    if is_weighed(sold_by):
+        try:
+            return check_weight(qty)
+        except WeightError as exc:
+            raise ValidationError(str(exc), "qty") from exc
     if isinstance(qty, bool) or not isinstance(qty, int):
         raise ValidationError("Số lượng phải là số nguyên.", "qty")
     if qty <= 0:
@@ -113,14 +119,17 @@ def add_item(
 ) -> tuple[CartLine, list[CartItem]]:
     """Add ``qty`` of a sellable product (``stock`` on hand, if already read): a new line, or more on its line.
 
-    A pack scanned by its lot's own label (``lot_id``) has a line of its own, sold from that lot.
+    A pack scanned by its lot's own label (``lot_id``) has a line of its own, sold from that lot; so has each
+    weighing of goods sold by weight (``qty`` in grams), as the receipt lists each pack as it was weighed.
     Returns the line and the cart's items as they now stand.
     """
-    qty = _check_qty(qty)
+    qty = _check_qty(qty, product.sold_by)
     # The cart is read once, with its products and stock: the line to add to is found in it, and the
     # same items go on to price the cart for the answer (a scan is the till's most frequent request).
     items = cart_items(session, cart)
-    item = next((i for i in items if i.line.product_id == product.id and i.line.lot_id == lot_id), None)
+    item = None
+    if not is_weighed(product.sold_by):
+        item = next((i for i in items if i.line.product_id == product.id and i.line.lot_id == lot_id), None)
     if item is None:
         line = CartLine(cart_id=cart.id, product_id=product.id, lot_id=lot_id, qty=qty)  # type: ignore[arg-type]
         session.add(line)
@@ -147,7 +156,7 @@ def sale_discount(cart: Cart) -> Discount | None:
 
 def line_base(item: CartItem) -> int:
     """What a line discount applies to: the line's quantity times today's price."""
-    return pricing.line_gross(item.line.qty, item.product.price_vnd)
+    return pricing.line_gross(item.line.qty, item.product.price_vnd, item.product.sold_by)
 
 
 def sale_base(items: list[CartItem]) -> int:
@@ -216,9 +225,10 @@ def set_approval(holder: Cart | CartLine, approval: tuple[int, int, int] | None)
 
 
 def set_qty(session: Session, cart: Cart, line_id: int, qty: Any) -> CartLine:
-    """Set a line's quantity (1 to 9999); removing a line is its own action."""
+    """Set a line's quantity (1 to 9999, or grams of a weighed product); removing a line is its own action."""
     line = cart_line(session, cart, line_id)
-    line.qty = _check_qty(qty)
+    product = session.get(Product, line.product_id)
+    line.qty = _check_qty(qty, product.sold_by if product else PIECE)
     touch(cart)
     session.flush()
     recheck_discounts(session, cart)
@@ -304,7 +314,7 @@ def list_parked(session: Session, cashier_id: int, today: date, showroom_code: s
                 "id": cart.id,
                 "label": cart.label,
                 "parked_at": cart.updated_at.isoformat(),
-                "items": sum(item.line.qty for item in items),
+                "items": sum(item_count(item.line.qty, item.product.sold_by) for item in items),
                 "names": ", ".join(item.product.name for item in items[:3]) + ("…" if len(items) > 3 else ""),
                 "total_vnd": priced.total_vnd,
             }
@@ -340,6 +350,7 @@ def _price(
             promo.discount_vnd if promo else 0,
             promo.offer.id if promo else None,
             promo.offer.name if promo else "",
+            item.product.sold_by,
         )
         inputs.append(line)
     return pricing.price_sale(inputs, discount)

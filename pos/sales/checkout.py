@@ -31,6 +31,7 @@ from pos.money import format_vnd
 from pos.numbering import take_receipt_number
 from pos.printing.models import Till
 from pos.promotions.services import record_sale_promotions
+from pos.quantity import display_unit
 from pos.sales.cart import (
     CartItem,
     delete_cart,
@@ -270,7 +271,8 @@ def _write_lines(
             name=product.name,
             sku=product.sku,
             barcode=product.barcode,
-            unit=product.unit,
+            unit=display_unit(product.sold_by, product.unit),
+            sold_by=product.sold_by,
             qty=p.qty,
             unit_price_vnd=p.unit_price_vnd,
             discount_vnd=p.discount_vnd,

@@ -105,6 +105,7 @@ class SaleLine(SQLModel, table=True):
     sku: str = Field(max_length=40)
     barcode: str | None = Field(default=None, max_length=14)
     unit: str = Field(default="cái", max_length=20)
+    sold_by: str = Field(default="piece", max_length=10)  # "weight": qty in grams, unit_price_vnd per kg
     qty: int
     unit_price_vnd: int
     discount_vnd: int = Field(default=0)  # line discount plus its share of the sale discount

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pos.baskets.split import split_line
 from pos.errors import ValidationError
 from pos.money import BP, allocate, format_bp, format_vnd, percent_of, vat_included
+from pos.quantity import PIECE, line_amount
 from pos.sales.models import PAYMENT_METHODS
 from pos.text import nfc
 
@@ -61,6 +62,7 @@ class LineInput:
     promo_vnd: int = 0  # what the line's promotion takes off (pos/promotions/engine.py), before any discount
     promotion_id: int | None = None
     promotion_name: str = ""
+    sold_by: str = PIECE  # "weight": qty in grams, unit_price_vnd per kg
 
 
 @dataclass(frozen=True)
@@ -124,9 +126,9 @@ class PricedSale:
         return self.subtotal_vnd - self.line_discount_vnd
 
 
-def line_gross(qty: int, unit_price_vnd: int) -> int:
-    """Quantity times unit price."""
-    return qty * unit_price_vnd
+def line_gross(qty: int, unit_price_vnd: int, sold_by: str = PIECE) -> int:
+    """Quantity times unit price (grams times the price per kg, half-up to the đồng, for weighed goods)."""
+    return line_amount(qty, unit_price_vnd, sold_by)
 
 
 def nominal_amount(base_vnd: int, discount: Discount) -> int:
@@ -170,7 +172,7 @@ def price_sale(lines: Sequence[LineInput], sale_discount: Discount | None = None
     The VAT of a rate is taken from the sum sold at that rate (one rounding per rate, as the receipt
     prints it) and spread back over its lines, so the lines always add up to the breakdown exactly.
     """
-    gross = [line_gross(line.qty, line.unit_price_vnd) for line in lines]
+    gross = [line_gross(line.qty, line.unit_price_vnd, line.sold_by) for line in lines]
     promo = [min(max(line.promo_vnd, 0), g) for g, line in zip(gross, lines, strict=True)]
     line_disc = [
         p + manual_after_promotion(g, p, line.discount) for g, p, line in zip(gross, promo, lines, strict=True)

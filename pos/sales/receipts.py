@@ -27,6 +27,7 @@ from reportlab.pdfgen.canvas import Canvas
 from pos import fonts
 from pos.money import format_bp, format_vnd
 from pos.printing.raster import DOT, RasterCanvas
+from pos.quantity import PIECE, format_line, is_weighed, line_amount, qty_number
 from pos.sales.vietqr import qr_matrix
 from pos.vnwords import amount_in_words
 
@@ -59,6 +60,7 @@ class ReceiptLine:
     vat_rate_bp: int  # -1 for a gift basket, whose components keep their own rates
     contents: tuple[str, ...] = ()  # a gift basket's components ("2 Chè Tân Cương"), printed on request
     promotion: str = ""  # the promotion the line got, printed under it
+    sold_by: str = PIECE  # "weight": qty in grams, unit_price_vnd per kg
 
 
 @dataclass(frozen=True)
@@ -545,8 +547,11 @@ def _lines_roll(b: _Builder, lines: list[ReceiptLine], show_contents: bool = Fal
             if show_contents:
                 for item in line.contents:
                     b.text(f"– {item}", size=b.style.small, indent=indent)
-            detail = f"{line.qty} {line.unit} × {format_vnd(line.unit_price_vnd)}"
-            b.pair(detail, format_vnd(line.qty * line.unit_price_vnd), indent=indent)
+            if is_weighed(line.sold_by):
+                detail = format_line(line.qty, line.unit_price_vnd, line.sold_by)  # 0,350 kg × 120.000 ₫/kg
+            else:
+                detail = f"{line.qty} {line.unit} × {format_vnd(line.unit_price_vnd)}"
+            b.pair(detail, format_vnd(line_amount(line.qty, line.unit_price_vnd, line.sold_by)), indent=indent)
             if line.promotion:
                 b.text(f"KM: {line.promotion}", size=b.style.small, indent=indent)
             if line.discount_vnd:
@@ -560,9 +565,9 @@ def _lines_a4(b: _Builder, lines: list[ReceiptLine], show_contents: bool = False
     """The lines as a table, as on a printed invoice."""
     columns = [
         ("STT", 11, "center"),
-        ("Tên sản phẩm", 56, "left"),
+        ("Tên sản phẩm", 52, "left"),
         ("ĐVT", 13, "left"),
-        ("SL", 10, "right"),
+        ("SL", 14, "right"),  # room for a weight: 12,345 (kg)
         ("Đơn giá", 24, "right"),
         ("Giảm giá", 22, "right"),
         ("Thuế GTGT", 15, "right"),
@@ -573,7 +578,7 @@ def _lines_a4(b: _Builder, lines: list[ReceiptLine], show_contents: bool = False
             str(i),
             f"{line.name} (KM: {line.promotion})" if line.promotion else line.name,
             line.unit,
-            str(line.qty),
+            qty_number(line.qty, line.sold_by),
             format_vnd(line.unit_price_vnd),
             format_vnd(-line.discount_vnd) if line.discount_vnd else "",
             format_bp(line.vat_rate_bp) if line.vat_rate_bp >= 0 else "nhiều mức",

@@ -23,6 +23,7 @@ from pos.inventory.lots import return_parts
 from pos.inventory.models import StockMovement
 from pos.money import vat_included
 from pos.numbering import take_return_number
+from pos.quantity import format_qty, line_amount
 from pos.sales.models import PAYMENT_METHODS, Payment, ReturnLine, Sale, SaleLine, SaleReturn, Shift
 from pos.sales.receipt_data import refund_invoice_copy
 from pos.sales.receipts import SHOP_TZ, ReceiptData, ReceiptLine, ReceiptPayment, VatBreakdown
@@ -169,9 +170,8 @@ def plan_return(
         if raw_qty <= 0 or raw_qty > MAX_RETURN_QTY:
             raise ValidationError(f"Số lượng trả của “{name}” phải lớn hơn 0.", f"qty_{line_id}")
         if raw_qty > row.returnable_qty:
-            raise ValidationError(
-                f"“{name}” chỉ còn có thể trả tối đa {row.returnable_qty} {row.line.unit}.", f"qty_{line_id}"
-            )
+            most = format_qty(row.returnable_qty, row.line.sold_by, row.line.unit)
+            raise ValidationError(f"“{name}” chỉ còn có thể trả tối đa {most}.", f"qty_{line_id}")
         wanted.append((row, raw_qty))
     if not wanted:
         raise ValidationError("Chọn ít nhất một sản phẩm và số lượng cần trả.", "lines")
@@ -335,7 +335,7 @@ def refund_receipt_data(session: Session, sale_return: SaleReturn, config: Mappi
     lines = []
     gross_by_rate: dict[int, int] = {}
     for return_line, sale_line in rows:
-        gross = return_line.qty * sale_line.unit_price_vnd
+        gross = line_amount(return_line.qty, sale_line.unit_price_vnd, sale_line.sold_by)
         lines.append(
             ReceiptLine(
                 name=sale_line.name,
@@ -345,10 +345,11 @@ def refund_receipt_data(session: Session, sale_return: SaleReturn, config: Mappi
                 discount_vnd=gross - return_line.amount_vnd,
                 total_vnd=return_line.amount_vnd,
                 vat_rate_bp=sale_line.vat_rate_bp,
+                sold_by=sale_line.sold_by,
             )
         )
         gross_by_rate[sale_line.vat_rate_bp] = gross_by_rate.get(sale_line.vat_rate_bp, 0) + return_line.amount_vnd
-    subtotal = sum(line.qty * line.unit_price_vnd for line in lines)
+    subtotal = sum(line.total_vnd + line.discount_vnd for line in lines)
     cashier = session.get(User, sale_return.cashier_id)
     return ReceiptData(
         showroom_name=str(config.get("SHOWROOM_NAME", "")),

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from pos.inventory.lots import is_lot_kept, is_sellable, lots_of, next_lot_note
 from pos.money import format_bp
 from pos.orders.reservations import reserved_many
+from pos.quantity import display_unit, format_qty, format_unit_price, item_count
 from pos.sales import pricing
 from pos.sales.cart import CartItem, count_parked, line_base, line_discount, price_cart, sale_base, sale_discount
 from pos.sales.discounts import approver_of, discount_issues
@@ -52,9 +53,12 @@ def cart_view(
                 "name": product.name,
                 "sku": product.sku,
                 "barcode": product.barcode,
-                "unit": product.unit,
-                "qty": line.qty,
+                "unit": display_unit(product.sold_by, product.unit),
+                "sold_by": product.sold_by,
+                "qty": line.qty,  # grams for goods sold by weight
+                "qty_text": format_qty(line.qty, product.sold_by),
                 "unit_price_vnd": p.unit_price_vnd,
+                "unit_price_text": format_unit_price(p.unit_price_vnd, product.sold_by),
                 "gross_vnd": p.gross_vnd,
                 "discount": {"kind": line.discount_kind, "value": line.discount_value} if line.discount_kind else None,
                 "discount_approved": approver_of(line, line_discount(line), line_base(item)) is not None,
@@ -87,7 +91,7 @@ def cart_view(
         "uuid": str(cart.uuid),
         "label": cart.label,
         "lines": lines,
-        "items": sum(line.qty for line in (item.line for item in items)),
+        "items": sum(item_count(item.line.qty, item.product.sold_by) for item in items),
         "subtotal_vnd": priced.subtotal_vnd,
         "line_discount_vnd": priced.line_discount_vnd,
         "sale_discount": {"kind": cart.discount_kind, "value": cart.discount_value} if cart.discount_kind else None,

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from pos.auth.access import bind_role, role_required
 from pos.auth.models import User
 from pos.auth.services import verify_manager
+from pos.barcodes import scale_layouts
 from pos.baskets import sale as basket_sale
 from pos.catalog.models import VAT_CLASSES, Product
 from pos.customers import services as customers
@@ -30,6 +31,7 @@ from pos.numbering import peek_receipt_number
 from pos.printing import queue as print_queue
 from pos.printing import worker as print_worker
 from pos.printing.views import current_till
+from pos.quantity import WeightError, parse_weight
 from pos.sales import cart as carts
 from pos.sales import clock, discounts, scanning, stock_rule, vat
 from pos.sales.checkout import complete_sale_once, open_shift
@@ -140,6 +142,14 @@ def _body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValidationError("Dữ liệu gửi lên không hợp lệ. Hãy tải lại trang.", "body")
     return data
+
+
+def _weight(value: Any) -> int:
+    """A weight typed at the till ("350" g, "0,35" kg), in grams; 422 with the cashier's words otherwise."""
+    try:
+        return parse_weight(str(value))
+    except WeightError as exc:
+        raise ValidationError(str(exc), "qty") from exc
 
 
 def _int(value: Any, field: str, label: str) -> int:
@@ -276,26 +286,33 @@ def api_cart() -> Any:
 
 @bp.post("/api/scan")
 def api_scan() -> Any:
-    """Add a scanned code; 'n*code' adds n at once. A bad code changes nothing."""
+    """Add a scanned code; 'n*code' adds n at once ('350*code' or '0,35*code': a weight). A bad code changes nothing."""
     raw = nfc(str(_body().get("code") or ""))
-    qty = 1
+    qty, weight = 1, None
     if "*" in raw:
         qty_text, _, raw = raw.partition("*")
-        qty = _int(qty_text.strip() or "0", "qty", "Số lượng")
+        weight = qty_text.strip()  # for goods sold by weight: grams, or kg with a comma
+        if weight.isascii() and weight.isdigit():
+            qty = _int(weight or "0", "qty", "Số lượng")
     with unit_of_work(durable=False) as session:
         cart = carts.get_or_create_active_cart(session, current_user.id)
-        line, items = scanning.scan_items(session, cart, raw, qty, _today())
-        return _cart_json(session, cart, items, grew=qty > 0, last_line_id=line.id)
+        line, items = scanning.scan_items(
+            session, cart, raw, qty, _today(), weight=weight, layouts=scale_layouts(current_app.config)
+        )
+        return _cart_json(session, cart, items, grew=True, last_line_id=line.id)
 
 
 @bp.post("/api/lines")
 def api_add() -> Any:
-    """Add a product picked in the name search."""
+    """Add a product picked in the name search (with its weight typed, "350" g or "0,35" kg, if sold by weight)."""
     data = _body()
     product_id = _int(data.get("product_id"), "product_id", "Sản phẩm")
+    weight = data.get("weight")
     with unit_of_work(durable=False) as session:
         cart = carts.get_or_create_active_cart(session, current_user.id)
-        line = scanning.add_product(session, cart, product_id, today=_today())
+        line = scanning.add_product(
+            session, cart, product_id, today=_today(), weight=None if weight is None else str(weight)
+        )
         return _cart_json(session, cart, grew=True, last_line_id=line.id)
 
 
@@ -312,8 +329,9 @@ def api_lot(line_id: int) -> Any:
 
 @bp.post("/api/lines/<int:line_id>/qty")
 def api_qty(line_id: int) -> Any:
-    """Change a line's quantity."""
-    qty = _int(_body().get("qty"), "qty", "Số lượng")
+    """Change a line's quantity (grams, or {"weight": "0,35"} in kg as typed, for goods sold by weight)."""
+    data = _body()
+    qty = _weight(data["weight"]) if data.get("weight") is not None else _int(data.get("qty"), "qty", "Số lượng")
     with unit_of_work(durable=False) as session:
         cart = carts.get_or_create_active_cart(session, current_user.id)
         known = session.get(CartLine, line_id)

@@ -81,7 +81,9 @@ def test_upca_and_its_13_digit_scan_share_a_gtin14() -> None:
 
 
 def test_instore_code_is_prefix_number_and_check_digit() -> None:
-    assert instore_ean13(1) == "2000000000015"
+    # In-store codes are made in 04 (GS1 040–049, within a company), out of the scale labels' 20–29.
+    assert instore_ean13(1) == "0400000000015"
+    assert instore_ean13(1, prefix="20") == "2000000000015"  # the range codes were made in before: still valid
     # 290000001234: 4·3+3+2·3+1+9·3+2 = 51 -> 9
     assert instore_ean13(1234, prefix="29") == "2900000012349"
     assert instore_ean13(7, prefix="250") == "2500000000072"
@@ -95,7 +97,7 @@ def test_instore_codes_over_a_range_are_unique_and_valid() -> None:
 
 def test_instore_number_that_overflows_the_digits_is_refused() -> None:
     # 209999999999: 5·(9·3) + 5·9 + 2 = 182 -> 8
-    assert instore_ean13(10**10 - 1) == "2099999999998"
+    assert instore_ean13(10**10 - 1, prefix="20") == "2099999999998"
     with pytest.raises(BarcodeError, match="hết mã vạch nội bộ"):
         instore_ean13(10**10)
     with pytest.raises(BarcodeError, match="hết mã vạch nội bộ"):
