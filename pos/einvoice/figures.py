@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
 from pos.money import BP, vat_included
+from pos.quantity import line_amount, qty_decimal
 from pos.vnwords import amount_in_words
 
 PAYMENT_CODES = {"cash": "TM", "card": "CK", "transfer": "CK"}  # a card payment is a non-cash transfer
@@ -31,6 +32,7 @@ class SoldLine(Protocol):
     total_vnd: int
     vat_rate_bp: int
     vat_vnd: int
+    sold_by: str  # "weight": qty in grams, unit_price_vnd per kg (pos/quantity.py)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class InvoiceLine:
     code: str
     name: str
     unit: str
-    qty: int
+    qty: Decimal  # in the unit stated: 2 pieces, or 0.350 kg
     unit_price: Decimal
     discount_vnd: int
     amount_vnd: int  # ThTien
@@ -100,7 +102,7 @@ def invoice_figures(form: int, lines: Sequence[SoldLine], methods: Iterable[str]
     """The figures of an invoice of ``form`` (1: VAT invoice, lines before VAT; 2: sales invoice, totals only)."""
     out: list[InvoiceLine] = []
     for line in lines:
-        before_discount = line.qty * line.unit_price_vnd
+        before_discount = line_amount(line.qty, line.unit_price_vnd, line.sold_by)
         if form == 1:
             amount = line.total_vnd - line.vat_vnd
             discount = before_discount - vat_included(before_discount, line.vat_rate_bp) - amount
@@ -112,7 +114,7 @@ def invoice_figures(form: int, lines: Sequence[SoldLine], methods: Iterable[str]
                 code=line.sku,
                 name=line.name,
                 unit=line.unit,
-                qty=line.qty,
+                qty=qty_decimal(line.qty, line.sold_by),
                 unit_price=_unit_price(line.unit_price_vnd, line.vat_rate_bp, form),
                 discount_vnd=discount,
                 amount_vnd=amount,

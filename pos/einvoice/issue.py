@@ -23,6 +23,7 @@ from pos.einvoice.rules import InvoiceRules, correction_method, rules_on
 from pos.einvoice.settings import EinvoiceSettings
 from pos.errors import PosError
 from pos.money import vat_included
+from pos.quantity import PIECE, line_amount
 from pos.sales.models import Payment, ReturnLine, Sale, SaleLine, SaleReturn
 from pos.sales.vat import local_date
 from pos.sync.contract import Fields
@@ -266,6 +267,7 @@ class KeptLine:
     total_vnd: int
     vat_rate_bp: int
     vat_vnd: int
+    sold_by: str = PIECE
 
 
 def kept_lines(session: Session, sale: Sale, voided: bool = False) -> list[KeptLine]:
@@ -296,10 +298,11 @@ def kept_lines(session: Session, sale: Sale, voided: bool = False) -> list[KeptL
                 unit=line.unit,
                 qty=qty,
                 unit_price_vnd=line.unit_price_vnd,
-                discount_vnd=qty * line.unit_price_vnd - total,
+                discount_vnd=line_amount(qty, line.unit_price_vnd, line.sold_by) - total,
                 total_vnd=total,
                 vat_rate_bp=line.vat_rate_bp,
                 vat_vnd=vat,
+                sold_by=line.sold_by,
             )
         )
     return kept

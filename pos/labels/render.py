@@ -22,6 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 from pos import fonts
 from pos.barcodes import BarcodeKind, barcode_kind, normalize_barcode
 from pos.money import format_vnd
+from pos.quantity import WEIGHT, format_line
 from pos.text import nfc
 
 ELLIPSIS = "…"
@@ -46,6 +47,8 @@ class LabelItem:
     sku: str = ""
     lot_code: str = ""  # food received on an intake: its lot and expiry are printed under the name
     expiry: date | None = None
+    grams: int | None = None  # a weighed pack: its weight and the price per kg are printed above its price
+    price_per_kg_vnd: int | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,14 @@ def _draw_label(canvas: Canvas, item: LabelItem, x: float, y: float, spec: Label
         baseline = cursor - size * TOP_EM
         canvas.setFont(fonts.CONDENSED_BOLD, size)
         canvas.drawString(left, baseline, _ellipsize(lot, fonts.CONDENSED_BOLD, size, width))
+        cursor = baseline - size * DESCENT_EM
+
+    if item.grams is not None and item.price_per_kg_vnd is not None:
+        size = spec.small_pt * 1.1
+        baseline = cursor - size * TOP_EM
+        canvas.setFont(fonts.CONDENSED_BOLD, size)
+        weighed = format_line(item.grams, item.price_per_kg_vnd, WEIGHT)  # 0,350 kg × 120.000 ₫/kg
+        canvas.drawString(left, baseline, _ellipsize(weighed, fonts.CONDENSED_BOLD, size, width))
         cursor = baseline - size * DESCENT_EM
 
     cursor = _draw_price_and_stars(canvas, item, left, right, cursor, spec)

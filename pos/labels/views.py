@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from sqlmodel import Session, select
 
 from pos.auth.access import bind_role
-from pos.barcodes import BarcodeError, normalize_barcode
+from pos.barcodes import BarcodeError, normalize_barcode, scale_layouts
 from pos.catalog.certificates import shown_stars
 from pos.catalog.models import Producer, Product
 from pos.db import get_session, parse_id, utcnow
@@ -19,7 +19,9 @@ from pos.inventory.ledger import on_hand_many
 from pos.inventory.models import Intake, IntakeLine
 from pos.inventory.stock import local_today, stock_list
 from pos.labels.render import LAYOUTS, LabelItem, render_labels
+from pos.labels.weighed import weighed_label
 from pos.money import format_vnd
+from pos.quantity import WeightError, is_weighed, parse_weight
 from pos.text import fold, nfc
 from pos.web import local_time
 
@@ -45,6 +47,7 @@ class Choice:
     checked: bool = False
     count: str = "1"
     error: str = ""
+    weight: str = ""  # a weighed product's pack, as typed ("350", "0,35 kg")
 
 
 def _layout(raw: str | None) -> str:
@@ -92,6 +95,16 @@ def _label_item(product: Product, today: date | None = None, line: IntakeLine | 
         lot_code=(line.lot_code or "") if food else "",  # type: ignore[union-attr]
         expiry=line.expiry_date if food else None,  # type: ignore[union-attr]
     )
+
+
+def _weighed_item(product: Product, weight: str) -> LabelItem:
+    """The label of a weighed pack: weight, price per kg, the pack's price and a scale code the till reads."""
+    try:
+        grams = parse_weight(weight)
+    except WeightError as exc:
+        raise ValidationError(f"Khối lượng gói: {exc}", "weight") from exc
+    today = local_today(current_app.config.get("SHOWROOM_TIMEZONE", "Asia/Ho_Chi_Minh"))
+    return weighed_label(product, grams, scale_layouts(current_app.config), shown_stars(product, today))
 
 
 def _check_total(total: int) -> None:
@@ -220,7 +233,11 @@ def print_chosen() -> Any:
             bad = True
             continue
         try:
-            items.extend([_label_item(choice.product)] * count)
+            if is_weighed(choice.product.sold_by):
+                choice.weight = nfc(request.form.get(f"weight_{choice.product.id}", ""))[:20]
+                items.extend([_weighed_item(choice.product, choice.weight)] * count)
+            else:
+                items.extend([_label_item(choice.product)] * count)
         except ValidationError as exc:
             choice.error = exc.message
             bad = True
