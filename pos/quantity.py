@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import case
 
 from pos.money import format_vnd, line_amount_vnd
 
@@ -130,3 +133,9 @@ def amount_sql(qty: str, unit_price: str, sold_by: str) -> str:
     """
     per = f"(CASE WHEN {sold_by} = '{WEIGHT}' THEN {GRAMS_PER_KG} ELSE 1 END)"
     return f"((2 * {qty} * {unit_price} + {per}) / (2 * {per}))"
+
+
+def amount_column(qty: Any, unit_price: Any, sold_by: Any) -> Any:
+    """amount_sql as a SQLAlchemy expression over columns (stock value: qty × cost or price, per kg when weighed)."""
+    per = case((sold_by == WEIGHT, GRAMS_PER_KG), else_=1)
+    return (2 * qty * unit_price + per) // (2 * per)

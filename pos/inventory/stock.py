@@ -28,6 +28,7 @@ from pos.inventory.models import (
     StockMovement,
 )
 from pos.money import format_vnd
+from pos.quantity import amount_column
 from pos.sales.models import ReturnLine, Sale, SaleLine, SaleReturn
 from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
@@ -324,8 +325,8 @@ def stock_list(
         select(
             func.count(),
             func.coalesce(func.sum(qty), 0),
-            func.coalesce(func.sum(qty * Product.cost_vnd), 0),
-            func.coalesce(func.sum(qty * Product.price_vnd), 0),
+            func.coalesce(func.sum(amount_column(qty, Product.cost_vnd, Product.sold_by)), 0),
+            func.coalesce(func.sum(amount_column(qty, Product.price_vnd, Product.sold_by)), 0),
         )
         .select_from(Product)
         .join(Producer, Producer.id == Product.producer_id)

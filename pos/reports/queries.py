@@ -19,6 +19,7 @@ from sqlmodel import Session
 from pos.catalog.models import PRODUCT_GROUPS
 from pos.db import UTCDateTime
 from pos.money import div_round
+from pos.quantity import amount_sql
 from pos.reports.period import Period, local_midnight
 from pos.reports.table import DATE, INT, SHARE, STARS, VND, Column, Report
 from pos.sales.models import PAYMENT_METHODS
@@ -89,18 +90,18 @@ def _period_params(period: Period) -> dict[str, Any]:
 
 
 # Each sale line of the period counted once, each return line of the period once, negative.
-NET_LINES = """
+NET_LINES = f"""
 SELECT sl.product_id AS product_id, sl.producer_id AS producer_id,
-       sl.qty AS qty_sold, 0 AS qty_returned, sl.qty * sl.unit_price_vnd AS gross_vnd,
+       sl.qty AS qty_sold, 0 AS qty_returned, {amount_sql("sl.qty", "sl.unit_price_vnd", "sl.sold_by")} AS gross_vnd,
        sl.discount_vnd AS discount_vnd, 0 AS refunds_vnd, sl.total_vnd AS net_vnd,
-       sl.qty * sl.unit_cost_vnd AS cost_vnd
+       {amount_sql("sl.qty", "sl.unit_cost_vnd", "sl.sold_by")} AS cost_vnd
 FROM sale s JOIN saleline sl ON sl.sale_id = s.id
 WHERE s.status = :completed AND s.created_at >= :start AND s.created_at < :end
 UNION ALL
 SELECT sl.product_id, sl.producer_id,
        0, rl.qty, 0,
        0, rl.amount_vnd, -rl.amount_vnd,
-       -rl.qty * sl.unit_cost_vnd
+       -{amount_sql("rl.qty", "sl.unit_cost_vnd", "sl.sold_by")}
 FROM salereturn r JOIN returnline rl ON rl.return_id = r.id
      JOIN saleline sl ON sl.id = rl.sale_line_id JOIN sale s ON s.id = sl.sale_id
 WHERE s.status = :completed AND r.created_at >= :start AND r.created_at < :end
@@ -569,7 +570,8 @@ def stock_value(session: Session, q: ReportQuery) -> Report:
         found = fetch(
             session,
             "SELECT pr.name AS name, pr.phone AS phone, COUNT(*) AS products, SUM(l.qty) AS qty, "
-            "SUM(l.qty * p.cost_vnd) AS cost, SUM(l.qty * p.price_vnd) AS retail "
+            f"SUM({amount_sql('l.qty', 'p.cost_vnd', 'p.sold_by')}) AS cost, "
+            f"SUM({amount_sql('l.qty', 'p.price_vnd', 'p.sold_by')}) AS retail "
             "FROM stocklevel l JOIN product p ON p.id = l.product_id JOIN producer pr ON pr.id = p.producer_id "
             "WHERE l.qty > 0 GROUP BY pr.id, pr.name, pr.phone ORDER BY cost DESC, pr.name",
             {},

@@ -34,6 +34,7 @@ from pos.inventory.lots import Want, allocate
 from pos.inventory.models import StockMovement
 from pos.money import percent_of
 from pos.numbering import take_settlement_number
+from pos.quantity import amount_sql
 from pos.reports.period import Period, format_dmy, local_date, shop_timezone
 from pos.reports.queries import COMPLETED, fetch
 from pos.settlement.models import Settlement
@@ -186,7 +187,8 @@ def _annex(session: Session, producer_id: int, period: Period) -> list[dict[str,
         session,
         "SELECT r.return_number AS number, s.receipt_number AS receipt, r.created_at AS at, rl.id AS line_id, "
         "sl.sku AS sku, sl.name AS name, rl.qty AS qty, sl.unit_price_vnd AS price, "
-        f"rl.qty * sl.unit_price_vnd - rl.amount_vnd AS discount, rl.amount_vnd AS total, {IN_BASKET} "
+        f"{amount_sql('rl.qty', 'sl.unit_price_vnd', 'sl.sold_by')} - rl.amount_vnd AS discount, "
+        f"rl.amount_vnd AS total, {IN_BASKET} "
         "FROM salereturn r JOIN returnline rl ON rl.return_id = r.id "
         f"JOIN saleline sl ON sl.id = rl.sale_line_id JOIN sale s ON s.id = sl.sale_id {BASKET_JOIN} "
         "WHERE sl.producer_id = :pid AND s.status = :completed AND r.created_at >= :start AND r.created_at < :end",

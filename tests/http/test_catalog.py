@@ -98,7 +98,7 @@ def test_create_product_through_the_form(client, auth, engine, make_producer, uo
         product = s.exec(select(Product)).one()
     assert product.price_vnd == 125_000
     assert product.ocop_stars == 4
-    assert product.barcode.startswith("20") and len(product.barcode) == 13
+    assert product.barcode.startswith("04") and len(product.barcode) == 13
     html = client.get("/products?q=banh+com").get_data(as_text=True)
     assert "Bánh cốm Vòng" in html and "125.000 ₫" in html and "★★★★" in html
 

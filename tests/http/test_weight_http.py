@@ -6,6 +6,7 @@ import io
 import re
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from sqlmodel import select
 
 from pos.barcodes import gtin_check_digit, instore_ean13, make_scale_label, parse_scale_label, scale_layouts
 from pos.config import load_config
+from pos.einvoice import xml as invoice_xml
+from pos.einvoice.models import Invoice
 from pos.inventory.ledger import ledger_mismatches, on_hand, record_movement
 from pos.inventory.models import StockMovement
 from pos.money import div_round, vat_included
@@ -119,6 +122,21 @@ def test_a_weighed_sale_through_the_till_is_exact_to_the_dong(till, auth, uow, g
         assert on_hand(s, tea.id) == 5_000 - 350 - 250 - 125  # grams
         assert on_hand(s, oranges.id) == 20_000 - 1_275
         assert on_hand(s, cake.id) == 8
+        invoice = s.exec(select(Invoice).where(Invoice.sale_id == sale.id)).one()
+    # The e-invoice states a weighed line in kg with three decimals, valid against the kept schema.
+    tree = invoice_xml.validate_bytes(invoice.xml)
+    items = tree.findall("DLHDon/NDHDon/DSHHDVu/HHDVu")
+    assert [(i.findtext("DVTinh"), i.findtext("SLuong")) for i in items] == [
+        ("kg", "0.350"),
+        ("kg", "1.275"),
+        ("kg", "0.250"),
+        ("cái", "2"),
+        ("kg", "0.125"),
+    ]
+    for item in items:  # quantity × price before VAT less the discount is the line's amount, to the đồng
+        gross = Decimal(item.findtext("SLuong")) * Decimal(item.findtext("DGia"))
+        assert abs(gross - int(item.findtext("STCKhau") or 0) - int(item.findtext("ThTien"))) <= 1
+    assert int(tree.find("DLHDon/NDHDon/TToan").findtext("TgTTTBSo")) == 221_625
 
     # The customer brings back 150 g of the first tea: refunded in proportion, the grams go back to stock.
     number = sale.receipt_number
