@@ -12,14 +12,45 @@ import zlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection
 
+_COLUMN_TYPES: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+_TEXT_ONLY = {"json", "jsonb"}  # written as text (their binary form wants a wrapper the callers do not make)
 
-def copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """COPY ``rows`` (tuples in ``columns`` order; JSON columns as text) into ``table``."""
+
+def column_types(conn: Connection, table: str, columns: Sequence[str]) -> list[str]:
+    """The PostgreSQL type names of ``columns`` of ``table`` (looked up once per process)."""
+    key = (table, tuple(columns))
+    if key not in _COLUMN_TYPES:
+        found = dict(
+            conn.exec_driver_sql(
+                "SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+                "WHERE a.attrelid = CAST(%s AS regclass) AND a.attnum > 0 AND NOT a.attisdropped",
+                (table,),
+            ).all()
+        )
+        _COLUMN_TYPES[key] = [found[column] for column in columns]
+    return _COLUMN_TYPES[key]
+
+
+def copy_rows(
+    conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, like: str | None = None
+) -> None:
+    """COPY ``rows`` (tuples in ``columns`` order; JSON columns as text) into ``table``.
+
+    The rows go in PostgreSQL's binary format, with the column types told first (``like``: the table whose
+    types a staging table shares): three times less Python per row than the text format, which formats every
+    UUID and timestamp as text.
+    """
     raw = conn.connection.driver_connection
     assert raw is not None
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    types = column_types(conn, like or table, columns)
+    binary = not _TEXT_ONLY.intersection(types)
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        if binary:
+            copy.set_types(types)
         for row in rows:
             copy.write_row(row)
 
@@ -46,20 +77,77 @@ def insert_new(
     rows: Sequence[Sequence[Any]],
     conflict: Sequence[str],
     returning: Sequence[str],
-) -> list[Any]:
+) -> list[tuple[Any, ...]]:
     """Insert the rows whose ``conflict`` key is not yet in ``table``; returns ``returning`` of those inserted.
 
-    The staging merge any kind of record can use: COPY into a staging table, then one ``INSERT … SELECT …
-    ON CONFLICT DO NOTHING RETURNING`` (sorted by the key, so concurrent pushes lock in the same order).
+    The staging merge any kind of record can use. First the keys already held are looked up (one probe each
+    through the unique index) and the others are COPYed straight into ``table`` (an ``id`` asked for in
+    ``returning`` is drawn from its sequence first), in key order, inside a savepoint. Should a concurrent
+    push store one of those keys meanwhile, the unique index refuses the COPY; the savepoint is rolled back and
+    the rows go the careful way: COPY into a staging table, then one ``INSERT … SELECT … ON CONFLICT DO NOTHING
+    RETURNING``. Either way the unique constraint decides, so nothing is stored twice.
     """
     if not rows:
         return []
+    generated = [name for name in returning if name not in columns]
+    if generated not in ([], ["id"]):
+        return _merge(conn, table, columns, rows, conflict, returning)
+    at = [columns.index(name) for name in conflict]
+    types = column_types(conn, table, columns)
+    probe = (
+        f"SELECT {', '.join(f't.{k}' for k in conflict)} FROM unnest("
+        + ", ".join(f"CAST(%s AS {types[i]}[])" for i in at)
+        + f") AS k({', '.join(conflict)}) JOIN {table} t ON "
+        + " AND ".join(f"t.{k} = k.{k}" for k in conflict)
+    )
+    held = {tuple(r) for r in conn.exec_driver_sql(probe, tuple([row[i] for row in rows] for i in at))}
+    fresh: dict[tuple[Any, ...], Sequence[Any]] = {}
+    for row in rows:
+        key = tuple(row[i] for i in at)
+        if key not in held and key not in fresh:
+            fresh[key] = row
+    if not fresh:
+        return []
+    ordered = [fresh[key] for key in sorted(fresh)]  # the order the unique index locks in, as the merge's
+    ids: list[int] = []
+    if generated:
+        ids = [
+            int(n)
+            for (n,) in conn.exec_driver_sql(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)", (len(ordered),)
+            )
+        ]
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.execute("SAVEPOINT insert_new")
+    try:
+        if generated:
+            copy_rows(conn, table, ("id", *columns), [(n, *row) for n, row in zip(ids, ordered, strict=True)])
+        else:
+            copy_rows(conn, table, columns, ordered)
+    except psycopg.errors.UniqueViolation:
+        raw.execute("ROLLBACK TO SAVEPOINT insert_new")
+        return _merge(conn, table, columns, rows, conflict, returning)
+    raw.execute("RELEASE SAVEPOINT insert_new")
+    picks = [columns.index(name) if name in columns else -1 for name in returning]
+    return [tuple(ids[n] if i < 0 else row[i] for i in picks) for n, row in enumerate(ordered)]
+
+
+def _merge(
+    conn: Connection,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    conflict: Sequence[str],
+    returning: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    """COPY into a staging table, then one ``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING`` (key order)."""
     cols = ", ".join(columns)
     staging = staging_table(conn, table, columns)
-    copy_rows(conn, staging, columns, rows)
+    copy_rows(conn, staging, columns, rows, like=table)
     keys = ", ".join(conflict)
     result = conn.exec_driver_sql(
         f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} ORDER BY {keys} "
         f"ON CONFLICT ({keys}) DO NOTHING RETURNING {', '.join(returning)}"
     )
-    return list(result)
+    return [tuple(row) for row in result]

@@ -189,7 +189,7 @@ def ingest_batch(
         conflict=("showroom_id", "seq"),
         returning=("seq",),
     )
-    new_seqs = {row.seq for row in inserted}
+    new_seqs = {seq for (seq,) in inserted}
     if new_seqs:
         batches.keep(conn, batch_id, showroom_id, body, [r.seq for r in batch.records], now)
     fresh = sorted((r for r in batch.records if r.seq in new_seqs), key=lambda r: r.seq)

@@ -4,6 +4,7 @@ the shared catalogue."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -13,10 +14,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from pos.central import batches, catalog, credentials
+from pos.central import batches, bulk, catalog, credentials
 from pos.central.api import parse_batch
 from pos.central.errors import SyncApiError
-from pos.central.ingest import dangling_references, ingest_batch
+from pos.central.ingest import RECORD_COLUMNS, dangling_references, ingest_batch
 from pos.central.models import (
     AuditEntry,
     Intake,
@@ -559,3 +560,41 @@ def test_central_migrations_build_exactly_the_models(pg_database: Any) -> None:
     assert tables == set(metadata.tables) | {"central_alembic_version"}
     assert not set(metadata.tables) & {"outboxrecord", "user", "syncstate"}
     assert "sync_record" not in SQLModel.metadata.tables  # the two schemas never mix
+
+
+def test_a_key_stored_meanwhile_by_another_push_is_not_stored_twice(central_engine: Any) -> None:
+    """insert_new's fast path (probe, then COPY) meets a concurrent push of the same key: the unique index
+    refuses the COPY, and the careful merge stores only what is new."""
+    register(central_engine)
+    with central_engine.connect() as conn:
+        showroom_id = conn.execute(text("SELECT id FROM showroom")).scalar_one()
+    row = lambda seq: (showroom_id, seq, "audit", uuid4(), None, AT, AT)  # noqa: E731
+    first = central_engine.connect()
+    assert bulk.insert_new(first, "sync_record", RECORD_COLUMNS, [row(1)], ("showroom_id", "seq"), ("seq",)) == [(1,)]
+    outcome: dict[str, Any] = {}
+
+    def second_push() -> None:
+        with central_engine.begin() as conn:  # its probe cannot see seq 1 yet: the COPY waits on the first
+            outcome["new"] = bulk.insert_new(
+                conn, "sync_record", RECORD_COLUMNS, [row(1), row(2)], ("showroom_id", "seq"), ("seq",)
+            )
+
+    racer = threading.Thread(target=second_push)
+    racer.start()
+    waiting = 0
+    with central_engine.connect() as watch:
+        for _ in range(400):
+            waiting = watch.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = :db"),
+                {"db": watch.engine.url.database},
+            ).scalar_one()
+            watch.rollback()  # a new snapshot of pg_stat_activity each time
+            if waiting:
+                break
+            time.sleep(0.05)
+    assert waiting, "the second push should be waiting on the first one's seq"
+    first.commit()
+    first.close()
+    racer.join(30)
+    assert outcome["new"] == [(2,)]
+    assert count(central_engine, "sync_record") == 2
