@@ -131,13 +131,14 @@ def stock_levels(session: Session, f: StockFilter) -> Paged:
         ]
     else:
         sql = f"""
-            WITH transit AS (
+            WITH shops AS MATERIALIZED (SELECT id, code, name FROM showroom),  -- see below
+                 transit AS (
                 SELECT t.from_showroom_id AS showroom_id, e->>'product_uuid' AS uuid, sum((e->>'qty')::int) AS qty
                   FROM transfer t CROSS JOIN LATERAL jsonb_array_elements(t.lines) AS e
                  WHERE t.status = 'in_transit' GROUP BY 1, 2)
             SELECT s.code, s.name AS showroom_name, p.sku, p.name, pr.name AS producer, p.unit, l.qty,
                    coalesce(tr.qty, 0) AS in_transit, l.as_of, count(*) OVER () AS _total
-              FROM stock_level l JOIN showroom s ON s.id = l.showroom_id JOIN product p ON p.id = l.product_id
+              FROM stock_level l JOIN shops s ON s.id = l.showroom_id JOIN product p ON p.id = l.product_id
               LEFT JOIN producer pr ON pr.id = p.producer_id
               LEFT JOIN transit tr ON tr.showroom_id = l.showroom_id AND tr.uuid = p.uuid::text
              WHERE (l.qty <> 0 OR tr.qty > 0){where}
@@ -153,6 +154,8 @@ def stock_levels(session: Session, f: StockFilter) -> Paged:
             Column("in_transit", "Đang chuyển đi", INT),
             Column("as_of_text", "Số liệu lúc"),
         ]
+    # ``shops`` is materialised so that the planner sorts the rows once: read through the index on the code, the
+    # showrooms came presorted and it joined every showroom to all 200,000 levels of 100 showrooms (1,5 s, not 0,4).
     rows, total = _paged(session, sql, params, f)
     for row in rows:
         row["as_of_text"] = f.local(row.get("as_of"))
