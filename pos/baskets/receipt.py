@@ -52,6 +52,7 @@ def receipt_lines(session: Session, sale_id: int, lines: Sequence[SaleLine]) -> 
                     line.discount_vnd,
                     line.total_vnd,
                     line.vat_rate_bp,
+                    vat_class=line.vat_class,
                     promotion=promo.get(line.id, ""),  # type: ignore[arg-type]
                     sold_by=line.sold_by,
                 )

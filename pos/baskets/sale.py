@@ -150,6 +150,7 @@ def component_lines(
                 total_vnd=share.total_vnd,
                 vat_rate_bp=rate,
                 vat_vnd=vat,
+                vat_class=product.vat_class,
                 unit_cost_vnd=product.cost_vnd,
                 discount_approved_by_id=approver_id,
             )

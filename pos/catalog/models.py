@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 from sqlmodel import Field, SQLModel
 
 from pos.db import UTCDateTime, utcnow
+from pos.money import format_bp
 
 PRODUCER_KINDS: dict[str, str] = {
     "htx": "Hợp tác xã",
@@ -31,7 +32,17 @@ VAT_CLASSES: dict[str, str] = {
     "reduced": "Thuế suất 5%",
     "zero": "Thuế suất 0%",
     "exempt": "Không chịu thuế GTGT",
+    "untaxed": "Không kê khai, tính nộp thuế GTGT",
 }
+# Classes the invoice and the receipt name by a mark instead of a rate (TSuat "KCT", "KKKNT"): goods exempt
+# from VAT are not goods taxed at 0 %, and the tax return lists them apart.
+VAT_MARKS: dict[str, str] = {"exempt": "KCT", "untaxed": "KKKNT"}
+MARK_LABELS: dict[str, str] = {mark: VAT_CLASSES[vat_class] for vat_class, mark in VAT_MARKS.items()}
+
+
+def vat_label(vat_class: str, rate_bp: int) -> str:
+    """How a line's VAT is named on the receipt: 'KCT', 'KKKNT', or its rate ('8%', '0%')."""
+    return VAT_MARKS.get(vat_class) or format_bp(rate_bp)
 
 
 class Producer(SQLModel, table=True):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
+from pos.catalog.models import VAT_MARKS
 from pos.money import BP, vat_included
 from pos.quantity import line_amount, qty_decimal
 from pos.vnwords import amount_in_words
@@ -32,6 +33,7 @@ class SoldLine(Protocol):
     total_vnd: int
     vat_rate_bp: int
     vat_vnd: int
+    vat_class: str
     sold_by: str  # "weight": qty in grams, unit_price_vnd per kg (pos/quantity.py)
 
 
@@ -50,16 +52,18 @@ class InvoiceLine:
     rate_bp: int
     vat_vnd: int
     gross_vnd: int  # what the buyer pays for the line
+    mark: str = ""  # KCT, KKKNT: named by the mark, not the rate (pos/catalog/models.py VAT_MARKS)
 
 
 @dataclass(frozen=True)
 class RatePart:
-    """Everything sold at one VAT rate."""
+    """Everything sold at one VAT rate (exempt goods, KCT, apart from those at 0 %)."""
 
     rate_bp: int
     net_vnd: int
     vat_vnd: int
     gross_vnd: int
+    mark: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,12 +82,15 @@ class InvoiceFigures:
 
 
 def rate_parts(lines: Iterable[SoldLine]) -> list[RatePart]:
-    """Net, VAT and gross per rate, highest rate first (the receipt's VAT table draws these too)."""
-    by_rate: dict[int, tuple[int, int]] = {}
+    """Net, VAT and gross per rate and mark, highest rate first, KCT and KKKNT last (the receipt's VAT table
+    draws these too)."""
+    by_rate: dict[tuple[str, int], tuple[int, int]] = {}
     for line in lines:
-        gross, vat = by_rate.get(line.vat_rate_bp, (0, 0))
-        by_rate[line.vat_rate_bp] = (gross + line.total_vnd, vat + line.vat_vnd)
-    return [RatePart(rate, gross - vat, vat, gross) for rate, (gross, vat) in sorted(by_rate.items(), reverse=True)]
+        key = (VAT_MARKS.get(line.vat_class, ""), line.vat_rate_bp)
+        gross, vat = by_rate.get(key, (0, 0))
+        by_rate[key] = (gross + line.total_vnd, vat + line.vat_vnd)
+    ordered = sorted(by_rate.items(), key=lambda item: (item[0][0], -item[0][1]))
+    return [RatePart(rate, gross - vat, vat, gross, mark) for (mark, rate), (gross, vat) in ordered]
 
 
 def payment_code(methods: Iterable[str]) -> str:
@@ -121,6 +128,7 @@ def invoice_figures(form: int, lines: Sequence[SoldLine], methods: Iterable[str]
                 rate_bp=line.vat_rate_bp,
                 vat_vnd=line.vat_vnd,
                 gross_vnd=line.total_vnd,
+                mark=VAT_MARKS.get(line.vat_class, ""),
             )
         )
     rates = rate_parts(lines)
@@ -153,7 +161,7 @@ def decrease(figures: InvoiceFigures) -> InvoiceFigures:
         )
         for line in figures.lines
     ]
-    rates = [RatePart(p.rate_bp, -p.net_vnd, -p.vat_vnd, -p.gross_vnd) for p in figures.rates]
+    rates = [replace(p, net_vnd=-p.net_vnd, vat_vnd=-p.vat_vnd, gross_vnd=-p.gross_vnd) for p in figures.rates]
     return replace(
         figures,
         lines=lines,

@@ -267,6 +267,7 @@ class KeptLine:
     total_vnd: int
     vat_rate_bp: int
     vat_vnd: int
+    vat_class: str
     sold_by: str = PIECE
 
 
@@ -302,6 +303,7 @@ def kept_lines(session: Session, sale: Sale, voided: bool = False) -> list[KeptL
                 total_vnd=total,
                 vat_rate_bp=line.vat_rate_bp,
                 vat_vnd=vat,
+                vat_class=line.vat_class,
                 sold_by=line.sold_by,
             )
         )
@@ -324,10 +326,12 @@ def returned_lines(session: Session, return_id: int) -> list[KeptLine]:
             unit=line.unit,
             qty=back.qty,
             unit_price_vnd=line.unit_price_vnd,
-            discount_vnd=back.qty * line.unit_price_vnd - back.amount_vnd,
+            discount_vnd=line_amount(back.qty, line.unit_price_vnd, line.sold_by) - back.amount_vnd,
             total_vnd=back.amount_vnd,
             vat_rate_bp=line.vat_rate_bp,
             vat_vnd=vat_included(back.amount_vnd, line.vat_rate_bp),
+            vat_class=line.vat_class,
+            sold_by=line.sold_by,
         )
         for back, line in rows
     ]

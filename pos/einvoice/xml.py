@@ -64,8 +64,11 @@ class InvoiceHeader:
     reference: Reference | None = None
 
 
-def tsuat(rate_bp: int) -> str:
-    """TSuat as the format spells a rate: 800 -> '8%', 1000 -> '10%', 350 -> 'KHAC:03.50%'."""
+def tsuat(rate_bp: int, mark: str = "") -> str:
+    """TSuat as the format spells a rate: 800 -> '8%', 1000 -> '10%', 350 -> 'KHAC:03.50%'; or the mark
+    of exempt ('KCT') and undeclared ('KKKNT') goods, which have no rate."""
+    if mark:
+        return mark
     if rate_bp in (0, 500, 800, 1000):
         return f"{rate_bp // 100}%"
     return f"KHAC:{rate_bp // 100:02d}.{rate_bp % 100:02d}%"
@@ -172,7 +175,7 @@ def build_invoice_tree(
             _sub(item, "STCKhau", line.discount_vnd)
         _sub(item, "ThTien", line.amount_vnd)
         if figures.form == 1:
-            _sub(item, "TSuat", tsuat(line.rate_bp))
+            _sub(item, "TSuat", tsuat(line.rate_bp, line.mark))
     if not figures.lines:  # every good returned: the replacement says so in a note line
         item = _sub(goods, "HHDVu")
         _sub(item, "TChat", "4")
@@ -184,7 +187,7 @@ def build_invoice_tree(
         by_rate = _sub(totals, "THTTLTSuat")
         for part in figures.rates:
             row = _sub(by_rate, "LTSuat")
-            _sub(row, "TSuat", tsuat(part.rate_bp))
+            _sub(row, "TSuat", tsuat(part.rate_bp, part.mark))
             _sub(row, "ThTien", part.net_vnd)
             _sub(row, "TThue", part.vat_vnd)
         if not figures.rates:

@@ -279,6 +279,7 @@ def _write_lines(
             total_vnd=p.total_vnd,
             vat_rate_bp=p.vat_rate_bp,
             vat_vnd=p.vat_vnd,
+            vat_class=product.vat_class,
             unit_cost_vnd=product.cost_vnd,
             discount_approved_by_id=approver,
         )

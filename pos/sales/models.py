@@ -112,6 +112,7 @@ class SaleLine(SQLModel, table=True):
     total_vnd: int
     vat_rate_bp: int
     vat_vnd: int
+    vat_class: str = Field(default="standard", max_length=12)  # the product's, when sold: KCT is not 0 %
     unit_cost_vnd: int = Field(default=0)
     discount_approved_by_id: int | None = Field(default=None, foreign_key="user.id")  # the line discount's
 

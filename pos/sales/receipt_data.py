@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlmodel import Session, select
@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from pos.audit import log as audit
 from pos.auth.models import User
 from pos.baskets.receipt import receipt_lines
-from pos.einvoice.figures import rate_parts
+from pos.einvoice.figures import SoldLine, rate_parts
 from pos.einvoice.issue import first_invoice_of_sale, invoice_ref, printed_number
 from pos.einvoice.models import KINDS, Invoice
 from pos.einvoice.rules import rules_on
@@ -21,9 +21,9 @@ from pos.sales.receipts import InvoiceCopy, ReceiptData, ReceiptPayment, VatBrea
 from pos.sales.vietqr import build_vietqr_payload
 
 
-def vat_breakdown(lines: list[SaleLine]) -> list[VatBreakdown]:
+def vat_breakdown(lines: Sequence[SoldLine]) -> list[VatBreakdown]:
     """VAT per rate, highest rate first, summed from the lines as they were sold."""
-    return [VatBreakdown(part.rate_bp, part.gross_vnd, part.vat_vnd) for part in rate_parts(lines)]
+    return [VatBreakdown(part.rate_bp, part.gross_vnd, part.vat_vnd, part.mark) for part in rate_parts(lines)]
 
 
 def _buyer_lines(invoice: Invoice, consumer_name: str) -> list[str]:

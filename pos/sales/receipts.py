@@ -25,6 +25,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from pos import fonts
+from pos.catalog.models import MARK_LABELS, vat_label
 from pos.money import format_bp, format_vnd
 from pos.printing.raster import DOT, RasterCanvas
 from pos.quantity import PIECE, format_line, is_weighed, line_amount, qty_number
@@ -58,6 +59,7 @@ class ReceiptLine:
     discount_vnd: int
     total_vnd: int
     vat_rate_bp: int  # -1 for a gift basket, whose components keep their own rates
+    vat_class: str = "standard"  # exempt goods print KCT, not 0 %
     contents: tuple[str, ...] = ()  # a gift basket's components ("2 Chè Tân Cương"), printed on request
     promotion: str = ""  # the promotion the line got, printed under it
     sold_by: str = PIECE  # "weight": qty in grams, unit_price_vnd per kg
@@ -82,6 +84,7 @@ class VatBreakdown:
     rate_bp: int
     gross_vnd: int
     vat_vnd: int
+    mark: str = ""  # KCT, KKKNT: no rate
 
 
 @dataclass(frozen=True)
@@ -581,7 +584,7 @@ def _lines_a4(b: _Builder, lines: list[ReceiptLine], show_contents: bool = False
             qty_number(line.qty, line.sold_by),
             format_vnd(line.unit_price_vnd),
             format_vnd(-line.discount_vnd) if line.discount_vnd else "",
-            format_bp(line.vat_rate_bp) if line.vat_rate_bp >= 0 else "nhiều mức",
+            vat_label(line.vat_class, line.vat_rate_bp) if line.vat_rate_bp >= 0 else "nhiều mức",
             format_vnd(line.total_vnd),
         ]
         for i, line in enumerate(lines, start=1)
@@ -616,7 +619,11 @@ def _totals_and_payments(b: _Builder, data: ReceiptData, x0: float, width: float
         b.space(s * 0.4)
         with b.together():
             for vat in data.vat:
-                b.pair(f"Thuế GTGT {format_bp(vat.rate_bp)}", format_vnd(vat.vat_vnd), size=style.small, **col)
+                if vat.mark:  # no VAT to state: the goods' value, named by their mark
+                    label = f"{MARK_LABELS[vat.mark]} ({vat.mark})"
+                    b.pair(label, format_vnd(vat.gross_vnd), size=style.small, **col)
+                else:
+                    b.pair(f"Thuế GTGT {format_bp(vat.rate_bp)}", format_vnd(vat.vat_vnd), size=style.small, **col)
             b.text("Giá đã bao gồm thuế GTGT", size=style.small, **col)
     if data.invoice is not None and data.invoice.net_vnd is not None and data.kind != "refund":
         with b.together():

@@ -15,18 +15,17 @@ from pos.auth.services import verify_manager
 from pos.catalog.models import Product
 from pos.customers import services as customers
 from pos.db import utcnow
-from pos.einvoice.issue import correct_sale
+from pos.einvoice.issue import correct_sale, returned_lines
 from pos.einvoice.settings import EinvoiceSettings
 from pos.errors import Conflict, NotFound, ValidationError
 from pos.inventory.ledger import record_movements
 from pos.inventory.lots import return_parts
 from pos.inventory.models import StockMovement
-from pos.money import vat_included
 from pos.numbering import take_return_number
-from pos.quantity import format_qty, line_amount
+from pos.quantity import format_qty
 from pos.sales.models import PAYMENT_METHODS, Payment, ReturnLine, Sale, SaleLine, SaleReturn, Shift
-from pos.sales.receipt_data import refund_invoice_copy
-from pos.sales.receipts import SHOP_TZ, ReceiptData, ReceiptLine, ReceiptPayment, VatBreakdown
+from pos.sales.receipt_data import refund_invoice_copy, vat_breakdown
+from pos.sales.receipts import SHOP_TZ, ReceiptData, ReceiptLine, ReceiptPayment
 from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
 from pos.text import nfc
@@ -326,29 +325,21 @@ def get_return(session: Session, return_number: str) -> SaleReturn:
 def refund_receipt_data(session: Session, sale_return: SaleReturn, config: Mapping[str, Any]) -> ReceiptData:
     """What the refund receipt (phiếu hoàn tiền) prints, from the return as recorded."""
     sale = session.get(Sale, sale_return.sale_id)
-    rows = session.execute(
-        select(ReturnLine, SaleLine)
-        .join(SaleLine, SaleLine.id == ReturnLine.sale_line_id)  # type: ignore[arg-type]
-        .where(ReturnLine.return_id == sale_return.id)
-        .order_by(SaleLine.line_no)
-    ).all()
-    lines = []
-    gross_by_rate: dict[int, int] = {}
-    for return_line, sale_line in rows:
-        gross = line_amount(return_line.qty, sale_line.unit_price_vnd, sale_line.sold_by)
-        lines.append(
-            ReceiptLine(
-                name=sale_line.name,
-                qty=return_line.qty,
-                unit=sale_line.unit,
-                unit_price_vnd=sale_line.unit_price_vnd,
-                discount_vnd=gross - return_line.amount_vnd,
-                total_vnd=return_line.amount_vnd,
-                vat_rate_bp=sale_line.vat_rate_bp,
-                sold_by=sale_line.sold_by,
-            )
+    back = returned_lines(session, sale_return.id)  # type: ignore[arg-type]
+    lines = [
+        ReceiptLine(
+            name=line.name,
+            qty=line.qty,
+            unit=line.unit,
+            unit_price_vnd=line.unit_price_vnd,
+            discount_vnd=line.discount_vnd,
+            total_vnd=line.total_vnd,
+            vat_rate_bp=line.vat_rate_bp,
+            vat_class=line.vat_class,
+            sold_by=line.sold_by,
         )
-        gross_by_rate[sale_line.vat_rate_bp] = gross_by_rate.get(sale_line.vat_rate_bp, 0) + return_line.amount_vnd
+        for line in back
+    ]
     subtotal = sum(line.total_vnd + line.discount_vnd for line in lines)
     cashier = session.get(User, sale_return.cashier_id)
     return ReceiptData(
@@ -363,11 +354,7 @@ def refund_receipt_data(session: Session, sale_return: SaleReturn, config: Mappi
         subtotal_vnd=subtotal,
         discount_vnd=subtotal - sale_return.total_vnd,
         total_vnd=sale_return.total_vnd,
-        vat=[
-            VatBreakdown(rate, gross, vat_included(gross, rate))
-            for rate, gross in sorted(gross_by_rate.items())
-            if rate > 0
-        ],
+        vat=vat_breakdown(back),  # the same figures as the adjustment invoice draws
         payments=[ReceiptPayment(sale_return.refund_method, sale_return.total_vnd)],
         footer=str(config.get("RECEIPT_FOOTER", "")),
         kind="refund",

@@ -24,7 +24,7 @@ from pos.inventory.models import StockMovement
 from pos.sales import cart as carts
 from pos.sales import discounts, scanning, vat
 from pos.sales.checkout import complete_sale
-from pos.sales.models import Sale, Shift
+from pos.sales.models import Sale, SaleLine, Shift
 from pos.sales.pricing import Discount, DiscountLimits, PaymentInput
 
 NOW = datetime(2026, 11, 24, 3, 15, tzinfo=UTC)
@@ -356,3 +356,48 @@ def test_the_provider_is_told_an_adjustment_decreases_the_original(uow: Any, sho
     )
     assert [(i["quantity"], i["isIncreaseItem"]) for i in body["itemInfo"]] == [(-1, False)]
     assert body["summarizeInfo"]["totalAmountWithTax"] == -120_000
+
+
+def test_exempt_goods_are_kct_not_zero_per_cent_on_the_invoice_and_the_receipt(
+    uow: Any, shop: dict[str, Any], make_product: Any
+) -> None:
+    from pos.sales.receipt_data import receipt_for_sale
+    from pos.sales.receipts import render_receipt
+    from tests.unit.test_receipts import pdf_text, squash
+
+    rice = make_product(name="Gạo ST25 chưa chế biến", barcode=instore_ean13(3), price_vnd=50_000, vat_class="exempt")
+    seeds = make_product(name="Hạt giống rau", barcode=instore_ean13(4), price_vnd=30_000, vat_class="zero")
+    with uow() as s:
+        for product in (rice, seeds):
+            record_movement(s, StockMovement(product_id=product.id, kind="intake", qty_delta=10))
+        cart = carts.get_or_create_active_cart(s, shop["cashier"].id)
+        scanning.scan(s, cart, shop["tea"].barcode, qty=1)
+        scanning.scan(s, cart, rice.barcode, qty=2)
+        scanning.scan(s, cart, seeds.barcode, qty=1)
+        sale = complete_sale(
+            s,
+            cart_id=cart.id,
+            payments=[PaymentInput("cash", 300_000)],
+            cashier_id=shop["cashier"].id,
+            idempotency_key="key-kct-0001",
+            showroom_code="SR01",
+            allow_negative=False,
+            now=NOW,
+            einvoice=read_settings(CONFIG),
+        )
+        invoice = s.exec(select(Invoice).where(Invoice.sale_id == sale.id)).one()
+        classes = [line.vat_class for line in s.exec(select(SaleLine).where(SaleLine.sale_id == sale.id))]
+        data = receipt_for_sale(s, sale, {**CONFIG, "SHOWROOM_TAX_CODE": "0101243150"})
+    assert classes == ["standard", "exempt", "zero"]
+    tree = invoice_xml.validate_bytes(invoice.xml)
+    assert texts(tree, "DLHDon/NDHDon/DSHHDVu/HHDVu/TSuat") == ["8%", "KCT", "0%"]
+    rows = tree.findall("DLHDon/NDHDon/TToan/THTTLTSuat/LTSuat")
+    assert [(r.findtext("TSuat"), r.findtext("ThTien"), r.findtext("TThue")) for r in rows] == [
+        ("8%", "111111", "8889"),
+        ("0%", "30000", "0"),
+        ("KCT", "100000", "0"),  # apart from 0 %: the tax return lists exempt sales on their own
+    ]
+    assert [(v.mark, v.gross_vnd) for v in data.vat] == [("", 120_000), ("", 30_000), ("KCT", 100_000)]
+    assert [line.vat_class for line in data.lines] == ["standard", "exempt", "zero"]
+    text = pdf_text(render_receipt(data, "80mm"))
+    assert squash("Không chịu thuế GTGT (KCT)") in text and squash("Thuế GTGT 0%") in text

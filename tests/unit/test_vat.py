@@ -21,7 +21,13 @@ def test_the_reduced_rate_ends_on_31_december_2026(uow) -> None:
         assert rate_on(s, "reduced", date(2026, 12, 31)) == 500
         assert rate_on(s, "zero", date(2026, 12, 31)) == 0
         assert rate_on(s, "exempt", date(2027, 1, 1)) == 0
-        assert rates_on(s, date(2026, 12, 31)) == {"standard": 800, "reduced": 500, "zero": 0, "exempt": 0}
+        assert rates_on(s, date(2026, 12, 31)) == {
+            "standard": 800,
+            "reduced": 500,
+            "zero": 0,
+            "exempt": 0,
+            "untaxed": 0,
+        }
         assert rates_on(s, date(2027, 1, 1))["standard"] == 1000
 
 
