@@ -146,6 +146,7 @@ FEATURE_BLUEPRINTS = [
     "pos.inventory.views",
     "pos.inventory.stock_views",
     "pos.inventory.transfer_views",
+    "pos.inventory.stocktake_views",
     "pos.labels.views",
     "pos.sales.views",
     "pos.sales.shift_views",

@@ -161,3 +161,58 @@ class TransferLine(SQLModel, table=True):
     reason: str = Field(default="", max_length=20)
     note: str = Field(default="", max_length=200)
     wire: str = Field(default="")  # the line as the sender described it (JSON), to create what is missing here
+
+
+STOCKTAKE_STATUSES: dict[str, str] = {
+    "open": "Đang kiểm kê",
+    "approved": "Đã duyệt",
+    "cancelled": "Đã hủy",
+}
+
+
+class Stocktake(SQLModel, table=True):
+    """A stocktake session (phiên kiểm kê): a frozen moment, counts from the tills, a manager's approval.
+
+    ``frozen_movement_id`` is the last ledger movement at the freeze: the book at the freeze is kept in
+    StocktakeBook, and what moved after it is read from the ledger by movement id (ids only grow), so
+    sales during the count are accounted for without trusting any clock.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(default_factory=uuid4, unique=True, index=True)
+    status: str = Field(default="open", max_length=12, index=True)
+    note: str = Field(default="", max_length=500)
+    frozen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    frozen_movement_id: int = Field(default=0)
+    opened_by_id: int | None = Field(default=None, foreign_key="user.id")
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class StocktakeBook(SQLModel, table=True):
+    """The book quantity of one product (or one lot of a lot-kept product) at a stocktake's freeze."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    stocktake_id: int = Field(foreign_key="stocktake.id", index=True)
+    product_id: int = Field(foreign_key="product.id")
+    lot_id: int | None = Field(default=None, foreign_key="lot.id")
+    book_qty: int
+
+
+class StocktakeCount(SQLModel, table=True):
+    """One scan or typed count (or a correction, negative) of a product or lot; a line's count is their sum.
+
+    ``movement_mark`` is the last ledger movement when it was counted: movements up to it happened
+    before the shelf was counted, those after it are on top of the count.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    stocktake_id: int = Field(foreign_key="stocktake.id", index=True)
+    product_id: int = Field(foreign_key="product.id")
+    lot_id: int | None = Field(default=None, foreign_key="lot.id")
+    qty_delta: int
+    is_correction: bool = Field(default=False)
+    movement_mark: int = Field(default=0)
+    till_id: int | None = Field(default=None, foreign_key="till.id")
+    counted_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

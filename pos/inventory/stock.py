@@ -236,16 +236,31 @@ def count_stock(
             after={"on_hand": before, "qty_delta": 0, "note": note, **({"lot_id": lot.id} if lot else {})},
         )
         return None
+    return record_count_delta(
+        session, product, counted_qty - counted_before, note, actor_id, lot_id=lot.id if lot else None
+    )
+
+
+def record_count_delta(
+    session: Session,
+    product: Product,
+    qty_delta: int,
+    note: str,
+    actor_id: int | None = None,
+    *,
+    lot_id: int | None = None,
+) -> StockMovement:
+    """A 'count' movement of a difference already worked out (a stocktake's approval), with outbox and audit."""
     movement = StockMovement(
         product_id=product.id,  # type: ignore[arg-type]
         kind="count",
-        qty_delta=counted_qty - counted_before,
+        qty_delta=qty_delta,
         reason="count",
         note=note,
-        lot_id=lot.id if lot else None,
+        lot_id=lot_id,
         created_by_id=actor_id,
     )
-    return _record(session, product, movement, before, "stock.count")
+    return _record(session, product, movement, on_hand(session, product.id), "stock.count")  # type: ignore[arg-type]
 
 
 # --- Reading ------------------------------------------------------------------------------------------------

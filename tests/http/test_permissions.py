@@ -141,6 +141,15 @@ SHOWROOM_RULES: dict[str, Rule] = {
     "transfers.create": MANAGER,
     "transfers.show": MANAGER,
     "transfers.receive": MANAGER,
+    # stocktake: staff count at any till; a manager opens, approves, cancels
+    "stocktake.index": MANAGER,
+    "stocktake.start": MANAGER,
+    "stocktake.detail": MANAGER,
+    "stocktake.approve": MANAGER,
+    "stocktake.cancel": MANAGER,
+    "stocktake.count_page": CASHIER,
+    "stocktake.count": CASHIER,
+    "stocktake.correct": CASHIER,
     "labels.index": MANAGER,
     "baskets.index": MANAGER,
     "baskets.new": MANAGER,
@@ -466,6 +475,7 @@ def shop(app: Flask, uow: Callable[[], Any], make_user: Callable[..., Any]) -> d
             "till_id": 1,
             "job_id": 1,
             "transfer_id": 1,  # none yet: a manager gets 404, others the usual refusal
+            "stocktake_id": 1,  # none yet: 404
         },
         "per_endpoint": {
             "shifts.return_done": {"number": refund.return_number},
