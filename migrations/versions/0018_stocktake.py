@@ -2,8 +2,8 @@
 
 New tables only; existing stock is untouched until a manager opens and approves a session.
 
-Revision ID: 0016_stocktake
-Revises: 0015_company_orders
+Revision ID: 0018_stocktake
+Revises: 0017_vat_class_on_lines
 Create Date: 2026-12-06 22:52:56.741296
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import pos.db
 
-revision: str = "0016_stocktake"
-down_revision: str | None = "0015_company_orders"
+revision: str = "0018_stocktake"
+down_revision: str | None = "0017_vat_class_on_lines"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
