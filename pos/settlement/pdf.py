@@ -314,13 +314,20 @@ def _money(figures: dict[str, Any], st: dict[str, ParagraphStyle]) -> list[Any]:
     if figures["late_voids_vnd"]:
         rows.append(["", "Hủy đơn của kỳ đã chốt (điều chỉnh)", format_vnd(-figures["late_voids_vnd"])])
     rows.append(["3", "Doanh thu thuần", format_vnd(figures["net_sales_vnd"])])
+    promo_showroom, promo_producer = figures.get("promo_showroom_vnd", 0), figures.get("promo_producer_vnd", 0)
     if terms["is_consignment"]:
+        if promo_producer:
+            rows.append(["", "Trong đó khuyến mãi nhà sản xuất chịu (đã trừ)", format_vnd(-promo_producer)])
+        if promo_showroom:
+            rows.append(["", "Khuyến mãi cửa hàng chịu (cộng lại cho nhà sản xuất)", format_vnd(promo_showroom)])
         rows.append(
             ["4", f"Hoa hồng cửa hàng ({format_bp(terms['commission_bp'])})", format_vnd(-figures["commission_vnd"])]
         )
     else:
         rows.append(["4", "Giá trị hàng nhập trong kỳ (giá nhập)", format_vnd(figures["received_value_vnd"])])
         rows.append(["", "Giá trị hàng trả nhà sản xuất", format_vnd(-figures["returned_value_vnd"])])
+        if promo_producer:
+            rows.append(["", "Khuyến mãi nhà sản xuất chịu", format_vnd(-promo_producer)])
     rows.append(["5", "Số tiền phải thanh toán cho nhà sản xuất", format_vnd(figures["amount_owed_vnd"])])
     table = Table(rows, colWidths=[10 * mm, 120 * mm, 50 * mm])
     table.setStyle(

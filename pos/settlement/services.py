@@ -11,6 +11,12 @@ How periods and corrections work:
   ("Hủy đơn của kỳ đã chốt"), and the closed statement stays as signed.
 - Periods of one producer are contiguous and never overlap: each one starts the day after the last one.
 - Closing freezes the figures as JSON; the statement is printed from that JSON, never recomputed.
+
+Promotions (pos/promotions/) cost what they took off the list price, borne by the showroom or by the
+producer as the promotion was set (the producer's terms). Every annex line carries its promotion's share
+(a return: the returned part of it). On consignment the producer is paid on the promoted price less only
+what it bears: the showroom's share is added back before the commission. On outright purchase the producer
+is paid for goods received, less the promotion cost it agreed to bear.
 """
 
 from __future__ import annotations
@@ -64,6 +70,13 @@ IN_BASKET = "sb.name AS basket"
 BASKET_JOIN = (
     "LEFT JOIN salebasketline sbl ON sbl.sale_line_id = sl.id LEFT JOIN salebasket sb ON sb.id = sbl.sale_basket_id"
 )
+# The promotion a sale line got (pos/promotions/models.py SalePromotion): its cost and who bears it; a return
+# takes back its part of the cost, half-up to the đồng.
+PROMO = "COALESCE(sp.discount_vnd, 0) AS promo, COALESCE(sp.borne_by, '') AS borne"
+PROMO_RETURNED = (
+    "COALESCE((sp.discount_vnd * rl.qty * 2 + sl.qty) / (2 * sl.qty), 0) AS promo, COALESCE(sp.borne_by, '') AS borne"
+)
+PROMO_JOIN = "LEFT JOIN salepromotion sp ON sp.sale_line_id = sl.id"
 QTY_FIELDS = (
     "opening",
     "received",
@@ -87,13 +100,24 @@ class ProducerTerms:
 
 
 def settlement_amounts(
-    net_sales_vnd: int, terms: ProducerTerms, received_value_vnd: int, returned_value_vnd: int
+    net_sales_vnd: int,
+    terms: ProducerTerms,
+    received_value_vnd: int,
+    returned_value_vnd: int,
+    promo_showroom_vnd: int = 0,
+    promo_producer_vnd: int = 0,
 ) -> dict[str, int]:
-    """Commission and amount owed: pure arithmetic, rounding half-up to the đồng."""
+    """Commission and amount owed: pure arithmetic, rounding half-up to the đồng.
+
+    Consignment: the commission is on the net sales with the showroom-borne promotion cost added back (the
+    producer is paid as if the showroom's own promotions had not been run). Purchase: goods received less
+    returned, less the promotion cost the producer bears.
+    """
     if terms.is_consignment:
-        commission = percent_of(net_sales_vnd, terms.commission_bp)
-        return {"commission_vnd": commission, "amount_owed_vnd": net_sales_vnd - commission}
-    return {"commission_vnd": 0, "amount_owed_vnd": received_value_vnd - returned_value_vnd}
+        basis = net_sales_vnd + promo_showroom_vnd
+        commission = percent_of(basis, terms.commission_bp)
+        return {"commission_vnd": commission, "amount_owed_vnd": basis - commission}
+    return {"commission_vnd": 0, "amount_owed_vnd": received_value_vnd - returned_value_vnd - promo_producer_vnd}
 
 
 def reconciles(row: dict[str, int]) -> bool:
@@ -177,7 +201,7 @@ def _annex(session: Session, producer_id: int, period: Period) -> list[dict[str,
         session,
         "SELECT s.receipt_number AS receipt, s.created_at AS at, sl.id AS line_id, sl.sku AS sku, sl.name AS name, "
         "sl.qty AS qty, sl.unit_price_vnd AS price, sl.discount_vnd AS discount, sl.total_vnd AS total, "
-        f"{IN_BASKET} FROM sale s JOIN saleline sl ON sl.sale_id = s.id {BASKET_JOIN} "
+        f"{IN_BASKET}, {PROMO} FROM sale s JOIN saleline sl ON sl.sale_id = s.id {BASKET_JOIN} {PROMO_JOIN} "
         "WHERE sl.producer_id = :pid AND s.status = :completed AND s.created_at >= :start AND s.created_at < :end",
         params,
         at=UTCDateTime(),
@@ -188,9 +212,9 @@ def _annex(session: Session, producer_id: int, period: Period) -> list[dict[str,
         "SELECT r.return_number AS number, s.receipt_number AS receipt, r.created_at AS at, rl.id AS line_id, "
         "sl.sku AS sku, sl.name AS name, rl.qty AS qty, sl.unit_price_vnd AS price, "
         f"{amount_sql('rl.qty', 'sl.unit_price_vnd', 'sl.sold_by')} - rl.amount_vnd AS discount, "
-        f"rl.amount_vnd AS total, {IN_BASKET} "
+        f"rl.amount_vnd AS total, {IN_BASKET}, {PROMO_RETURNED} "
         "FROM salereturn r JOIN returnline rl ON rl.return_id = r.id "
-        f"JOIN saleline sl ON sl.id = rl.sale_line_id JOIN sale s ON s.id = sl.sale_id {BASKET_JOIN} "
+        f"JOIN saleline sl ON sl.id = rl.sale_line_id JOIN sale s ON s.id = sl.sale_id {BASKET_JOIN} {PROMO_JOIN} "
         "WHERE sl.producer_id = :pid AND s.status = :completed AND r.created_at >= :start AND r.created_at < :end",
         params,
         at=UTCDateTime(),
@@ -214,6 +238,8 @@ def _line(kind: str, receipt: str, number: str, at: datetime, tz: tzinfo, r: Any
         "unit_price_vnd": int(r.price),
         "discount_vnd": sign * int(r.discount),
         "total_vnd": sign * int(r.total),
+        "promo_vnd": sign * int(r.promo),
+        "promo_borne_by": r.borne,
     }
 
 
@@ -223,7 +249,7 @@ def _late_voids(session: Session, producer_id: int, period: Period) -> list[Any]
         session,
         "SELECT s.receipt_number AS receipt, s.created_at AS sold_at, s.voided_at AS at, sl.id AS line_id, "
         "sl.sku AS sku, sl.name AS name, sl.qty AS qty, sl.unit_price_vnd AS price, sl.discount_vnd AS discount, "
-        "sl.total_vnd AS total FROM sale s JOIN saleline sl ON sl.sale_id = s.id "
+        f"sl.total_vnd AS total, {PROMO} FROM sale s JOIN saleline sl ON sl.sale_id = s.id {PROMO_JOIN} "
         "WHERE sl.producer_id = :pid AND s.status != :completed AND s.voided_at >= :start AND s.voided_at < :end "
         "AND s.created_at < :start",
         {"start": period.utc_start, "end": period.utc_end, "pid": producer_id, "completed": COMPLETED},
@@ -251,7 +277,18 @@ def compute_settlement(session: Session, producer_id: int, period: Period) -> di
     refunds = -sum(line["total_vnd"] for line in lines if line["kind"] == "return")
     voids = -sum(line["total_vnd"] for line in lines if line["kind"] == "void")
     net = sales - refunds - voids
-    amounts = settlement_amounts(net, terms, qty_totals["received_value_vnd"], qty_totals["returned_value_vnd"])
+    promo = {
+        who: sum(line["promo_vnd"] for line in lines if line["promo_borne_by"] == who)
+        for who in ("showroom", "producer")
+    }
+    amounts = settlement_amounts(
+        net,
+        terms,
+        qty_totals["received_value_vnd"],
+        qty_totals["returned_value_vnd"],
+        promo["showroom"],
+        promo["producer"],
+    )
     return {
         "producer": {
             "id": producer.id,
@@ -274,6 +311,8 @@ def compute_settlement(session: Session, producer_id: int, period: Period) -> di
         "refunds_vnd": refunds,
         "late_voids_vnd": voids,
         "net_sales_vnd": net,
+        "promo_showroom_vnd": promo["showroom"],
+        "promo_producer_vnd": promo["producer"],
         "net_qty": sum(line["qty"] for line in lines),
         "received_value_vnd": qty_totals["received_value_vnd"],
         "returned_value_vnd": qty_totals["returned_value_vnd"],

@@ -319,3 +319,80 @@ def test_the_tills_own_sale_return_and_void_reach_reports_and_settlement(
     }
     assert figures["reconciles"]
     assert (figures["net_sales_vnd"], figures["commission_vnd"], figures["amount_owed_vnd"]) == (90_000, 18_000, 72_000)
+
+
+def test_promotion_cost_is_on_the_statement_as_the_producer_bears_it(
+    uow: Any, engine: Any, make_user: Any, make_producer: Any, make_product: Any
+) -> None:
+    """Rung up at the till with promotions in force: the showroom's cost is added back on consignment, the
+    producer's stays deducted; on purchase terms the producer's cost comes off what it is paid."""
+    from pos.barcodes import instore_ean13
+    from pos.db import utcnow
+    from pos.inventory.ledger import record_movement
+    from pos.inventory.models import StockMovement
+    from pos.promotions.services import PromotionInput, save_promotion
+    from pos.reports.period import local_today
+    from pos.sales import cart as carts
+    from pos.sales import returns, scanning, shifts
+    from pos.sales.checkout import complete_sale
+    from pos.sales.models import SaleLine
+    from pos.sales.pricing import PaymentInput
+
+    cashier = make_user("thungan", "cashier")
+    consigned = make_producer(name="HTX Chè Tân Cương", commission_bp=2000)
+    bought = make_producer(name="Cơ sở Mây tre Phú Vinh", is_consignment=False)
+    tea = make_product(name="Chè", barcode=instore_ean13(51), price_vnd=100_000, producer_id=consigned.id)
+    honey = make_product(name="Mật ong", barcode=instore_ean13(52), price_vnd=50_000, producer_id=consigned.id)
+    tray = make_product(
+        name="Khay mây", barcode=instore_ean13(53), price_vnd=60_000, cost_vnd=30_000, producer_id=bought.id
+    )
+    day = local_today(TZ)
+    starts, ends = (day - timedelta(days=1)).strftime("%d/%m/%Y"), (day + timedelta(days=1)).strftime("%d/%m/%Y")
+    with uow() as s:
+        for p in (tea, honey, tray):
+            record_movement(s, StockMovement(product_id=p.id, kind="intake", qty_delta=10, unit_cost_vnd=p.cost_vnd))
+        shift = shifts.open_shift(s, cashier.id, 0)
+        for name, code, percent, borne in (
+            ("Tết: chè giảm 10%", tea.sku, "10", "showroom"),
+            ("Mật ong giảm 20%", honey.sku, "20", "producer"),
+            ("Khay mây giảm 25%", tray.sku, "25", "producer"),
+        ):
+            save_promotion(
+                s,
+                PromotionInput(
+                    name=name, percent=percent, starts=starts, ends=ends, borne_by=borne, items=[(code, "1")]
+                ),
+                tz_name="Asia/Ho_Chi_Minh",
+                actor_id=None,
+            )
+    with uow() as s:
+        cart = carts.get_or_create_active_cart(s, cashier.id)
+        for code in (tea.barcode, tea.barcode, honey.barcode, honey.barcode, tray.barcode):
+            scanning.scan(s, cart, code)
+        sale = complete_sale(
+            s,
+            cart_id=cart.id,
+            payments=[PaymentInput("cash", 305_000)],
+            cashier_id=cashier.id,
+            idempotency_key="k-promo-settle-1",
+            showroom_code="SR01",
+            allow_negative=False,
+            now=utcnow(),
+        )
+        assert sale.total_vnd == 180_000 + 80_000 + 45_000
+    with uow() as s:
+        line = s.exec(select(SaleLine).where(SaleLine.sale_id == sale.id, SaleLine.product_id == tea.id)).one()
+        returns.create_return(
+            s, sale.receipt_number, {line.id: 1}, None, "Đổi ý", cashier.id, s.get(type(shift), shift.id), "k-r-pr-1"
+        )
+    period = Period(day - timedelta(days=1), day + timedelta(days=1), TZ)
+    with Session(engine) as s:
+        a = services.compute_settlement(s, consigned.id, period)
+        b = services.compute_settlement(s, bought.id, period)
+    # Tea: 20 000 off (showroom), 10 000 of it back with the returned unit; honey: 20 000 off (producer).
+    assert (a["net_sales_vnd"], a["promo_showroom_vnd"], a["promo_producer_vnd"]) == (170_000, 10_000, 20_000)
+    assert (a["commission_vnd"], a["amount_owed_vnd"]) == (36_000, 144_000)  # 20% of 180 000
+    assert (b["received_value_vnd"], b["promo_producer_vnd"], b["amount_owed_vnd"]) == (300_000, 15_000, 285_000)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(render_statement(a, META))).pages)
+    assert "Khuyến mãi cửa hàng chịu" in text and "Trong đó khuyến mãi nhà sản xuất chịu" in text
+    assert settlement_amounts(100_000, ProducerTerms(False, 0), 300_000, 0, 0, 15_000)["amount_owed_vnd"] == 285_000
