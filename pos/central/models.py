@@ -741,6 +741,19 @@ class SummaryProductMonth(_ProductFigures, table=True):
     month: date = Field(primary_key=True)
 
 
+class SummaryProductDekad(_ProductFigures, table=True):
+    """The same per ten days (``dekad`` is its first day: the 1st, 11th or 21st, the last one to the month's end),
+    so that a period's partial months are read as dekads plus at most nine days at either end."""
+
+    __tablename__ = "summary_product_dekad"
+    __table_args__ = (
+        PrimaryKeyConstraint("showroom_id", "dekad", *_PRODUCT_KEYS, name="pk_summary_product_dekad"),
+        Index("ix_summary_product_dekad_dekad", "dekad"),
+    )
+
+    dekad: date = Field(primary_key=True)
+
+
 # --- E-invoices ------------------------------------------------------------------------------------------------
 
 

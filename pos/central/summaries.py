@@ -1,9 +1,11 @@
 """The summary tables the office's reports read, kept in step with the raw sales tables.
 
-Three tables (pos/central/models.py): ``summary_showroom_day`` (sale and return headers per showroom and
+Four tables (pos/central/models.py): ``summary_showroom_day`` (sale and return headers per showroom and
 local day), ``summary_product_day`` (sale and return lines per showroom, day, product and the producer, OCOP
-group and stars on the line) and ``summary_product_month`` (the same per calendar month, so a year's report
-reads twelve months rather than 365 days).
+group and stars on the line), ``summary_product_month`` (the same per calendar month, so a year's report
+reads twelve months rather than 365 days) and ``summary_product_dekad`` (the same per ten days: the 1st to the
+10th, the 11th to the 20th, the 21st to the month's end, so a period's partial months read dekads and at most
+nine days at either end).
 
 Every figure is a pure function of the raw tables over one *slice*, a (showroom, local day): a summary row
 belongs to exactly one slice and a slice depends only on the raw rows of that showroom and day (plus the
@@ -13,7 +15,7 @@ recomputing slices with the same SQL the full rebuild runs:
 * ``refresh_after_ingest`` is the one call the ingest makes, in its transaction, with what it just stored;
   it finds the slices those records touch (a void touches the voided sale's day and its returns' days; a
   product record that fills in a stub's stars and group touches every slice that summed it as unknown),
-  deletes their rows and inserts them afresh, then recomputes the months of those slices from the days;
+  deletes their rows and inserts them afresh, then recomputes the months and dekads of those slices from the days;
 * ``rebuild`` recomputes every slice, month by month, from the raw tables (``pos central-rebuild-summaries``);
 * ``check`` computes every figure from the raw tables again and compares (``pos central-check-summaries``).
 
@@ -108,28 +110,72 @@ FROM (
 GROUP BY showroom_id, day, product_id, producer_id, ocop_group, ocop_stars
 """
 
-PRODUCT_MONTH_SQL = f"""
-SELECT d.showroom_id, date_trunc('month', d.day)::date AS month, {", ".join(f"d.{k}" for k in PRODUCT_KEYS)},
+# The longer spans of the product summary, each summed from the days: its table, its date column, the SQL of the
+# span's first day for a day ``{d}`` and of the next span's first day after a span starting ``{t}``.
+SPANS = {
+    "month": (
+        "summary_product_month",
+        "date_trunc('month', {d})::date",
+        "CAST({t} + interval '1 month' AS date)",
+    ),
+    "dekad": (
+        "summary_product_dekad",
+        "CAST(date_trunc('month', {d}) + LEAST((EXTRACT(DAY FROM {d})::int - 1) / 10, 2) * interval '10 days' AS date)",
+        "CASE WHEN EXTRACT(DAY FROM {t}) = 21 THEN CAST(date_trunc('month', {t}) + interval '1 month' AS date) "
+        "ELSE {t} + 10 END",
+    ),
+}
+
+
+def span_start(span: str, day: date) -> date:
+    """The first day of the month or dekad holding ``day`` (as SPANS computes it in SQL)."""
+    if span == "month":
+        return day.replace(day=1)
+    return day.replace(day=min((day.day - 1) // 10, 2) * 10 + 1)
+
+
+def span_after(span: str, start: date) -> date:
+    """The first day of the month or dekad after the one starting ``start``."""
+    following_month = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    if span == "month" or start.day == 21:
+        return following_month
+    return start + timedelta(days=10)
+
+
+def _span_sql(span: str) -> str:
+    """The span's rows summed from ``summary_product_day d`` WHERE ``{day}``."""
+    start = SPANS[span][1].format(d="d.day")
+    return f"""
+SELECT d.showroom_id, {start} AS {span}, {", ".join(f"d.{k}" for k in PRODUCT_KEYS)},
        {", ".join(f"SUM(d.{m})::bigint AS {m}" for m in PRODUCT_MEASURES)}
 FROM summary_product_day d
 WHERE {{day}}
-GROUP BY d.showroom_id, date_trunc('month', d.day), {", ".join(f"d.{k}" for k in PRODUCT_KEYS)}
+GROUP BY d.showroom_id, {start}, {", ".join(f"d.{k}" for k in PRODUCT_KEYS)}
 """
 
-# The months of the slice list (t.day is a month's first day), read by a range of the (showroom, day) key.
-MONTH_REFRESH_SQL = f"""
-INSERT INTO summary_product_month (showroom_id, month, {", ".join(PRODUCT_KEYS)}, {", ".join(PRODUCT_MEASURES)})
+
+PRODUCT_MONTH_SQL = _span_sql("month")
+PRODUCT_DEKAD_SQL = _span_sql("dekad")
+
+
+def _span_refresh_sql(span: str) -> str:
+    """Insert the spans of the slice list (t.day is a span's first day), read by a range of the (showroom, day) key."""
+    table, _, following = SPANS[span]
+    return f"""
+INSERT INTO {table} (showroom_id, {span}, {", ".join(PRODUCT_KEYS)}, {", ".join(PRODUCT_MEASURES)})
 SELECT d.showroom_id, t.day, {", ".join(f"d.{k}" for k in PRODUCT_KEYS)},
        {", ".join(f"SUM(d.{m})::bigint" for m in PRODUCT_MEASURES)}
 FROM (SELECT * FROM unnest(CAST(:sids AS integer[]), CAST(:days AS date[])) AS t(sid, day)) t
 JOIN summary_product_day d
-  ON d.showroom_id = t.sid AND d.day >= t.day AND d.day < CAST(t.day + interval '1 month' AS date)
+  ON d.showroom_id = t.sid AND d.day >= t.day AND d.day < {following.format(t="t.day")}
 GROUP BY d.showroom_id, t.day, {", ".join(f"d.{k}" for k in PRODUCT_KEYS)}
 """
+
 
 SHOWROOM_DAY_COLUMNS = ("showroom_id", "day", *SHOWROOM_DAY_MEASURES)
 PRODUCT_DAY_COLUMNS = ("showroom_id", "day", *PRODUCT_KEYS, *PRODUCT_MEASURES)
 PRODUCT_MONTH_COLUMNS = ("showroom_id", "month", *PRODUCT_KEYS, *PRODUCT_MEASURES)
+PRODUCT_DEKAD_COLUMNS = ("showroom_id", "dekad", *PRODUCT_KEYS, *PRODUCT_MEASURES)
 
 # The slice list, bound as two parallel arrays; a join to it lets PostgreSQL use the (showroom, day) indexes.
 SLICES = "(SELECT * FROM unnest(CAST(:sids AS integer[]), CAST(:days AS date[])) AS t(sid, day))"
@@ -172,6 +218,7 @@ class Refreshed:
     slices: int = 0
     months: int = 0
     rows: int = 0
+    dekads: int = 0
 
 
 @dataclass
@@ -249,7 +296,7 @@ def _pairs(conn: Connection, sql: str, params: dict[str, Any]) -> set[tuple[int,
 
 
 def refresh_slices(conn: Connection, slices: Iterable[tuple[int, date]]) -> Refreshed:
-    """Delete and recompute the summary rows of these (showroom, day) slices, then their months."""
+    """Delete and recompute the summary rows of these (showroom, day) slices, then their months and dekads."""
     ordered = sorted(set(slices))
     if not ordered:
         return Refreshed()
@@ -262,11 +309,14 @@ def refresh_slices(conn: Connection, slices: Iterable[tuple[int, date]]) -> Refr
         conn.execute(text(f"DELETE FROM {table} WHERE {_in_slices('showroom_id', 'day')}"), params)
         result = conn.execute(text(f"INSERT INTO {table} ({', '.join(columns)}) {_source(kind, _slice_where)}"), params)
         rows += result.rowcount
-    months = sorted({(sid, day.replace(day=1)) for sid, day in ordered})
-    month_params = {"sids": [s for s, _ in months], "days": [m for _, m in months]}
-    conn.execute(text(f"DELETE FROM summary_product_month WHERE {_in_slices('showroom_id', 'month')}"), month_params)
-    rows += conn.execute(text(MONTH_REFRESH_SQL), month_params).rowcount
-    return Refreshed(len(ordered), len(months), rows)
+    counted = {}
+    for span in SPANS:
+        spans = sorted({(sid, span_start(span, day)) for sid, day in ordered})
+        span_params = {"sids": [s for s, _ in spans], "days": [m for _, m in spans]}
+        conn.execute(text(f"DELETE FROM {SPANS[span][0]} WHERE {_in_slices('showroom_id', span)}"), span_params)
+        rows += conn.execute(text(_span_refresh_sql(span)), span_params).rowcount
+        counted[span] = len(spans)
+    return Refreshed(len(ordered), counted["month"], rows, counted["dekad"])
 
 
 # --- Rebuilding and checking from the raw tables ----------------------------------------------------------------
@@ -295,7 +345,12 @@ def raw_months(conn: Connection) -> list[date]:
 
 def rebuild(conn: Connection, *, progress: Callable[[date, int], None] | None = None) -> int:
     """Recompute every summary row from the raw tables, month by month; returns the rows written."""
-    for table in ("summary_showroom_day", "summary_product_day", "summary_product_month"):
+    tables = ["summary_showroom_day", "summary_product_day", "summary_product_month"]
+    # Revision 0003 rebuilds the summaries it creates, before revision 0012 adds the dekads.
+    dekads = _has_table(conn, "summary_product_dekad")
+    if dekads:
+        tables.append("summary_product_dekad")
+    for table in tables:
         conn.execute(text(f"TRUNCATE {table}"))
     rows = 0
     for month in raw_months(conn):
@@ -314,12 +369,33 @@ def rebuild(conn: Connection, *, progress: Callable[[date, int], None] | None = 
             ),
             params,
         ).rowcount
+        if dekads:
+            written += _insert_dekads(conn, _in_range("d.day"), params)
         rows += written
         if progress is not None:
             progress(month, written)
-    for table in ("summary_showroom_day", "summary_product_day", "summary_product_month"):
+    for table in tables:
         conn.execute(text(f"ANALYZE {table}"))
     return rows
+
+
+def _insert_dekads(conn: Connection, where: str, params: dict[str, Any]) -> int:
+    sql = f"INSERT INTO summary_product_dekad ({', '.join(PRODUCT_DEKAD_COLUMNS)}) " + PRODUCT_DEKAD_SQL.format(
+        day=where
+    )
+    return conn.execute(text(sql), params).rowcount
+
+
+def fill_dekads(conn: Connection) -> int:
+    """The dekads summed from the daily product summary as it stands (revision 0012, on a server with sales)."""
+    conn.execute(text("TRUNCATE summary_product_dekad"))
+    written = _insert_dekads(conn, "TRUE", {})
+    conn.execute(text("ANALYZE summary_product_dekad"))
+    return written
+
+
+def _has_table(conn: Connection, name: str) -> bool:
+    return conn.execute(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": name}).scalar_one()
 
 
 @dataclass
@@ -336,7 +412,8 @@ class CheckResult:
 
 
 def check(conn: Connection, *, examples: int = 5) -> CheckResult:
-    """Compute every summary again from the raw tables (and the months from the days) and compare row by row."""
+    """Compute every summary again from the raw tables (the months and dekads through the days' SQL) and compare
+    row by row."""
     differences: dict[str, int] = {}
     found: dict[str, list[tuple[Any, ...]]] = {}
     checked: dict[str, int] = {}
@@ -349,6 +426,12 @@ def check(conn: Connection, *, examples: int = 5) -> CheckResult:
         "summary_product_month": (
             PRODUCT_MONTH_COLUMNS,
             PRODUCT_MONTH_SQL.replace(
+                "summary_product_day d", "(" + _source("product_day", _range_where) + ") d"
+            ).format(day="TRUE"),
+        ),
+        "summary_product_dekad": (
+            PRODUCT_DEKAD_COLUMNS,
+            PRODUCT_DEKAD_SQL.replace(
                 "summary_product_day d", "(" + _source("product_day", _range_where) + ") d"
             ).format(day="TRUE"),
         ),

@@ -24,7 +24,7 @@ from tests.http.test_office import TZ, at, by, csv_rows, line, paid, producer, p
 
 pytestmark = pytest.mark.postgres
 
-TABLES = ("summary_showroom_day", "summary_product_day", "summary_product_month")
+TABLES = ("summary_showroom_day", "summary_product_day", "summary_product_month", "summary_product_dekad")
 
 
 def snapshot(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
@@ -192,29 +192,48 @@ def test_the_check_finds_a_tampered_row(central_engine: Any, shop: dict) -> None
     push_numbered(central_engine, shop, records(shop, ("producer", shop["maker"]), ("product", honey), ("sale", s1)))
     with central_engine.begin() as conn:
         conn.execute(text("UPDATE summary_product_month SET qty_sold = qty_sold + 1"))
+        conn.execute(text("UPDATE summary_product_dekad SET lines = lines + 1"))
         conn.execute(text("DELETE FROM summary_showroom_day"))
     with central_engine.connect() as conn:
         result = summaries.check(conn)
     assert not result.ok
-    assert result.differences == {"summary_showroom_day": 1, "summary_product_day": 0, "summary_product_month": 2}
+    assert result.differences == {
+        "summary_showroom_day": 1,
+        "summary_product_day": 0,
+        "summary_product_month": 2,
+        "summary_product_dekad": 2,
+    }
     with central_engine.begin() as conn:
         summaries.rebuild(conn)
     assert_agree(central_engine)
 
 
-def test_periods_split_into_whole_months_and_days() -> None:
+def test_periods_split_into_whole_months_dekads_and_days() -> None:
     from datetime import date
 
-    assert split_period(date(2026, 1, 1), date(2026, 12, 31)) == ([date(2026, m, 1) for m in range(1, 13)], [])
+    assert split_period(date(2026, 1, 1), date(2026, 12, 31)) == ([date(2026, m, 1) for m in range(1, 13)], [], [])
     assert split_period(date(2026, 3, 15), date(2026, 5, 10)) == (
         [date(2026, 4, 1)],
-        [(date(2026, 3, 15), date(2026, 3, 31)), (date(2026, 5, 1), date(2026, 5, 10))],
+        [date(2026, 3, 21), date(2026, 5, 1)],
+        [(date(2026, 3, 15), date(2026, 3, 20))],
     )
-    assert split_period(date(2026, 2, 1), date(2026, 2, 28)) == ([date(2026, 2, 1)], [])
-    assert split_period(date(2026, 2, 2), date(2026, 2, 27)) == ([], [(date(2026, 2, 2), date(2026, 2, 27))])
+    assert split_period(date(2026, 2, 1), date(2026, 2, 28)) == ([date(2026, 2, 1)], [], [])
+    # The last dekad runs to the month's end (8 days in February, 11 in March).
+    assert split_period(date(2026, 2, 2), date(2026, 2, 28)) == (
+        [],
+        [date(2026, 2, 11), date(2026, 2, 21)],
+        [(date(2026, 2, 2), date(2026, 2, 10))],
+    )
+    assert split_period(date(2026, 3, 21), date(2026, 3, 30)) == ([], [], [(date(2026, 3, 21), date(2026, 3, 30))])
     assert split_period(date(2026, 1, 31), date(2026, 3, 1)) == (
         [date(2026, 2, 1)],
+        [],
         [(date(2026, 1, 31), date(2026, 1, 31)), (date(2026, 3, 1), date(2026, 3, 1))],
+    )
+    assert split_period(date(2026, 1, 5), date(2026, 1, 25)) == (
+        [],
+        [date(2026, 1, 11)],
+        [(date(2026, 1, 5), date(2026, 1, 10)), (date(2026, 1, 21), date(2026, 1, 25))],
     )
 
 

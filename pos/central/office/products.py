@@ -1,6 +1,7 @@
 """Sales by what was sold: per producer, province of origin, OCOP group and stars, and the best sellers.
 
-Read from ``summary_product_month`` and ``summary_product_day`` (pos/central/summaries.py). Each summed row is
+Read from ``summary_product_month``, ``summary_product_dekad`` and ``summary_product_day``
+(pos/central/summaries.py). Each summed row is
 joined to its product or producer and rolled up through the catalogue link in one aggregate, so a showroom
 product linked to a catalogue product counts as that catalogue product, and a showroom is counted once
 (COUNT DISTINCT) however many days or linked products it sold.
@@ -25,13 +26,15 @@ from pos.central.office.common import (
     period_params,
     share_bp,
 )
+from pos.central.summaries import span_after, span_start
 from pos.reports.queries import MEASURE_COLUMNS as SHOWROOM_MEASURE_COLUMNS
 from pos.reports.queries import share_chart
 from pos.reports.table import INT, SHARE, STARS, VND, Column, Report
 from pos.text import fold
 
-# The summed lines of the period: whole calendar months from ``summary_product_month``, the days before the
-# first and after the last whole month from ``summary_product_day``; unknown keys (stored as 0 or '') back to NULL.
+# The summed lines of the period: whole calendar months from ``summary_product_month``, whole dekads of the partial
+# months from ``summary_product_dekad``, the few days left at either end from ``summary_product_day``; unknown keys
+# (stored as 0 or '') back to NULL.
 FACT_COLUMNS = """
 d.showroom_id, NULLIF(d.product_id, 0) AS product_id, NULLIF(d.producer_id, 0) AS producer_id,
 NULLIF(d.ocop_stars, 0) AS stars, NULLIF(d.ocop_group, '') AS grp,
@@ -39,38 +42,49 @@ d.qty_sold, d.qty_returned, d.gross_vnd, d.discount_vnd, d.refunds_vnd, d.sales_
 """
 
 
-def split_period(start: date, end: date) -> tuple[list[date], list[tuple[date, date]]]:
-    """The whole calendar months inside [start, end] (their first days) and the day ranges left over."""
-    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-    months: list[date] = []
-    month = first
-    while True:
-        following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-        if following - timedelta(days=1) > end:
-            break
-        months.append(month)
-        month = following
-    if not months:
+def _whole_spans(start: date, end: date, span: str) -> tuple[list[date], list[tuple[date, date]]]:
+    """The whole months or dekads inside [start, end] (their first days) and the day ranges left over."""
+    first = start if span_start(span, start) == start else span_after(span, span_start(span, start))
+    spans: list[date] = []
+    following = first
+    while span_after(span, following) - timedelta(days=1) <= end:
+        spans.append(following)
+        following = span_after(span, following)
+    if not spans:
         return [], [(start, end)]
     ranges = []
-    if start < months[0]:
-        ranges.append((start, months[0] - timedelta(days=1)))
-    after = month  # the first day after the last whole month
-    if after <= end:
-        ranges.append((after, end))
-    return months, ranges
+    if start < spans[0]:
+        ranges.append((start, spans[0] - timedelta(days=1)))
+    if following <= end:  # the first day after the last whole span
+        ranges.append((following, end))
+    return spans, ranges
+
+
+def split_period(start: date, end: date) -> tuple[list[date], list[date], list[tuple[date, date]]]:
+    """The whole calendar months inside [start, end], the whole dekads of what is left, and the days left over
+    (at most nine at either end)."""
+    months, rest = _whole_spans(start, end, "month")
+    dekads: list[date] = []
+    days: list[tuple[date, date]] = []
+    for first, last in rest:
+        found, left = _whole_spans(first, last, "dekad")
+        dekads += found
+        days += left
+    return months, dekads, days
 
 
 def _facts(q: OfficeQuery) -> tuple[str, dict[str, Any]]:
     """SQL of the period's summed lines (one row per showroom, product, producer, stars, group and month or day)."""
-    months, ranges = split_period(q.period.start, q.period.end)
+    months, dekads, ranges = split_period(q.period.start, q.period.end)
     params = period_params(q)
     parts = []
-    if months:
-        params["months"] = months
-        parts.append(
-            f"SELECT {FACT_COLUMNS} FROM summary_product_month d WHERE d.month = ANY(:months){only_showroom(q, 'd')}"
-        )
+    for span, starts in (("month", months), ("dekad", dekads)):
+        if starts:
+            params[f"{span}s"] = starts
+            parts.append(
+                f"SELECT {FACT_COLUMNS} FROM summary_product_{span} d "
+                f"WHERE d.{span} = ANY(:{span}s){only_showroom(q, 'd')}"
+            )
     for i, (first, last) in enumerate(ranges):
         params[f"from{i}"], params[f"to{i}"] = first, last
         parts.append(
