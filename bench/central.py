@@ -459,7 +459,8 @@ def main() -> None:
             sizes = dict(
                 conn.exec_driver_sql(
                     "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c WHERE c.relname IN "
-                    "('sale', 'sale_line', 'summary_showroom_day', 'summary_product_day', 'summary_product_month')"
+                    "('sale', 'sale_line', 'summary_showroom_day', 'summary_product_day', 'summary_product_month', "
+                    "'summary_product_dekad')"
                 ).all()
             )
             database_bytes = conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one()
