@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlmodel import Session, select
 
@@ -30,8 +30,13 @@ def contents_of(basket: SaleBasket, lines: Sequence[SaleLine]) -> tuple[str, ...
     return tuple(f"{line.qty // max(basket.qty, 1)} {line.name}" for line in lines)
 
 
-def receipt_lines(session: Session, sale_id: int, lines: Sequence[SaleLine]) -> list[ReceiptLine]:
-    """The receipt's lines: ordinary lines as sold, each basket once with its contents (printed on request)."""
+def receipt_lines(
+    session: Session, sale_id: int, lines: Sequence[SaleLine], stars: Mapping[int, int] | None = None
+) -> list[ReceiptLine]:
+    """The receipt's lines: ordinary lines as sold, each basket once with its contents (printed on request).
+
+    ``stars`` (product id -> stars, for valid certificates only) marks the ordinary lines with OCOP stars.
+    """
     promo = promotion_names(session, [line.id for line in lines])  # type: ignore[misc]
     baskets, link = sold_baskets(session, sale_id)
     by_id = {b.id: b for b in baskets}
@@ -55,6 +60,7 @@ def receipt_lines(session: Session, sale_id: int, lines: Sequence[SaleLine]) -> 
                     vat_class=line.vat_class,
                     promotion=promo.get(line.id, ""),  # type: ignore[arg-type]
                     sold_by=line.sold_by,
+                    stars=(stars or {}).get(line.product_id),
                 )
             )
         elif members[basket_id][0] is line:

@@ -10,6 +10,8 @@ from sqlmodel import Session, select
 from pos.audit import log as audit
 from pos.auth.models import User
 from pos.baskets.receipt import receipt_lines
+from pos.catalog.certificates import shown_stars
+from pos.catalog.models import Product
 from pos.einvoice.figures import SoldLine, rate_parts
 from pos.einvoice.issue import first_invoice_of_sale, invoice_ref, printed_number
 from pos.einvoice.models import KINDS, Invoice
@@ -17,7 +19,7 @@ from pos.einvoice.rules import rules_on
 from pos.money import format_vnd
 from pos.numbering import format_invoice_number
 from pos.sales.models import Payment, Sale, SaleLine, SaleReturn
-from pos.sales.receipts import InvoiceCopy, ReceiptData, ReceiptPayment, VatBreakdown
+from pos.sales.receipts import SHOP_TZ, InvoiceCopy, ReceiptData, ReceiptPayment, VatBreakdown
 from pos.sales.vietqr import build_vietqr_payload
 
 
@@ -139,6 +141,16 @@ def discount_approvals(session: Session, sale: Sale, lines: list[SaleLine]) -> t
     return tuple(found)
 
 
+def sold_stars(session: Session, sale: Sale, lines: list[SaleLine]) -> dict[int, int]:
+    """OCOP stars per product of the sale, only where the certificate was valid on the day of the sale.
+
+    The day of the sale, not of the print: a reprint says what the original said.
+    """
+    day = sale.created_at.astimezone(SHOP_TZ).date()
+    products = session.exec(select(Product).where(Product.id.in_({line.product_id for line in lines})))  # type: ignore[union-attr]
+    return {p.id: n for p in products if (n := shown_stars(p, day)) is not None}  # type: ignore[misc]
+
+
 def receipt_for_sale(
     session: Session, sale: Sale, config: Mapping[str, Any], copy_number: int = 0, show_contents: bool = False
 ) -> ReceiptData:
@@ -158,7 +170,7 @@ def receipt_for_sale(
         receipt_number=sale.receipt_number,
         issued_at=sale.created_at,
         cashier_name=cashier.full_name if cashier else "",
-        lines=receipt_lines(session, sale.id, lines),  # type: ignore[arg-type]
+        lines=receipt_lines(session, sale.id, lines, sold_stars(session, sale, lines)),  # type: ignore[arg-type]
         subtotal_vnd=sale.subtotal_vnd,
         discount_vnd=sale.line_discount_vnd + sale.sale_discount_vnd,
         total_vnd=sale.total_vnd,

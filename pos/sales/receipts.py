@@ -34,6 +34,7 @@ from pos.vnwords import amount_in_words
 
 PAPERS = ("80mm", "58mm", "a4")
 MIN_BAR_WIDTH = 0.19 * mm  # narrower Code128 modules do not scan reliably from thermal paper
+STAR = "★"  # U+2605, drawn by the DejaVu faces we ship
 METHOD_NAMES = {"cash": "Tiền mặt", "card": "Thẻ", "transfer": "Chuyển khoản (VietQR)", "points": "Điểm tích lũy"}
 
 
@@ -62,6 +63,7 @@ class ReceiptLine:
     vat_class: str = "standard"  # exempt goods print KCT, not 0 %
     contents: tuple[str, ...] = ()  # a gift basket's components ("2 Chè Tân Cương"), printed on request
     promotion: str = ""  # the promotion the line got, printed under it
+    stars: int | None = None  # OCOP stars, only while the product's certificate was valid on the day of sale
     sold_by: str = PIECE  # "weight": qty in grams, unit_price_vnd per kg
 
 
@@ -547,6 +549,8 @@ def _lines_roll(b: _Builder, lines: list[ReceiptLine], show_contents: bool = Fal
     for line in lines:
         with b.together():
             b.text(line.name, bold=True)
+            if line.stars:
+                b.text(f"OCOP {STAR * line.stars}", size=b.style.small, indent=indent)
             if show_contents:
                 for item in line.contents:
                     b.text(f"– {item}", size=b.style.small, indent=indent)
@@ -564,6 +568,12 @@ def _lines_roll(b: _Builder, lines: list[ReceiptLine], show_contents: bool = Fal
     b.rule()
 
 
+def _a4_name(line: ReceiptLine) -> str:
+    """The name cell of an A4 line: name, OCOP stars while valid, promotion."""
+    name = f"{line.name} (OCOP {line.stars}{STAR})" if line.stars else line.name
+    return f"{name} (KM: {line.promotion})" if line.promotion else name
+
+
 def _lines_a4(b: _Builder, lines: list[ReceiptLine], show_contents: bool = False) -> None:
     """The lines as a table, as on a printed invoice."""
     columns = [
@@ -579,7 +589,7 @@ def _lines_a4(b: _Builder, lines: list[ReceiptLine], show_contents: bool = False
     rows = [
         [
             str(i),
-            f"{line.name} (KM: {line.promotion})" if line.promotion else line.name,
+            _a4_name(line),
             line.unit,
             qty_number(line.qty, line.sold_by),
             format_vnd(line.unit_price_vnd),
