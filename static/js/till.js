@@ -732,7 +732,10 @@
     $("card-amount").textContent = formatVnd(payment.total);
     $("transfer-amount").textContent = formatVnd(payment.total);
     $("card-reference").value = "";
-    for (const id of ["split-card", "split-card-reference", "split-transfer", "split-cash"]) $(id).value = "";
+    $("transfer-reference").value = "";
+    for (const id of ["split-card", "split-card-reference", "split-transfer", "split-transfer-reference", "split-cash"]) {
+      $(id).value = "";
+    }
     $("split-qr-wrap").classList.add("hidden");
     $("transfer-qr").replaceChildren();
     $("transfer-number").textContent = "";
@@ -862,13 +865,18 @@
       return [{ method: "card", amount_vnd: payment.total, reference }];
     }
     if (m === "transfer") {
-      return [{ method: "transfer", amount_vnd: payment.total, reference: payment.transferNote }];
+      // The bank's reference when the cashier typed one (printed on the receipt), else the QR's note.
+      const reference = $("transfer-reference").value.trim() || payment.transferNote;
+      return [{ method: "transfer", amount_vnd: payment.total, reference }];
     }
     const a = splitAmounts();
     if ([a.card, a.transfer, a.cash].some(Number.isNaN)) return "Có số tiền không hợp lệ.";
     const list = [];
     if (a.card) list.push({ method: "card", amount_vnd: a.card, reference: $("split-card-reference").value.trim() });
-    if (a.transfer) list.push({ method: "transfer", amount_vnd: a.transfer, reference: payment.transferNote });
+    if (a.transfer) {
+      const reference = $("split-transfer-reference").value.trim() || payment.transferNote;
+      list.push({ method: "transfer", amount_vnd: a.transfer, reference });
+    }
     if (a.cash) list.push({ method: "cash", amount_vnd: a.cash });
     return list;
   }

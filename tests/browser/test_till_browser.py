@@ -124,3 +124,26 @@ def test_search_by_name_and_park_by_keyboard(page, shop) -> None:
     page.wait_for_selector("#cart-lines tr >> text=Bánh cốm Đình Bảng")
     page.keyboard.press("Escape")
     expect(page.locator("#scan")).to_be_focused()
+
+
+def test_a_transfer_with_the_bank_reference_typed_prints_it_as_paid(page, shop, uow) -> None:
+    from pos.sales.models import Payment
+
+    browser_login(page, "thungan", "thungan-pass")
+    page.goto("/till/")
+    page.keyboard.type(shop["tea"].barcode)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#cart-lines tr >> text=Chè Shan tuyết Hà Giang")
+    page.keyboard.press("F4")
+    page.wait_for_selector("#pay-dialog[open]")
+    page.click("#pay-dialog [data-method=transfer]")
+    page.fill("#transfer-reference", "FT26341ABC123")
+    page.click("#pay-submit")
+    page.wait_for_selector("#done:not(.hidden)")
+    receipt_url = page.locator("#done-receipt").get_attribute("href")
+    pdf = page.request.get(receipt_url)
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages).split())
+    assert "Đã nhận chuyển khoản lúc" in text and "Mã giao dịch: FT26341ABC123" in text
+    assert "Quét mã VietQR" not in text  # paid already: no QR inviting a second payment
+    with uow() as s:
+        assert [(p.method, p.reference) for p in s.exec(select(Payment)).all()] == [("transfer", "FT26341ABC123")]
