@@ -5,7 +5,9 @@ when a shelf runs low, and producer settlements closed every month. Sales, lines
 movements go in as bulk inserts into the real models' tables (a year is some 9.000 sales); the figures
 that depend on them are then made by the real code: stock levels folded from the ledger, each shift closed
 by ``shifts.close_shift`` (its Z report), each month settled by ``close_settlement``, the receipt and return
-counters moved past the numbers used. Demo data never syncs: the outbox records this makes are dropped.
+counters moved past the numbers used. Food keeps lots as at the till: each delivery opens one with its
+expiry date, sales take first expiry first, what expires on the shelf is written off. Demo data never syncs:
+the outbox records this makes are dropped.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlmodel import Session
 
 from pos.audit.models import AuditEntry
 from pos.catalog.models import Producer, Product
-from pos.inventory.models import Intake, IntakeLine, StockLevel, StockMovement
+from pos.inventory.models import Intake, IntakeLine, Lot, StockLevel, StockMovement
 from pos.money import allocate, vat_included
 from pos.numbering import format_receipt_number, format_return_number, receipt_key, return_key
 from pos.reports.period import Period
@@ -95,15 +97,53 @@ def seed_history(
     food_weights = [w * (2.2 if p.is_food else 1.0) for p, w in zip(sellable, weights, strict=True)]
     level: dict[int, int] = {p.id: 0 for p in sellable}  # type: ignore[misc]
     counters: dict[str, int] = {}
-    tables = (Sale, SaleLine, Shift, Intake, IntakeLine)
+    tables = (Sale, SaleLine, Shift, Intake, IntakeLine, Lot)
     ids = {t: int(session.scalar(select(func.coalesce(func.max(t.id), 0))) or 0) for t in tables}  # type: ignore[arg-type]
-    keys = ("intake", "iline", "shift", "sale", "line", "pay", "move", "ret", "rline")
+    keys = ("intake", "iline", "lot", "shift", "sale", "line", "pay", "move", "ret", "rline")
     rows: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
     line_nos: dict[int, int] = {}
     expected: dict[int, int] = {}  # shift id -> the cash its drawer should hold (chooses each count's difference)
     restocks: dict[tuple[date, int], int] = {}  # (day, producer) -> intake id
     shift_days: list[tuple[int, date, int]] = []  # shift id, day, cashier
     sold_lines: list[tuple[dict[str, Any], dict[str, Any], str]] = []  # line, sale, payment method
+    # Food keeps its stock in lots, as at the till: each delivery opens one, sales take first expiry first,
+    # what expires on the shelf is written off, so the lots of every food product add up to its on hand.
+    lots: dict[int, list[dict[str, Any]]] = {}  # product id -> its lots, first expiry first
+    lot_by_id: dict[int, dict[str, Any]] = {}
+    line_parts: dict[int, list[tuple[int | None, int]]] = {}  # sale line id -> (lot id, qty) taken
+
+    def expire(product: Product, day: date) -> None:
+        """Lots past their date before ``day`` leave the shelf the morning after (tiêu hủy)."""
+        for lot in lots.get(product.id, ()):  # type: ignore[arg-type]
+            if lot["qty"] > 0 and lot["expiry_date"] < day:
+                rows["move"].append(
+                    {
+                        "uuid": uuid4(),
+                        "product_id": product.id,
+                        "kind": "adjustment",
+                        "qty_delta": -lot["qty"],
+                        "unit_cost_vnd": product.cost_vnd,
+                        "reason": "destroyed",
+                        "note": f"Hết hạn sử dụng lô {lot['lot_code']}",
+                        "lot_id": lot["id"],
+                        "created_by_id": staff.manager_id,
+                        "created_at": _local(lot["expiry_date"] + timedelta(days=1), 7.0),
+                    }
+                )
+                level[product.id] -= lot["qty"]  # type: ignore[index]
+                lot["qty"] = 0
+
+    def take_lots(product: Product, qty: int) -> list[tuple[int | None, int]]:
+        """Which lots a sale of ``qty`` comes from (first expiry first); (None, qty) for goods without lots."""
+        if not product.is_food:
+            return [(None, qty)]
+        parts: list[tuple[int | None, int]] = []
+        for lot in lots[product.id]:  # type: ignore[index]
+            part = min(lot["qty"], qty - sum(q for _, q in parts))
+            if part > 0:
+                lot["qty"] -= part
+                parts.append((lot["id"], part))
+        return parts
 
     def take(series: str, year: int) -> int:
         counters[series] = counters.get(series, 0) + 1
@@ -133,6 +173,27 @@ def seed_history(
         made = day - timedelta(days=rng.randint(1, 10))
         ids[IntakeLine] += 1
         line_nos[intake_id] += 1
+        lot_id = None
+        if product.is_food:
+            ids[Lot] += 1
+            lot_id = ids[Lot]
+            lot = {
+                "id": lot_id,
+                "uuid": uuid4(),
+                "product_id": product.id,
+                "intake_line_id": ids[IntakeLine],
+                "lot_code": f"L{made:%y%m%d}-{ids[IntakeLine] % 9 + 1}",
+                "manufactured_on": made,
+                "expiry_date": made + timedelta(days=rng.choice([180, 270, 365])),
+                "qty": qty,
+                "opening_qty": 0,
+                "created_at": _local(day, 7.5),
+            }
+            rows["lot"].append(lot)
+            lot_by_id[lot_id] = lot
+            group = lots.setdefault(product.id, [])  # type: ignore[arg-type]
+            group.append(lot)
+            group.sort(key=lambda x: (x["expiry_date"], x["id"]))
         rows["iline"].append(
             {
                 "id": ids[IntakeLine],
@@ -141,9 +202,9 @@ def seed_history(
                 "product_id": product.id,
                 "qty": qty,
                 "unit_cost_vnd": product.cost_vnd,
-                "lot_code": f"L{made:%y%m%d}" if product.is_food else "",
-                "manufactured_on": made if product.is_food else None,
-                "expiry_date": made + timedelta(days=rng.choice([180, 270, 365])) if product.is_food else None,
+                "lot_code": lot_by_id[lot_id]["lot_code"] if lot_id else "",
+                "manufactured_on": made if lot_id else None,
+                "expiry_date": lot_by_id[lot_id]["expiry_date"] if lot_id else None,
             }
         )
         rows["move"].append(
@@ -154,6 +215,7 @@ def seed_history(
                 "qty_delta": qty,
                 "unit_cost_vnd": product.cost_vnd,
                 "intake_line_id": ids[IntakeLine],
+                "lot_id": lot_id,
                 "note": f"Phiếu nhập {intake_id}",
                 "created_by_id": staff.manager_id,
                 "created_at": _local(day, 7.5),
@@ -200,6 +262,8 @@ def seed_history(
                 lines = []
                 for product in {p.id: p for p in picks}.values():  # a product once per sale
                     qty = 1 if product.price_vnd > 300_000 else rng.choices([1, 2, 3, 5], [70, 20, 7, 3])[0]
+                    if product.is_food:
+                        expire(product, day)
                     if level[product.id] < qty:  # type: ignore[index]
                         restock(product, day, qty)
                     level[product.id] -= qty  # type: ignore[index]
@@ -252,19 +316,22 @@ def seed_history(
                         "unit_cost_vnd": product.cost_vnd,
                     }
                     rows["line"].append(line)
-                    rows["move"].append(
-                        {
-                            "uuid": uuid4(),
-                            "product_id": product.id,
-                            "kind": "sale",
-                            "qty_delta": -qty,
-                            "unit_cost_vnd": product.cost_vnd,
-                            "sale_line_id": line["id"],
-                            "note": number,
-                            "created_by_id": cashier,
-                            "created_at": at,
-                        }
-                    )
+                    line_parts[line["id"]] = take_lots(product, qty)
+                    for lot_id, part in line_parts[line["id"]]:
+                        rows["move"].append(
+                            {
+                                "uuid": uuid4(),
+                                "product_id": product.id,
+                                "kind": "sale",
+                                "qty_delta": -part,
+                                "unit_cost_vnd": product.cost_vnd,
+                                "sale_line_id": line["id"],
+                                "lot_id": lot_id,
+                                "note": number,
+                                "created_by_id": cashier,
+                                "created_at": at,
+                            }
+                        )
                     sold_lines.append((line, sale, ""))
                 sale["vat_vnd"] = vat_total
                 method = rng.choices(["cash", "transfer", "card"], [55, 30, 15])[0]
@@ -288,27 +355,34 @@ def seed_history(
                     if method == "cash":
                         expected[shift_id] -= total
                     sale["void_reason"] = rng.choice(["Khách đổi ý", "Quét nhầm sản phẩm", "Khách không đủ tiền"])
-                    for product, qty in lines:
+                    for line_id, (product, qty) in enumerate(lines, ids[SaleLine] - len(lines) + 1):
                         level[product.id] += qty  # type: ignore[index]
-                        rows["move"].append(
-                            {
-                                "uuid": uuid4(),
-                                "product_id": product.id,
-                                "kind": "void",
-                                "qty_delta": qty,
-                                "unit_cost_vnd": product.cost_vnd,
-                                "note": number,
-                                "created_by_id": staff.manager_id,
-                                "created_at": sale["voided_at"],
-                            }
-                        )
+                        for lot_id, part in line_parts[line_id]:
+                            if lot_id is not None:
+                                lot_by_id[lot_id]["qty"] += part
+                            rows["move"].append(
+                                {
+                                    "uuid": uuid4(),
+                                    "product_id": product.id,
+                                    "kind": "void",
+                                    "qty_delta": part,
+                                    "unit_cost_vnd": product.cost_vnd,
+                                    "lot_id": lot_id,
+                                    "note": number,
+                                    "created_by_id": staff.manager_id,
+                                    "created_at": sale["voided_at"],
+                                }
+                            )
                 rows["sale"].append(sale)
         day += timedelta(days=1)
 
-    _returns(rng, rows, sold_lines, shift_days, level, code, take, expected)
+    _returns(rng, rows, sold_lines, shift_days, level, code, take, expected, line_parts, lot_by_id)
+    for product in sellable:
+        expire(product, today)
     for table, key in (
         (Intake, "intake"),
         (IntakeLine, "iline"),
+        (Lot, "lot"),
         (Shift, "shift"),
         (Sale, "sale"),
         (SaleLine, "line"),
@@ -344,6 +418,8 @@ def _returns(
     code: str,
     take: Any,
     expected: dict[int, int],
+    line_parts: dict[int, list[tuple[int | None, int]]],
+    lot_by_id: dict[int, dict[str, Any]],
 ) -> None:
     """About one sale in a hundred comes back one unit, a few days later, refunded the way it was paid."""
     by_day = {}
@@ -381,6 +457,9 @@ def _returns(
         rows["rline"].append(
             {"id": return_id, "return_id": return_id, "sale_line_id": line["id"], "qty": 1, "amount_vnd": amount}
         )
+        lot_id = line_parts[line["id"]][0][0]  # back to the lot it was sold from
+        if lot_id is not None:
+            lot_by_id[lot_id]["qty"] += 1
         rows["move"].append(
             {
                 "uuid": uuid4(),
@@ -389,6 +468,7 @@ def _returns(
                 "qty_delta": 1,
                 "unit_cost_vnd": line["unit_cost_vnd"],
                 "return_line_id": return_id,
+                "lot_id": lot_id,
                 "note": number,
                 "created_by_id": cashier,
                 "created_at": at,

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from pos.catalog.models import Product
 from pos.demo import seed
 from pos.demo_history import Staff, day_factor
-from pos.inventory.ledger import ledger_mismatches
-from pos.inventory.models import StockLevel
+from pos.inventory.ledger import ledger_mismatches, lot_mismatches
+from pos.inventory.models import IntakeLine, Lot, StockLevel
 from pos.numbering import parse_receipt_number, take_receipt_number
 from pos.sales.models import Sale, SaleReturn, Shift
 from pos.settlement.models import Settlement
@@ -61,6 +62,15 @@ def test_a_year_of_history_is_consistent(uow: Any, make_user: Any) -> None:
         # Stock: levels are the ledger's, never below zero.
         assert ledger_mismatches(s) == []
         assert s.scalar(select(func.count()).where(StockLevel.qty < 0)) == 0
+        # Food: every delivery opened a lot with its expiry date; the lots add up to on hand, none below zero.
+        assert lot_mismatches(s) == []
+        assert s.scalar(select(func.count()).where(Lot.qty < 0)) == 0
+        food = set(s.scalars(select(Product.id).where(Product.is_food)))
+        assert food and set(s.scalars(select(Lot.product_id))) == food
+        assert (
+            s.scalar(select(func.count()).where(IntakeLine.expiry_date.is_(None), IntakeLine.product_id.in_(food))) == 0
+        )  # type: ignore[union-attr]
+        assert s.scalar(select(func.count()).select_from(Lot)) > 2 * len(food)  # a year of deliveries
 
         # Shifts: all closed with a Z report; mostly even, some small differences, big ones signed off.
         closed = s.execute(select(Shift.status, Shift.difference_vnd, Shift.signed_off_by_id, Shift.z_report)).all()
