@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pos.money import vat_included
+from pos.quantity import line_amount
 
 Problem = dict[str, Any]
 
@@ -35,12 +36,17 @@ def check_sale(sale: Any) -> list[Problem]:
         problems.append({"field": "lines.line_no", "showroom": numbers, "central": "mỗi dòng một số"})
     by_rate: dict[int, list[Any]] = defaultdict(list)
     for i, line in enumerate(sale.lines):
-        gross = line.qty * line.unit_price_vnd
+        gross = line_amount(line.qty, line.unit_price_vnd, line.sold_by)  # grams × price per kg when weighed
         if line.discount_vnd > gross:
             problems.append({"field": f"lines[{i}].discount_vnd", "showroom": line.discount_vnd, "central": gross})
         _differs(problems, f"lines[{i}].total_vnd", line.total_vnd, gross - line.discount_vnd)
         by_rate[line.vat_rate_bp].append(line)
-    _differs(problems, "subtotal_vnd", sale.subtotal_vnd, sum(ln.qty * ln.unit_price_vnd for ln in sale.lines))
+    _differs(
+        problems,
+        "subtotal_vnd",
+        sale.subtotal_vnd,
+        sum(line_amount(ln.qty, ln.unit_price_vnd, ln.sold_by) for ln in sale.lines),
+    )
     _differs(
         problems,
         "line_discount_vnd + sale_discount_vnd",

@@ -383,6 +383,7 @@ def _line_payload(line: SaleLine, product: Product, producer_uuid: str) -> Field
         "total_vnd": line.total_vnd,
         "vat_rate_bp": line.vat_rate_bp,
         "vat_vnd": line.vat_vnd,
+        "sold_by": line.sold_by,
     }
 
 

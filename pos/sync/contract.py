@@ -134,6 +134,8 @@ class SaleLineIn(Payload):
     vat_rate_bp: Bp
     vat_vnd: Vnd
     barcode: text(14) | None = None
+    # since version 3: "weight" when qty is grams and unit_price_vnd the price per kg (pos/quantity.py)
+    sold_by: Literal["piece", "weight"] = "piece"
 
 
 class PaymentIn(Payload):
@@ -504,7 +506,7 @@ def record(kind: str, payload: type[Payload], version: int = 1) -> type[RecordBa
 
 ProducerRecord = record("producer", ProducerIn)
 ProductRecord = record("product", ProductIn)
-SaleRecord = record("sale", SaleIn, version=2)
+SaleRecord = record("sale", SaleIn, version=3)
 ReturnRecord = record("return", ReturnIn, version=2)
 VoidRecord = record("void", VoidIn, version=2)
 ShiftCloseRecord = record("shift_close", ShiftCloseIn, version=3)

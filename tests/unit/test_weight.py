@@ -201,3 +201,38 @@ def test_a_weighed_sale_prices_vat_exactly() -> None:
         (800, 42_000 - 4_200, div_round(37_800 * 800, 10_800)),
         (500, 44_625 - 4_463, div_round(40_162 * 500, 10_500)),
     ]
+
+
+def test_the_central_check_reads_a_weighed_line_per_kg_and_an_old_line_as_pieces() -> None:
+    import msgspec
+
+    from pos.central.checks import check_sale
+    from pos.sync.contract import SaleLineIn
+
+    base = {
+        "line_no": 1,
+        "product_uuid": "6f1c1f6e-0000-4000-8000-000000000001",
+        "producer_uuid": "6f1c1f6e-0000-4000-8000-000000000002",
+        "name": "Cam Cao Phong",
+        "sku": "SP1",
+        "unit": "kg",
+        "qty": 1_275,
+        "unit_price_vnd": 35_000,
+        "discount_vnd": 0,
+        "total_vnd": 44_625,
+        "vat_rate_bp": 500,
+        "vat_vnd": 2_125,
+    }
+    weighed = msgspec.convert(base | {"sold_by": "weight"}, SaleLineIn)
+    old = msgspec.convert(base, SaleLineIn)  # a showroom before version 3 sent no sold_by: pieces
+    assert old.sold_by == "piece"
+
+    class Sale:
+        lines = [weighed]
+        subtotal_vnd = total_vnd = 44_625
+        line_discount_vnd = sale_discount_vnd = 0
+        vat_vnd = 2_125
+        payments: list = []
+
+    problems = [p["field"] for p in check_sale(Sale())]
+    assert not [f for f in problems if f.startswith("lines") or f == "subtotal_vnd"], problems
