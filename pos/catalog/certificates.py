@@ -44,6 +44,28 @@ def shown_stars(product: Product, today: date) -> int | None:
     return product.ocop_stars if is_valid(product, today) else None
 
 
+DEFAULT_WARNING_DAYS = 90
+CERTIFICATE_STATUSES = {
+    "valid": "Còn hiệu lực",
+    "expiring": "Sắp hết hạn",
+    "expired": "Đã hết hạn",
+    "none": "Chưa có",
+}
+
+
+def certificate_status(
+    stars: int | None, valid_until: date | None, today: date, within_days: int = DEFAULT_WARNING_DAYS
+) -> str:
+    """'valid', 'expiring' (lapses within ``within_days``), 'expired' or 'none' (no rating), as lists show it."""
+    if stars not in (3, 4, 5):
+        return "none"
+    if valid_until is None:
+        return "valid"  # the rule of is_valid: stars without a recorded date count as valid
+    if valid_until < today:
+        return "expired"
+    return "expiring" if valid_until <= today + timedelta(days=within_days) else "valid"
+
+
 def expiring_soon(product: Product, today: date, within_days: int) -> bool:
     """A rated product whose certificate lapses within ``within_days`` (or has lapsed)."""
     return (

@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Date, bindparam, text
 from sqlmodel import Session
 
+from pos.catalog.certificates import CERTIFICATE_STATUSES
+from pos.catalog.certificates import certificate_status as status_of_certificate
 from pos.catalog.models import PRODUCT_GROUPS
 from pos.db import UTCDateTime
 from pos.money import div_round
@@ -666,10 +668,12 @@ def reorder_list(session: Session, q: ReportQuery) -> Report:
             "min_qty": int(r.min_qty),
             "short": int(r.min_qty) - int(r.qty),
             "sold_30": int(r.sold_30 or 0),
+            "certificate": CERTIFICATE_STATUSES[status_of_certificate(r.stars, r.cert_until, q.today)],
         }
         for r in fetch(
             session,
             "SELECT pr.name AS producer, pr.phone AS phone, p.sku AS sku, p.name AS name, "
+            "p.ocop_stars AS stars, p.ocop_cert_expiry AS cert_until, "
             "COALESCE(l.qty, 0) AS qty, COALESCE(p.min_stock, :default) AS min_qty, recent.qty AS sold_30 "
             "FROM product p JOIN producer pr ON pr.id = p.producer_id "
             "LEFT JOIN stocklevel l ON l.product_id = p.id "
@@ -679,6 +683,7 @@ def reorder_list(session: Session, q: ReportQuery) -> Report:
             "WHERE p.is_active = :active AND COALESCE(l.qty, 0) < COALESCE(p.min_stock, :default) "
             "ORDER BY pr.name, pr.id, p.name",
             {"default": q.low_stock_default, "completed": COMPLETED, "since": since, "active": True},
+            cert_until=Date(),
         )
     ]
     return Report(
@@ -696,6 +701,7 @@ def reorder_list(session: Session, q: ReportQuery) -> Report:
             Column("min_qty", "Tồn tối thiểu", INT),
             Column("short", "Thiếu", INT),
             Column("sold_30", "Bán 30 ngày", INT),
+            Column("certificate", "Giấy chứng nhận OCOP"),
         ],
         rows,
         None,

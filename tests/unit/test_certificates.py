@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -62,3 +62,15 @@ def test_bad_certificates_are_refused_with_every_problem(uow, make_product) -> N
     assert set(refused.value.details["errors"]) == {"cert_number", "cert_authority", "cert_issued_on", "cert_stars"}
     with uow() as s, pytest.raises(ValidationError):
         certs.record_certificate(s, tea.id, "1", "UBND", "07/12/2026", 4, today=TODAY)  # issued tomorrow
+
+
+def test_certificate_status_as_lists_show_it() -> None:
+    from pos.catalog.certificates import certificate_status
+
+    today = date(2026, 12, 7)
+    assert certificate_status(None, today + timedelta(days=400), today) == "none"
+    assert certificate_status(4, None, today) == "valid"
+    assert certificate_status(4, today + timedelta(days=91), today) == "valid"
+    assert certificate_status(4, today + timedelta(days=90), today) == "expiring"
+    assert certificate_status(5, today, today) == "expiring"  # the last valid day
+    assert certificate_status(3, today - timedelta(days=1), today) == "expired"

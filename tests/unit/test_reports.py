@@ -454,6 +454,8 @@ def test_reorder_list_per_producer_with_phone(history: History, engine: Any) -> 
     assert (rows["P1"]["qty"], rows["P1"]["min_qty"], rows["P1"]["short"], rows["P1"]["sold_30"]) == (64, 70, 6, 3)
     assert (rows["P5"]["qty"], rows["P5"]["min_qty"]) == (0, 5)  # never received, default minimum
     assert rows["P3"]["phone"] == "0987 654 321"
+    # Certificate status beside each product, by the rule labels and receipts use (90 days' warning).
+    assert (rows["P1"]["certificate"], rows["P3"]["certificate"]) == ("Sắp hết hạn", "Đã hết hạn")
     assert [r["producer"] for r in report.rows] == ["HKD Mật ong Ba Vì", "HTX Chè Tân Cương", "HTX Chè Tân Cương"]
 
 
