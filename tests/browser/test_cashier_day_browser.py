@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
@@ -15,11 +17,16 @@ from tests.conftest import browser_login
 pytestmark = pytest.mark.browser
 
 
+def console_error(msg) -> bool:
+    """A console error, except Chromium's own line for a 4xx answer (an unknown barcode's lookup is a 404)."""
+    return msg.type == "error" and not re.search(r"status of 4\d\d", msg.text)
+
+
 def watch_for_trouble(page) -> list[str]:
-    """Collect console errors, page errors, 5xx responses; fail at once on a native dialog."""
+    """Collect console errors, script errors, 5xx responses; fail at once on a native dialog."""
     trouble: list[str] = []
     page.on("dialog", lambda dialog: pytest.fail(f"a native browser dialog: {dialog.message}"))
-    page.on("console", lambda msg: trouble.append(f"console: {msg.text}") if msg.type == "error" else None)
+    page.on("console", lambda msg: trouble.append(f"console: {msg.text}") if console_error(msg) else None)
     page.on("pageerror", lambda error: trouble.append(f"script error: {error}"))
     page.on("response", lambda r: trouble.append(f"{r.status} {r.url}") if r.status >= 500 else None)
     return trouble
