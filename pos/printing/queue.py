@@ -88,8 +88,14 @@ def queue_receipt(session: Session, sale_id: int, receipt_number: str, shift_id:
     )
 
 
-def open_drawer(session: Session, till_id: int, reason: str | None, actor_id: int) -> PrintJob:
-    """A manager opens the drawer without a sale (change for the float, a stuck note): with a reason, audited."""
+def open_drawer(
+    session: Session, till_id: int, reason: str | None, actor_id: int, approver_id: int | None = None
+) -> PrintJob:
+    """A manager opens the drawer without a sale (change for the float, a stuck note): with a reason, audited.
+
+    ``actor_id`` asked for it; ``approver_id`` is the manager who approved a cashier's request (None when the
+    one who asked is the manager). The audit row is the approver's and names both.
+    """
     text = nfc(reason)
     if not text:
         raise ValidationError("Vui lòng nhập lý do mở ngăn kéo.", "reason")
@@ -103,10 +109,10 @@ def open_drawer(session: Session, till_id: int, reason: str | None, actor_id: in
     audit.record(
         session,
         "drawer.open",
-        user_id=actor_id,
+        user_id=approver_id or actor_id,
         entity="till",
         entity_id=till.id,
-        after={"reason": text, "till": till.code},
+        after={"reason": text, "till": till.code, "asked_by": actor_id, "approved_by": approver_id or actor_id},
     )
     return job
 

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlmodel import Session, select
 
 from pos.auth.access import role_required
+from pos.auth.services import verify_manager
 from pos.db import get_session, parse_id, unit_of_work
 from pos.errors import Conflict, NotFound, PosError
 from pos.printing import documents, queue, tills, worker
@@ -17,6 +18,7 @@ from pos.printing.models import JOB_KINDS, JOB_STATES, PRINTER_KINDS, PrintJob, 
 from pos.sales.models import Sale
 from pos.sales.receipt_data import count_reprint, receipt_for_sale
 from pos.sales.receipts import render_receipt_raster
+from pos.security import verify_manager_credentials
 from pos.text import nfc
 
 bp = Blueprint("printing", __name__, url_prefix="/printing")
@@ -158,11 +160,18 @@ def test_png(till_id: int) -> Any:
 
 
 @bp.post("/drawer")
-@role_required("manager")
 def open_drawer() -> Any:
-    """A manager opens this till's drawer without a sale, with a reason (audited)."""
+    """This till's drawer opened without a sale, with a reason (audited): by a manager, or by a cashier with a
+    manager's credentials typed into the till's dialog (the same throttled check as a discount approval)."""
+    approver_id = None
+    if not current_user.has_role("manager"):
+        approver = verify_manager_credentials(
+            verify_manager, request.form.get("manager_username"), request.form.get("manager_password"), "drawer"
+        )
+        approver_id = approver.id
     with unit_of_work() as session:
-        job = queue.open_drawer(session, current_till(session).id, request.form.get("reason"), current_user.id)  # type: ignore[arg-type]
+        till_id = current_till(session).id
+        job = queue.open_drawer(session, till_id, request.form.get("reason"), current_user.id, approver_id)  # type: ignore[arg-type]
     queued(job)
     if request.accept_mimetypes.best == "application/json":
         return jsonify({"ok": True, "job": job.id})

@@ -120,6 +120,44 @@
     });
   }
 
+  // --- the drawer opened without a sale (a reason; a manager's credentials when a cashier asks) -----------
+
+  const drawerButton = $("open-drawer");
+  const drawerDialog = $("drawer-dialog");
+  if (drawerButton && drawerDialog) {
+    const form = $("drawer-form");
+    const error = $("drawer-error");
+    drawerButton.addEventListener("click", () => {
+      form.reset();
+      error.classList.add("hidden");
+      drawerDialog.showModal();
+      $("drawer-reason").focus();
+    });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const submit = form.querySelector('button[type="submit"]');
+      submit.disabled = true;
+      try {
+        const response = await fetch(form.action, {
+          method: "POST",
+          headers: { "X-CSRFToken": csrfToken, Accept: "application/json" },
+          body: new URLSearchParams(new FormData(form)),
+          credentials: "same-origin",
+        });
+        const data = await response.json().catch(() => ({}));
+        if (!response.ok) throw new Error(data.error || "Không mở được két.");
+        drawerDialog.close();
+        $("print-error").textContent = "Đã gửi lệnh mở két.";
+        refresh();
+      } catch (err) {
+        error.textContent = err.message;
+        error.classList.remove("hidden");
+      } finally {
+        submit.disabled = false;
+      }
+    });
+  }
+
   // --- the customer screen (a second monitor: a window of this browser, told through a channel) ---------
 
   const customerButton = $("open-customer-screen");

@@ -4,6 +4,7 @@ shift, receipts and drawer are Quầy 2's; a till printing from the browser gets
 from __future__ import annotations
 
 import io
+import json
 
 import zxingcpp
 from PIL import Image
@@ -159,3 +160,49 @@ def test_the_x_report_prints_blind_on_the_tills_printer(app, auth, uow) -> None:
     assert job.drawer_pulses == [] and job.page().height > 600
     with uow() as s:
         assert s.exec(select(PrintJob)).one().kind == "x_report"
+
+
+def test_a_cashier_opens_the_drawer_from_the_till_with_a_managers_approval(app, auth, uow, make_user) -> None:
+    manager = make_user("quanly", "manager", "Trần Văn Quản Lý")
+    printer = FakePrinter()
+    try:
+        cashier = auth.login("cashier", "thungan")
+        with uow() as s:
+            till = s.get(Till, 1)
+            till.printer_kind, till.printer_address = "network", printer.address
+            s.add(Shift(cashier_id=cashier.id, till_id=1, opening_float_vnd=300_000))
+        page = auth.client.get("/till/").get_data(as_text=True)
+        assert 'id="open-drawer"' in page and 'id="drawer-dialog"' in page and 'name="manager_password"' in page
+
+        # No manager at hand: refused in words, nothing queued, no pulse.
+        form = {"reason": "Đổi tiền lẻ cho khách"}
+        missing = auth.post("/printing/drawer", form, token_from="/till/", headers=HEADERS)
+        assert missing.status_code == 422 and "mật khẩu của quản lý" in missing.get_json()["error"]
+        wrong = auth.post(
+            "/printing/drawer",
+            form | {"manager_username": "quanly", "manager_password": "sai"},
+            token_from="/till/",
+            headers=HEADERS,
+        )
+        assert wrong.status_code == 403 and "Sai tên đăng nhập" in wrong.get_json()["error"]
+        assert worker.run_once(app.extensions[ENGINE_KEY], app.config) == 0
+
+        # The manager types their credentials into the till's dialog: the drawer opens, audited with both names.
+        approved = auth.post(
+            "/printing/drawer",
+            form | {"manager_username": "quanly", "manager_password": "quanly-pass"},
+            token_from="/till/",
+            headers=HEADERS,
+        )
+        assert approved.status_code == 200, approved.get_data(as_text=True)
+        assert worker.run_once(app.extensions[ENGINE_KEY], app.config) == 1
+    finally:
+        printer.close()
+    assert len(printer.jobs) == 1 and b"\x1bp\x00" in printer.jobs[0]
+    with uow() as s:
+        entry = s.exec(select(AuditEntry).where(AuditEntry.action == "drawer.open")).one()
+        after = json.loads(entry.after)
+        assert entry.user_id == manager.id
+        assert after["asked_by"] == cashier.id and after["approved_by"] == manager.id
+        assert after["reason"] == "Đổi tiền lẻ cho khách"
+        assert s.exec(select(PrintJob)).one().kind == "drawer"
