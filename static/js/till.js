@@ -212,14 +212,18 @@
   }
 
   function lineRow(line, index, lastId) {
+    // A weighed line's quantity is grams; it is shown and typed in kg ("0,350") or grams ("350").
+    const weighed = line.sold_by === "weight";
+    const shownQty = weighed ? line.qty_text.replace(/ kg$/, "") : String(line.qty);
     const qtyInput = el("input", {
       class: "qty",
-      type: "number",
+      type: weighed ? "text" : "number",
+      inputmode: weighed ? "decimal" : "numeric",
       min: "1",
       max: "9999",
       step: "1",
-      value: String(line.qty),
-      "aria-label": `Số lượng ${line.name}`,
+      value: shownQty,
+      "aria-label": weighed ? `Khối lượng ${line.name} (kg)` : `Số lượng ${line.name}`,
       "data-line": line.id,
     });
     qtyInput.addEventListener("change", () => setQty(line, qtyInput.value));
@@ -228,7 +232,7 @@
         event.preventDefault();
         setQty(line, qtyInput.value);
       } else if (event.key === "Escape") {
-        qtyInput.value = String(line.qty);
+        qtyInput.value = shownQty;
         focusScan();
       }
     });
@@ -273,7 +277,7 @@
             text: "−",
             title: "Bớt 1",
             "aria-label": `Bớt 1 ${line.name}`,
-            disabled: line.qty <= 1 ? "disabled" : false,
+            disabled: line.qty <= 1 || weighed ? "disabled" : false,
             onclick: () => setQty(line, line.qty - 1),
           }),
           qtyInput,
@@ -282,11 +286,12 @@
             text: "+",
             title: "Thêm 1",
             "aria-label": `Thêm 1 ${line.name}`,
+            disabled: weighed ? "disabled" : false,
             onclick: () => setQty(line, line.qty + 1),
           }),
         ),
       ),
-      el("td", { class: "num", text: formatVnd(line.unit_price_vnd) }),
+      el("td", { class: "num", text: line.unit_price_text || formatVnd(line.unit_price_vnd) }),
       discountCell,
       el("td", { class: "num", text: formatVnd(line.gross_vnd - line.line_discount_vnd) }),
       el(
@@ -423,6 +428,16 @@
   });
 
   function setQty(line, raw) {
+    if (line.sold_by === "weight") {
+      // The server reads "0,35" (kg) or "350" (g) and refuses zero or absurd weights in the cashier's words.
+      if (String(raw).trim() === "" || String(raw).trim() === line.qty_text.replace(/ kg$/, "")) {
+        render(cart);
+        focusScan();
+        return;
+      }
+      change("POST", `/api/lines/${line.id}/qty`, { weight: String(raw) }, { after: sayStock }).catch(() => render(cart));
+      return;
+    }
     const qty = Number(raw);
     if (String(raw).trim() === "" || qty === line.qty) {
       render(cart);
