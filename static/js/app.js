@@ -17,6 +17,17 @@
     return dialog;
   }
 
+  // The page's own yes/no question for scripts (till, intake): resolves true when the person agrees.
+  window.posConfirm = (question) =>
+    new Promise((resolve) => {
+      const box = confirmDialog();
+      box.querySelector("#confirm-question").textContent = question;
+      box.returnValue = "";
+      box.onclose = () => resolve(box.returnValue === "yes");
+      box.showModal();
+      box.querySelector("#confirm-yes").focus();
+    });
+
   document.addEventListener("submit", (event) => {
     const form = event.target;
     const question = form.getAttribute("data-confirm");
@@ -27,16 +38,11 @@
     }
     event.preventDefault();
     const submitter = event.submitter || null;
-    const box = confirmDialog();
-    box.querySelector("#confirm-question").textContent = question;
-    box.returnValue = "";
-    box.onclose = () => {
-      if (box.returnValue !== "yes") return;
+    window.posConfirm(question).then((yes) => {
+      if (!yes) return;
       form.dataset.confirmed = "1";
       form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
-    };
-    box.showModal();
-    box.querySelector("#confirm-yes").focus();
+    });
   });
 
   // Amounts read as people write them while they type: 500000 -> 500.000 (caret kept after the same digit).

@@ -210,17 +210,24 @@
 
   // --- producer -----------------------------------------------------------------------------------------------
   producerSelect.addEventListener("change", () => {
-    if (lines().length && !window.confirm("Đổi nhà sản xuất sẽ xóa các dòng hàng đã nhập. Tiếp tục?")) {
-      producerSelect.value = producerId;
-      return;
-    }
+    if (!lines().length) return switchProducer();
+    const chosen = producerSelect.value;
+    producerSelect.value = producerId; // kept until the manager agrees to lose the lines
+    window.posConfirm("Đổi nhà sản xuất sẽ xóa các dòng hàng đã nhập. Tiếp tục?").then((yes) => {
+      if (!yes) return;
+      producerSelect.value = chosen;
+      switchProducer();
+    });
+  });
+
+  function switchProducer() {
     lines().forEach((row) => row.remove());
     producerId = producerSelect.value;
     refresh();
     say("");
     closeNewProduct();
     if (producerId) scan.focus();
-  });
+  }
 
   // --- scan field ---------------------------------------------------------------------------------------------
   async function getJson(url) {

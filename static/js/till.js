@@ -66,7 +66,7 @@
   }
 
   function openDialog() {
-    return dialogs.find((d) => d.open) || null;
+    return dialogs.find((d) => d.open) || document.querySelector("dialog#confirm-dialog[open]");
   }
 
   function focusScan() {
@@ -451,11 +451,13 @@
 
   $("clear").addEventListener("click", () => {
     if (!cart || cart.lines.length === 0) return focusScan();
-    if (window.confirm("Xóa toàn bộ sản phẩm trong đơn đang bán?")) {
-      change("POST", "/api/clear", {}, { after: () => showInfo("Đã xóa đơn.") }).catch(() => {});
-    } else {
-      focusScan();
-    }
+    window.posConfirm("Xóa toàn bộ sản phẩm trong đơn đang bán?").then((yes) => {
+      if (yes) {
+        change("POST", "/api/clear", {}, { after: () => showInfo("Đã xóa đơn.") }).catch(() => {});
+      } else {
+        focusScan();
+      }
+    });
   });
 
   // --- dialogs: shared behaviour --------------------------------------------------------------------------

@@ -76,6 +76,12 @@ def test_a_cashier_walks_her_day_from_float_to_blind_count(page, uow, make_user,
     expect(page.locator("#scan")).to_be_focused()
     scan(page, tea.barcode, "Chè Shan tuyết Hà Giang")
     expect(page.locator("#total")).to_have_text("120.000 ₫")
+    page.click("#clear")  # "Xóa cả đơn" asks in the page's own dialog; Esc keeps the sale
+    page.wait_for_selector("#confirm-dialog[open]")
+    assert "Xóa toàn bộ sản phẩm" in page.text_content("#confirm-question")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#confirm-dialog:not([open])", state="attached")
+    expect(page.locator("#cart-lines tr")).to_have_count(1)
     page.keyboard.press("F4")
     page.wait_for_selector("#pay-dialog[open]")
     page.click("#pay-dialog [data-method=transfer]")

@@ -25,6 +25,7 @@ NEW_EAN = "8931234567897"
 def test_a_manager_receives_labels_counts_and_reads_the_reports(page, uow, make_user, make_producer) -> None:
     make_user("quanly", "manager", "Trần Văn Quản Lý")
     producer = make_producer(name="HTX Mật ong Mèo Vạc")
+    other = make_producer(name="HTX Chè Shan tuyết Hà Giang")
     trouble = watch_for_trouble(page)
     page.set_viewport_size({"width": 1366, "height": 768})
     browser_login(page, "quanly", "quanly-pass")
@@ -55,6 +56,12 @@ def test_a_manager_receives_labels_counts_and_reads_the_reports(page, uow, make_
     page.keyboard.type("30/11/2027")
     page.keyboard.press("Enter")
     expect(page.locator("#scan")).to_be_focused()
+    page.select_option("#producer", str(other.id))  # the lines would go: the page's own dialog asks first
+    page.wait_for_selector("#confirm-dialog[open]")
+    assert "Đổi nhà sản xuất" in page.text_content("#confirm-question")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#confirm-dialog:not([open])", state="attached")
+    assert page.input_value("#producer") == str(producer.id) and page.locator("tr.line").count() == 1
     page.click("#save-intake")
     page.wait_for_url(re.compile(r".*/intakes/\d+$"))
     body = page.text_content("main")
