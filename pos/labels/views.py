@@ -21,6 +21,8 @@ from pos.inventory.stock import local_today, stock_list
 from pos.labels.render import LAYOUTS, LabelItem, render_labels
 from pos.labels.weighed import weighed_label
 from pos.money import format_vnd
+from pos.printing import tspl
+from pos.printing.transports import PrinterError, send_network
 from pos.quantity import WeightError, is_weighed, parse_weight
 from pos.text import fold, nfc
 from pos.web import local_time
@@ -168,7 +170,7 @@ def _choices_for(session: Session, ids: list[int]) -> list[Choice]:
     return [Choice(by_id[i][0], by_id[i][1], levels[i], checked=True) for i in ids if i in by_id]
 
 
-def _render_index(chosen: list[Choice], layout: str, error: str = "", status: int = 200) -> Any:
+def _render_index(chosen: list[Choice], layout: str, error: str = "", status: int = 200, notice: str = "") -> Any:
     """The label form: the chosen products first, then the search results."""
     session = get_session()
     q = nfc(request.args.get("q", ""))[:100]
@@ -190,6 +192,8 @@ def _render_index(chosen: list[Choice], layout: str, error: str = "", status: in
         layouts=LAYOUTS,
         layout=layout,
         error=error,
+        notice=notice,
+        label_printer=current_app.config.get("LABELS_PRINTER", ""),
         max_labels=MAX_LABELS,
         max_labels_text=MAX_LABELS_TEXT,
     )
@@ -247,7 +251,44 @@ def print_chosen() -> Any:
         _check_total(len(items))
     except ValidationError as exc:
         return _render_index(chosen, layout, exc.message, 422)
+    if request.form.get("send") == "printer":
+        return _to_label_printer(chosen, items, layout)
     return _pdf(items, layout, f"tem-ma-vach-{_stamp()}.pdf")
+
+
+def _runs(items: list[LabelItem]) -> list[tuple[LabelItem, int]]:
+    """Consecutive equal labels as (label, copies): one bitmap per product, the printer repeats it."""
+    runs: list[tuple[LabelItem, int]] = []
+    for item in items:
+        if runs and runs[-1][0] == item:
+            runs[-1] = (item, runs[-1][1] + 1)
+        else:
+            runs.append((item, 1))
+    return runs
+
+
+def _to_label_printer(chosen: list[Choice], items: list[LabelItem], layout: str) -> Any:
+    """The labels as a TSPL raster job to the configured label printer; the page says whether they went."""
+    address = nfc(current_app.config.get("LABELS_PRINTER", "")).strip()
+    if not address:
+        message = (
+            'Chưa cài máy in tem: đặt địa chỉ máy in tem ([labels] printer = "192.168.1.60:9100") trong '
+            "config.toml, hoặc tạo tệp PDF để in."
+        )
+        return _render_index(chosen, layout, message, 422)
+    if layout not in tspl.ROLL_LAYOUTS:
+        return _render_index(
+            chosen, layout, "Máy in tem chỉ in khổ cuộn 50×30 hoặc 40×30 mm; khổ A4 hãy tạo tệp PDF.", 422
+        )
+    job = tspl.label_job(_runs(items), layout, shop_line(current_app.config.get("SHOWROOM_NAME", "")) or "")
+    try:
+        send_network(address, job, ask_status=False)
+    except PrinterError as exc:
+        return _render_index(
+            chosen, layout, f"Tem chưa in: {exc.message} Các sản phẩm đã chọn vẫn còn trên trang.", 503
+        )
+    count = format_vnd(len(items), symbol=False)
+    return _render_index(chosen, layout, notice=f"Đã gửi {count} tem tới máy in tem {address}.")
 
 
 def _intake_lines(session: Session, intake_id: int) -> tuple[Intake, list[tuple[IntakeLine, Product]]]:

@@ -68,8 +68,12 @@ def _status(sock: socket.socket, query: bytes) -> int | None:
     return answer[0]
 
 
-def send_network(address: str, data: bytes) -> None:
-    """The job over TCP to a LAN printer, checked before and after as the module says."""
+def send_network(address: str, data: bytes, *, ask_status: bool = True) -> None:
+    """The job over TCP to a LAN printer, checked before and after as the module says.
+
+    ``ask_status=False`` for a printer that speaks another language than ESC/POS (a TSPL label printer):
+    the bytes are written and the connection closed cleanly, nothing else is sent.
+    """
     host, port = _host_port(address)
     try:
         sock = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S)
@@ -77,7 +81,7 @@ def send_network(address: str, data: bytes) -> None:
         raise PrinterError(f"Không kết nối được máy in {host}:{port} (máy in tắt hoặc mất mạng).") from exc
     try:
         sock.settimeout(SEND_TIMEOUT_S)
-        paper = _status(sock, DLE_EOT_PAPER)
+        paper = _status(sock, DLE_EOT_PAPER) if ask_status else None
         if paper is not None and paper & PAPER_END_BITS:
             raise PrinterError("Máy in hết giấy: thay cuộn giấy mới, hóa đơn sẽ tự in lại.")
         sock.sendall(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import time
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -226,3 +227,53 @@ def test_a_food_items_intake_label_shows_the_lot_and_expiry_recorded(client, aut
     food, other = pdf_pages(client.get(f"/labels/intake/{intake_id}?layout=50x30"))
     assert squash("Lô L2611 · HSD 30/11/2027") in squash(food)
     assert "HSD" not in other  # not food: no lot line
+
+
+def test_labels_go_to_a_tspl_label_printer_and_scan_back(app, auth, products) -> None:
+    from tests.fakeprinter import FakePrinter
+    from tests.unit.test_tspl import parse_tspl
+
+    auth.login("manager", "quanly")
+    data = {
+        "product_ids": [str(products[0].id), str(products[1].id)],
+        f"count_{products[0].id}": "2",
+        f"count_{products[1].id}": "3",
+        "layout": "40x30",
+        "send": "printer",
+    }
+    # No label printer set up: said in words, the ticked products and counts stay on the page.
+    app.config["LABELS_PRINTER"] = ""
+    response = auth.post("/labels/", data, token_from="/labels/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Chưa cài máy in tem" in page
+    assert f'name="count_{products[1].id}" value="3"' in page
+
+    # The printer is switched off (nothing listens): a clear message, nothing lost from the page.
+    off = FakePrinter()
+    off.close()
+    app.config["LABELS_PRINTER"] = off.address
+    response = auth.post("/labels/", data, token_from="/labels/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503 and "Tem chưa in" in page and "máy in tắt" in page
+    assert f'name="count_{products[1].id}" value="3"' in page
+
+    printer = FakePrinter()
+    try:
+        app.config["LABELS_PRINTER"] = printer.address
+        response = auth.post("/labels/", data, token_from="/labels/")
+        assert response.status_code == 200
+        assert "Đã gửi 5 tem tới máy in tem" in response.get_data(as_text=True)
+        for _ in range(200):  # the listener's thread stores the job once it has read the end of the stream
+            if printer.jobs:
+                break
+            time.sleep(0.05)
+    finally:
+        printer.close()
+    [job] = printer.jobs
+    assert b"\x10\x04" not in job[:20]  # no ESC/POS status query ahead of a TSPL job
+    commands, labels = parse_tspl(job)
+    assert commands[0] == "SIZE 40 mm,30 mm"
+    assert [copies for _, copies in labels] == [2, 3]
+    for (image, _), product in zip(labels, products[:2], strict=True):
+        found = {r.format: r.text for r in zxingcpp.read_barcodes(image.convert("L"))}
+        assert found[zxingcpp.BarcodeFormat.EAN13] == product.barcode
