@@ -23,6 +23,7 @@ from pos import fonts
 from pos.barcodes import BarcodeKind, barcode_kind, normalize_barcode
 from pos.money import format_vnd
 from pos.quantity import WEIGHT, format_line
+from pos.sales.vietqr import qr_matrix
 from pos.text import nfc
 
 ELLIPSIS = "…"
@@ -49,6 +50,8 @@ class LabelItem:
     expiry: date | None = None
     grams: int | None = None  # a weighed pack: its weight and the price per kg are printed above its price
     price_per_kg_vnd: int | None = None
+    name_en: str = ""  # the bilingual layout: the English name under the Vietnamese one
+    trace_url: str = ""  # a small QR of the product's traceability page, top right
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,13 @@ def _draw_label(canvas: Canvas, item: LabelItem, x: float, y: float, spec: Label
             canvas.drawString(left, baseline, _ellipsize(showroom, fonts.CONDENSED, size, room))
         cursor = baseline - size * DESCENT_EM
 
+    qr_bottom = None
+    if item.trace_url:
+        side = min(0.42 * spec.label_h, 13 * mm)
+        qr_bottom = _draw_qr(canvas, item.trace_url, right - side, cursor - side, side, spec)
+        width -= side + 1 * mm  # the lines beside it stop short of the QR
+        right -= side + 1 * mm
+
     size, lines = fit_name(nfc(item.name), fonts.CONDENSED_BOLD, spec.name_pt, spec.name_min_pt, width)
     canvas.setFont(fonts.CONDENSED_BOLD, size)
     baseline = cursor - size * TOP_EM
@@ -203,6 +213,13 @@ def _draw_label(canvas: Canvas, item: LabelItem, x: float, y: float, spec: Label
         canvas.drawString(left, baseline, line)
         baseline -= size * LEADING_EM
     cursor = baseline + size * LEADING_EM - size * DESCENT_EM
+
+    if item.name_en:
+        size = spec.small_pt * 1.15
+        baseline = cursor - size * TOP_EM
+        canvas.setFont(fonts.CONDENSED, size)
+        canvas.drawString(left, baseline, _ellipsize(nfc(item.name_en), fonts.CONDENSED, size, width))
+        cursor = baseline - size * DESCENT_EM
 
     lot = " · ".join(part for part in (f"Lô {nfc(item.lot_code)}" if item.lot_code else "", _hsd(item.expiry)) if part)
     if lot:
@@ -221,7 +238,30 @@ def _draw_label(canvas: Canvas, item: LabelItem, x: float, y: float, spec: Label
         cursor = baseline - size * DESCENT_EM
 
     cursor = _draw_price_and_stars(canvas, item, left, right, cursor, spec)
+    if qr_bottom is not None:
+        cursor = min(cursor, qr_bottom)
     _draw_barcode(canvas, code, x, y + spec.pad_y, cursor - 0.8 * mm, spec)
+
+
+def _draw_qr(canvas: Canvas, payload: str, x: float, y: float, side: float, spec: LabelLayout) -> float:
+    """A QR of ``payload`` in the square at (x, y), modules on whole printer dots; returns its bottom."""
+    matrix = qr_matrix(payload)
+    border = 2  # the matrix carries a 4-module quiet zone; two are enough beside white label stock
+    rows = [row[border:-border] for row in matrix[border:-border]]
+    module = max(math.floor(side / len(rows) / spec.dot), 1) * spec.dot
+    top = y + side
+    canvas.setFillGray(0)
+    for r, row in enumerate(rows):
+        col = 0
+        while col < len(row):
+            if not row[col]:
+                col += 1
+                continue
+            start = col
+            while col < len(row) and row[col]:
+                col += 1
+            canvas.rect(x + start * module, top - (r + 1) * module, (col - start) * module, module, stroke=0, fill=1)
+    return top - len(rows) * module
 
 
 def _hsd(expiry: date | None) -> str:

@@ -13,6 +13,7 @@ from pos.auth.access import bind_role
 from pos.barcodes import BarcodeError, normalize_barcode, scale_layouts
 from pos.catalog.certificates import shown_stars
 from pos.catalog.models import Producer, Product
+from pos.catalog.story import get_story
 from pos.db import get_session, parse_id, utcnow
 from pos.errors import NotFound, ValidationError
 from pos.inventory.ledger import on_hand_many
@@ -88,6 +89,7 @@ def _label_item(product: Product, today: date | None = None, line: IntakeLine | 
         product, today or local_today(current_app.config.get("SHOWROOM_TIMEZONE", "Asia/Ho_Chi_Minh"))
     )  # only while the OCOP certificate is valid
     food = line is not None and product.is_food
+    story = get_story(get_session(), product.id)  # type: ignore[arg-type]
     return LabelItem(
         name=product.name,
         price_vnd=product.price_vnd,
@@ -96,6 +98,9 @@ def _label_item(product: Product, today: date | None = None, line: IntakeLine | 
         sku=product.sku,
         lot_code=(line.lot_code or "") if food else "",  # type: ignore[union-attr]
         expiry=line.expiry_date if food else None,  # type: ignore[union-attr]
+        # Both asked for on the form (tem song ngữ, mã QR truy xuất) and printed where the story has them.
+        name_en=story.name_en if request.values.get("bilingual") == "1" else "",
+        trace_url=story.trace_url if request.values.get("trace_qr") == "1" else "",
     )
 
 
