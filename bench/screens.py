@@ -2,7 +2,7 @@
 
 Seeds the demo showroom (``pos seed-demo``: a year of history, the demo logins) into a temporary folder, serves the
 real app with waitress on a free loopback port, logs in through the form in headless Debian Chromium and follows
-every same-origin link of the menu and the home page (GET pages only; logout and PDF/CSV/XLSX downloads skipped).
+every same-origin link of the menus and the home page (GET pages only; logout and PDF/CSV/XLSX downloads skipped).
 Each page is shot at 1024×768, 1280×800, 1366×768 and 1920×1080 into OUT/<role>/<page>-<width>.png, with its HTTP
 status, its console errors and whether it scrolls sideways (scrollWidth > innerWidth). With PostgreSQL reachable
 (--central-pg, default the machine's own) the central office is shot too, on a fresh, empty central database.
@@ -43,9 +43,9 @@ def slug(path: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_") or "home"
 
 
-def menu_links(page: Any, origin: str) -> list[str]:
-    """Same-origin hrefs of the main menu and the home page's tiles, in page order, without duplicates."""
-    hrefs = page.eval_on_selector_all("nav a[href], main a[href]", "els => els.map(e => e.href)")
+def menu_links(page: Any, origin: str, selector: str = "nav a[href], main a[href]") -> list[str]:
+    """Same-origin hrefs of the menus (and the home page's tiles), in page order, without duplicates."""
+    hrefs = page.eval_on_selector_all(selector, "els => els.map(e => e.href)")
     seen: list[str] = []
     for href in hrefs:
         parts = urlsplit(href)
@@ -73,7 +73,8 @@ def shoot_role(browser: Any, base: str, role: str, login: tuple[str, str], out: 
     rows = []
     folder = out / role
     folder.mkdir(parents=True, exist_ok=True)
-    for path in dict.fromkeys(paths):
+    paths = list(dict.fromkeys(paths))
+    for path in paths:  # grows: each page's own menus (till tabs, report tabs) are followed too
         if path == "/login":
             shot_context = browser.new_context(base_url=base, locale="vi-VN")
             target = shot_context.new_page()
@@ -93,6 +94,8 @@ def shoot_role(browser: Any, base: str, role: str, login: tuple[str, str], out: 
             if target.evaluate(OVERFLOW_JS):
                 row["overflow"].append(width)
             target.screenshot(path=str(folder / f"{slug(path)}-{width}.png"), full_page=True)
+        if path != "/login":
+            paths += [link for link in menu_links(target, base, "nav a[href]") if link not in paths]
         row["errors"] = sorted(set(errors))
         rows.append(row)
         if shot_context is not None:
