@@ -147,8 +147,9 @@
         const data = await response.json().catch(() => ({}));
         if (!response.ok) throw new Error(data.error || "Không mở được két.");
         drawerDialog.close();
-        $("print-error").textContent = "Đã gửi lệnh mở két.";
-        refresh();
+        await refresh();
+        // The queue's own error (a printer off) wins; otherwise say it went, until the next poll.
+        if (!$("print-error").textContent) $("print-error").textContent = "Đã gửi lệnh mở két.";
       } catch (err) {
         error.textContent = err.message;
         error.classList.remove("hidden");
