@@ -87,13 +87,15 @@ GROUP BY showroom_id, day
 
 # Each sale line of a slice once, each return line once; a return line takes the producer, stars and group of
 # the sale line it came from, or of its product when that sale line is not (yet) at the central server.
+# A line's gross is its total plus its discount (the arrival check holds that to qty × price, grams × price per
+# kg for weighed goods), so the central needs no copy of how a line was sold.
 PRODUCT_DAY_SQL = f"""
 SELECT showroom_id, day, product_id, producer_id, ocop_group, ocop_stars,
        {", ".join(f"SUM({m})::bigint AS {m}" for m in PRODUCT_MEASURES)}
 FROM (
     SELECT sl.showroom_id, sl.sold_on AS day, sl.product_id, sl.producer_id,
            COALESCE(sl.ocop_group, '') AS ocop_group, COALESCE(sl.ocop_stars, 0) AS ocop_stars,
-           1 AS lines, sl.qty AS qty_sold, 0 AS qty_returned, sl.qty * sl.unit_price_vnd AS gross_vnd,
+           1 AS lines, sl.qty AS qty_sold, 0 AS qty_returned, sl.total_vnd + sl.discount_vnd AS gross_vnd,
            sl.discount_vnd, sl.total_vnd AS sales_vnd, sl.vat_vnd, 0 AS refunds_vnd
     FROM sale_line sl
     WHERE NOT sl.is_voided AND {{line}}
