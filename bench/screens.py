@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from playwright.sync_api import Error as PlaywrightError
+
 from pos import create_app
 from pos.cli import DEMO_USERS, _seed
 from pos.db import ENGINE_KEY, session_scope
@@ -68,6 +70,11 @@ def shoot_role(browser: Any, base: str, role: str, login: tuple[str, str], out: 
     page.fill("input[name=password]", login[1])
     page.click("button[type=submit]")
     page.wait_for_load_state()
+    if role == "cashier":  # the till and shift pages as at work: with a shift open, not the "open a shift" form
+        page.goto("/shifts/open")
+        page.fill("input[name=opening_float]", "1000000")
+        page.click("form.form button[type=submit]")
+        page.wait_for_load_state()
     paths = ["/login"] if role == "cashier" else []  # the login page once (shot logged in it redirects)
     paths += [urlsplit(page.url).path] + menu_links(page, base)
     rows = []
@@ -80,15 +87,17 @@ def shoot_role(browser: Any, base: str, role: str, login: tuple[str, str], out: 
             target = shot_context.new_page()
         else:
             shot_context, target = None, page
-        head = target.request.get(base + path, max_redirects=0, fail_on_status_code=False)
-        kind = head.headers.get("content-type", "")
-        if head.status < 300 and not kind.startswith("text/html"):
-            continue  # a download behind an innocent-looking link
         errors.clear()
         row: dict[str, Any] = {"role": role, "path": path, "status": 0, "errors": [], "overflow": []}
         for width, height in SIZES:
             target.set_viewport_size({"width": width, "height": height})
-            response = target.goto(path)
+            try:
+                response = target.goto(path)
+            except PlaywrightError as exc:  # a download behind an innocent-looking link
+                if "Download is starting" not in str(exc):
+                    raise
+                row["status"] = -1
+                break
             target.wait_for_load_state("networkidle")
             row["status"] = response.status if response else 0
             if target.evaluate(OVERFLOW_JS):
@@ -97,7 +106,8 @@ def shoot_role(browser: Any, base: str, role: str, login: tuple[str, str], out: 
         if path != "/login":
             paths += [link for link in menu_links(target, base, "nav a[href]") if link not in paths]
         row["errors"] = sorted(set(errors))
-        rows.append(row)
+        if row["status"] != -1:
+            rows.append(row)
         if shot_context is not None:
             shot_context.close()
     context.close()
