@@ -23,7 +23,7 @@ from pos import fonts
 from pos.barcodes import BarcodeKind, barcode_kind, normalize_barcode
 from pos.money import format_vnd
 from pos.quantity import WEIGHT, format_line
-from pos.sales.vietqr import qr_matrix
+from pos.sales.vietqr import dark_runs, qr_matrix
 from pos.text import nfc
 
 ELLIPSIS = "…"
@@ -251,16 +251,8 @@ def _draw_qr(canvas: Canvas, payload: str, x: float, y: float, side: float, spec
     module = max(math.floor(side / len(rows) / spec.dot), 1) * spec.dot
     top = y + side
     canvas.setFillGray(0)
-    for r, row in enumerate(rows):
-        col = 0
-        while col < len(row):
-            if not row[col]:
-                col += 1
-                continue
-            start = col
-            while col < len(row) and row[col]:
-                col += 1
-            canvas.rect(x + start * module, top - (r + 1) * module, (col - start) * module, module, stroke=0, fill=1)
+    for r, start, end in dark_runs(rows):
+        canvas.rect(x + start * module, top - (r + 1) * module, (end - start) * module, module, stroke=0, fill=1)
     return top - len(rows) * module
 
 

@@ -29,7 +29,7 @@ from pos.catalog.models import MARK_LABELS, vat_label
 from pos.money import format_bp, format_vnd
 from pos.printing.raster import DOT, RasterCanvas
 from pos.quantity import PIECE, format_line, is_weighed, line_amount, qty_number
-from pos.sales.vietqr import qr_matrix
+from pos.sales.vietqr import dark_runs, qr_matrix
 from pos.vnwords import amount_in_words
 
 PAPERS = ("80mm", "58mm", "a4")
@@ -380,17 +380,8 @@ class _Builder:
             left = x + (self.width - size) / 2
             c.saveState()
             c.setFillColor(black)
-            for r, row in enumerate(matrix):
-                col = 0
-                while col < len(row):
-                    if not row[col]:
-                        col += 1
-                        continue
-                    start = col
-                    while col < len(row) and row[col]:
-                        col += 1
-                    # One rectangle per run of dark modules: no hairline seams between neighbours.
-                    c.rect(left + start * module, y - (r + 1) * module, (col - start) * module, module, 0, 1)
+            for r, start, end in dark_runs(matrix):
+                c.rect(left + start * module, y - (r + 1) * module, (end - start) * module, module, 0, 1)
             c.restoreState()
 
         self.add(size, draw)

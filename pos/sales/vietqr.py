@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from collections.abc import Iterator, Sequence
 
 import qrcode
 import qrcode.constants
@@ -146,6 +147,23 @@ def qr_matrix(payload: str) -> list[list[bool]]:
     (bench/print.py, profiled), and any mask is a valid symbol that scanners read.
     """
     return _qr(payload, mask_pattern=0).get_matrix()
+
+
+def dark_runs(matrix: Sequence[Sequence[bool]]) -> Iterator[tuple[int, int, int]]:
+    """Each run of dark modules in a row as (row, first column, column after it).
+
+    Drawn as one rectangle a run, a QR has no hairline seams between neighbouring modules.
+    """
+    for r, row in enumerate(matrix):
+        col = 0
+        while col < len(row):
+            if not row[col]:
+                col += 1
+                continue
+            start = col
+            while col < len(row) and row[col]:
+                col += 1
+            yield r, start, col
 
 
 def qr_png(payload: str, box_size: int = 8) -> bytes:
