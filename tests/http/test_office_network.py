@@ -88,6 +88,14 @@ def test_on_hand_per_showroom_and_across_the_network(office: FlaskClient) -> Non
     assert [(r["Mã CH"], r["Sản phẩm"], r["Tồn kho"]) for r in only_b] == [("SR02", "Mật ong bạc hà", "7")]
     by_producer = rows(office, "/office/stock/levels.csv?producer=cốm")
     assert {(r["Mã CH"], int(r["Tồn kho"])) for r in by_producer} == {("SR01", 30), ("SR02", 10)}
+    # Typed without diacritics (or in capitals, or with them misplaced), the filters find the same rows.
+    assert rows(office, "/office/stock/levels.csv?showroom=SR02&product=MAT  ONG") == only_b
+    assert {r["Mã CH"] for r in rows(office, "/office/stock/levels.csv?producer=com vong")} == {"SR01", "SR02"}
+    assert [r["Sản phẩm"] for r in rows(office, "/office/stock/levels.csv?view=product&product=tra shan")] == [
+        "Trà shan tuyết"
+    ]
+    assert [r["Số lô"] for r in rows(office, "/office/stock/lots.csv?product=banh com&showroom=SR01")] == ["L1"]
+    assert rows(office, "/office/stock/levels.csv?product=mát ong&showroom=SR02") == only_b
     # Two showrooms' own products with the same name are not merged unless the catalogue links them.
     network = rows(office, "/office/stock/levels.csv?view=product")
     assert sorted((r["Sản phẩm"], int(r["Tồn kho"])) for r in network) == [

@@ -182,6 +182,9 @@ def test_a_transfer_survives_both_sides_offline_and_closes_with_its_differences(
     assert (row["Số phiếu"], row["Từ cửa hàng"], row["Đến cửa hàng"]) == (note.number, "SR01", "SR02")
     assert (row["SL gửi"], row["SL nhận"], row["Trạng thái"]) == ("18", "17", "Đã nhận, có chênh lệch")
     assert row["Chênh lệch"] == "Bánh mật ong: gửi 10, nhận 9 (Hư hỏng khi vận chuyển)"
+    for product, found in (("banh mat ong", 1), ("BÁNH MẬT", 1), ("banh com", 0)):  # accents ignored
+        body = office.get(f"/office/stock/transfers.csv?product={product}").get_data(as_text=True)
+        assert len(list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))) == found, product
     assert "Đang chuyển" not in office.get("/office/stock/transfers").get_data(as_text=True).split("<tbody>")[1]
 
 

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from pos.central.models import TRANSFER_STATUSES
 from pos.central.office.common import local_text
 from pos.reports.table import DATE, INT, TEXT, VND, Column, Report
+from pos.text import fold
 
 PER_PAGE = 50
 STOCK_VIEWS = {"showroom": "Theo cửa hàng", "product": "Theo sản phẩm (cả mạng lưới)"}
@@ -76,6 +77,12 @@ def _like(value: str) -> str:
     return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def _folded(value: str) -> str:
+    """A LIKE pattern of ``value`` folded (pos.text.fold), to compare with ``fold_text(column)``: accents ignored,
+    so "nuoc mam" finds "Nước mắm" (fold_text is the same folding in SQL, migration 0013_central_fold_text)."""
+    return _like(fold(value))
+
+
 def _where(
     f: StockFilter, showroom: str, *, product: str | None = "p", producer: str = "pr"
 ) -> tuple[str, dict[str, Any]]:
@@ -85,11 +92,13 @@ def _where(
         parts.append(f"{showroom} = :showroom")
         params["showroom"] = f.showroom_id
     if f.product and product is not None:
-        parts.append(f"({product}.name ILIKE :product OR {product}.sku ILIKE :product OR {product}.barcode = :code)")
-        params["product"], params["code"] = _like(f.product), f.product
+        parts.append(
+            f"(fold_text({product}.name) LIKE :folded OR {product}.sku ILIKE :product OR {product}.barcode = :code)"
+        )
+        params["folded"], params["product"], params["code"] = _folded(f.product), _like(f.product), f.product
     if f.producer:
-        parts.append(f"{producer}.name ILIKE :producer")
-        params["producer"] = _like(f.producer)
+        parts.append(f"fold_text({producer}.name) LIKE :producer")
+        params["producer"] = _folded(f.producer)
     return "".join(f" AND {p}" for p in parts), params
 
 
@@ -270,8 +279,8 @@ def transfers(session: Session, f: StockFilter) -> Paged:
         where += " AND t.status = :status"
         params["status"] = f.status
     if f.product:
-        where += " AND t.lines::text ILIKE :product"
-        params["product"] = _like(f.product)
+        where += " AND fold_text(t.lines::text) LIKE :product"
+        params["product"] = _folded(f.product)
     sql = f"""
         SELECT t.number, a.code AS from_code, t.to_showroom_code AS to_code, b.name AS to_name, t.created_at,
                t.created_by, t.status, t.qty_sent, t.qty_received, t.received_at, t.received_by, t.lines,
