@@ -26,7 +26,7 @@ catalogue products lock them in the same order (a deadlock that slips through is
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -820,7 +820,7 @@ class _Materialiser:
                 .group_by(T_RETURN.c.sale_id, T_RETURN_LINE.c.sale_line_no)
             ):  # fmt: skip
                 returned[sale_id][line_no] = (int(qty), int(amount))
-        payloads: dict[UUID, tuple[int, Any]] = {}
+        accepted: dict[UUID, Any] = {}
         for record in records:
             p = record.payload
             sale = own.get(p.sale_uuid)
@@ -836,36 +836,28 @@ class _Materialiser:
             for line in p.lines:  # a later return of the same batch counts this one as already back
                 qty, amount = returned[sale.id].get(line.sale_line_no, (0, 0))
                 returned[sale.id][line.sale_line_no] = (qty + line.qty, amount + line.amount_vnd)
-            payloads[p.uuid] = (record.seq, p)
-        if not payloads:
-            return set()
-        inserted = self.conn.execute(
-            pg_insert(T_RETURN)
-            .on_conflict_do_nothing(index_elements=["showroom_id", "uuid"])
-            .returning(T_RETURN.c.id, T_RETURN.c.uuid),
-            [
-                {
-                    "uuid": p.uuid,
-                    "showroom_id": self.showroom_id,
-                    "seq": seq,
-                    "return_number": p.return_number,
-                    "sale_uuid": p.sale_uuid,
-                    "sale_id": own[p.sale_uuid].id,
-                    "shift_uuid": p.shift_uuid,
-                    "cashier": p.cashier,
-                    "created_at": p.created_at,
-                    "returned_on": self.local_day(p.created_at),
-                    "refund_method": p.refund_method,
-                    "total_vnd": p.total_vnd,
-                    "reason": p.reason,
-                }
-                for seq, p in payloads.values()
-            ],
+            accepted[p.uuid] = record
+        inserted = self.insert_once(
+            T_RETURN,
+            list(accepted.values()),
+            lambda p: {
+                "return_number": p.return_number,
+                "sale_uuid": p.sale_uuid,
+                "sale_id": own[p.sale_uuid].id,
+                "shift_uuid": p.shift_uuid,
+                "cashier": p.cashier,
+                "created_at": p.created_at,
+                "returned_on": self.local_day(p.created_at),
+                "refund_method": p.refund_method,
+                "total_vnd": p.total_vnd,
+                "reason": p.reason,
+            },
+            returning=(T_RETURN.c.id, T_RETURN.c.uuid),
         )
         lines = []
         touched: set[UUID] = set()
         for return_id, uuid in inserted:
-            payload = payloads[uuid][1]
+            payload = accepted[uuid].payload
             touched.add(payload.shift_uuid)
             for line in payload.lines:
                 lines.append(
@@ -882,69 +874,52 @@ class _Materialiser:
         return touched
 
     def insert_shift_closes(self, records: list[Any]) -> set[UUID]:
-        if not records:
-            return set()
-        rows = []
-        for record in records:
-            p = record.payload
-            rows.append(
-                {
-                    "uuid": p.uuid,
-                    "showroom_id": self.showroom_id,
-                    "seq": record.seq,
-                    "cashier": p.cashier,
-                    "till": p.till,
-                    "opened_at": p.opened_at,
-                    "closed_at": p.closed_at,
-                    "closed_on": self.local_day(p.closed_at),
-                    "opening_float_vnd": p.opening_float_vnd,
-                    "sales_count": p.sales_count,
-                    "sales_total_vnd": p.sales_total_vnd,
-                    "refunds_total_vnd": p.refunds_total_vnd,
-                    "voids_count": p.voids_count,
-                    "discounts_vnd": p.discounts_vnd,
-                    "payments_by_method": dict(p.payments_by_method),
-                    "cash_in_vnd": p.cash_in_vnd,
-                    "cash_out_vnd": p.cash_out_vnd,
-                    "expected_cash_vnd": p.expected_cash_vnd,
-                    "counted_cash_vnd": p.counted_cash_vnd,
-                    "difference_vnd": p.difference_vnd,
-                    "sale_uuids": [str(u) for u in p.sale_uuids],
-                    "return_uuids": [str(u) for u in p.return_uuids],
-                    "check_status": "incomplete",
-                    "check_detail": {},
-                    "checked_at": None,
-                }
-            )
-        inserted = self.conn.execute(
-            pg_insert(T_SHIFT).on_conflict_do_nothing(index_elements=["showroom_id", "uuid"]).returning(T_SHIFT.c.uuid),
-            rows,
+        inserted = self.insert_once(
+            T_SHIFT,
+            records,
+            lambda p: {
+                "cashier": p.cashier,
+                "till": p.till,
+                "opened_at": p.opened_at,
+                "closed_at": p.closed_at,
+                "closed_on": self.local_day(p.closed_at),
+                "opening_float_vnd": p.opening_float_vnd,
+                "sales_count": p.sales_count,
+                "sales_total_vnd": p.sales_total_vnd,
+                "refunds_total_vnd": p.refunds_total_vnd,
+                "voids_count": p.voids_count,
+                "discounts_vnd": p.discounts_vnd,
+                "payments_by_method": dict(p.payments_by_method),
+                "cash_in_vnd": p.cash_in_vnd,
+                "cash_out_vnd": p.cash_out_vnd,
+                "expected_cash_vnd": p.expected_cash_vnd,
+                "counted_cash_vnd": p.counted_cash_vnd,
+                "difference_vnd": p.difference_vnd,
+                "sale_uuids": [str(u) for u in p.sale_uuids],
+                "return_uuids": [str(u) for u in p.return_uuids],
+                "check_status": "incomplete",
+                "check_detail": {},
+                "checked_at": None,
+            },
+            returning=(T_SHIFT.c.uuid,),
         )
-        return {row.uuid for row in inserted}
+        return {uuid for (uuid,) in inserted}
 
     # --- stock and audit ------------------------------------------------------------------------------------------
 
     def insert_intakes(self, records: list[Any]) -> None:
-        if not records:
-            return
-        payloads = {r.payload.uuid: (r.seq, r.payload) for r in records}
-        inserted = self.conn.execute(
-            pg_insert(T_INTAKE)
-            .on_conflict_do_nothing(index_elements=["showroom_id", "uuid"])
-            .returning(T_INTAKE.c.id, T_INTAKE.c.uuid),
-            [
-                {
-                    "uuid": p.uuid,
-                    "showroom_id": self.showroom_id,
-                    "seq": seq,
-                    "producer_id": self.producer_ids[p.producer_uuid],
-                    "received_on": p.received_on,
-                    "delivery_note_number": p.delivery_note_number,
-                    "created_by": p.created_by,
-                    "created_at": p.created_at,
-                }
-                for seq, p in payloads.values()
-            ],
+        latest = {r.payload.uuid: r for r in records}  # one record per intake (its UUID), the last one winning
+        inserted = self.insert_once(
+            T_INTAKE,
+            list(latest.values()),
+            lambda p: {
+                "producer_id": self.producer_ids[p.producer_uuid],
+                "received_on": p.received_on,
+                "delivery_note_number": p.delivery_note_number,
+                "created_by": p.created_by,
+                "created_at": p.created_at,
+            },
+            returning=(T_INTAKE.c.id, T_INTAKE.c.uuid),
         )
         lines = [
             {
@@ -957,95 +932,70 @@ class _Materialiser:
                 "expiry_date": line.expiry_date,
             }
             for intake_id, uuid in inserted
-            for n, line in enumerate(payloads[uuid][1].lines, start=1)
+            for n, line in enumerate(latest[uuid].payload.lines, start=1)
         ]
         if lines:
             self.conn.execute(T_INTAKE_LINE.insert(), lines)
 
     def insert_movements(self, records: list[Any]) -> None:
-        if not records:
-            return
-        self.conn.execute(
-            pg_insert(T_MOVEMENT).on_conflict_do_nothing(index_elements=["showroom_id", "uuid"]),
-            [
-                {
-                    "uuid": r.payload.uuid,
-                    "showroom_id": self.showroom_id,
-                    "seq": r.seq,
-                    "product_id": self.products[r.payload.product_uuid][0],
-                    "kind": r.payload.kind,
-                    "qty_delta": r.payload.qty_delta,
-                    "reason": r.payload.reason,
-                    "note": r.payload.note,
-                    "created_by": r.payload.created_by,
-                    "created_at": r.payload.created_at,
-                }
-                for r in records
-            ],
+        self.insert_once(
+            T_MOVEMENT,
+            records,
+            lambda p: {
+                "product_id": self.products[p.product_uuid][0],
+                "kind": p.kind,
+                "qty_delta": p.qty_delta,
+                "reason": p.reason,
+                "note": p.note,
+                "created_by": p.created_by,
+                "created_at": p.created_at,
+            },
         )
 
     def upsert_invoices(self, records: list[Any]) -> None:
         """Each invoice once, its latest state winning (a later record never loses to an earlier one)."""
-        latest = _latest(records)
-        if not latest:
-            return
-        rows = [
-            {
-                "uuid": p.uuid,
-                "showroom_id": self.showroom_id,
-                "seq": r.seq,
-                "sale_uuid": p.sale_uuid,
-                "return_uuid": p.return_uuid,
-                "original_uuid": p.original_uuid,
-                "kind": p.kind,
-                "form": p.form,
-                "symbol": p.symbol,
-                "number": p.number,
-                "mccqt": p.mccqt,
-                "issued_at": p.issued_at,
-                "issued_on": p.issued_on,
-                "total_vnd": p.total_vnd,
-                "vat_vnd": p.vat_vnd,
-                "payment_code": p.payment_code,
-                "buyer_name": p.buyer_name,
-                "buyer_tax_code": p.buyer_tax_code,
-                "state": p.state,
-                "reason": p.reason,
-                "provider_number": p.provider_number,
-                "lookup_code": p.lookup_code,
-                "updated_at": p.updated_at,
-            }
-            for r in latest
-            for p in (r.payload,)
-        ]
-        stmt = pg_insert(T_INVOICE)
-        changing = (
-            "seq",
-            "buyer_name",
-            "buyer_tax_code",
-            "state",
-            "reason",
-            "provider_number",
-            "lookup_code",
-            "updated_at",
+        self.upsert_latest(
+            T_INVOICE,
+            records,
+            lambda r: {
+                "sale_uuid": r.payload.sale_uuid,
+                "return_uuid": r.payload.return_uuid,
+                "original_uuid": r.payload.original_uuid,
+                "kind": r.payload.kind,
+                "form": r.payload.form,
+                "symbol": r.payload.symbol,
+                "number": r.payload.number,
+                "mccqt": r.payload.mccqt,
+                "issued_at": r.payload.issued_at,
+                "issued_on": r.payload.issued_on,
+                "total_vnd": r.payload.total_vnd,
+                "vat_vnd": r.payload.vat_vnd,
+                "payment_code": r.payload.payment_code,
+                "buyer_name": r.payload.buyer_name,
+                "buyer_tax_code": r.payload.buyer_tax_code,
+                "state": r.payload.state,
+                "reason": r.payload.reason,
+                "provider_number": r.payload.provider_number,
+                "lookup_code": r.payload.lookup_code,
+                "updated_at": r.payload.updated_at,
+            },
+            changing=(
+                "buyer_name",
+                "buyer_tax_code",
+                "state",
+                "reason",
+                "provider_number",
+                "lookup_code",
+                "updated_at",
+            ),
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["showroom_id", "uuid"],
-            set_={key: stmt.excluded[key] for key in changing},
-            where=T_INVOICE.c.seq < stmt.excluded.seq,
-        )
-        self.conn.execute(stmt, rows)
 
     def upsert_customers(self, records: list[Any]) -> None:
         """Each customer once, its latest record winning; an erasure blanks the person and stays erased."""
-        latest = _latest(records)
-        if not latest:
-            return
-        rows = [
-            {
-                "uuid": p.uuid,
-                "showroom_id": self.showroom_id,
-                "seq": r.seq,
+
+        def row(r: Any) -> dict[str, Any]:
+            p = r.payload
+            return {
                 "name": "" if p.erased else p.name,
                 "phone": "" if p.erased else p.phone,
                 "company_name": "" if p.erased else p.company_name,
@@ -1054,39 +1004,87 @@ class _Materialiser:
                 "erased_at": r.created_at if p.erased else None,
                 "updated_at": r.created_at,
             }
-            for r in latest
-            for p in (r.payload,)
-        ]
-        stmt = pg_insert(T_CUSTOMER)
-        changing = ("seq", "name", "phone", "company_name", "tax_code", "address", "erased_at", "updated_at")
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["showroom_id", "uuid"],
-            set_={key: stmt.excluded[key] for key in changing},
-            # A record older than the one held never wins; nor does anything after an erasure.
-            where=(T_CUSTOMER.c.seq < stmt.excluded.seq) & T_CUSTOMER.c.erased_at.is_(None),
+
+        self.upsert_latest(
+            T_CUSTOMER,
+            records,
+            row,
+            changing=("name", "phone", "company_name", "tax_code", "address", "erased_at", "updated_at"),
+            # Nothing wins after an erasure.
+            also=T_CUSTOMER.c.erased_at.is_(None),
         )
-        self.conn.execute(stmt, rows)
 
     def insert_audit(self, records: list[Any]) -> None:
+        self.insert_once(
+            T_AUDIT,
+            records,
+            lambda p: {
+                "at": p.at,
+                "username": p.user,
+                "action": p.action,
+                "entity": p.entity,
+                "entity_id": p.entity_id,
+                "before": p.before,
+                "after": p.after,
+            },
+        )
+
+    # --- the two ways a record of a kind keyed (showroom, uuid) is stored -------------------------------------
+
+    def insert_once(
+        self,
+        table: Any,
+        records: list[Any],
+        row: Callable[[Any], dict[str, Any]],
+        returning: tuple[Any, ...] = (),
+    ) -> list[tuple[Any, ...]]:
+        """Each record's row once per (showroom, UUID): a row already held is left as it is. Returns the
+        ``returning`` columns of the rows inserted now.
+
+        ``row(payload)`` gives the kind's own columns; the UUID, the showroom and the seq are added here.
+        """
         if not records:
-            return
-        self.conn.execute(
-            pg_insert(T_AUDIT).on_conflict_do_nothing(index_elements=["showroom_id", "uuid"]),
+            return []
+        stmt = pg_insert(table).on_conflict_do_nothing(index_elements=["showroom_id", "uuid"])
+        if returning:
+            stmt = stmt.returning(*returning)
+        result = self.conn.execute(
+            stmt,
             [
-                {
-                    "uuid": r.payload.uuid,
-                    "showroom_id": self.showroom_id,
-                    "seq": r.seq,
-                    "at": r.payload.at,
-                    "username": r.payload.user,
-                    "action": r.payload.action,
-                    "entity": r.payload.entity,
-                    "entity_id": r.payload.entity_id,
-                    "before": r.payload.before,
-                    "after": r.payload.after,
-                }
+                {"uuid": r.payload.uuid, "showroom_id": self.showroom_id, "seq": r.seq, **row(r.payload)}
                 for r in records
             ],
+        )
+        return [tuple(found) for found in result] if returning else []
+
+    def upsert_latest(
+        self,
+        table: Any,
+        records: list[Any],
+        row: Callable[[Any], dict[str, Any]],
+        changing: Iterable[str],
+        also: Any = None,
+    ) -> None:
+        """Each entity's latest record (the highest seq) as one row per (showroom, UUID): a row already held takes
+        the ``changing`` columns, and its seq, only from a record of a higher seq (and where ``also`` holds), so a
+        record applied late never moves a row back.
+
+        ``row(record)`` gives the kind's own columns; the UUID, the showroom and the seq are added here.
+        """
+        latest = _latest(records)
+        if not latest:
+            return
+        stmt = pg_insert(table)
+        where = table.c.seq < stmt.excluded.seq
+        if also is not None:
+            where = where & also
+        self.conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["showroom_id", "uuid"],
+                set_={key: stmt.excluded[key] for key in ("seq", *changing)},
+                where=where,
+            ),
+            [{"uuid": r.payload.uuid, "showroom_id": self.showroom_id, "seq": r.seq, **row(r)} for r in latest],
         )
 
 

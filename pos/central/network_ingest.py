@@ -264,42 +264,25 @@ def apply_receipts(mat: _Materialiser, records: list[Any]) -> None:
 
 def upsert_settlements(mat: _Materialiser, records: list[Any]) -> None:
     """Each settlement once per showroom, its latest state (closed, then paid) winning."""
-    latest: dict[Any, Any] = {}
-    for record in records:
-        latest[record.payload.uuid] = record
-    if not latest:
-        return
-    rows = [
-        {
-            "uuid": p.uuid,
-            "showroom_id": mat.showroom_id,
-            "seq": r.seq,
-            "number": p.number,
-            "producer_id": mat.producer_ids[p.producer_uuid],
-            "period_start": p.period_start,
-            "period_end": p.period_end,
-            "status": p.status,
-            "is_consignment": p.is_consignment,
-            "commission_bp": p.commission_bp,
-            "net_sales_vnd": p.net_sales_vnd,
-            "commission_vnd": p.commission_vnd,
-            "amount_owed_vnd": p.amount_owed_vnd,
-            "closed_at": p.closed_at,
-            "closed_by": p.closed_by,
-            "paid_at": p.paid_at,
-            "paid_reference": p.paid_reference,
-            "quantities": dict(p.quantities),
-        }
-        for key in sorted(latest, key=str)
-        for r in (latest[key],)
-        for p in (r.payload,)
-    ]
-    stmt = pg_insert(T_SETTLEMENT)
-    mat.conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["showroom_id", "uuid"],
-            set_={key: stmt.excluded[key] for key in ("seq", "status", "paid_at", "paid_reference")},
-            where=T_SETTLEMENT.c.seq < stmt.excluded.seq,
-        ),
-        rows,
+    mat.upsert_latest(
+        T_SETTLEMENT,
+        records,
+        lambda r: {
+            "number": r.payload.number,
+            "producer_id": mat.producer_ids[r.payload.producer_uuid],
+            "period_start": r.payload.period_start,
+            "period_end": r.payload.period_end,
+            "status": r.payload.status,
+            "is_consignment": r.payload.is_consignment,
+            "commission_bp": r.payload.commission_bp,
+            "net_sales_vnd": r.payload.net_sales_vnd,
+            "commission_vnd": r.payload.commission_vnd,
+            "amount_owed_vnd": r.payload.amount_owed_vnd,
+            "closed_at": r.payload.closed_at,
+            "closed_by": r.payload.closed_by,
+            "paid_at": r.payload.paid_at,
+            "paid_reference": r.payload.paid_reference,
+            "quantities": dict(r.payload.quantities),
+        },
+        changing=("status", "paid_at", "paid_reference"),
     )
