@@ -65,6 +65,7 @@ SALE_COLUMNS = (
     "vat_vnd",
     "discount_approved_by",
     "void_reason",
+    "customer_uuid",
 )
 LINE_COLUMNS = (
     "sale_id",
@@ -677,6 +678,7 @@ class _Materialiser:
                     sale.vat_vnd,
                     sale.discount_approved_by,
                     "",
+                    sale.customer_uuid,
                 )
                 for record in records
                 for sale in (record.payload,)

@@ -352,6 +352,13 @@ class Sale(CentralModel, table=True):
         Index("ix_sale_showroom_sold_on", "showroom_id", "sold_on"),
         Index("ix_sale_showroom_receipt", "showroom_id", "receipt_number"),
         Index("ix_sale_sold_on_created_at", "sold_on", "created_at"),  # all-showroom reports by day
+        # A customer's purchases: only the sales that name a customer are in it.
+        Index(
+            "ix_sale_showroom_customer",
+            "showroom_id",
+            "customer_uuid",
+            postgresql_where=text("customer_uuid IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
@@ -373,6 +380,8 @@ class Sale(CentralModel, table=True):
     voided_at: datetime | None = Field(default=None, sa_type=TZ)
     voided_by: str | None = Field(default=None, max_length=60)
     void_reason: str = Field(default="", max_length=200)
+    # The showroom's customer (customer.uuid of the same showroom), sent only where the showroom sends customers.
+    customer_uuid: UUID | None = None
 
 
 class SaleLine(CentralModel, table=True):

@@ -207,14 +207,15 @@ def _change_points(session: Session, customer_id: int, delta: int) -> bool:
 
 def at_checkout(
     session: Session, cart_id: int, sale_id: int, payments: list[Any], rule: LoyaltyRule, now: datetime
-) -> None:
-    """In the sale's transaction: link the sale to the cart's customer, take the points used, add those earned."""
+) -> Customer | None:
+    """In the sale's transaction: link the sale to the cart's customer, take the points used, add those earned;
+    the customer, if any."""
     customer = cart_customer(session, cart_id)
     used_vnd = sum(p.amount_vnd for p in payments if p.method == POINTS_METHOD)
     if customer is None:
         if used_vnd:
             raise ValidationError("Chọn khách hàng (theo số điện thoại) trước khi trả bằng điểm tích lũy.", "payments")
-        return
+        return None
     session.add(SaleCustomer(sale_id=sale_id, customer_id=customer.id))  # type: ignore[arg-type]
     if used_vnd:
         if rule.point_value_vnd <= 0 or used_vnd % rule.point_value_vnd:
@@ -236,6 +237,7 @@ def at_checkout(
         session.add(LoyaltyEntry(customer_id=customer.id, sale_id=sale_id, kind="earn", points=earned, created_at=now))  # type: ignore[arg-type]
     session.flush()
     session.expire(customer, ["points"])
+    return customer
 
 
 def points_back_due(earned: int, sale_total_vnd: int, refunded_before_vnd: int, refunded_vnd: int) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from pos.auth.access import role_required
@@ -13,15 +13,11 @@ from pos.customers import services as customers
 from pos.db import get_session, unit_of_work
 from pos.errors import NotFound, ValidationError
 from pos.sales import cart as carts
+from pos.sales.views import customers_to_central as to_central
 from pos.sales.views import loyalty_rule
 from pos.text import nfc
 
 bp = Blueprint("customers", __name__)  # the till's two calls live under /till/api, the rest under /customers
-
-
-def to_central() -> bool:
-    """Config [customers] send_to_central: whether customers travel to the central server (off by default)."""
-    return bool(current_app.config.get("CUSTOMERS_SEND_TO_CENTRAL", False))
 
 
 @bp.post("/till/api/customer")

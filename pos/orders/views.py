@@ -16,7 +16,7 @@ from pos.orders import services as orders
 from pos.orders.models import HANDOVER, ORDER_STATUSES, PAYMENT_KINDS
 from pos.orders.pdf import Seller, render_order
 from pos.sales.models import Sale
-from pos.sales.views import _allow_negative, _limits, _today, _tz, loyalty_rule
+from pos.sales.views import _allow_negative, _limits, _today, _tz, customers_to_central, loyalty_rule
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 bind_role(bp, "manager")
@@ -205,7 +205,11 @@ def fulfil(order_id: int) -> Any:
             now=utcnow(),
             tz_name=_tz(),
             limits=_limits(),
-            checkout={"einvoice": app_settings(current_app), "loyalty": loyalty_rule()},
+            checkout={
+                "einvoice": app_settings(current_app),
+                "loyalty": loyalty_rule(),
+                "customer_to_central": customers_to_central(),
+            },
         )
 
     answer = _act(order_id, "Đã giao hàng: đơn đã thành hóa đơn bán hàng.", run)

@@ -103,6 +103,7 @@ def complete_sale(
     till_code: str = "",
     loyalty: LoyaltyRule | None = None,
     priced_at: datetime | None = None,
+    customer_to_central: bool = False,
 ) -> Sale:
     """Turn the cashier's cart into a sale: lines, payments, stock movements, receipt number, outbox, and
     (when ``einvoice`` is set) its e-invoice, numbered and queued in the same transaction.
@@ -110,6 +111,7 @@ def complete_sale(
     A retried request with the same idempotency key returns the sale already made. With
     ``clock_tolerance_s`` (the till passes it), ``now`` must be a clock fit to date the sale (pos/sales/clock.py).
     ``priced_at``: promotions are those in force then, not now (a company order keeps those it was ordered with).
+    ``customer_to_central`` (config [customers] send_to_central): the sale's record names its customer by uuid.
     """
     key = check_key(idempotency_key)
     existing = sale_by_key(session, key, cashier_id, cart_id)
@@ -183,8 +185,11 @@ def complete_sale(
         for p in settled
     ]
     session.add_all(recorded)
-    customers.at_checkout(session, cart.id, sale.id, settled, loyalty or LoyaltyRule(), now)  # type: ignore[arg-type]
-    enqueue(session, "sale", sale.uuid, _payload(session, sale, shift, lines, items, recorded, approver_id))
+    customer = customers.at_checkout(session, cart.id, sale.id, settled, loyalty or LoyaltyRule(), now)  # type: ignore[arg-type]
+    payload = _payload(session, sale, shift, lines, items, recorded, approver_id)
+    if customer_to_central and customer is not None:
+        payload["customer_uuid"] = str(customer.uuid)  # a reference only: the person travels as its own record
+    enqueue(session, "sale", sale.uuid, payload)
     if einvoice is not None:
         till = till_code or _till_code(session, shift)
         methods = [p.method for p in settled]

@@ -91,6 +91,11 @@ def _warning_days() -> int:
     return int(current_app.config.get("STOCK_EXPIRY_WARNING_DAYS", 30))
 
 
+def customers_to_central() -> bool:
+    """Config [customers] send_to_central: whether customers, and the sales' reference to them, go to central."""
+    return bool(current_app.config.get("CUSTOMERS_SEND_TO_CENTRAL", False))
+
+
 def loyalty_rule() -> customers.LoyaltyRule:
     """The points rule of config.toml [loyalty]."""
     config = current_app.config
@@ -524,6 +529,7 @@ def api_checkout() -> Any:
         einvoice=einvoice,
         buyer=clean_buyer(data.get("buyer")) if einvoice and isinstance(data.get("buyer"), dict) else None,
         loyalty=loyalty_rule(),
+        customer_to_central=customers_to_central(),
     )
     payments, fresh = after["payments"], after.get("cart")
     job = after.get("print_job")

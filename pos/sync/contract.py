@@ -164,6 +164,12 @@ class SaleIn(Payload):
     discount_approved_by: text(60) | None = None
     cashier_name: text(120) = ""  # since version 2: the staff's full names; empty from older showrooms
     discount_approved_by_name: text(120) = ""
+    # since version 4: the customer's uuid (never the person), only where [customers] send_to_central is true
+    customer_uuid_text: BlankOrUuid | None = msgspec.field(default=None, name="customer_uuid")
+
+    @property
+    def customer_uuid(self) -> UUID | None:
+        return _uuid_or_none(self.customer_uuid_text)
 
 
 class ReturnLineIn(Payload):
@@ -506,7 +512,7 @@ def record(kind: str, payload: type[Payload], version: int = 1) -> type[RecordBa
 
 ProducerRecord = record("producer", ProducerIn)
 ProductRecord = record("product", ProductIn)
-SaleRecord = record("sale", SaleIn, version=3)
+SaleRecord = record("sale", SaleIn, version=4)
 ReturnRecord = record("return", ReturnIn, version=2)
 VoidRecord = record("void", VoidIn, version=2)
 ShiftCloseRecord = record("shift_close", ShiftCloseIn, version=3)

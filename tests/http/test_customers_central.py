@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy import text
 from sqlmodel import select
 
+from pos.customers.models import Customer
 from pos.db import ENGINE_KEY, session_scope
 from pos.sync.models import OutboxRecord
 from tests.http.test_till import checkout, goods, till  # noqa: F401  (fixtures)
@@ -54,8 +55,12 @@ def test_with_the_key_off_nothing_personal_leaves_the_showroom(till, auth, engin
     assert auth.post("/customers/1/erase", token_from="/customers/1").status_code == 302
     records = _outbox(engine)
     assert records and "customer" not in {r.kind for r in records}
+    with session_scope(engine, write=False) as s:
+        customer_uuid = str(s.exec(select(Customer)).one().uuid)
+    sale = next(json.loads(r.payload) for r in records if r.kind == "sale")
+    assert sale.get("customer_uuid") is None  # not even the reference: the sale is anonymous to central
     for record in records:
-        for value in PERSONAL:
+        for value in (*PERSONAL, customer_uuid):
             assert value not in record.payload, (record.kind, value)
 
 
@@ -74,6 +79,12 @@ def test_with_the_key_on_the_customer_reaches_central_and_so_does_the_erasure(
     with central.extensions[ENGINE_KEY].connect() as conn:
         row = conn.execute(text("SELECT name, phone, company_name, tax_code, erased_at FROM customer")).one()
     assert tuple(row) == ("Chị Hoa", "0912345678", "Công ty Hoa Sen", "0101234567", None)
+    with central.extensions[ENGINE_KEY].connect() as conn:
+        on_sale = conn.execute(text("SELECT s.customer_uuid FROM sale s")).scalar_one()
+        known = conn.execute(text("SELECT uuid FROM customer")).scalar_one()
+    assert on_sale == known  # the sale names its customer by uuid; the person travelled as its own record
+    sale = next(json.loads(r.payload) for r in _outbox(engine) if r.kind == "sale")
+    assert sale["customer_uuid"] == str(known) and not any(value in json.dumps(sale) for value in PERSONAL)
     sent = [json.loads(r.payload) for r in _outbox(engine) if r.kind == "customer"]
     assert len(sent) == 2 and "points" not in sent[0]  # created at the till, saved by the manager
 

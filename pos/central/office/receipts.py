@@ -29,12 +29,24 @@ SALE_STATUSES = {"": "Tất cả", "completed": "Đã hoàn tất", "voided": "�
 
 @dataclass(frozen=True)
 class SaleFilter:
-    """The sales list's filters: the period, a showroom, a receipt number (or part of it), a status."""
+    """The sales list's filters: the period, a showroom, a receipt number (or part of it), a status, and a
+    customer: a phone number or a tax code, matched in every showroom that sends its customers."""
 
     period: Period
     showroom_id: int | None = None
     number: str = ""
     status: str = ""
+    customer: str = ""
+
+
+def customer_key(raw: str) -> str:
+    """A phone ('0912 345 678', '+84 912…') or a tax code ('0101234567-001') as central stores them: digits,
+    a branch tax code keeping its hyphen; '' when nothing usable was typed."""
+    kept = "".join(ch for ch in raw.strip() if ch.isascii() and (ch.isdigit() or ch == "-")).strip("-")
+    digits = kept.replace("-", "")
+    if kept.startswith("84") and len(digits) == 11 and "-" not in kept:
+        return "0" + digits[2:]
+    return kept if 10 <= len(digits) <= 13 else ""
 
 
 def _sale_where(session: Session, f: SaleFilter) -> tuple[str, dict[str, Any], bool]:
@@ -62,6 +74,13 @@ def _sale_where(session: Session, f: SaleFilter) -> tuple[str, dict[str, Any], b
         if number:
             clauses.append("upper(s.receipt_number) LIKE :pattern")
             params["pattern"] = "%" + number.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if f.customer:
+        # The same person or company is a customer of each showroom it bought at, known by its phone or tax code.
+        clauses.append(
+            "s.customer_uuid IS NOT NULL AND (s.showroom_id, s.customer_uuid) IN (SELECT c.showroom_id, c.uuid "
+            "FROM customer c WHERE c.erased_at IS NULL AND (c.phone = :customer OR c.tax_code = :customer))"
+        )
+        params["customer"] = customer_key(f.customer)
     if f.status == "completed":
         clauses.append("s.status = 'completed'")
     elif f.status == "voided":
@@ -81,7 +100,9 @@ SELECT s.uuid, s.receipt_number, s.created_at, s.sold_on, """
        s.status, s.subtotal_vnd,
        s.line_discount_vnd + s.sale_discount_vnd AS discount_vnd, s.total_vnd, sr.code, sr.name,
        (SELECT COALESCE(SUM(r.total_vnd), 0) FROM sale_return r WHERE r.sale_id = s.id)::bigint AS refunded_vnd,
-       (SELECT string_agg(DISTINCT pm.method, ',') FROM payment pm WHERE pm.sale_id = s.id) AS methods
+       (SELECT string_agg(DISTINCT pm.method, ',') FROM payment pm WHERE pm.sale_id = s.id) AS methods,
+       (SELECT COALESCE(NULLIF(c.company_name, ''), c.name) FROM customer c
+        WHERE c.showroom_id = s.showroom_id AND c.uuid = s.customer_uuid) AS customer
 FROM {source} JOIN showroom sr ON sr.id = s.showroom_id
 WHERE {where}
 ORDER BY {order}
@@ -119,6 +140,7 @@ def _sale_row(r: Any, tz: tzinfo) -> dict[str, Any]:
         "refunded_vnd": int(r.refunded_vnd),
         "methods": ", ".join(methods),
         "status": status,
+        "customer": r.customer or "",
         "_uuid": str(r.uuid),
         "_flag": "voided" if r.status != COMPLETED else "",
     }
@@ -144,8 +166,9 @@ SUMMARY_COUNTS = {"": "sales + voided", "completed": "sales", "voided": "voided"
 
 
 def _count_sales(session: Session, f: SaleFilter) -> int | None:
-    """The number of sales matching the filter, from the summaries; None when a receipt number is searched."""
-    if f.number.strip() or f.status not in SUMMARY_COUNTS:
+    """The number of sales matching the filter, from the summaries; None when a receipt number or a customer
+    is searched."""
+    if f.number.strip() or f.customer or f.status not in SUMMARY_COUNTS:
         return None
     only = " AND d.showroom_id = :showroom" if f.showroom_id is not None else ""
     sql = (
@@ -162,6 +185,7 @@ SALE_LIST_COLUMNS = [
     Column("name", "Cửa hàng"),
     Column("time", "Thời gian"),
     Column("cashier", "Thu ngân"),
+    Column("customer", "Khách hàng"),
     Column("subtotal_vnd", "Tiền hàng", VND),
     Column("discount_vnd", "Giảm giá", VND),
     Column("total_vnd", "Tổng thanh toán", VND),

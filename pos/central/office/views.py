@@ -71,7 +71,7 @@ PAGES: dict[str, Page] = {
         Page("invoice-list", "Bảng kê hóa đơn", invoices.invoice_list, paged=True),
     )
 }
-QUERY_KEYS = ("from", "to", "showroom", "limit", "sort", "status", "number", "sale_status")
+QUERY_KEYS = ("from", "to", "showroom", "limit", "sort", "status", "number", "sale_status", "customer")
 
 
 # Reports summed from the sale lines are the slow ones over many showrooms and long periods; they do not depend
@@ -309,6 +309,7 @@ def sales() -> Any:
             "showroom": shop.code if shop else "",
             "number": f.number,
             "sale_status": f.status,
+            "customer": request.args.get("customer", "").strip()[:40],
         },
         errors=errors,
         showrooms=common.showroom_choices(session),
@@ -332,7 +333,10 @@ def _sale_filter(session: Session) -> tuple[SaleFilter, Showroom | None, dict[st
         showroom_id=shop.id if shop else None,
         number=request.args.get("number", "").strip()[:40],
         status=status if status in receipts.SALE_STATUSES else "",
+        customer=receipts.customer_key(request.args.get("customer", "")[:40]),
     )
+    if request.args.get("customer", "").strip() and not f.customer:
+        errors["customer"] = "Khách hàng: nhập số điện thoại hoặc mã số thuế (10–13 số); đang hiển thị mọi khách."
     return f, shop, errors, today
 
 
