@@ -31,11 +31,16 @@ def contents_of(basket: SaleBasket, lines: Sequence[SaleLine]) -> tuple[str, ...
 
 
 def receipt_lines(
-    session: Session, sale_id: int, lines: Sequence[SaleLine], stars: Mapping[int, int] | None = None
+    session: Session,
+    sale_id: int,
+    lines: Sequence[SaleLine],
+    stars: Mapping[int, int] | None = None,
+    english: Mapping[int, str] | None = None,
 ) -> list[ReceiptLine]:
     """The receipt's lines: ordinary lines as sold, each basket once with its contents (printed on request).
 
-    ``stars`` (product id -> stars, for valid certificates only) marks the ordinary lines with OCOP stars.
+    ``stars`` (product id -> stars, for valid certificates only) marks the ordinary lines with OCOP stars;
+    ``english`` (product id -> English name) names them on an English or bilingual receipt.
     """
     promo = promotion_names(session, [line.id for line in lines])  # type: ignore[misc]
     baskets, link = sold_baskets(session, sale_id)
@@ -61,6 +66,7 @@ def receipt_lines(
                     promotion=promo.get(line.id, ""),  # type: ignore[arg-type]
                     sold_by=line.sold_by,
                     stars=(stars or {}).get(line.product_id),
+                    name_en=(english or {}).get(line.product_id, ""),
                 )
             )
         elif members[basket_id][0] is line:

@@ -46,6 +46,7 @@ from pos.sales.clock import check_clock
 from pos.sales.discounts import approver_of, discount_issues, record_approvals
 from pos.sales.models import Payment, Sale, SaleLine, Shift
 from pos.sales.pricing import DiscountLimits, PaymentInput, PricedSale, settle_payments
+from pos.sales.receipt_labels import DEFAULT_LANGUAGE, check_language
 from pos.sales.vat import local_date
 from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
@@ -104,6 +105,7 @@ def complete_sale(
     loyalty: LoyaltyRule | None = None,
     priced_at: datetime | None = None,
     customer_to_central: bool = False,
+    receipt_language: str = DEFAULT_LANGUAGE,
 ) -> Sale:
     """Turn the cashier's cart into a sale: lines, payments, stock movements, receipt number, outbox, and
     (when ``einvoice`` is set) its e-invoice, numbered and queued in the same transaction.
@@ -112,8 +114,14 @@ def complete_sale(
     ``clock_tolerance_s`` (the till passes it), ``now`` must be a clock fit to date the sale (pos/sales/clock.py).
     ``priced_at``: promotions are those in force then, not now (a company order keeps those it was ordered with).
     ``customer_to_central`` (config [customers] send_to_central): the sale's record names its customer by uuid.
+    ``receipt_language``: "vi", "en" or "vi+en", kept on the sale so that reprints and refunds print alike.
     """
     key = check_key(idempotency_key)
+    language = check_language(receipt_language)
+    if language is None:
+        raise ValidationError(
+            "Ngôn ngữ hóa đơn không hợp lệ; chọn Tiếng Việt, Tiếng Anh hoặc Song ngữ Việt – Anh.", "receipt_language"
+        )
     existing = sale_by_key(session, key, cashier_id, cart_id)
     if existing is not None:
         return existing
@@ -166,6 +174,7 @@ def complete_sale(
         vat_vnd=priced.vat_vnd,
         discount_approved_by_id=approver_id,
         sale_discount_approved_by_id=sale_approver,
+        receipt_language=language,
         created_at=now,
     )
     session.add(sale)

@@ -72,6 +72,7 @@ class Sale(SQLModel, table=True):
     discount_approved_by_id: int | None = Field(default=None, foreign_key="user.id")  # the sale's or a line's
     sale_discount_approved_by_id: int | None = Field(default=None, foreign_key="user.id")
     reprint_count: int = Field(default=0)
+    receipt_language: str = Field(default="vi", max_length=5)  # vi, en, vi+en: reprints and refunds follow it
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     voided_by_id: int | None = Field(default=None, foreign_key="user.id")

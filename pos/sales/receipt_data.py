@@ -1,4 +1,8 @@
-"""A recorded sale turned into the plain ReceiptData the receipt PDF is drawn from."""
+"""A recorded sale turned into the plain ReceiptData the receipt PDF and the thermal raster are drawn from.
+
+The receipt's language is the sale's (chosen at the till, ``Sale.receipt_language``), so a reprint and the
+refund receipt print as the first one did; its words come from one table (pos/sales/receipt_labels.py).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from pos.auth.models import User
 from pos.baskets.receipt import receipt_lines
 from pos.catalog.certificates import shown_stars
 from pos.catalog.models import Product
+from pos.catalog.story import stories_of
 from pos.einvoice.figures import SoldLine, rate_parts
 from pos.einvoice.issue import first_invoice_of_sale, invoice_ref, printed_number
 from pos.einvoice.models import KINDS, Invoice
@@ -19,6 +24,7 @@ from pos.einvoice.rules import rules_on
 from pos.money import format_vnd
 from pos.numbering import format_invoice_number
 from pos.sales.models import Payment, Sale, SaleLine, SaleReturn
+from pos.sales.receipt_labels import Wording, printed_language
 from pos.sales.receipts import SHOP_TZ, InvoiceCopy, ReceiptData, ReceiptPayment, VatBreakdown
 from pos.sales.vietqr import build_vietqr_payload
 
@@ -28,29 +34,35 @@ def vat_breakdown(lines: Sequence[SoldLine]) -> list[VatBreakdown]:
     return [VatBreakdown(part.rate_bp, part.gross_vnd, part.vat_vnd, part.mark) for part in rate_parts(lines)]
 
 
-def _buyer_lines(invoice: Invoice, consumer_name: str) -> list[str]:
+def _buyer_lines(invoice: Invoice, consumer_name: str, t: Wording) -> list[str]:
     """The buyer as the paper copy names them: only what the buyer gave, else the prescribed wording."""
     if invoice.buyer_company:
-        out = [f"Tên đơn vị: {invoice.buyer_company}", f"Mã số thuế: {invoice.buyer_tax_code}"]
-        out.append(f"Địa chỉ: {invoice.buyer_address}")
+        out = [f"{t('buyer_company')}: {invoice.buyer_company}", f"{t('buyer_tax_code')}: {invoice.buyer_tax_code}"]
+        out.append(f"{t('buyer_address')}: {invoice.buyer_address}")
         if invoice.buyer_name:
-            out.append(f"Người mua hàng: {invoice.buyer_name}")
+            out.append(f"{t('buyer_person')}: {invoice.buyer_name}")
         return out
-    out = [f"Người mua: {invoice.buyer_name}"] if invoice.buyer_name else []
-    for label, value in (
-        ("Mã số thuế", invoice.buyer_tax_code),
-        ("Địa chỉ", invoice.buyer_address),
-        ("Số định danh", invoice.buyer_id_number),
-        ("Điện thoại", invoice.buyer_phone),
-        ("Email", invoice.buyer_email),
+    out = [f"{t('buyer')}: {invoice.buyer_name}"] if invoice.buyer_name else []
+    for key, value in (
+        ("buyer_tax_code", invoice.buyer_tax_code),
+        ("buyer_address", invoice.buyer_address),
+        ("buyer_id_number", invoice.buyer_id_number),
+        ("buyer_phone", invoice.buyer_phone),
+        ("buyer_email", invoice.buyer_email),
     ):
         if value:
-            out.append(f"{label}: {value}")
-    return out or ([f"Người mua: {consumer_name}"] if consumer_name else [])
+            out.append(f"{t(key)}: {value}")
+    return out or ([f"{t('buyer')}: {consumer_name}"] if consumer_name else [])
 
 
-def invoice_copy(session: Session, invoice: Invoice, config: Mapping[str, Any]) -> InvoiceCopy:
+def invoice_wording(language: str) -> Wording:
+    """The words of an invoice's copy in the sale's language: the Vietnamese always there (receipt_labels)."""
+    return Wording(printed_language(language, is_invoice=True))
+
+
+def invoice_copy(session: Session, invoice: Invoice, config: Mapping[str, Any], language: str = "vi") -> InvoiceCopy:
     """What the paper copy of an invoice prints beyond the receipt: title, symbol, number, code, buyer, lookup."""
+    t = invoice_wording(language)
     rules = rules_on(invoice.issued_on)
     corrects = None
     if invoice.original_id:
@@ -77,7 +89,8 @@ def invoice_copy(session: Session, invoice: Invoice, config: Mapping[str, Any]) 
             ]
         )
     )
-    lookup = f"Tra cứu hóa đơn tại {rules.lookup_url.removeprefix('https://')} bằng mã CQT"
+    url = rules.lookup_url.removeprefix("https://")
+    lookup = t.vi("lookup", url=url) + (f"\n{t.en('lookup', url=url)}" if t.has_english else "")
     if held:
         lookup = "Dữ liệu vừa được khôi phục: số và mã CQT được cấp khi máy nối lại với văn phòng; in lại sau đó."
     return InvoiceCopy(
@@ -86,7 +99,7 @@ def invoice_copy(session: Session, invoice: Invoice, config: Mapping[str, Any]) 
         symbol=f"{invoice.form}{invoice.symbol}",
         number=printed_number(invoice),
         mccqt="chờ cấp" if held else invoice.mccqt,
-        buyer=_buyer_lines(invoice, rules.consumer_name),
+        buyer=_buyer_lines(invoice, rules.consumer_name, t),
         lookup=lookup,
         lookup_qr=qr,
         net_vnd=invoice.total_vnd - invoice.vat_vnd if invoice.form == 1 else None,
@@ -95,10 +108,19 @@ def invoice_copy(session: Session, invoice: Invoice, config: Mapping[str, Any]) 
     )
 
 
-def refund_invoice_copy(session: Session, sale_return: SaleReturn, config: Mapping[str, Any]) -> InvoiceCopy | None:
+def refund_invoice_copy(
+    session: Session, sale_return: SaleReturn, config: Mapping[str, Any], language: str = "vi"
+) -> InvoiceCopy | None:
     """On a refund receipt: the invoice that corrects the sale's, saying which one it replaces."""
     invoice = session.exec(select(Invoice).where(Invoice.return_id == sale_return.id)).first()
-    return invoice_copy(session, invoice, config) if invoice is not None else None
+    return invoice_copy(session, invoice, config, language) if invoice is not None else None
+
+
+def english_names(session: Session, language: str, product_ids: Sequence[int]) -> dict[int, str]:
+    """Product id -> the English name its story tells, for a receipt printed with English (none in Vietnamese)."""
+    if language == "vi":
+        return {}
+    return {pid: story.name_en for pid, story in stories_of(session, product_ids).items() if story.name_en}
 
 
 def transfer_payload(config: Mapping[str, Any], amount_vnd: int, receipt_number: str) -> str | None:
@@ -122,22 +144,24 @@ def _bank_reference(payment: Payment, receipt_number: str) -> str | None:
     return reference or None
 
 
-def discount_approvals(session: Session, sale: Sale, lines: list[SaleLine]) -> tuple[str, ...]:
+def discount_approvals(
+    session: Session, sale: Sale, lines: list[SaleLine], t: Wording | None = None
+) -> tuple[str, ...]:
     """'Giảm giá dòng 1 (Mật ong bạc hà): Trần Văn A duyệt', one per approved discount, for the receipt."""
+    t = t or Wording()
 
     def name(user_id: int) -> str:
         user = session.get(User, user_id)
         return user.full_name if user else "?"
 
     found = [
-        f"Giảm giá dòng {line.line_no} ({line.name}): {name(line.discount_approved_by_id)} duyệt"
+        t("approval_line", n=line.line_no, name=line.name, by=name(line.discount_approved_by_id))
         for line in lines
         if line.discount_approved_by_id
     ]
     if sale.sale_discount_approved_by_id:
-        found.append(
-            f"Giảm giá cả đơn ({format_vnd(sale.sale_discount_vnd)}): {name(sale.sale_discount_approved_by_id)} duyệt"
-        )
+        amount = format_vnd(sale.sale_discount_vnd)
+        found.append(t("approval_sale", amount=amount, by=name(sale.sale_discount_approved_by_id)))
     return tuple(found)
 
 
@@ -162,6 +186,9 @@ def receipt_for_sale(
     payments = list(session.exec(select(Payment).where(Payment.sale_id == sale.id).order_by(Payment.id)).all())  # type: ignore[arg-type]
     cashier = session.get(User, sale.cashier_id)
     invoice = first_invoice_of_sale(session, sale.id)
+    language = sale.receipt_language
+    t = Wording(printed_language(language, invoice is not None))
+    english = english_names(session, language, [line.product_id for line in lines])
     return ReceiptData(
         showroom_name=str(config.get("SHOWROOM_NAME", "")),
         showroom_address=str(config.get("SHOWROOM_ADDRESS", "")),
@@ -170,7 +197,7 @@ def receipt_for_sale(
         receipt_number=sale.receipt_number,
         issued_at=sale.created_at,
         cashier_name=cashier.full_name if cashier else "",
-        lines=receipt_lines(session, sale.id, lines, sold_stars(session, sale, lines)),  # type: ignore[arg-type]
+        lines=receipt_lines(session, sale.id, lines, sold_stars(session, sale, lines), english),  # type: ignore[arg-type]
         subtotal_vnd=sale.subtotal_vnd,
         discount_vnd=sale.line_discount_vnd + sale.sale_discount_vnd,
         total_vnd=sale.total_vnd,
@@ -187,14 +214,16 @@ def receipt_for_sale(
             for p in payments
         ],
         footer=str(config.get("RECEIPT_FOOTER", "")),
+        footer_en=str(config.get("RECEIPT_FOOTER_EN", "")),
+        language=language,
         # Paid in full before it was recorded: a QR here would invite the customer to transfer a second time.
         # The QR to pay is shown on the till's screen (and the customer screen) before payment.
         vietqr_payload=None,
         is_copy=copy_number > 0,
         copy_number=copy_number,
-        note="ĐƠN ĐÃ HỦY" if sale.status == "voided" else None,
-        approvals=discount_approvals(session, sale, lines),
-        invoice=invoice_copy(session, invoice, config) if invoice is not None else None,
+        note=t("voided") if sale.status == "voided" else None,
+        approvals=discount_approvals(session, sale, lines, t),
+        invoice=invoice_copy(session, invoice, config, language) if invoice is not None else None,
         show_contents=show_contents,
     )
 

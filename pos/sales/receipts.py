@@ -25,17 +25,17 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from pos import fonts
-from pos.catalog.models import MARK_LABELS, vat_label
+from pos.catalog.models import vat_label
 from pos.money import format_bp, format_vnd
 from pos.printing.raster import DOT, RasterCanvas
 from pos.quantity import PIECE, format_line, is_weighed, line_amount, qty_number
+from pos.sales.receipt_labels import LABELS, Wording, printed_language
 from pos.sales.vietqr import dark_runs, qr_matrix
 from pos.vnwords import amount_in_words
 
 PAPERS = ("80mm", "58mm", "a4")
 MIN_BAR_WIDTH = 0.19 * mm  # narrower Code128 modules do not scan reliably from thermal paper
 STAR = "★"  # U+2605, drawn by the DejaVu faces we ship
-METHOD_NAMES = {"cash": "Tiền mặt", "card": "Thẻ", "transfer": "Chuyển khoản (VietQR)", "points": "Điểm tích lũy"}
 
 
 def _shop_timezone() -> tzinfo:
@@ -65,6 +65,7 @@ class ReceiptLine:
     promotion: str = ""  # the promotion the line got, printed under it
     stars: int | None = None  # OCOP stars, only while the product's certificate was valid on the day of sale
     sold_by: str = PIECE  # "weight": qty in grams, unit_price_vnd per kg
+    name_en: str = ""  # the product story's English name, for an English or bilingual receipt
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,8 @@ class ReceiptData:
     approvals: tuple[str, ...] = ()  # who approved which discount, one line each
     invoice: InvoiceCopy | None = None
     show_contents: bool = False  # print each gift basket's contents under it
+    language: str = "vi"  # "vi", "en" or "vi+en" (pos/sales/receipt_labels.py); amounts and words stay Vietnamese
+    footer_en: str = ""  # the footer on an English or bilingual receipt; blank: a thank-you line
 
 
 @dataclass(frozen=True)
@@ -491,55 +494,90 @@ def _local_time(issued_at: datetime) -> str:
     return issued_at.astimezone(SHOP_TZ).strftime("%d/%m/%Y %H:%M")
 
 
-def _copy_mark(data: ReceiptData) -> str:
-    """'BẢN SAO (lần in 2)' for the first reprint; plain 'BẢN SAO' when the count is unknown."""
-    return f"BẢN SAO (lần in {data.copy_number + 1})" if data.copy_number > 0 else "BẢN SAO"
+def wording(data: ReceiptData) -> Wording:
+    """The receipt's words: its language, Vietnamese kept on an invoice's copy; a test page is Vietnamese."""
+    if data.kind == "test":
+        return Wording()
+    return Wording(printed_language(data.language, data.invoice is not None))
 
 
-def _header(b: _Builder, data: ReceiptData) -> None:
+def _copy_mark(data: ReceiptData, t: Wording) -> str:
+    """'BẢN SAO (lần in 2)' for the first reprint; plain 'BẢN SAO' when the count is unknown (English below)."""
+    key, n = ("copy_n", data.copy_number + 1) if data.copy_number > 0 else ("copy", 0)
+    first, second = t.stacked(key, n=n)
+    return f"{first}\n{second}" if second else first
+
+
+def _titled(b: _Builder, title: tuple[str, str | None], size: float, bold: bool = True) -> None:
+    """A centred title, and its English under it in smaller type on a bilingual receipt."""
+    first, second = title
+    b.text(first, bold=bold, size=size, align="center")
+    if second:
+        b.text(second, bold=bold, size=max(size * 0.75, b.style.small), align="center")
+
+
+def _header(b: _Builder, data: ReceiptData, t: Wording) -> None:
     """Showroom, title, copy mark, receipt number, time and cashier."""
     style, s = b.style, b.style.size
     b.text(data.showroom_name, bold=True, size=style.shop_size, align="center")
     b.text(data.showroom_address, size=style.small, align="center")
-    b.text(f"MST: {data.showroom_tax_code}", size=style.small, align="center")
+    b.text(f"{t('tax_code')}: {data.showroom_tax_code}", size=style.small, align="center")
     if data.showroom_phone:
-        b.text(f"Điện thoại: {data.showroom_phone}", size=style.small, align="center")
+        b.text(f"{t('phone')}: {data.showroom_phone}", size=style.small, align="center")
     b.space(s * 0.8)
     invoice = data.invoice
     if data.kind == "test":
-        b.text("IN THỬ MÁY IN", bold=True, size=style.title_size, align="center")
+        _titled(b, t.stacked("test_title"), style.title_size)
     elif data.kind == "refund":
-        b.text("PHIẾU HOÀN TIỀN", bold=True, size=style.title_size, align="center")
+        _titled(b, t.stacked("refund_title"), style.title_size)
         if data.original_receipt_number:
-            b.text(f"Trả hàng cho hóa đơn số {data.original_receipt_number}", align="center")
+            b.text(t("refund_for", number=data.original_receipt_number), align="center")
     elif invoice is not None:
-        b.text(invoice.title, bold=True, size=style.title_size, align="center")
-        b.text(invoice.subtitle, size=style.small, align="center")
-        b.text(f"Ký hiệu: {invoice.symbol}   Số: {invoice.number}", bold=True, align="center")
-        b.text(f"Mã CQT: {invoice.mccqt}", align="center")
+        _titled(b, t.title(invoice.title), style.title_size)
+        _titled(b, t.title(invoice.subtitle), style.small, bold=False)
+        # Each label with its value, unbroken: a narrow roll breaks between the two, not inside "Số (No.)".
+        symbol, number = (
+            f"{t(key)}: {value}".replace(" ", NBSP)
+            for key, value in (("symbol", invoice.symbol), ("number", invoice.number))
+        )
+        b.text(f"{symbol}   {number}", bold=True, align="center")
+        b.text(f"{t('mccqt')}: {invoice.mccqt}", align="center")
     else:
-        b.text("HÓA ĐƠN BÁN LẺ", bold=True, size=style.title_size, align="center")
+        _titled(b, t.stacked("title"), style.title_size)
     if data.is_copy:
         b.space(s * 0.4)
-        b.boxed(_copy_mark(data), style.title_size)
+        b.boxed(_copy_mark(data, t), style.title_size)
     b.space(s * 0.6)
-    number_label = "Số phiếu" if data.kind == "refund" else "Số đơn" if invoice is not None else "Số hóa đơn"
-    b.text(f"{number_label}: {data.receipt_number}")
-    b.text(f"Ngày: {_local_time(data.issued_at)}")
-    b.text(f"Thu ngân: {data.cashier_name}")
+    number_key = "refund_no" if data.kind == "refund" else "order_no" if invoice is not None else "receipt_no"
+    b.text(f"{t(number_key)}: {data.receipt_number}")
+    b.text(f"{t('date')}: {_local_time(data.issued_at)}")
+    b.text(f"{t('cashier')}: {data.cashier_name}")
     if invoice is not None and data.kind != "refund":
         for line in invoice.buyer:
             b.text(line)
 
 
-def _lines_roll(b: _Builder, lines: list[ReceiptLine], show_contents: bool = False) -> None:
+def line_names(line: ReceiptLine, t: Wording) -> tuple[str, str | None]:
+    """A line's name as printed, and the English under it on a bilingual receipt (None when there is none)."""
+    english = line.name_en.strip()
+    if not t.has_vietnamese:
+        return english or line.name, None
+    if t.has_english and english and english != line.name:
+        return line.name, english
+    return line.name, None
+
+
+def _lines_roll(b: _Builder, lines: list[ReceiptLine], t: Wording, show_contents: bool = False) -> None:
     """Each line as its name, then "qty unit × price" with the amount flush right."""
     s = b.style.size
     indent = s * 0.8
     b.rule()
     for line in lines:
         with b.together():
-            b.text(line.name, bold=True)
+            name, english = line_names(line, t)
+            b.text(name, bold=True)
+            if english:
+                b.text(english, size=b.style.small)
             if line.stars:
                 b.text(f"OCOP {STAR * line.stars}", size=b.style.small, indent=indent)
             if show_contents:
@@ -548,44 +586,55 @@ def _lines_roll(b: _Builder, lines: list[ReceiptLine], show_contents: bool = Fal
             if is_weighed(line.sold_by):
                 detail = format_line(line.qty, line.unit_price_vnd, line.sold_by)  # 0,350 kg × 120.000 ₫/kg
             else:
-                detail = f"{line.qty} {line.unit} × {format_vnd(line.unit_price_vnd)}"
+                detail = f"{line.qty} {t.unit(line.unit)} × {format_vnd(line.unit_price_vnd)}"
             b.pair(detail, format_vnd(line_amount(line.qty, line.unit_price_vnd, line.sold_by)), indent=indent)
             if line.promotion:
-                b.text(f"KM: {line.promotion}", size=b.style.small, indent=indent)
+                b.text(f"{t('promotion')}: {line.promotion}", size=b.style.small, indent=indent)
             if line.discount_vnd:
-                b.pair("Giảm giá", format_vnd(-line.discount_vnd), indent=indent)
-                b.pair("Thành tiền", format_vnd(line.total_vnd), indent=indent)
+                b.pair(t("line_discount"), format_vnd(-line.discount_vnd), indent=indent)
+                b.pair(t("line_total"), format_vnd(line.total_vnd), indent=indent)
         b.space(s * 0.25)
     b.rule()
 
 
-def _a4_name(line: ReceiptLine) -> str:
-    """The name cell of an A4 line: name, OCOP stars while valid, promotion."""
-    name = f"{line.name} (OCOP {line.stars}{STAR})" if line.stars else line.name
-    return f"{name} (KM: {line.promotion})" if line.promotion else name
+def _a4_name(line: ReceiptLine, t: Wording) -> str:
+    """The name cell of an A4 line: name (the English beside it when bilingual), OCOP stars while valid, promotion.
+
+    Beside, in brackets, since a table cell has one type size (the English under it would have to be smaller).
+    """
+    name, english = line_names(line, t)
+    name = f"{name} ({english})" if english else name
+    name = f"{name} (OCOP {line.stars}{STAR})" if line.stars else name
+    return f"{name} ({t('promotion')}: {line.promotion})" if line.promotion else name
 
 
-def _lines_a4(b: _Builder, lines: list[ReceiptLine], show_contents: bool = False) -> None:
+def _column(t: Wording, key: str) -> str:
+    """A table header; bilingual on two lines, the English under the Vietnamese (brackets break narrow columns)."""
+    first, second = t.stacked(key)
+    return f"{first}\n{second}" if second else first
+
+
+def _lines_a4(b: _Builder, lines: list[ReceiptLine], t: Wording, show_contents: bool = False) -> None:
     """The lines as a table, as on a printed invoice."""
     columns = [
-        ("STT", 11, "center"),
-        ("Tên sản phẩm", 52, "left"),
-        ("ĐVT", 13, "left"),
-        ("SL", 14, "right"),  # room for a weight: 12,345 (kg)
-        ("Đơn giá", 24, "right"),
-        ("Giảm giá", 22, "right"),
-        ("Thuế GTGT", 15, "right"),
-        ("Thành tiền", 26, "right"),
+        (_column(t, "col_no"), 11, "center"),
+        (_column(t, "col_product"), 52, "left"),
+        (_column(t, "col_unit"), 13, "left"),
+        (_column(t, "col_qty"), 14, "right"),  # room for a weight: 12,345 (kg)
+        (_column(t, "col_price"), 24, "right"),
+        (_column(t, "col_discount"), 22, "right"),
+        (_column(t, "col_vat"), 15, "right"),
+        (_column(t, "col_amount"), 26, "right"),
     ]
     rows = [
         [
             str(i),
-            _a4_name(line),
-            line.unit,
+            _a4_name(line, t),
+            t.unit(line.unit),
             qty_number(line.qty, line.sold_by),
             format_vnd(line.unit_price_vnd),
             format_vnd(-line.discount_vnd) if line.discount_vnd else "",
-            vat_label(line.vat_class, line.vat_rate_bp) if line.vat_rate_bp >= 0 else "nhiều mức",
+            vat_label(line.vat_class, line.vat_rate_bp) if line.vat_rate_bp >= 0 else t("mixed_rates"),
             format_vnd(line.total_vnd),
         ]
         for i, line in enumerate(lines, start=1)
@@ -601,68 +650,85 @@ def _lines_a4(b: _Builder, lines: list[ReceiptLine], show_contents: bool = False
     b.space(b.style.size * 0.8)
 
 
-def _totals_and_payments(b: _Builder, data: ReceiptData, x0: float, width: float) -> None:
+def _in_words_label(t: Wording) -> str:
+    """'Bằng chữ'; on an English receipt 'In words (Bằng chữ)', since the words that follow are Vietnamese."""
+    return t("in_words") if t.has_vietnamese else f"{t.en('in_words')} ({t.vi('in_words')})"
+
+
+def _totals_and_payments(b: _Builder, data: ReceiptData, t: Wording, x0: float, width: float) -> None:
     """Subtotal, discount, total in figures and words, VAT by rate, then each payment."""
     style, s = b.style, b.style.size
     col = {"x0": x0, "width": width}
     with b.together():
-        b.pair("Tiền hàng", format_vnd(data.subtotal_vnd), **col)
+        b.pair(t("subtotal"), format_vnd(data.subtotal_vnd), **col)
         if data.discount_vnd:
-            b.pair("Giảm giá", format_vnd(-data.discount_vnd), **col)
+            b.pair(t("discount"), format_vnd(-data.discount_vnd), **col)
             for approval in data.approvals:
                 b.text(approval, size=style.small, **col)
         b.space(s * 0.3)
-        total_label = "Hoàn tiền" if data.kind == "refund" else "Tổng thanh toán"
+        total_label = t("refund_total") if data.kind == "refund" else t("total")
         b.pair(total_label, format_vnd(data.total_vnd), bold=True, size=style.total_size, **col)
         b.space(s * 0.3)
-        b.text(f"Bằng chữ: {amount_in_words(data.total_vnd)}", **col)
+        b.text(f"{_in_words_label(t)}: {amount_in_words(data.total_vnd)}", **col)
     if data.vat:
         b.space(s * 0.4)
         with b.together():
             for vat in data.vat:
                 if vat.mark:  # no VAT to state: the goods' value, named by their mark
-                    label = f"{MARK_LABELS[vat.mark]} ({vat.mark})"
-                    b.pair(label, format_vnd(vat.gross_vnd), size=style.small, **col)
+                    b.pair(f"{t(vat.mark)} ({vat.mark})", format_vnd(vat.gross_vnd), size=style.small, **col)
                 else:
-                    b.pair(f"Thuế GTGT {format_bp(vat.rate_bp)}", format_vnd(vat.vat_vnd), size=style.small, **col)
-            b.text("Giá đã bao gồm thuế GTGT", size=style.small, **col)
+                    label = t("vat", rate=format_bp(vat.rate_bp))
+                    b.pair(label, format_vnd(vat.vat_vnd), size=style.small, **col)
+            b.text(t("vat_included"), size=style.small, **col)
     if data.invoice is not None and data.invoice.net_vnd is not None and data.kind != "refund":
         with b.together():
-            b.pair("Cộng tiền hàng chưa thuế", format_vnd(data.invoice.net_vnd), size=style.small, **col)
-            b.pair("Tiền thuế GTGT", format_vnd(data.invoice.vat_vnd or 0), size=style.small, **col)
+            b.pair(t("net"), format_vnd(data.invoice.net_vnd), size=style.small, **col)
+            b.pair(t("vat_amount"), format_vnd(data.invoice.vat_vnd or 0), size=style.small, **col)
     if not data.payments:
         return
     b.rule(**col)
     sub = {"indent": s * 0.8, **col}
     for payment in data.payments:
         with b.together():
-            b.pair(METHOD_NAMES.get(payment.method, payment.method), format_vnd(payment.amount_vnd), **col)
+            method = t(payment.method) if payment.method in LABELS else payment.method
+            b.pair(method, format_vnd(payment.amount_vnd), **col)
             if payment.tendered_vnd is not None:
-                b.pair("Khách đưa", format_vnd(payment.tendered_vnd), **sub)
+                b.pair(t("tendered"), format_vnd(payment.tendered_vnd), **sub)
             if payment.change_vnd is not None:
-                b.pair("Tiền thừa trả khách", format_vnd(payment.change_vnd), **sub)
+                b.pair(t("change"), format_vnd(payment.change_vnd), **sub)
             if payment.paid_at is not None:
-                paid = "Đã nhận chuyển khoản lúc" if payment.method == "transfer" else "Đã thanh toán lúc"
+                paid = t("transfer_at") if payment.method == "transfer" else t("paid_at")
                 b.text(f"{paid} {_local_time(payment.paid_at)}", size=style.small, **sub)
             if payment.reference:
-                b.text(f"Mã giao dịch: {payment.reference}", size=style.small, **sub)
+                b.text(f"{t('reference')}: {payment.reference}", size=style.small, **sub)
+
+
+def _footer(data: ReceiptData, t: Wording) -> str:
+    """The configured footer; in English the English one (or a thank-you line), bilingual both."""
+    english = data.footer_en or (t.en("thanks") if data.kind != "test" else "")
+    if not t.has_english:
+        return data.footer
+    if not t.has_vietnamese:
+        return english
+    return "\n".join(part for part in (data.footer, english) if part)
 
 
 def _build(data: ReceiptData, style: _Style) -> list[_Block]:
     """Measure the whole receipt into blocks, top to bottom."""
     b = _Builder(style)
     s = style.size
-    _header(b, data)
+    t = wording(data)
+    _header(b, data, t)
     if style.is_roll:
-        _lines_roll(b, data.lines, data.show_contents)
-        _totals_and_payments(b, data, 0, b.width)
+        _lines_roll(b, data.lines, t, data.show_contents)
+        _totals_and_payments(b, data, t, 0, b.width)
     else:
-        _lines_a4(b, data.lines, data.show_contents)
+        _lines_a4(b, data.lines, t, data.show_contents)
         col_w = 95 * mm  # totals sit in a column on the right, under the amounts
-        _totals_and_payments(b, data, b.width - col_w, col_w)
+        _totals_and_payments(b, data, t, b.width - col_w, col_w)
     if data.note:
         b.space(s * 0.5)
-        b.text(f"Ghi chú: {data.note}")
+        b.text(f"{t('note')}: {data.note}")
     if data.invoice is not None and data.invoice.corrects:
         b.space(s * 0.5)
         b.text(data.invoice.corrects)
@@ -670,7 +736,7 @@ def _build(data: ReceiptData, style: _Style) -> list[_Block]:
     b.space(s * 0.8)
     with b.together():
         if data.vietqr_payload:
-            b.text("Quét mã VietQR để chuyển khoản", align="center")
+            b.text(t("scan_vietqr"), align="center")
             b.space(s * 0.2)
             b.qr(data.vietqr_payload, style.qr_size)
             b.space(s * 0.8)
@@ -682,9 +748,10 @@ def _build(data: ReceiptData, style: _Style) -> list[_Block]:
             if data.invoice.lookup_qr:  # none while the invoice waits for its number after a restore
                 b.space(s * 0.2)
                 b.qr(data.invoice.lookup_qr, style.qr_size * 0.8)
-    if data.footer:
+    footer = _footer(data, t)
+    if footer:
         b.space(s * 0.6)
-        b.text(data.footer, size=style.small, align="center")
+        b.text(footer, size=style.small, align="center")
     return b.blocks
 
 
@@ -694,6 +761,8 @@ def _new_canvas(buf: io.BytesIO, width: float, height: float, data: ReceiptData)
     title = "Phiếu hoàn tiền" if data.kind == "refund" else "Hóa đơn bán lẻ"
     if data.invoice is not None and data.kind != "refund":
         title = data.invoice.title.capitalize()
+    elif not wording(data).has_vietnamese:
+        title = "Refund receipt" if data.kind == "refund" else "Receipt"
     c.setTitle(f"{title} {data.receipt_number}")
     c.setAuthor(data.showroom_name)
     return c
@@ -772,8 +841,9 @@ def render_receipt(data: ReceiptData, paper: str = "80mm") -> bytes:
             block.draw(c, x, top)
         if len(pages) > 1:
             c.setFont(style.font, style.small)
-            label = "Số phiếu" if data.kind == "refund" else "Số hóa đơn"
-            footer = f"{label} {data.receipt_number} – Trang {number}/{len(pages)}"
+            t = wording(data)
+            label = t("refund_no") if data.kind == "refund" else t("receipt_no")
+            footer = f"{label} {data.receipt_number} – {t('page', n=number, of=len(pages))}"
             c.drawRightString(page_w - style.margin_x, style.margin_y, footer)
         c.showPage()
     c.save()

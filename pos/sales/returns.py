@@ -24,7 +24,8 @@ from pos.inventory.models import StockMovement
 from pos.numbering import take_return_number
 from pos.quantity import format_qty
 from pos.sales.models import PAYMENT_METHODS, Payment, ReturnLine, Sale, SaleLine, SaleReturn, Shift
-from pos.sales.receipt_data import refund_invoice_copy, vat_breakdown
+from pos.sales.receipt_data import english_names, refund_invoice_copy, vat_breakdown
+from pos.sales.receipt_labels import Wording, printed_language
 from pos.sales.receipts import SHOP_TZ, ReceiptData, ReceiptLine, ReceiptPayment
 from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
@@ -323,9 +324,16 @@ def get_return(session: Session, return_number: str) -> SaleReturn:
 
 
 def refund_receipt_data(session: Session, sale_return: SaleReturn, config: Mapping[str, Any]) -> ReceiptData:
-    """What the refund receipt (phiếu hoàn tiền) prints, from the return as recorded."""
+    """What the refund receipt (phiếu hoàn tiền) prints, from the return as recorded, in the sale's language."""
     sale = session.get(Sale, sale_return.sale_id)
     back = returned_lines(session, sale_return.id)  # type: ignore[arg-type]
+    language = sale.receipt_language if sale else "vi"
+    invoice = refund_invoice_copy(session, sale_return, config, language)
+    t = Wording(printed_language(language, invoice is not None))
+    products = dict(
+        session.exec(select(SaleLine.line_no, SaleLine.product_id).where(SaleLine.sale_id == sale_return.sale_id)).all()
+    )
+    english = english_names(session, language, list(products.values()))
     lines = [
         ReceiptLine(
             name=line.name,
@@ -337,6 +345,7 @@ def refund_receipt_data(session: Session, sale_return: SaleReturn, config: Mappi
             vat_rate_bp=line.vat_rate_bp,
             vat_class=line.vat_class,
             sold_by=line.sold_by,
+            name_en=english.get(products.get(line.line_no, 0), ""),
         )
         for line in back
     ]
@@ -357,10 +366,12 @@ def refund_receipt_data(session: Session, sale_return: SaleReturn, config: Mappi
         vat=vat_breakdown(back),  # the same figures as the adjustment invoice draws
         payments=[ReceiptPayment(sale_return.refund_method, sale_return.total_vnd)],
         footer=str(config.get("RECEIPT_FOOTER", "")),
+        footer_en=str(config.get("RECEIPT_FOOTER_EN", "")),
+        language=language,
         kind="refund",
         original_receipt_number=sale.receipt_number if sale else None,
-        note=f"Lý do trả hàng: {sale_return.reason}" if sale_return.reason else None,
-        invoice=refund_invoice_copy(session, sale_return, config),
+        note=f"{t('return_reason')}: {sale_return.reason}" if sale_return.reason else None,
+        invoice=invoice,
     )
 
 

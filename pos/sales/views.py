@@ -44,6 +44,7 @@ from pos.sales.receipt_data import (
     transfer_payload,
     vat_breakdown,
 )
+from pos.sales.receipt_labels import DEFAULT_LANGUAGE, LANGUAGES, check_language
 from pos.sales.receipts import PAPERS, render_receipt
 from pos.sales.till_json import cart_view
 from pos.sales.vietqr import qr_svg
@@ -236,6 +237,11 @@ def _paper() -> str:
     return paper
 
 
+def _receipt_language() -> str:
+    """The receipt language a sale gets unless the cashier picks another: [receipt] language, else Vietnamese."""
+    return check_language(current_app.config.get("RECEIPT_LANGUAGE")) or DEFAULT_LANGUAGE
+
+
 def _sale(session: Session, number: str) -> Sale:
     sale = session.exec(select(Sale).where(Sale.receipt_number == nfc(number).upper())).first()
     if sale is None:
@@ -278,6 +284,8 @@ def index() -> Any:
         consumer_name=rules.consumer_name,
         einvoice_late=waiting_too_long(session, now) if einvoice is not None else 0,
         einvoice_hours=rules.send_within_hours,
+        receipt_languages=LANGUAGES,
+        receipt_language=_receipt_language(),
     )
 
 
@@ -530,6 +538,7 @@ def api_checkout() -> Any:
         buyer=clean_buyer(data.get("buyer")) if einvoice and isinstance(data.get("buyer"), dict) else None,
         loyalty=loyalty_rule(),
         customer_to_central=customers_to_central(),
+        receipt_language=data.get("receipt_language") or _receipt_language(),
     )
     payments, fresh = after["payments"], after.get("cart")
     job = after.get("print_job")
@@ -686,6 +695,7 @@ def receipt(number: str) -> Any:
         method_names=PAYMENT_METHODS,
         papers=PAPERS,
         paper=current_app.config.get("RECEIPT_PAPER", "80mm"),
+        receipt_languages=LANGUAGES,
     )
 
 

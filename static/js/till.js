@@ -916,6 +916,24 @@
     if (!busy) paySubmit.append(el("kbd", { text: "Enter" }));
   }
 
+  // The receipt's language for this sale only (a foreign visitor asks for English): back to the default after.
+  const languageBox = $("receipt-language");
+  const languageInputs = Array.from(languageBox.querySelectorAll("input[name=receipt_language]"));
+
+  function receiptLanguage() {
+    const chosen = languageInputs.find((input) => input.checked);
+    return chosen ? chosen.value : languageBox.dataset.default;
+  }
+
+  function setReceiptLanguage(code) {
+    for (const input of languageInputs) input.checked = input.value === code;
+  }
+
+  function nextReceiptLanguage() {
+    const codes = languageInputs.map((input) => input.value);
+    setReceiptLanguage(codes[(codes.indexOf(receiptLanguage()) + 1) % codes.length]);
+  }
+
   const BUYER_FIELDS = ["tax_code", "company", "address", "name", "id_number", "phone", "email"];
   const buyerBox = $("buyer");
 
@@ -958,9 +976,11 @@
         expected_total_vnd: payment.total + payment.points,
         payments,
         buyer: buyerDetails(),
+        receipt_language: receiptLanguage(),
       });
       payment = null;
       resetBuyer();
+      setReceiptLanguage(languageBox.dataset.default);
       payDialog.close();
       render(data.cart);
       showDone(data);
@@ -1016,6 +1036,11 @@
 
   document.addEventListener("keydown", (event) => {
     const dialog = openDialog();
+    if (dialog === payDialog && event.key === "F1") {
+      event.preventDefault(); // not the browser's help page
+      if (payment && !payment.busy) nextReceiptLanguage();
+      return;
+    }
     if (dialog === payDialog && event.key === "F10") {
       event.preventDefault();
       toggleBuyer();
