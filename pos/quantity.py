@@ -78,6 +78,42 @@ def format_qty(qty: int, sold_by: str | None, unit: str = "") -> str:
     return f"{number} {unit}" if unit else number
 
 
+class Quantity(int):
+    """A quantity that knows how it is counted, for a column where pieces and weighed goods share rows.
+
+    An int (pieces, or grams when sold by weight), so that it compares and sorts as the stored number; a report
+    row of one product carries its quantity so (shown "1,250" beside its unit "kg", or "3" beside "hộp"); such
+    a column is never summed, since grams and pieces do not add up.
+    """
+
+    sold_by: str
+
+    def __new__(cls, amount: int, sold_by: str | None = PIECE) -> Quantity:
+        value = super().__new__(cls, amount)
+        value.sold_by = sold_by or PIECE
+        return value
+
+    @property
+    def number(self) -> str:
+        """'1,250' (kg) or '3'."""
+        return qty_number(int(self), self.sold_by)
+
+    @property
+    def decimal(self) -> Decimal:
+        """The quantity in display units, exact: Decimal('1.250') kg or Decimal('3')."""
+        return qty_decimal(int(self), self.sold_by)
+
+    @property
+    def is_weighed(self) -> bool:
+        return is_weighed(self.sold_by)
+
+    def __str__(self) -> str:
+        return format_qty(int(self), self.sold_by)
+
+    def __repr__(self) -> str:
+        return f"Quantity({int(self)}, {self.sold_by!r})"
+
+
 def format_unit_price(unit_price_vnd: int, sold_by: str | None) -> str:
     """'120.000 ₫/kg' for a weighed product's price, '45.000 ₫' for a piece's."""
     return format_vnd(unit_price_vnd) + (f"/{WEIGHT_UNIT}" if is_weighed(sold_by) else "")

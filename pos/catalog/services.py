@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from pos.audit import log as audit
 from pos.barcodes import DEFAULT_INSTORE_PREFIX, BarcodeError, instore_ean13, is_instore, normalize_barcode
 from pos.catalog.models import PRODUCER_KINDS, PRODUCT_GROUPS, VAT_CLASSES, Producer, Product
-from pos.catalog.story import STORY_FIELDS, Story, save_story, validate_story
+from pos.catalog.story import STORY_FIELDS, Story, get_story, save_story, validate_story
 from pos.counters import next_value
 from pos.db import parse_id, utcnow
 from pos.errors import NotFound, ValidationError
@@ -603,8 +603,8 @@ def _has_movements(session: Session, product: Product) -> bool:
     )
 
 
-def product_payload(product: Product, producer_uuid: Any) -> Fields:
-    """The outbox record of a product (kind 'product')."""
+def product_payload(product: Product, producer_uuid: Any, story: Story | None = None) -> Fields:
+    """The outbox record of a product (kind 'product', version 2: with how it is sold and its story)."""
     expiry = product.ocop_cert_expiry
     return {
         "uuid": str(product.uuid),
@@ -621,6 +621,8 @@ def product_payload(product: Product, producer_uuid: Any) -> Fields:
         "ocop_cert_expiry": expiry.isoformat() if expiry else None,
         "central_uuid": str(product.central_uuid) if product.central_uuid else None,
         "is_active": product.is_active,
+        "sold_by": product.sold_by,
+        **{name: getattr(story or Story(), name) for name in STORY_FIELDS},
     }
 
 
@@ -633,10 +635,12 @@ def free_sku(session: Session, wanted: str) -> str:
     return candidate
 
 
-def _enqueue_product(session: Session, product: Product) -> None:
+def enqueue_product(session: Session, product: Product) -> None:
+    """Put the product's record (with its producer's UUID and its story) in the outbox for the central server."""
     producer = session.get(Producer, product.producer_id)
     assert producer is not None  # the foreign key guarantees it
-    enqueue(session, "product", product.uuid, dict(product_payload(product, producer.uuid)))
+    story = get_story(session, product.id) if product.id is not None else None  # type: ignore[arg-type]
+    enqueue(session, "product", product.uuid, dict(product_payload(product, producer.uuid, story)))
 
 
 def create_product(
@@ -660,7 +664,7 @@ def create_product(
         entity_id=product.id,
         after={"name": product.name, "sku": product.sku, "barcode": product.barcode, "price_vnd": product.price_vnd},
     )
-    _enqueue_product(session, product)
+    enqueue_product(session, product)
     return product
 
 
@@ -683,7 +687,7 @@ def update_product(
     _apply_edit(session, product, clean, "price_vnd", "product.price", actor_id)
     if story is not None:
         save_story(session, product_id, story, actor_id)
-    _enqueue_product(session, product)
+    enqueue_product(session, product)
     return product
 
 

@@ -88,6 +88,18 @@ LINE_COLUMNS = (
     "ocop_group",
     "is_voided",
 )
+# What a product record (version 2) tells beside its catalogue fields: how it is sold and its story.
+PRODUCT_SHOWN = (
+    "sold_by",
+    "name_en",
+    "description_vi",
+    "description_en",
+    "origin_commune",
+    "origin_district",
+    "origin_province",
+    "producer_story",
+    "trace_url",
+)
 PAYMENT_COLUMNS = ("sale_id", "showroom_id", "method", "amount_vnd", "tendered_vnd", "change_vnd", "reference")
 
 T_SHOWROOM = m.Showroom.__table__
@@ -498,6 +510,7 @@ class _Materialiser:
                 "ocop_cert_expiry": p.ocop_cert_expiry,
                 "is_active": p.is_active,
                 "is_stub": False,
+                **{key: getattr(p, key) for key in PRODUCT_SHOWN},
                 "catalog_product_id": catalog_ids.get(p.central_uuid) or catalog_ids.get(p.uuid),
                 "link_revision": 0,
                 "first_showroom_id": self.showroom_id,
@@ -521,6 +534,7 @@ class _Materialiser:
                 "ocop_cert_expiry",
                 "is_active",
                 "is_stub",
+                *PRODUCT_SHOWN,
                 "updated_at",
             )
         }
@@ -568,6 +582,7 @@ class _Materialiser:
                         line.sku,
                         line.barcode,
                         line.unit,
+                        line.sold_by,
                     )
         for intake in intakes:
             for il in intake.lines:
@@ -616,6 +631,7 @@ class _Materialiser:
         sku: str = "",
         barcode: str | None = None,
         unit: str = "",
+        sold_by: str = "piece",
     ) -> dict[str, Any]:
         return {
             "uuid": uuid,
@@ -631,6 +647,8 @@ class _Materialiser:
             "ocop_cert_expiry": None,
             "is_active": True,
             "is_stub": True,
+            "sold_by": sold_by,  # as its lines say (sale v3), until its own record comes
+            **{key: "" for key in PRODUCT_SHOWN if key != "sold_by"},
             "catalog_product_id": None,
             "link_revision": 0,
             "first_showroom_id": self.showroom_id,

@@ -320,6 +320,17 @@ class Product(CentralModel, table=True):
     ocop_cert_expiry: date | None = None
     is_active: bool = Field(default=True)
     is_stub: bool = Field(default=False)
+    # "weight": the showroom counts it in grams and prices it per kg (pos/quantity.py); a stub takes its lines'
+    sold_by: str = Field(default="piece", max_length=10, sa_column_kwargs={"server_default": "piece"})
+    # Its story as the showroom tells it (pos/catalog/story.py): blank when none was told.
+    name_en: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    description_vi: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+    description_en: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
+    origin_commune: str = Field(default="", max_length=80, sa_column_kwargs={"server_default": ""})
+    origin_district: str = Field(default="", max_length=80, sa_column_kwargs={"server_default": ""})
+    origin_province: str = Field(default="", max_length=80, sa_column_kwargs={"server_default": ""})
+    producer_story: str = Field(default="", max_length=2000, sa_column_kwargs={"server_default": ""})
+    trace_url: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     catalog_product_id: int | None = Field(default=None, foreign_key="catalog_product.id", index=True)
     link_revision: int = Field(default=0, sa_type=BigInteger, index=True)  # catalogue revision of the link
     first_showroom_id: int = Field(foreign_key="showroom.id")  # the showroom that reported it, and owns it
@@ -715,8 +726,10 @@ class _ProductFigures(CentralModel):
     ocop_group: str = Field(primary_key=True, max_length=20)
     ocop_stars: int = Field(primary_key=True)
     lines: int = _count()
-    qty_sold: int = Field(default=0, sa_type=BigInteger)
+    qty_sold: int = Field(default=0, sa_type=BigInteger)  # pieces of goods sold by the piece
     qty_returned: int = Field(default=0, sa_type=BigInteger)
+    grams_sold: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})  # by weight
+    grams_returned: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
     gross_vnd: int = _money()
     discount_vnd: int = _money()
     sales_vnd: int = _money()

@@ -50,6 +50,8 @@ PRODUCT_MEASURES = (
     "lines",
     "qty_sold",
     "qty_returned",
+    "grams_sold",
+    "grams_returned",
     "gross_vnd",
     "discount_vnd",
     "sales_vnd",
@@ -88,25 +90,31 @@ GROUP BY showroom_id, day
 # Each sale line of a slice once, each return line once; a return line takes the producer, stars and group of
 # the sale line it came from, or of its product when that sale line is not (yet) at the central server.
 # A line's gross is its total plus its discount (the arrival check holds that to qty × price, grams × price per
-# kg for weighed goods), so the central needs no copy of how a line was sold.
+# kg for weighed goods). Quantities go to ``qty_*`` (pieces) or ``grams_*`` (goods sold by weight, as the
+# product's record says: a stub takes its lines' word until the record comes), never one added to the other.
+_PIECES = "CASE WHEN p.sold_by = 'weight' THEN 0 ELSE {q} END"
+_GRAMS = "CASE WHEN p.sold_by = 'weight' THEN {q} ELSE 0 END"
 PRODUCT_DAY_SQL = f"""
 SELECT showroom_id, day, product_id, producer_id, ocop_group, ocop_stars,
        {", ".join(f"SUM({m})::bigint AS {m}" for m in PRODUCT_MEASURES)}
 FROM (
     SELECT sl.showroom_id, sl.sold_on AS day, sl.product_id, sl.producer_id,
            COALESCE(sl.ocop_group, '') AS ocop_group, COALESCE(sl.ocop_stars, 0) AS ocop_stars,
-           1 AS lines, sl.qty AS qty_sold, 0 AS qty_returned, sl.total_vnd + sl.discount_vnd AS gross_vnd,
-           sl.discount_vnd, sl.total_vnd AS sales_vnd, sl.vat_vnd, 0 AS refunds_vnd
-    FROM sale_line sl
+           1 AS lines, {_PIECES.format(q="sl.qty")} AS qty_sold, 0 AS qty_returned,
+           {_GRAMS.format(q="sl.qty")} AS grams_sold, 0 AS grams_returned,
+           sl.total_vnd + sl.discount_vnd AS gross_vnd, sl.discount_vnd, sl.total_vnd AS sales_vnd, sl.vat_vnd,
+           0 AS refunds_vnd
+    FROM sale_line sl LEFT JOIN product p ON p.id = sl.product_id
     WHERE NOT sl.is_voided AND {{line}}
     UNION ALL
     SELECT r.showroom_id, r.returned_on, COALESCE(sl.product_id, rl.product_id, 0),
            COALESCE(sl.producer_id, p.producer_id, 0), COALESCE(sl.ocop_group, p.ocop_group, ''),
-           COALESCE(sl.ocop_stars, p.ocop_stars, 0), 0, 0, rl.qty, 0, 0, 0, 0, rl.amount_vnd
+           COALESCE(sl.ocop_stars, p.ocop_stars, 0), 0, 0, {_PIECES.format(q="rl.qty")}, 0,
+           {_GRAMS.format(q="rl.qty")}, 0, 0, 0, 0, rl.amount_vnd
     FROM sale_return r
     JOIN return_line rl ON rl.return_id = r.id
     LEFT JOIN sale_line sl ON sl.sale_id = r.sale_id AND sl.line_no = rl.sale_line_no
-    LEFT JOIN product p ON p.id = rl.product_id
+    LEFT JOIN product p ON p.id = COALESCE(sl.product_id, rl.product_id)
     WHERE NOT COALESCE(sl.is_voided, FALSE) AND {{ret}}
 ) x
 GROUP BY showroom_id, day, product_id, producer_id, ocop_group, ocop_stars
@@ -279,12 +287,17 @@ def touched_slices(conn: Connection, showroom_id: int, stored: Stored) -> set[tu
         )
     if stored.products:
         # A product record fills in the stars and group of lines that arrived before it (summed as unknown), and
-        # gives its stars, group and producer to return lines whose sale line is not here.
+        # gives its stars, group and producer to return lines whose sale line is not here; it also says whether
+        # it is sold by weight, which moves its quantities between pieces and grams where they were summed
+        # otherwise (a product sent before its records said so).
         slices |= _pairs(
             conn,
-            "WITH p AS (SELECT id FROM product WHERE first_showroom_id = :sid AND uuid = ANY(:p)) "
+            "WITH p AS (SELECT id, sold_by FROM product WHERE first_showroom_id = :sid AND uuid = ANY(:p)) "
             "SELECT d.showroom_id, d.day FROM summary_product_day d "
             "WHERE d.product_id IN (SELECT id FROM p) AND d.ocop_group = '' "
+            "UNION SELECT d.showroom_id, d.day FROM summary_product_day d JOIN p ON p.id = d.product_id "
+            "WHERE d.showroom_id = :sid AND CASE WHEN p.sold_by = 'weight' THEN d.qty_sold <> 0 OR d.qty_returned <> 0 "
+            "ELSE d.grams_sold <> 0 OR d.grams_returned <> 0 END "
             "UNION SELECT r.showroom_id, r.returned_on FROM return_line rl JOIN sale_return r ON r.id = rl.return_id "
             "WHERE rl.product_id IN (SELECT id FROM p) AND NOT EXISTS "
             "(SELECT 1 FROM sale_line sl WHERE sl.sale_id = r.sale_id AND sl.line_no = rl.sale_line_no)",
@@ -347,8 +360,9 @@ def raw_months(conn: Connection) -> list[date]:
 
 def rebuild(conn: Connection, *, progress: Callable[[date, int], None] | None = None) -> int:
     """Recompute every summary row from the raw tables, month by month; returns the rows written."""
+    if not _by_weight(conn):
+        return 0  # an upgrade still before revision 0015: that revision builds them
     tables = ["summary_showroom_day", "summary_product_day", "summary_product_month"]
-    # Revision 0003 rebuilds the summaries it creates, before revision 0012 adds the dekads.
     dekads = _has_table(conn, "summary_product_dekad")
     if dekads:
         tables.append("summary_product_dekad")
@@ -390,6 +404,8 @@ def _insert_dekads(conn: Connection, where: str, params: dict[str, Any]) -> int:
 
 def fill_dekads(conn: Connection) -> int:
     """The dekads summed from the daily product summary as it stands (revision 0012, on a server with sales)."""
+    if not _by_weight(conn):
+        return 0  # an upgrade from before revision 0003: revision 0015 builds every summary
     conn.execute(text("TRUNCATE summary_product_dekad"))
     written = _insert_dekads(conn, "TRUE", {})
     conn.execute(text("ANALYZE summary_product_dekad"))
@@ -398,6 +414,20 @@ def fill_dekads(conn: Connection) -> int:
 
 def _has_table(conn: Connection, name: str) -> bool:
     return conn.execute(text("SELECT to_regclass(:name) IS NOT NULL"), {"name": name}).scalar_one()
+
+
+def _by_weight(conn: Connection) -> bool:
+    """Whether the schema has revision 0015's columns (how products are sold, grams apart from pieces), which the
+    summary SQL reads and writes. Revisions 0003 and 0012 build summaries when upgrading a server with sales; on
+    an upgrade from before 0015 they leave that to 0015."""
+    return bool(
+        conn.execute(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = 'summary_product_day' AND column_name = 'grams_sold')"
+            )
+        ).scalar_one()
+    )
 
 
 @dataclass

@@ -32,7 +32,7 @@ from sqlmodel import Session, select
 from pos.audit.log import record as audit
 from pos.auth.models import User
 from pos.catalog.models import Producer, Product
-from pos.catalog.services import free_sku, producer_payload, product_payload
+from pos.catalog.services import enqueue_product, free_sku, producer_payload
 from pos.db import utcnow
 from pos.errors import Conflict, NotFound, ValidationError
 from pos.inventory.ledger import on_hand, record_movements
@@ -486,7 +486,7 @@ def _carry_product(session: Session, wire: dict[str, Any]) -> Product:
     )
     session.add(product)
     session.flush()
-    enqueue(session, "product", product.uuid, dict(product_payload(product, producer.uuid)))
+    enqueue_product(session, product)
     return product
 
 

@@ -17,7 +17,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from pos.csv_export import csv_writer
-from pos.reports.table import DATE, INT, SHARE, VND, Column, Report, cell_text, export_value
+from pos.quantity import Quantity
+from pos.reports.table import DATE, INT, KG, QTY, SHARE, VND, Column, Report, cell_text, export_value
 
 
 def to_csv(report: Report) -> bytes:
@@ -55,13 +56,13 @@ EXCEL_EPOCH = date(1899, 12, 30)
 # Cell styles (styles.xml's cellXfs, in this order): plain, title, bold, note, header, then the number kinds
 # plain and in the totals row.
 S_TITLE, S_BOLD, S_NOTE, S_HEADER, S_TOTAL_TEXT = 1, 2, 3, 4, 9
-S_KIND = {VND: 5, INT: 6, SHARE: 7, DATE: 8}
-S_TOTAL_KIND = {VND: 10, INT: 11, SHARE: 12, DATE: 13}
+S_KIND = {VND: 5, INT: 6, SHARE: 7, DATE: 8, KG: 14}
+S_TOTAL_KIND = {VND: 10, INT: 11, SHARE: 12, DATE: 13, KG: 15}
 
 STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
-<numFmts count="3"><numFmt numFmtId="164" formatCode="#,##0 &quot;₫&quot;"/><numFmt numFmtId="165" formatCode="0.0%"/>\
-<numFmt numFmtId="166" formatCode="dd/mm/yyyy"/></numFmts>
+<numFmts count="4"><numFmt numFmtId="164" formatCode="#,##0 &quot;₫&quot;"/><numFmt numFmtId="165" formatCode="0.0%"/>\
+<numFmt numFmtId="166" formatCode="dd/mm/yyyy"/><numFmt numFmtId="167" formatCode="#,##0.000"/></numFmts>
 <fonts count="4"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font>\
 <font><b/><sz val="14"/><name val="Calibri"/></font>\
 <font><i/><sz val="11"/><color rgb="FF555555"/><name val="Calibri"/></font></fonts>
@@ -71,7 +72,7 @@ STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <border><left style="thin"/><right style="thin"/><top style="thin"/><bottom style="thin"/><diagonal/></border>\
 <border><left/><right/><top style="thin"/><bottom/><diagonal/></border></borders>
 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
-<cellXfs count="14">
+<cellXfs count="16">
 <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>
 <xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>
 <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>
@@ -88,6 +89,8 @@ applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>
 <xf numFmtId="3" fontId="1" fillId="0" borderId="2" xfId="0" applyNumberFormat="1" applyFont="1" applyBorder="1"/>
 <xf numFmtId="165" fontId="1" fillId="0" borderId="2" xfId="0" applyNumberFormat="1" applyFont="1" applyBorder="1"/>
 <xf numFmtId="166" fontId="1" fillId="0" borderId="2" xfId="0" applyNumberFormat="1" applyFont="1" applyBorder="1"/>
+<xf numFmtId="167" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
+<xf numFmtId="167" fontId="1" fillId="0" borderId="2" xfId="0" applyNumberFormat="1" applyFont="1" applyBorder="1"/>
 </cellXfs>
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
 </styleSheet>"""
@@ -248,6 +251,12 @@ def _cell(ref: str, value: object, column: Column, styles: dict[str, int]) -> st
         return f'<c r="{ref}"/>'
     if kind in (VND, INT) and isinstance(value, int):
         return f'<c r="{ref}" s="{styles[kind]}"><v>{value}</v></c>'
+    if kind == KG and isinstance(value, int):  # grams, written as kg (exact: three decimals at most)
+        return f'<c r="{ref}" s="{styles[KG]}"><v>{export_value(value, KG)}</v></c>'
+    if kind == QTY and isinstance(value, Quantity):  # one product's: kg with three decimals, or pieces
+        return f'<c r="{ref}" s="{styles[KG if value.is_weighed else INT]}"><v>{value.decimal}</v></c>'
+    if kind == QTY and isinstance(value, int):
+        return f'<c r="{ref}" s="{styles[INT]}"><v>{value}</v></c>'
     if kind == SHARE and isinstance(value, int):
         return f'<c r="{ref}" s="{styles[SHARE]}"><v>{value / 10_000}</v></c>'
     if kind == DATE and isinstance(value, datetime):

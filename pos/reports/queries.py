@@ -21,9 +21,9 @@ from pos.catalog.certificates import certificate_status as status_of_certificate
 from pos.catalog.models import PRODUCT_GROUPS
 from pos.db import UTCDateTime
 from pos.money import div_round
-from pos.quantity import amount_sql
+from pos.quantity import WEIGHT, Quantity, amount_sql, display_unit, line_amount
 from pos.reports.period import Period, local_midnight
-from pos.reports.table import DATE, INT, SHARE, STARS, VND, Column, Report
+from pos.reports.table import DATE, INT, KG, QTY, SHARE, STARS, VND, Column, Report
 from pos.sales.models import PAYMENT_METHODS
 
 COMPLETED = "completed"
@@ -91,17 +91,22 @@ def _period_params(period: Period) -> dict[str, Any]:
     return {"start": period.utc_start, "end": period.utc_end, "completed": COMPLETED}
 
 
-# Each sale line of the period counted once, each return line of the period once, negative.
+# Each sale line of the period counted once, each return line of the period once, negative. Quantities go to
+# qty_* (pieces) or grams_* (goods sold by weight), never one added to the other.
+_PIECES = "CASE WHEN sl.sold_by = 'weight' THEN 0 ELSE {q} END"
+_GRAMS = "CASE WHEN sl.sold_by = 'weight' THEN {q} ELSE 0 END"
 NET_LINES = f"""
 SELECT sl.product_id AS product_id, sl.producer_id AS producer_id,
-       sl.qty AS qty_sold, 0 AS qty_returned, {amount_sql("sl.qty", "sl.unit_price_vnd", "sl.sold_by")} AS gross_vnd,
+       {_PIECES.format(q="sl.qty")} AS qty_sold, 0 AS qty_returned,
+       {_GRAMS.format(q="sl.qty")} AS grams_sold, 0 AS grams_returned,
+       {amount_sql("sl.qty", "sl.unit_price_vnd", "sl.sold_by")} AS gross_vnd,
        sl.discount_vnd AS discount_vnd, 0 AS refunds_vnd, sl.total_vnd AS net_vnd,
        {amount_sql("sl.qty", "sl.unit_cost_vnd", "sl.sold_by")} AS cost_vnd
 FROM sale s JOIN saleline sl ON sl.sale_id = s.id
 WHERE s.status = :completed AND s.created_at >= :start AND s.created_at < :end
 UNION ALL
 SELECT sl.product_id, sl.producer_id,
-       0, rl.qty, 0,
+       0, {_PIECES.format(q="rl.qty")}, 0, {_GRAMS.format(q="rl.qty")}, 0,
        0, rl.amount_vnd, -rl.amount_vnd,
        -{amount_sql("rl.qty", "sl.unit_cost_vnd", "sl.sold_by")}
 FROM salereturn r JOIN returnline rl ON rl.return_id = r.id
@@ -110,15 +115,23 @@ WHERE s.status = :completed AND r.created_at >= :start AND r.created_at < :end
 """
 
 MEASURES = """
-SUM(x.qty_sold) AS qty_sold, SUM(x.qty_returned) AS qty_returned, SUM(x.gross_vnd) AS gross_vnd,
+SUM(x.qty_sold) AS qty_sold, SUM(x.qty_returned) AS qty_returned,
+SUM(x.grams_sold) AS grams_sold, SUM(x.grams_returned) AS grams_returned, SUM(x.gross_vnd) AS gross_vnd,
 SUM(x.discount_vnd) AS discount_vnd, SUM(x.refunds_vnd) AS refunds_vnd, SUM(x.net_vnd) AS net_vnd,
 SUM(x.cost_vnd) AS cost_vnd
 """
 
-MEASURE_COLUMNS = [
-    Column("qty_sold", "SL bán", INT),
-    Column("qty_returned", "SL khách trả", INT),
-    Column("qty_net", "SL thuần", INT),
+PIECE_COLUMNS = [
+    Column("qty_sold", "SL bán (cái)", INT),
+    Column("qty_returned", "SL khách trả (cái)", INT),
+    Column("qty_net", "SL thuần (cái)", INT),
+]
+WEIGHT_COLUMNS = [
+    Column("grams_sold", "KL bán (kg)", KG),
+    Column("grams_returned", "KL khách trả (kg)", KG),
+    Column("grams_net", "KL thuần (kg)", KG),
+]
+MONEY_COLUMNS = [
     Column("gross_vnd", "Tiền hàng", VND),
     Column("discount_vnd", "Giảm giá", VND),
     Column("refunds_vnd", "Hoàn tiền trả hàng", VND),
@@ -126,15 +139,42 @@ MEASURE_COLUMNS = [
     Column("margin_vnd", "Lãi gộp", VND),
     Column("share_bp", "Tỷ trọng", SHARE),
 ]
-MEASURE_KEYS = ("qty_sold", "qty_returned", "qty_net", "gross_vnd", "discount_vnd", "refunds_vnd", "net_vnd")
+MEASURE_KEYS = (
+    "qty_sold",
+    "qty_returned",
+    "qty_net",
+    "grams_sold",
+    "grams_returned",
+    "grams_net",
+    "gross_vnd",
+    "discount_vnd",
+    "refunds_vnd",
+    "net_vnd",
+)
+COUNTED_WEIGHT = (
+    " Số lượng tính theo cái (đơn vị đếm của sản phẩm) cho hàng bán theo cái; hàng bán theo cân tính khối lượng "
+    "theo kg ở các cột KL, không cộng vào số lượng."
+)
+
+
+def measure_columns(weighed: bool) -> list[Column]:
+    """The columns of a sales breakdown: pieces, then kg when weighed goods are carried, then money."""
+    return [*PIECE_COLUMNS, *(WEIGHT_COLUMNS if weighed else []), *MONEY_COLUMNS]
+
+
+def carries_weighed(session: Session) -> bool:
+    """Whether this showroom has any product sold by weight (its reports then show the kg columns)."""
+    return bool(fetch(session, "SELECT 1 AS x FROM product WHERE sold_by = :w LIMIT 1", {"w": WEIGHT}))
 
 
 def _measures(row: Any) -> dict[str, int]:
     """The sums of one group, with the derived net quantity and gross margin."""
     m = row._mapping
-    values = {k: int(m[k] or 0) for k in ("qty_sold", "qty_returned", "gross_vnd", "discount_vnd", "refunds_vnd")}
+    keys = ("qty_sold", "qty_returned", "grams_sold", "grams_returned", "gross_vnd", "discount_vnd", "refunds_vnd")
+    values = {k: int(m[k] or 0) for k in keys}
     values["net_vnd"] = int(m["net_vnd"] or 0)
     values["qty_net"] = values["qty_sold"] - values["qty_returned"]
+    values["grams_net"] = values["grams_sold"] - values["grams_returned"]
     values["margin_vnd"] = values["net_vnd"] - int(m["cost_vnd"] or 0)
     return values
 
@@ -148,7 +188,8 @@ def _add_shares(rows: list[dict[str, Any]], key: str = "net_vnd") -> dict[str, A
     totals: dict[str, Any] = {}
     for row in rows:
         for k, v in row.items():
-            if isinstance(v, int) and not isinstance(v, bool) and (k.endswith("_vnd") or k.startswith("qty_")):
+            summed = k.endswith("_vnd") or k.startswith(("qty_", "grams_"))
+            if summed and isinstance(v, int) and not isinstance(v, bool):
                 totals[k] = totals.get(k, 0) + v
     whole = totals.get(key, 0)
     for row in rows:
@@ -185,8 +226,8 @@ def sales_by_product(session: Session, q: ReportQuery) -> Report:
     return Report(
         "products",
         "Doanh thu theo sản phẩm",
-        COUNTED_SALES,
-        columns + MEASURE_COLUMNS,
+        COUNTED_SALES + COUNTED_WEIGHT,
+        columns + measure_columns(carries_weighed(session)),
         rows,
         {"sku": "Tổng cộng", **totals},
         period=q.period,
@@ -210,8 +251,8 @@ def sales_by_producer(session: Session, q: ReportQuery) -> Report:
     return Report(
         "producers",
         "Doanh thu theo nhà sản xuất",
-        COUNTED_SALES,
-        [Column("name", "Nhà sản xuất"), Column("phone", "Điện thoại"), *MEASURE_COLUMNS],
+        COUNTED_SALES + COUNTED_WEIGHT,
+        [Column("name", "Nhà sản xuất"), Column("phone", "Điện thoại"), *measure_columns(carries_weighed(session))],
         rows,
         {"name": "Tổng cộng", **totals},
         period=q.period,
@@ -238,8 +279,8 @@ def sales_by_group(session: Session, q: ReportQuery) -> Report:
     return Report(
         "groups",
         "Doanh thu theo nhóm sản phẩm OCOP",
-        COUNTED_SALES + " Nhóm sản phẩm theo danh mục hiện tại.",
-        [Column("group", "Nhóm sản phẩm"), *MEASURE_COLUMNS],
+        COUNTED_SALES + " Nhóm sản phẩm theo danh mục hiện tại." + COUNTED_WEIGHT,
+        [Column("group", "Nhóm sản phẩm"), *measure_columns(carries_weighed(session))],
         rows,
         {"group": "Tổng cộng", **totals},
         period=q.period,
@@ -266,8 +307,8 @@ def sales_by_stars(session: Session, q: ReportQuery) -> Report:
     return Report(
         "stars",
         "Doanh thu theo hạng sao OCOP",
-        COUNTED_SALES + " Hạng sao theo danh mục hiện tại.",
-        [Column("stars", "Hạng sao OCOP", STARS), *MEASURE_COLUMNS],
+        COUNTED_SALES + " Hạng sao theo danh mục hiện tại." + COUNTED_WEIGHT,
+        [Column("stars", "Hạng sao OCOP", STARS), *measure_columns(carries_weighed(session))],
         rows,
         {"stars": "Tổng cộng", **totals},
         period=q.period,
@@ -282,7 +323,9 @@ def top_sellers(session: Session, q: ReportQuery) -> Report:
     rows = sorted(
         full.rows,
         key=lambda r: (
-            (-r["qty_net"], -r["net_vnd"], r["name"]) if by_qty else (-r["net_vnd"], -r["qty_net"], r["name"])
+            (-r["qty_net"], -r["grams_net"], -r["net_vnd"], r["name"])
+            if by_qty
+            else (-r["net_vnd"], -r["qty_net"], r["name"])
         ),
     )[: q.limit]
     for rank, row in enumerate(rows, start=1):
@@ -501,6 +544,14 @@ def sales_by_payment(session: Session, q: ReportQuery) -> Report:
 
 # --- Stock -------------------------------------------------------------------------------------------------
 
+# One product per row: its quantity in its own unit (kg for goods sold by weight), with the unit beside it.
+ON_HAND_COLUMNS = [Column("qty", "Tồn kho", QTY), Column("unit", "ĐVT")]
+
+
+def _on_hand(row: Any) -> dict[str, Any]:
+    """A stock row's quantity (grams or pieces, as the product is sold) and the unit it is shown in."""
+    return {"qty": Quantity(int(row.qty), row.sold_by), "unit": display_unit(row.sold_by, row.unit)}
+
 
 def slow_movers(session: Session, q: ReportQuery) -> Report:
     """Products still in stock with no completed sale in the last ``days`` days."""
@@ -510,7 +561,7 @@ def slow_movers(session: Session, q: ReportQuery) -> Report:
     for r in fetch(
         session,
         "SELECT p.sku AS sku, p.name AS name, pr.name AS producer, l.qty AS qty, p.cost_vnd AS cost, "
-        "p.price_vnd AS price, "
+        "p.price_vnd AS price, p.sold_by AS sold_by, p.unit AS unit, "
         # Lines are written in sale order, so walking the product's index backwards finds its last sale at
         # once, where MAX(created_at) would read every line the product ever had.
         "(SELECT s.created_at FROM saleline sl JOIN sale s ON s.id = sl.sale_id "
@@ -528,17 +579,16 @@ def slow_movers(session: Session, q: ReportQuery) -> Report:
                 "sku": r.sku,
                 "name": r.name,
                 "producer": r.producer,
-                "qty": int(r.qty),
+                **_on_hand(r),
                 "last_sale": last if last else "Chưa bán lần nào",
                 "idle_days": (q.today - last).days if last else None,
-                "cost_value_vnd": int(r.qty) * int(r.cost),
-                "retail_value_vnd": int(r.qty) * int(r.price),
+                "cost_value_vnd": line_amount(int(r.qty), int(r.cost), r.sold_by),
+                "retail_value_vnd": line_amount(int(r.qty), int(r.price), r.sold_by),
             }
         )
     rows.sort(key=lambda r: (r["idle_days"] is not None, -(r["idle_days"] or 0), -r["cost_value_vnd"]))
     totals = {
         "sku": "Tổng cộng",
-        "qty": sum(r["qty"] for r in rows),
         "cost_value_vnd": sum(r["cost_value_vnd"] for r in rows),
         "retail_value_vnd": sum(r["retail_value_vnd"] for r in rows),
     }
@@ -551,7 +601,7 @@ def slow_movers(session: Session, q: ReportQuery) -> Report:
             Column("sku", "Mã hàng"),
             Column("name", "Sản phẩm"),
             Column("producer", "Nhà sản xuất"),
-            Column("qty", "Tồn kho", INT),
+            *ON_HAND_COLUMNS,
             Column("last_sale", "Bán lần cuối", DATE),
             Column("idle_days", "Số ngày không bán", INT),
             Column("cost_value_vnd", "Giá trị tồn (giá nhập)", VND),
@@ -571,7 +621,9 @@ def stock_value(session: Session, q: ReportQuery) -> Report:
     if per_producer:
         found = fetch(
             session,
-            "SELECT pr.name AS name, pr.phone AS phone, COUNT(*) AS products, SUM(l.qty) AS qty, "
+            "SELECT pr.name AS name, pr.phone AS phone, COUNT(*) AS products, "
+            f"SUM({_PIECES.format(q='l.qty').replace('sl.', 'p.')}) AS qty, "
+            f"SUM({_GRAMS.format(q='l.qty').replace('sl.', 'p.')}) AS grams, "
             f"SUM({amount_sql('l.qty', 'p.cost_vnd', 'p.sold_by')}) AS cost, "
             f"SUM({amount_sql('l.qty', 'p.price_vnd', 'p.sold_by')}) AS retail "
             "FROM stocklevel l JOIN product p ON p.id = l.product_id JOIN producer pr ON pr.id = p.producer_id "
@@ -583,7 +635,8 @@ def stock_value(session: Session, q: ReportQuery) -> Report:
                 "name": r.name,
                 "phone": r.phone,
                 "products": int(r.products),
-                "qty": int(r.qty),
+                "qty_on_hand": int(r.qty or 0),
+                "grams_on_hand": int(r.grams or 0),
                 "cost_value_vnd": int(r.cost or 0),
                 "retail_value_vnd": int(r.retail or 0),
             }
@@ -594,7 +647,7 @@ def stock_value(session: Session, q: ReportQuery) -> Report:
         found = fetch(
             session,
             "SELECT p.sku AS sku, p.name AS name, pr.name AS producer, l.qty AS qty, p.cost_vnd AS cost, "
-            "p.price_vnd AS price "
+            "p.price_vnd AS price, p.sold_by AS sold_by, p.unit AS unit "
             "FROM stocklevel l JOIN product p ON p.id = l.product_id JOIN producer pr ON pr.id = p.producer_id "
             "WHERE l.qty > 0 ORDER BY pr.name, p.name",
             {},
@@ -604,11 +657,11 @@ def stock_value(session: Session, q: ReportQuery) -> Report:
                 "sku": r.sku,
                 "name": r.name,
                 "producer": r.producer,
-                "qty": int(r.qty),
+                **_on_hand(r),
                 "cost_vnd": int(r.cost),
                 "price_vnd": int(r.price),
-                "cost_value_vnd": int(r.qty) * int(r.cost),
-                "retail_value_vnd": int(r.qty) * int(r.price),
+                "cost_value_vnd": line_amount(int(r.qty), int(r.cost), r.sold_by),
+                "retail_value_vnd": line_amount(int(r.qty), int(r.price), r.sold_by),
             }
             for r in found
         ]
@@ -624,16 +677,20 @@ def stock_value(session: Session, q: ReportQuery) -> Report:
     totals.pop("price_vnd", None)
     totals["products"] = sum(r.get("products", 1) for r in rows)
     first = head[0].key
-    tail = [Column("qty", "Tồn kho", INT)]
-    if not per_producer:
-        tail += [Column("cost_vnd", "Giá nhập", VND), Column("price_vnd", "Giá bán", VND)]
+    if per_producer:
+        tail = [Column("qty_on_hand", "Tồn kho (cái)", INT), Column("grams_on_hand", "Tồn kho (kg)", KG)]
+    else:  # a weighed product's prices are per kg
+        tail = [*ON_HAND_COLUMNS, Column("cost_vnd", "Giá nhập", VND), Column("price_vnd", "Giá bán", VND)]
     tail += [
         Column("cost_value_vnd", "Giá trị theo giá nhập", VND),
         Column("retail_value_vnd", "Giá trị theo giá bán", VND),
         Column("margin_vnd", "Chênh lệch", VND),
         Column("share_bp", "Tỷ trọng (giá nhập)", SHARE),
     ]
-    counted = "Hàng đang tồn (số lượng lớn hơn 0) nhân với giá nhập gần nhất của sản phẩm và giá bán hiện tại."
+    counted = (
+        "Hàng đang tồn (số lượng lớn hơn 0) nhân với giá nhập gần nhất của sản phẩm và giá bán hiện tại; "
+        "hàng bán theo cân tính theo kg với giá mỗi kg."
+    )
     if negative:
         counted += f" {negative} sản phẩm đang âm kho không được tính; cần kiểm kê."
     return Report(
@@ -664,16 +721,16 @@ def reorder_list(session: Session, q: ReportQuery) -> Report:
             "phone": r.phone,
             "sku": r.sku,
             "name": r.name,
-            "qty": int(r.qty),
-            "min_qty": int(r.min_qty),
-            "short": int(r.min_qty) - int(r.qty),
-            "sold_30": int(r.sold_30 or 0),
+            **_on_hand(r),
+            "min_qty": Quantity(int(r.min_qty), r.sold_by),
+            "short": Quantity(int(r.min_qty) - int(r.qty), r.sold_by),
+            "sold_30": Quantity(int(r.sold_30 or 0), r.sold_by),
             "certificate": CERTIFICATE_STATUSES[status_of_certificate(r.stars, r.cert_until, q.today)],
         }
         for r in fetch(
             session,
             "SELECT pr.name AS producer, pr.phone AS phone, p.sku AS sku, p.name AS name, "
-            "p.ocop_stars AS stars, p.ocop_cert_expiry AS cert_until, "
+            "p.ocop_stars AS stars, p.ocop_cert_expiry AS cert_until, p.sold_by AS sold_by, p.unit AS unit, "
             "COALESCE(l.qty, 0) AS qty, COALESCE(p.min_stock, :default) AS min_qty, recent.qty AS sold_30 "
             "FROM product p JOIN producer pr ON pr.id = p.producer_id "
             "LEFT JOIN stocklevel l ON l.product_id = p.id "
@@ -697,10 +754,10 @@ def reorder_list(session: Session, q: ReportQuery) -> Report:
             Column("phone", "Điện thoại"),
             Column("sku", "Mã hàng"),
             Column("name", "Sản phẩm"),
-            Column("qty", "Tồn kho", INT),
-            Column("min_qty", "Tồn tối thiểu", INT),
-            Column("short", "Thiếu", INT),
-            Column("sold_30", "Bán 30 ngày", INT),
+            *ON_HAND_COLUMNS,
+            Column("min_qty", "Tồn tối thiểu", QTY),
+            Column("short", "Thiếu", QTY),
+            Column("sold_30", "Bán 30 ngày", QTY),
             Column("certificate", "Giấy chứng nhận OCOP"),
         ],
         rows,
@@ -728,7 +785,8 @@ def expiring_certificates(session: Session, q: ReportQuery) -> Report:
     for r in fetch(
         session,
         "SELECT p.sku AS sku, p.name AS name, p.ocop_stars AS stars, p.ocop_cert_number AS cert, "
-        "p.ocop_cert_expiry AS expiry, pr.name AS producer, pr.phone AS phone, COALESCE(l.qty, 0) AS qty "
+        "p.ocop_cert_expiry AS expiry, pr.name AS producer, pr.phone AS phone, COALESCE(l.qty, 0) AS qty, "
+        "p.sold_by AS sold_by, p.unit AS unit "
         "FROM product p JOIN producer pr ON pr.id = p.producer_id LEFT JOIN stocklevel l ON l.product_id = p.id "
         "WHERE p.is_active = :active AND p.ocop_cert_expiry IS NOT NULL AND p.ocop_cert_expiry <= :limit "
         "ORDER BY p.ocop_cert_expiry, p.name",
@@ -747,7 +805,7 @@ def expiring_certificates(session: Session, q: ReportQuery) -> Report:
                 "expiry": r.expiry,
                 "days_left": (r.expiry - q.today).days,
                 "status": "Đã hết hạn" if status == "expired" else "Sắp hết hạn",
-                "qty": int(r.qty),
+                **_on_hand(r),
                 "_flag": status,
             }
         )
@@ -767,7 +825,7 @@ def expiring_certificates(session: Session, q: ReportQuery) -> Report:
             Column("expiry", "Ngày hết hạn", DATE),
             Column("days_left", "Còn (ngày)", INT),
             Column("status", "Tình trạng"),
-            Column("qty", "Tồn kho", INT),
+            *ON_HAND_COLUMNS,
         ],
         rows,
         None,

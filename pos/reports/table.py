@@ -10,11 +10,15 @@ from datetime import date
 from typing import Any
 
 from pos.money import format_vnd
+from pos.quantity import WEIGHT, Quantity, qty_decimal, qty_number
 from pos.reports.period import Period, format_dmy
 
-# Column kinds: how a value is shown and exported.
-TEXT, INT, VND, SHARE, DATE, STARS = "text", "int", "vnd", "share", "date", "stars"
-NUMERIC_KINDS = {INT, VND, SHARE}
+# Column kinds: how a value is shown and exported. Grams and pieces are never added together: a column summed
+# over many products is either pieces (INT, headed "(cái)") or KG (grams of goods sold by weight, shown and
+# exported in kg, "1,250" under a "(kg)" header); a column of one product per row is QTY (a pos.quantity
+# Quantity, "1,250" or "3", beside a column saying its unit, ĐVT) and has no total.
+TEXT, INT, VND, SHARE, DATE, STARS, KG, QTY = "text", "int", "vnd", "share", "date", "stars", "kg", "qty"
+NUMERIC_KINDS = {INT, VND, SHARE, KG, QTY}
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,10 @@ def cell_text(value: Any, kind: str) -> str:
         return format_vnd(int(value))
     if kind == INT:
         return f"{int(value):,}".replace(",", ".")
+    if kind == KG:
+        return qty_number(int(value), WEIGHT)
+    if kind == QTY:
+        return value.number if isinstance(value, Quantity) else f"{int(value):,}".replace(",", ".")
     if kind == SHARE:
         return share_text(value)
     if kind == DATE:
@@ -101,4 +109,8 @@ def export_value(value: Any, kind: str) -> Any:
         return ""
     if kind in (INT, VND):
         return int(value)
+    if kind == KG:
+        return qty_decimal(int(value), WEIGHT)  # 1.250: a number with a decimal point, as CSV readers expect
+    if kind == QTY:
+        return value.decimal if isinstance(value, Quantity) else int(value)
     return cell_text(value, kind)

@@ -333,7 +333,7 @@ def reconcile_if_restored(engine: Engine, settings: SyncSettings, channel: _Chan
 def prepare_outbox(engine: Engine) -> int:
     """Enqueue, in one transaction, what travels without its own event: the first catalogue snapshot, new audit
     entries and the stock snapshot."""
-    from pos.catalog.services import producer_payload, product_payload
+    from pos.catalog.services import enqueue_product, producer_payload
 
     added = 0
     with session_scope(engine) as session:
@@ -344,8 +344,7 @@ def prepare_outbox(engine: Engine) -> int:
                 enqueue(session, "producer", producer.uuid, dict(producer_payload(producer)))
                 added += 1
             for product in session.exec(select(Product).order_by(Product.id)):
-                payload = product_payload(product, producers[product.producer_id].uuid)
-                enqueue(session, "product", product.uuid, dict(payload))
+                enqueue_product(session, product)
                 added += 1
             state.snapshot_done = True
         usernames: dict[int, str] = {}
@@ -683,7 +682,7 @@ def apply_catalog(session: Session, answer: Mapping[str, Any]) -> tuple[int, int
     """
     from uuid import UUID
 
-    from pos.catalog.services import producer_payload, product_payload
+    from pos.catalog.services import enqueue_product, producer_payload
 
     changed_producers = 0
     for item in answer.get("producers", []):
@@ -708,9 +707,7 @@ def apply_catalog(session: Session, answer: Mapping[str, Any]) -> tuple[int, int
     for item in answer.get("products", []):
         product = _apply_catalog_product(session, item)
         if product is not None:
-            producer = session.get(Producer, product.producer_id)
-            assert producer is not None
-            enqueue(session, "product", product.uuid, dict(product_payload(product, producer.uuid)))
+            enqueue_product(session, product)
             changed_products += 1
 
     for link in answer.get("links", []):
@@ -722,9 +719,7 @@ def apply_catalog(session: Session, answer: Mapping[str, Any]) -> tuple[int, int
         product.updated_at = utcnow()
         session.add(product)
         session.flush()
-        producer = session.get(Producer, product.producer_id)
-        assert producer is not None
-        enqueue(session, "product", product.uuid, dict(product_payload(product, producer.uuid)))
+        enqueue_product(session, product)
     return changed_producers, changed_products
 
 

@@ -105,6 +105,17 @@ class ProductIn(Payload):
     ocop_stars: Stars | None = None
     ocop_cert_expiry_text: BlankOrDate | None = msgspec.field(default=None, name="ocop_cert_expiry")
     central_uuid_text: BlankOrUuid | None = msgspec.field(default=None, name="central_uuid")
+    # since version 2: how it is sold ("weight": quantities in grams, price_vnd per kg; pos/quantity.py), and its
+    # story (pos/catalog/story.py), every part optional; older showrooms' records read as pieces with no story
+    sold_by: Literal["piece", "weight"] = "piece"
+    name_en: text(200) = ""
+    description_vi: text(500) = ""
+    description_en: text(500) = ""
+    origin_commune: text(80) = ""
+    origin_district: text(80) = ""
+    origin_province: text(80) = ""
+    producer_story: text(2000) = ""
+    trace_url: text(500) = ""
 
     def __post_init__(self) -> None:
         _date_or_none(
@@ -511,7 +522,7 @@ def record(kind: str, payload: type[Payload], version: int = 1) -> type[RecordBa
 
 
 ProducerRecord = record("producer", ProducerIn)
-ProductRecord = record("product", ProductIn)
+ProductRecord = record("product", ProductIn, version=2)
 SaleRecord = record("sale", SaleIn, version=4)
 ReturnRecord = record("return", ReturnIn, version=2)
 VoidRecord = record("void", VoidIn, version=2)

@@ -453,7 +453,8 @@ def test_sales_by_producer_merges_the_catalogue_link(office: FlaskClient) -> Non
     # Minh Hồng: A2 1 x 50.000 + 2 x 50.000 = 150.000. Thuốc nam Ba Vì: 80.000 - 8.000 = 72.000.
     rows = by(csv_rows(office, "/office/producers.csv", **MARCH), "Nhà sản xuất")
     tea = rows["HTX Chè Tân Cương"]
-    assert (tea["SL bán"], tea["SL khách trả"], tea["SL thuần"], tea["Số cửa hàng bán"]) == ("5", "1", "4", "2")
+    pieces = (tea["SL bán (cái)"], tea["SL khách trả (cái)"], tea["SL thuần (cái)"], tea["Số cửa hàng bán"])
+    assert pieces == ("5", "1", "4", "2")
     assert (tea["Tiền hàng"], tea["Giảm giá"], tea["Hoàn tiền trả hàng"], tea["Doanh thu thuần"]) == (
         "530000",
         "30000",
@@ -498,10 +499,11 @@ def test_top_products_add_up_across_showrooms(office: FlaskClient) -> None:
     rows = csv_rows(office, "/office/top.csv", **MARCH)
     assert [r["Sản phẩm"] for r in rows] == ["Chè Tân Cương 200g", "Miến dong Minh Hồng 500g", "Cao thuốc nam Ba Vì"]
     tea, noodles, herbs = rows
-    assert (tea["Hạng"], tea["Số cửa hàng bán"], tea["SL thuần"], tea["Doanh thu thuần"]) == ("1", "2", "4", "400000")
+    got = (tea["Hạng"], tea["Số cửa hàng bán"], tea["SL thuần (cái)"], tea["Doanh thu thuần"])
+    assert got == ("1", "2", "4", "400000")
     assert tea["Danh mục chung"] == "Đã liên kết"
     assert tea["Tỷ trọng"] == "64,3%"  # 400.000 / 622.000
-    assert (noodles["SL thuần"], noodles["Doanh thu thuần"]) == ("3", "150000")
+    assert (noodles["SL thuần (cái)"], noodles["Doanh thu thuần"]) == ("3", "150000")
     assert herbs["Danh mục chung"] == "Chưa liên kết (hàng của SR02)"
     by_qty = csv_rows(office, "/office/top.csv", sort="qty", limit="2", **MARCH)
     assert [r["Sản phẩm"] for r in by_qty] == ["Chè Tân Cương 200g", "Miến dong Minh Hồng 500g"]

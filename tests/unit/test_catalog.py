@@ -140,6 +140,30 @@ def test_create_product_parses_price_and_enqueues(uow, make_producer) -> None:
         assert payload["name"] == "Bánh cốm Hà Nội"
 
 
+def test_the_product_record_says_how_it_is_sold_and_tells_its_story(uow, make_producer) -> None:
+    """Version 2 of a product record: sold by weight (grams, price per kg) and the story, for the central office."""
+    producer = make_producer()
+    story = {"name_en": "Cao Phong oranges", "origin_province": "Tỉnh Hòa Bình", "trace_url": "https://truyxuat.vn/c"}
+    with uow() as s:
+        product = create_product(s, product_input(producer.id, unit="kg", sold_by="weight", story=story))
+    with uow() as s:
+        record = s.exec(select(OutboxRecord).where(OutboxRecord.kind == "product")).one()
+        payload = json.loads(record.payload)
+        assert record.version == contract.KIND_VERSIONS["product"] == 2
+        assert payload["sold_by"] == "weight" and payload["name_en"] == "Cao Phong oranges"
+        assert (payload["origin_province"], payload["trace_url"], payload["description_en"]) == (
+            "Tỉnh Hòa Bình",
+            "https://truyxuat.vn/c",
+            "",
+        )
+        # An edit of the story alone sends the product again, with the new story.
+        update_product(s, product.id, product_input(producer.id, unit="kg", sold_by="weight", story={"name_en": "X"}))
+    with uow() as s:
+        records = s.exec(select(OutboxRecord).where(OutboxRecord.kind == "product").order_by(OutboxRecord.id)).all()
+        assert json.loads(records[-1].payload)["name_en"] == "X"
+        assert json.loads(records[-1].payload)["origin_province"] == ""
+
+
 def test_decomposed_name_is_stored_nfc_and_searchable(uow, make_producer) -> None:
     producer = make_producer()
     with uow() as s:

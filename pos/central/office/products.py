@@ -27,8 +27,8 @@ from pos.central.office.common import (
     share_bp,
 )
 from pos.central.summaries import span_after, span_start
-from pos.reports.queries import MEASURE_COLUMNS as SHOWROOM_MEASURE_COLUMNS
-from pos.reports.queries import share_chart
+from pos.reports.queries import COUNTED_WEIGHT, share_chart
+from pos.reports.queries import measure_columns as showroom_measure_columns
 from pos.reports.table import INT, SHARE, STARS, VND, Column, Report
 from pos.text import fold
 
@@ -38,7 +38,8 @@ from pos.text import fold
 FACT_COLUMNS = """
 d.showroom_id, NULLIF(d.product_id, 0) AS product_id, NULLIF(d.producer_id, 0) AS producer_id,
 NULLIF(d.ocop_stars, 0) AS stars, NULLIF(d.ocop_group, '') AS grp,
-d.qty_sold, d.qty_returned, d.gross_vnd, d.discount_vnd, d.refunds_vnd, d.sales_vnd - d.refunds_vnd AS net_vnd
+d.qty_sold, d.qty_returned, d.grams_sold, d.grams_returned,
+d.gross_vnd, d.discount_vnd, d.refunds_vnd, d.sales_vnd - d.refunds_vnd AS net_vnd
 """
 
 
@@ -96,14 +97,28 @@ def _facts(q: OfficeQuery) -> tuple[str, dict[str, Any]]:
 
 MEASURES = """
 SUM(x.qty_sold)::bigint AS qty_sold, SUM(x.qty_returned)::bigint AS qty_returned,
+SUM(x.grams_sold)::bigint AS grams_sold, SUM(x.grams_returned)::bigint AS grams_returned,
 SUM(x.gross_vnd)::bigint AS gross_vnd, SUM(x.discount_vnd)::bigint AS discount_vnd,
 SUM(x.refunds_vnd)::bigint AS refunds_vnd, SUM(x.net_vnd)::bigint AS net_vnd
 """
 
-MEASURE_KEYS = ("qty_sold", "qty_returned", "gross_vnd", "discount_vnd", "refunds_vnd", "net_vnd")
+MEASURE_KEYS = (
+    "qty_sold",
+    "qty_returned",
+    "grams_sold",
+    "grams_returned",
+    "gross_vnd",
+    "discount_vnd",
+    "refunds_vnd",
+    "net_vnd",
+)
 
-# The showroom reports' columns, less the gross margin: the centre has no cost prices.
-MEASURE_COLUMNS = [c for c in SHOWROOM_MEASURE_COLUMNS if c.key != "margin_vnd"]
+
+def measure_columns(session: Session) -> list[Column]:
+    """The showroom reports' columns (pieces, kg when the network carries weighed goods, money), less the gross
+    margin: the centre has no cost prices."""
+    weighed = bool(fetch_rows(session, "SELECT 1 FROM product WHERE sold_by = 'weight' LIMIT 1", {}))
+    return [c for c in showroom_measure_columns(weighed) if c.key != "margin_vnd"]
 
 
 def _per_producer(q: OfficeQuery) -> tuple[str, dict[str, Any]]:
@@ -139,6 +154,7 @@ COALESCE(NULLIF(cp.province, ''), pr.province,
 def _measures(row: Any) -> dict[str, int]:
     values = {k: int(getattr(row, k) or 0) for k in MEASURE_KEYS}
     values["qty_net"] = values["qty_sold"] - values["qty_returned"]
+    values["grams_net"] = values["grams_sold"] - values["grams_returned"]
     return values
 
 
@@ -148,7 +164,7 @@ def _add(into: dict[str, int], values: dict[str, int]) -> None:
 
 
 def _zero() -> dict[str, int]:
-    return dict.fromkeys((*MEASURE_KEYS, "qty_net"), 0)
+    return dict.fromkeys((*MEASURE_KEYS, "qty_net", "grams_net"), 0)
 
 
 def _totals(rows: list[dict[str, Any]], label_key: str) -> dict[str, Any]:
@@ -188,13 +204,15 @@ def sales_by_producer(session: Session, q: OfficeQuery) -> Report:
     return Report(
         "producers",
         "Doanh thu theo nhà sản xuất",
-        COUNTED + " Nhà sản xuất ghi trên từng dòng bán; nhà sản xuất đã liên kết danh mục chung tính chung một dòng.",
+        COUNTED
+        + " Nhà sản xuất ghi trên từng dòng bán; nhà sản xuất đã liên kết danh mục chung tính chung một dòng."
+        + COUNTED_WEIGHT,
         [
             Column("name", "Nhà sản xuất"),
             Column("kind", "Loại hình"),
             Column("province", "Tỉnh/thành"),
             Column("showrooms", "Số cửa hàng bán", INT),
-            *MEASURE_COLUMNS,
+            *measure_columns(session),
         ],
         rows,
         totals,
@@ -249,8 +267,12 @@ def sales_by_province(session: Session, q: OfficeQuery) -> Report:
         "provinces",
         "Doanh thu theo tỉnh/thành xuất xứ",
         COUNTED + " Xuất xứ là tỉnh/thành của nhà sản xuất (theo danh mục chung nếu đã liên kết); "
-        "các cách viết khác nhau của cùng một tỉnh (có dấu/không dấu, “TP.”, “Tỉnh”) được gộp.",
-        [Column("province", "Tỉnh/thành xuất xứ"), Column("producers", "Số nhà sản xuất", INT), *MEASURE_COLUMNS],
+        "các cách viết khác nhau của cùng một tỉnh (có dấu/không dấu, “TP.”, “Tỉnh”) được gộp." + COUNTED_WEIGHT,
+        [
+            Column("province", "Tỉnh/thành xuất xứ"),
+            Column("producers", "Số nhà sản xuất", INT),
+            *measure_columns(session),
+        ],
         rows,
         totals,
         period=q.period,
@@ -302,7 +324,7 @@ def sales_by_ocop(session: Session, q: OfficeQuery) -> Report:
         [
             Column("group", "Nhóm sản phẩm"),
             *[Column(f"net_{s}", labels[s], VND) for s in star_keys],
-            Column("qty_net", "SL thuần", INT),
+            *[c for c in measure_columns(session) if c.key in ("qty_net", "grams_net")],
             Column("net_vnd", "Doanh thu thuần", VND),
             Column("share_bp", "Tỷ trọng", SHARE),
         ],
@@ -321,7 +343,7 @@ def sales_by_ocop(session: Session, q: OfficeQuery) -> Report:
 
 def top_products(session: Session, q: OfficeQuery) -> Report:
     """The best sellers across showrooms: a product linked to the catalogue counts as the catalogue product."""
-    order = "qty_net DESC, net_vnd DESC" if q.sort == "qty" else "net_vnd DESC, qty_net DESC"
+    order = "qty_net DESC, grams_net DESC, net_vnd DESC" if q.sort == "qty" else "net_vnd DESC, qty_net DESC"
     facts, params = _facts(q)
     sql = f"""
         SELECT p.catalog_product_id AS cid,
@@ -329,6 +351,7 @@ def top_products(session: Session, q: OfficeQuery) -> Report:
                COUNT(DISTINCT x.showroom_id) AS showrooms,
                {MEASURES},
                (SUM(x.qty_sold) - SUM(x.qty_returned))::bigint AS qty_net,
+               (SUM(x.grams_sold) - SUM(x.grams_returned))::bigint AS grams_net,
                SUM(SUM(x.net_vnd)) OVER ()::bigint AS whole_vnd
         FROM ({facts}) x
         LEFT JOIN product p ON p.id = x.product_id
@@ -369,7 +392,7 @@ def top_products(session: Session, q: OfficeQuery) -> Report:
             Column("stars", "Hạng sao OCOP", STARS),
             Column("link", "Danh mục chung"),
             Column("showrooms", "Số cửa hàng bán", INT),
-            *MEASURE_COLUMNS,
+            *measure_columns(session),
         ],
         rows,
         None,
@@ -384,7 +407,7 @@ def top_products(session: Session, q: OfficeQuery) -> Report:
         params={
             "limit": q.limit,
             "sort": q.sort,
-            "hide_columns": ("qty_sold", "qty_returned", "gross_vnd", "discount_vnd"),  # in the CSV
+            "hide_columns": ("qty_sold", "qty_returned", "grams_sold", "grams_returned", "gross_vnd", "discount_vnd"),
         },
     )
 
