@@ -7,7 +7,7 @@ Create Date: 2026-12-07 02:00:00
 Product records carry ``sold_by`` and the product's story since their version 2. The product summaries sum
 the grams of weighed goods apart from the pieces of the rest (``grams_sold``, ``grams_returned``), so that no
 quantity column ever adds grams to pieces. Every product here so far reads as sold by the piece until its
-showroom sends its record again (a showroom's migration 0019 resends its whole catalogue once), and the
+showroom sends its record again (a showroom's migration 0020 resends its whole catalogue once), and the
 summaries already hold every line as pieces, which agrees with that: nothing to recompute on a server at
 0014. A server upgraded from before 0003 with sales has no summaries yet (0003 and 0012 leave them to this
 revision, whose columns their SQL needs): they are built here.

@@ -1,7 +1,7 @@
 """send the whole catalogue to the central server once more, now with how each product is sold and its story
 
-Revision ID: 0019_resend_catalogue
-Revises: 0018_stocktake
+Revision ID: 0020_resend_catalogue
+Revises: 0019_receipt_language
 Create Date: 2026-12-07 02:00:00
 
 Product records gained ``sold_by`` and the product's story (version 2). The central server read every product
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0019_resend_catalogue"
-down_revision: str | None = "0018_stocktake"
+revision: str = "0020_resend_catalogue"
+down_revision: str | None = "0019_receipt_language"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
