@@ -884,6 +884,7 @@ TRANSFER_STATUSES: dict[str, str] = {
     "in_transit": "Đang chuyển",
     "received": "Đã nhận đủ",
     "differences": "Đã nhận, có chênh lệch",
+    "cancelled": "Đã hủy",
 }
 
 
@@ -911,6 +912,9 @@ class Transfer(CentralModel, table=True):
     received_at: datetime | None = Field(default=None, sa_type=TZ)
     received_by: str | None = Field(default=None, max_length=60)
     receipt_note: str = Field(default="", max_length=500)
+    cancelled_at: datetime | None = Field(default=None, sa_type=TZ)  # the sender's cancel (kind 'transfer_cancel')
+    cancelled_by: str | None = Field(default=None, max_length=60)
+    cancel_reason: str = Field(default="", max_length=500)
     revision: int = Field(default=0, sa_type=BigInteger, index=True)
 
 

@@ -1,5 +1,6 @@
-"""Materialise the network's stock records: snapshots of on hand and lots, transfer notes and their receipts,
-and closed settlements (kinds 'stock_snapshot', 'transfer', 'transfer_receipt', 'settlement').
+"""Materialise the network's stock records: snapshots of on hand and lots, transfer notes, their receipts and
+cancels, and closed settlements (kinds 'stock_snapshot', 'transfer', 'transfer_receipt', 'transfer_cancel',
+'settlement').
 
 Called by the ingest's materialiser (pos/central/ingest.py) in the push's one transaction, for new records
 only (a replayed seq never comes here). Each table keeps the ``seq`` of the record that last set a row and
@@ -7,7 +8,10 @@ an update only wins with a higher seq, so records applied out of order, or a sna
 held, never move a figure back. On hand is never recomputed here: it is what the showroom's ledger says.
 
 Transfers: the sender's record creates the note ``in_transit``; the receiver's receipt closes it
-(``received`` or ``differences``) once, and only a receipt from the showroom the note was addressed to.
+(``received`` or ``differences``) once, and only a receipt from the showroom the note was addressed to. The
+sender's cancel marks a note still in transit ``cancelled``; a receipt that counted goods in stands over a
+cancel whichever reaches this server first (the goods are where the receipt says; the sender's pull then undoes
+its cancel), and a receipt of nothing at all leaves a cancelled note cancelled.
 Each change takes the next ``revision`` under a transaction-scoped advisory lock, so that the showrooms'
 pulls (pos/central/transfers.py), which ask for changes after the last revision they saw, never skip a
 change that commits after a higher one.
@@ -26,7 +30,7 @@ from pos.central import models as m
 if TYPE_CHECKING:
     from pos.central.ingest import _Materialiser
 
-KINDS = ("stock_snapshot", "transfer", "transfer_receipt", "settlement")
+KINDS = ("stock_snapshot", "transfer", "transfer_receipt", "transfer_cancel", "settlement")
 T_LEVEL = m.StockLevel.__table__
 T_LOT = m.StockLot.__table__
 T_TRANSFER = m.Transfer.__table__
@@ -73,6 +77,7 @@ def materialise(mat: _Materialiser, by_kind: dict[str, list[Any]]) -> None:
     """Apply the network records of one batch (after products and producers exist)."""
     apply_snapshots(mat, by_kind.get("stock_snapshot", []))
     insert_transfers(mat, by_kind.get("transfer", []))
+    apply_cancels(mat, by_kind.get("transfer_cancel", []))
     apply_receipts(mat, by_kind.get("transfer_receipt", []))
     upsert_settlements(mat, by_kind.get("settlement", []))
 
@@ -230,8 +235,10 @@ def apply_receipts(mat: _Materialiser, records: list[Any]) -> None:
         if held is None:
             mat.issue(record, "unknown_reference", {"transfer": str(p.uuid)})
             continue
-        if held.status != "in_transit":
+        if held.status not in ("in_transit", "cancelled"):
             continue  # already closed by an earlier receipt
+        if held.status == "cancelled" and not any(line.qty_received for line in p.lines):
+            continue  # nothing arrived: the cancel stands
         received = {line.line_no: line for line in p.lines}
         lines, differs = [], False
         for line in held.lines:
@@ -260,6 +267,27 @@ def apply_receipts(mat: _Materialiser, records: list[Any]) -> None:
                 revision=next_revision(mat),
             )
         )
+
+
+def apply_cancels(mat: _Materialiser, records: list[Any]) -> None:
+    """The sender's cancel of each note it names: ``cancelled`` if still in transit; after a receipt, only noted."""
+    for record in records:
+        p = record.payload
+        held = mat.conn.execute(
+            select(T_TRANSFER.c.id, T_TRANSFER.c.status)
+            .where(T_TRANSFER.c.uuid == p.uuid, T_TRANSFER.c.from_showroom_id == mat.showroom_id)
+            .with_for_update()
+        ).first()
+        if held is None:
+            mat.issue(record, "unknown_reference", {"transfer": str(p.uuid)})
+            continue
+        if held.status == "cancelled":
+            continue
+        values: dict[str, Any] = {"cancelled_at": p.cancelled_at, "cancelled_by": p.cancelled_by,
+                                  "cancel_reason": p.reason}  # fmt: skip
+        if held.status == "in_transit":
+            values |= {"status": "cancelled", "revision": next_revision(mat)}
+        mat.conn.execute(update(T_TRANSFER).where(T_TRANSFER.c.id == held.id).values(**values))
 
 
 def upsert_settlements(mat: _Materialiser, records: list[Any]) -> None:

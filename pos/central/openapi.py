@@ -263,7 +263,7 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
             "number": {"type": "string"},
             "from_showroom": {"type": "string"},
             "to_showroom": {"type": "string"},
-            "status": {"enum": ["in_transit", "received", "differences"]},
+            "status": {"enum": ["in_transit", "received", "differences", "cancelled"]},
             "created_at": DATE_TIME,
             "created_by": {"type": ["string", "null"]},
             "note": {"type": "string"},
@@ -276,6 +276,13 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
             "received_at": {"anyOf": [DATE_TIME, {"type": "null"}]},
             "received_by": {"type": ["string", "null"]},
             "receipt_note": {"type": "string"},
+            "cancelled_at": {
+                "anyOf": [DATE_TIME, {"type": "null"}],
+                "description": "When the sender cancelled the note (kind transfer_cancel); with status cancelled "
+                "the receiver must not receive it. Set with another status when a receipt came first and stands.",
+            },
+            "cancelled_by": {"type": ["string", "null"]},
+            "cancel_reason": {"type": "string"},
             "revision": {"type": "integer", "minimum": 1},
         },
         "additionalProperties": False,

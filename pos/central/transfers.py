@@ -1,8 +1,9 @@
 """What a showroom pulls about transfers: notes addressed to it, and what became of the notes it sent.
 
-Every change of a note (made, received) took the next ``revision`` under a lock (pos/central/network_ingest.py),
-so revisions commit in order: a showroom asks for the changes after the last revision it saw and, page by page,
-never misses one. Applying a change twice is harmless at the showroom (each note is stored once by UUID).
+Every change of a note (made, received, cancelled) took the next ``revision`` under a lock
+(pos/central/network_ingest.py), so revisions commit in order: a showroom asks for the changes after the last
+revision it saw and, page by page, never misses one. Applying a change twice is harmless at the showroom (each
+note is stored once by UUID).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ PAGE_MAX = 500
 _CHANGES = text(
     """
     SELECT t.uuid, t.number, a.code AS from_showroom, t.to_showroom_code AS to_showroom, t.status, t.created_at,
-           t.created_by, t.note, t.lines, t.received_at, t.received_by, t.receipt_note, t.revision
+           t.created_by, t.note, t.lines, t.received_at, t.received_by, t.receipt_note, t.cancelled_at,
+           t.cancelled_by, t.cancel_reason, t.revision
       FROM transfer t JOIN showroom a ON a.id = t.from_showroom_id
      WHERE t.revision > :since AND (t.to_showroom_code = :code OR t.from_showroom_id = :showroom)
      ORDER BY t.revision
@@ -44,6 +46,7 @@ def changes_since(session: Session, showroom_id: int, code: str, since: int, lim
                 "uuid": str(item["uuid"]),
                 "created_at": item["created_at"].isoformat(),
                 "received_at": item["received_at"].isoformat() if item["received_at"] else None,
+                "cancelled_at": item["cancelled_at"].isoformat() if item["cancelled_at"] else None,
             }
             for item in items
         ],

@@ -20,6 +20,7 @@ MOVEMENT_KINDS: dict[str, str] = {
     "basket": "Đóng / tháo giỏ quà",
     "transfer_out": "Chuyển kho đi",
     "transfer_in": "Nhận chuyển kho",
+    "transfer_cancel": "Hủy phiếu chuyển kho (hàng về lại)",
 }
 
 ADJUSTMENT_REASONS: dict[str, str] = {
@@ -112,6 +113,7 @@ TRANSFER_STATUSES: dict[str, str] = {
     "in_transit": "Đang chuyển",
     "received": "Đã nhận đủ",
     "differences": "Đã nhận, có chênh lệch",
+    "cancelled": "Đã hủy",
 }
 TRANSFER_REASONS: dict[str, str] = {  # why what was received differs from what was sent
     "missing": "Thiếu hàng",
@@ -127,7 +129,8 @@ class Transfer(SQLModel, table=True):
 
     An outgoing note takes its goods out of this ledger when it is made (in transit from then on); an
     incoming one is pulled from the central server and moves goods into this ledger when it is received.
-    Both sides keep the same UUID and number; ``status`` follows the receiver's receipt.
+    Both sides keep the same UUID and number; ``status`` follows the receiver's receipt, or the sender's
+    cancel (``cancelled_*``) while nothing was received yet.
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -142,6 +145,9 @@ class Transfer(SQLModel, table=True):
     received_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     received_by: str | None = Field(default=None, max_length=60)
     receipt_note: str = Field(default="", max_length=500)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_by: str | None = Field(default=None, max_length=60)
+    cancel_reason: str = Field(default="", max_length=500)
 
 
 class TransferLine(SQLModel, table=True):

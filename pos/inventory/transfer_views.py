@@ -1,4 +1,4 @@
-"""Transfer notes between showrooms (phiếu chuyển kho): the list, a new note out, one note and its receipt."""
+"""Transfer notes between showrooms (phiếu chuyển kho): the list, a new note out, one note, its receipt, its cancel."""
 
 from __future__ import annotations
 
@@ -166,4 +166,25 @@ def receive(transfer_id: int) -> Any:
         errors = dict(exc.details.get("errors") or {}) or {exc.field or "note": exc.message}
         return _render_show(transfer_id, errors, {**form, "note": note}, exc.status)
     flash(f"Đã nhận hàng theo phiếu {number} ({TRANSFER_STATUSES[status].lower()}); hàng đã cộng vào kho.", "success")
+    return redirect(url_for("transfers.show", transfer_id=transfer_id))
+
+
+@bp.post("/<int:transfer_id>/cancel")
+def cancel(transfer_id: int) -> Any:
+    """Call a note back before it is received: its goods return to this stock now; the cancel goes with the sync."""
+    reason = nfc(request.form.get("reason", ""))
+    try:
+        with unit_of_work() as uow:
+            done = transfers.cancel_transfer(uow, transfer_id, current_user.id, reason=reason)
+            number, other = done.number, done.other_showroom
+    except NotFound:
+        raise
+    except PosError as exc:
+        errors = {exc.field or "reason": exc.message}
+        return _render_show(transfer_id, errors, {"reason": reason}, exc.status)
+    flash(
+        f"Đã hủy phiếu {number}: hàng đã cộng lại vào kho; cửa hàng {other} sẽ không nhận được phiếu này sau khi "
+        "đồng bộ.",
+        "success",
+    )
     return redirect(url_for("transfers.show", transfer_id=transfer_id))

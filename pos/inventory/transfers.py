@@ -12,6 +12,13 @@
   not carry yet is created from the sender's description, under the same UUID, with its producer.
 - Closed: the receipt reaches the central server, which closes the note; the sender's next pull shows it
   received, or received with differences.
+- Cancelled: while its note is in transit (as far as it knows), the sending manager can call it back
+  (``cancel_transfer``): in that one transaction the goods come back into this ledger, into the lots they left
+  (``transfer_cancel``), and the cancel is published (kind 'transfer_cancel'). The central server marks the note
+  cancelled; the receiver's next pull does too, and it refuses to receive it from then on. A receiver that was
+  offline may have counted the goods in before it heard of the cancel: the goods are then where its receipt says,
+  so that receipt stands (a receipt of nothing at all leaves the cancel standing) and the sender's next pull
+  undoes its cancel, taking the goods out of its ledger again (``transfer_out``), with an audit entry.
 
 Ownership: consigned goods stay their producer's whichever showroom holds them; each showroom's settlement
 shows transfers as quantities (column "Chuyển kho") and pays the producer for what it sold itself, so the
@@ -39,6 +46,7 @@ from pos.inventory.ledger import on_hand, record_movements
 from pos.inventory.lots import Want, allocate, is_lot_kept
 from pos.inventory.models import TRANSFER_REASONS, Lot, StockMovement, Transfer, TransferLine
 from pos.numbering import take_transfer_number
+from pos.reports.period import shop_timezone
 from pos.sync.outbox import enqueue
 from pos.text import fold, nfc
 
@@ -245,29 +253,116 @@ def _wire_line(line_no: int, product: Product, producer: Producer, qty: int, lot
     }
 
 
+# --- Cancel (sender) ----------------------------------------------------------------------------------------------
+
+
+def cancel_transfer(
+    session: Session, transfer_id: int, actor_id: int | None, *, reason: str = "", now: datetime | None = None
+) -> Transfer:
+    """Call back a note sent from here that is still in transit: its goods return to the lots they left; queued."""
+    transfer = get_transfer(session, transfer_id)
+    if transfer.direction != "out":
+        raise Conflict("Chỉ cửa hàng gửi mới hủy được phiếu chuyển kho; phiếu này chuyển đến cửa hàng này.")
+    if transfer.status == "cancelled":
+        raise Conflict(f"Phiếu {transfer.number} đã được hủy lúc {_local(transfer.cancelled_at)}.")
+    if transfer.status != "in_transit":
+        raise Conflict(
+            f"Không thể hủy phiếu {transfer.number}: cửa hàng {transfer.other_showroom} đã nhận hàng lúc "
+            f"{_local(transfer.received_at)}."
+        )
+    reason = nfc(reason or "").strip()
+    if not reason:
+        raise ValidationError("Nhập lý do hủy phiếu (ví dụ: xe không đi, hàng chưa xuất kho).", "reason")
+    if len(reason) > NOTE_MAX:
+        raise ValidationError(f"Lý do hủy dài tối đa {NOTE_MAX} ký tự.", "reason")
+    now = now or utcnow()
+    lines = transfer_lines(session, transfer_id)
+    record_movements(session, _back_movements(transfer, lines, +1, actor_id, now, f"Hủy {transfer.number}"))
+    transfer.status = "cancelled"
+    transfer.cancelled_at = now
+    transfer.cancelled_by = _username(session, actor_id)
+    transfer.cancel_reason = reason
+    session.add(transfer)
+    enqueue(
+        session,
+        "transfer_cancel",
+        transfer.uuid,
+        {
+            "uuid": str(transfer.uuid),
+            "number": transfer.number,
+            "to_showroom": transfer.other_showroom,
+            "cancelled_at": now.isoformat(),
+            "cancelled_by": transfer.cancelled_by,
+            "reason": reason,
+        },
+    )
+    audit(
+        session,
+        "transfer_cancel",
+        user_id=actor_id,
+        entity="transfer",
+        entity_id=transfer.id,
+        before={"status": "in_transit"},
+        after={"number": transfer.number, "to": transfer.other_showroom, "status": "cancelled", "reason": reason,
+               "lines": [[line.name, line.qty, line.lot_code] for line in lines]},
+    )  # fmt: skip
+    return transfer
+
+
+def _back_movements(
+    transfer: Transfer, lines: list[TransferLine], sign: int, actor_id: int | None, now: datetime, note: str
+) -> list[StockMovement]:
+    """The movements that put a cancelled note's goods back (``sign`` +1), or take them out again (-1)."""
+    return [
+        StockMovement(
+            product_id=line.product_id,  # type: ignore[arg-type]
+            kind="transfer_cancel" if sign > 0 else "transfer_out",
+            qty_delta=sign * line.qty,
+            unit_cost_vnd=int(json.loads(line.wire or "{}").get("unit_cost_vnd") or 0),
+            lot_id=line.lot_id,
+            note=f"{note} → {transfer.other_showroom}",
+            created_by_id=actor_id,
+            created_at=now,
+        )
+        for line in lines
+        if line.product_id is not None
+    ]
+
+
+def _local(moment: datetime | None) -> str:
+    """An instant as the showroom reads it (dd/mm/yyyy HH:MM, Vietnam time)."""
+    return moment.astimezone(shop_timezone()).strftime("%d/%m/%Y %H:%M") if moment else "—"
+
+
 # --- What the central server tells (pulled) ---------------------------------------------------------------------
 
 
 def apply_pulled(session: Session, items: list[dict[str, Any]], showroom_code: str) -> tuple[int, int]:
-    """Store the notes addressed here that are new, and the receipts of notes sent from here.
+    """Store the notes addressed here that are new, the receipts of notes sent from here, and the cancels.
 
-    Returns (notes added, notes of ours closed). Idempotent: each note is stored once by its UUID.
+    Returns (notes added, notes closed: received at the other end, or cancelled by their sender). Idempotent:
+    each note is stored once by its UUID, and a status already applied is not applied again.
     """
     added = closed = 0
     for item in items:
         uuid = UUID(str(item["uuid"]))
         held = session.exec(select(Transfer).where(Transfer.uuid == uuid)).first()
+        status = item.get("status")
         if item.get("to_showroom") == showroom_code and item.get("from_showroom") != showroom_code:
             if held is None:
-                _add_incoming(session, uuid, item)
+                held = _add_incoming(session, uuid, item)
                 added += 1
+            if status == "cancelled" and held.direction == "in" and _cancel_incoming(session, held, item):
+                closed += 1
         elif (
             item.get("from_showroom") == showroom_code
             and held is not None
             and held.direction == "out"
-            and held.status == "in_transit"
-            and item.get("status") != "in_transit"
+            and status in ("received", "differences")
+            and held.status in ("in_transit", "cancelled")
         ):
+            if held.status == "cancelled":
+                _undo_cancel(session, held, item)
             _close_outgoing(session, held, item)
             closed += 1
     return added, closed
@@ -277,7 +372,7 @@ def _when(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _add_incoming(session: Session, uuid: UUID, item: dict[str, Any]) -> None:
+def _add_incoming(session: Session, uuid: UUID, item: dict[str, Any]) -> Transfer:
     transfer = Transfer(
         uuid=uuid,
         number=str(item["number"])[:40],
@@ -305,6 +400,53 @@ def _add_incoming(session: Session, uuid: UUID, item: dict[str, Any]) -> None:
                 wire=json.dumps(line, ensure_ascii=False),
             )
         )
+    return transfer
+
+
+def _cancel_incoming(session: Session, transfer: Transfer, item: dict[str, Any]) -> bool:
+    """Mark a note addressed here cancelled by its sender, if nothing was counted in yet; True when it changed.
+
+    A note already received here with goods counted in stays received: the receipt travels to the central server,
+    where it stands over the cancel (the goods are here).
+    """
+    if transfer.status == "cancelled":
+        return False
+    if transfer.status != "in_transit":
+        counted = session.exec(select(TransferLine.qty_received).where(TransferLine.transfer_id == transfer.id))
+        if any(qty for qty in counted):
+            return False
+    transfer.status = "cancelled"
+    transfer.cancelled_at = _when(item.get("cancelled_at")) or utcnow()
+    transfer.cancelled_by = item.get("cancelled_by") or None
+    transfer.cancel_reason = str(item.get("cancel_reason") or "")[:NOTE_MAX]
+    session.add(transfer)
+    audit(
+        session,
+        "transfer_cancelled_by_sender",
+        user_id=None,
+        entity="transfer",
+        entity_id=transfer.id,
+        after={"number": transfer.number, "from": transfer.other_showroom, "reason": transfer.cancel_reason},
+    )
+    return True
+
+
+def _undo_cancel(session: Session, transfer: Transfer, item: dict[str, Any]) -> None:
+    """The receiver counted the goods in before it knew of our cancel: they are there, so they leave here again."""
+    now = utcnow()
+    lines = transfer_lines(session, transfer.id)  # type: ignore[arg-type]
+    record_movements(session, _back_movements(transfer, lines, -1, None, now, f"{transfer.number} (đã được nhận)"))
+    audit(
+        session,
+        "transfer_cancel_overruled",
+        user_id=None,
+        entity="transfer",
+        entity_id=transfer.id,
+        before={"status": "cancelled", "cancelled_at": transfer.cancelled_at.isoformat() if transfer.cancelled_at
+                else None},
+        after={"number": transfer.number, "to": transfer.other_showroom, "status": item.get("status"),
+               "received_at": item.get("received_at"), "received_by": item.get("received_by")},
+    )  # fmt: skip
 
 
 def _close_outgoing(session: Session, transfer: Transfer, item: dict[str, Any]) -> None:
@@ -353,8 +495,15 @@ def receive_transfer(
     transfer = get_transfer(session, transfer_id)
     if transfer.direction != "in":
         raise Conflict("Chỉ nhận được phiếu chuyển đến cửa hàng này.")
+    if transfer.status == "cancelled":
+        raise Conflict(
+            f"Phiếu {transfer.number} đã bị cửa hàng {transfer.other_showroom} hủy lúc "
+            f"{_local(transfer.cancelled_at)}"
+            + (f" ({transfer.cancel_reason})" if transfer.cancel_reason else "")
+            + ": không nhận hàng theo phiếu này. Nếu hàng đã đến, liên hệ cửa hàng gửi để lập phiếu mới."
+        )
     if transfer.status != "in_transit":
-        raise Conflict(f"Phiếu {transfer.number} đã được nhận lúc {transfer.received_at:%d/%m/%Y %H:%M}.")
+        raise Conflict(f"Phiếu {transfer.number} đã được nhận lúc {_local(transfer.received_at)}.")
     note = nfc(note or "").strip()
     if len(note) > NOTE_MAX:
         raise ValidationError(f"Ghi chú dài tối đa {NOTE_MAX} ký tự.", "note")

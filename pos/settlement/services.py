@@ -62,6 +62,7 @@ QTY_KINDS = {
     # Goods moved between showrooms stay the producer's (consignment): each showroom settles what it sold.
     "transfer_out": "transferred",
     "transfer_in": "transferred",
+    "transfer_cancel": "transferred",  # a note called back: its goods back in this ledger
 }
 OUTFLOWS = {"sold", "returned_to_producer"}  # shown as positive quantities taken out
 # A component sold in a gift basket: the statement's annex names the basket (pos/baskets/split.py says

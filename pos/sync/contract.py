@@ -460,6 +460,19 @@ class TransferReceiptIn(Payload):
     note: text(500) = ""
 
 
+class TransferCancelIn(Payload):
+    """kind 'transfer_cancel': the sender called back a note before it was received; its goods are back in the
+    sender's ledger. The receiver refuses to receive a note it knows is cancelled; a receipt that counted goods in
+    before the receiver knew (offline) still stands, and the sender's cancel is then undone (pos/inventory)."""
+
+    uuid: UUID  # the transfer's
+    number: text(40, 1)
+    to_showroom: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.-]{1,20}$")]
+    cancelled_at: Time
+    cancelled_by: text(60) | None = None
+    reason: text(500) = ""
+
+
 class SettlementIn(Payload):
     """kind 'settlement': a closed producer settlement as frozen, sent again whole when it is paid."""
 
@@ -535,6 +548,7 @@ CustomerRecord = record("customer", CustomerIn)
 StockSnapshotRecord = record("stock_snapshot", StockSnapshotIn)
 TransferRecord = record("transfer", TransferIn, version=2)
 TransferReceiptRecord = record("transfer_receipt", TransferReceiptIn)
+TransferCancelRecord = record("transfer_cancel", TransferCancelIn)
 SettlementRecord = record("settlement", SettlementIn)
 
 RECORD_TYPES: tuple[type[RecordBase], ...] = (
@@ -552,6 +566,7 @@ RECORD_TYPES: tuple[type[RecordBase], ...] = (
     StockSnapshotRecord,
     TransferRecord,
     TransferReceiptRecord,
+    TransferCancelRecord,
     SettlementRecord,
 )
 KINDS: dict[str, type[RecordBase]] = {cls.KIND: cls for cls in RECORD_TYPES}

@@ -43,6 +43,22 @@ def test_a_manager_sends_goods_and_is_told_what_is_wrong(auth: Any, app: Any, ma
     assert note.number in listing and "Đang chuyển" in listing and "đến SR02" in listing
     assert auth.client.get("/stock/transfers/999").status_code == 404
 
+    # Called back before it is received: a reason is asked for, then the goods are back.
+    shown = auth.client.get(f"/stock/transfers/{note.id}").get_data(as_text=True)
+    assert "Hủy phiếu, cộng hàng lại vào kho" in shown
+    refused = auth.post(f"/stock/transfers/{note.id}/cancel", {"reason": ""}, token_from=f"/stock/transfers/{note.id}")
+    assert refused.status_code == 422
+    assert "Nhập lý do hủy phiếu" in refused.get_data(as_text=True)
+    assert "Chưa hủy phiếu – kho không thay đổi." in refused.get_data(as_text=True)
+    done = auth.post(f"/stock/transfers/{note.id}/cancel", {"reason": "Xe không đi"}, token_from="/stock/transfers/")
+    assert done.status_code == 302
+    shown = auth.client.get(f"/stock/transfers/{note.id}").get_data(as_text=True)
+    assert "Đã hủy phiếu" in shown and "Xe không đi" in shown and "Hủy phiếu, cộng hàng lại" not in shown
+    with session_scope(engine, write=False) as s:
+        assert on_hand(s, honey.id) == 9
+    again = auth.post(f"/stock/transfers/{note.id}/cancel", {"reason": "x"}, token_from=f"/stock/transfers/{note.id}")
+    assert again.status_code == 409 and "đã được hủy lúc" in again.get_data(as_text=True)
+
 
 def test_a_manager_receives_an_incoming_note_in_part(auth: Any, app: Any, make_product: Any, engine: Any) -> None:
     honey = make_product(name="Mật ong bạc hà")

@@ -63,6 +63,16 @@ def shops(engine: Any, second_engine: Any, central_app: Flask) -> tuple[Showroom
     return a, b, {"honey": honey, "cake": cake}
 
 
+def replay_everything(shop: Showroom) -> None:
+    """Send the whole outbox again and pull every transfer change from the start."""
+    with session_scope(shop.engine) as s:
+        for record in s.exec(select(OutboxRecord)):
+            record.sent_at = None
+            s.add(record)
+        s.get(SyncState, 1).transfer_revision = 0  # type: ignore[union-attr]
+    assert shop.sync().ok
+
+
 def send(a: Showroom, lines: list[TransferLineInput], to: str = "SR02") -> Transfer:
     with session_scope(a.engine) as s:
         return create_transfer(s, to, lines, None, showroom_code="SR01", today=TODAY, note="Bổ sung hàng Tết")
@@ -153,12 +163,7 @@ def test_a_transfer_survives_both_sides_offline_and_closes_with_its_differences(
         assert p["cake"].uuid not in set(flagged)
     # Replaying everything changes nothing anywhere.
     for shop in (a, b):
-        with session_scope(shop.engine) as s:
-            for record in s.exec(select(OutboxRecord)):
-                record.sent_at = None
-                s.add(record)
-            s.get(SyncState, 1).transfer_revision = 0  # type: ignore[union-attr]
-        assert shop.sync().ok
+        replay_everything(shop)
     assert a.on_hand(p["honey"].uuid) == 14 and b.on_hand(p["honey"].uuid) == 6 and b.on_hand(p["cake"].uuid) == 11
     with central_app.extensions[ENGINE_KEY].connect() as conn:
         assert conn.execute(text("SELECT status, qty_received FROM transfer")).one() == ("differences", 17)

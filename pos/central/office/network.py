@@ -284,6 +284,7 @@ def transfers(session: Session, f: StockFilter) -> Paged:
     sql = f"""
         SELECT t.number, a.code AS from_code, t.to_showroom_code AS to_code, b.name AS to_name, t.created_at,
                t.created_by, t.status, t.qty_sent, t.qty_received, t.received_at, t.received_by, t.lines,
+               t.cancelled_at, t.cancelled_by, t.cancel_reason,
                jsonb_array_length(t.lines) AS line_count, count(*) OVER () AS _total
           FROM transfer t JOIN showroom a ON a.id = t.from_showroom_id
           LEFT JOIN showroom b ON b.code = t.to_showroom_code
@@ -297,6 +298,12 @@ def transfers(session: Session, f: StockFilter) -> Paged:
         row["_flag"] = {"in_transit": "soon", "differences": "expired"}.get(row["status"], "")
         row["created_text"] = f.local(row["created_at"])
         row["received_text"] = f.local(row["received_at"])
+        row["cancel_text"] = (
+            " · ".join(x for x in (f.local(row["cancelled_at"]), row["cancelled_by"], row["cancel_reason"]) if x)
+            + (" (không hiệu lực: cửa hàng nhận đã nhận hàng)" if row["status"] != "cancelled" else "")
+            if row["cancelled_at"]
+            else ""
+        )
         row["differences"] = "; ".join(
             f"{line['name']}: gửi {line['qty']}, nhận {line.get('qty_received', 0)}"
             + (f" ({REASONS.get(line.get('reason') or '', line.get('reason'))})" if line.get("reason") else "")
@@ -320,6 +327,7 @@ def transfers(session: Session, f: StockFilter) -> Paged:
             Column("status_text", "Trạng thái"),
             Column("received_text", "Nhận lúc"),
             Column("differences", "Chênh lệch"),
+            Column("cancel_text", "Hủy phiếu"),
         ],
         rows,
         as_of=f.today,
