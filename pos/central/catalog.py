@@ -20,7 +20,16 @@ from sqlmodel import Session, select
 
 from pos.barcodes import BarcodeError, is_instore, normalize_barcode
 from pos.catalog.models import PRODUCER_KINDS, PRODUCT_GROUPS, VAT_CLASSES
-from pos.central.models import CatalogProducer, CatalogProduct, Producer, Product, Showroom, ShowroomProduct
+from pos.central import promotions as central_promotions
+from pos.central.models import (
+    CatalogProducer,
+    CatalogProduct,
+    CentralPromotion,
+    Producer,
+    Product,
+    Showroom,
+    ShowroomProduct,
+)
 from pos.central.office_log import log_action
 from pos.db import utcnow
 from pos.errors import Conflict, NotFound, ValidationError
@@ -386,7 +395,8 @@ def count_unlinked(session: Session) -> int:
 # --- What a showroom pulls ----------------------------------------------------------------------------------------
 
 
-PAGE_TOKEN = re.compile(r"[012]\.[0-9]{1,18}\.[0-9]{1,18}")  # "part.revision.id": 0 producers, 1 products, 2 links
+# "part.revision.id": 0 producers, 1 products, 2 links, 3 promotions
+PAGE_TOKEN = re.compile(r"[0123]\.[0-9]{1,18}\.[0-9]{1,18}")
 
 
 def changes_since(
@@ -398,7 +408,8 @@ def changes_since(
     after: str = "",
     limit: int | None = None,
 ) -> dict[str, Any]:
-    """Catalogue rows and this showroom's links changed after revision ``since``, up to the current revision.
+    """Catalogue rows, this showroom's links and its central promotions changed after revision ``since``, up to
+    the current revision.
 
     The revision is read first: rows committed later (with a higher revision) wait for the next pull. With a
     ``limit`` the answer is one page: producers, then products, then links, each by (revision, id); ``next``
@@ -451,9 +462,15 @@ def changes_since(
         Product.id,
         2,
     )
+    promotions = take(central_promotions.pull_query(showroom_id), CentralPromotion.revision, CentralPromotion.id, 3)
     following = None
     if room == 0:
-        last = (links and (2, links[-1])) or (products and (1, products[-1])) or (0, producers[-1])
+        last = (
+            (promotions and (3, promotions[-1]))
+            or (links and (2, links[-1]))
+            or (products and (1, products[-1]))
+            or (0, producers[-1])
+        )
         following = f"{last[0]}.{last[1][-2]}.{last[1][-1]}"
     producers = [row[0] for row in producers]
     products = [(row[0], row[1]) for row in products]
@@ -500,5 +517,6 @@ def changes_since(
             {"product_uuid": str(product_uuid), "catalog_uuid": str(catalog_uuid) if catalog_uuid else None}
             for product_uuid, catalog_uuid in links
         ],
+        "promotions": central_promotions.pulled(session, showroom_id, [row[0] for row in promotions]),
         "next": following,
     }

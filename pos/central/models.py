@@ -946,3 +946,60 @@ class Settlement(CentralModel, table=True):
     paid_at: datetime | None = Field(default=None, sa_type=TZ)
     paid_reference: str = Field(default="", max_length=120)
     quantities: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)
+
+
+# --- Promotions set at the central office (pulled by the chosen showrooms with the catalogue) ----------------------
+
+
+class CentralPromotion(CentralModel, table=True):
+    """A dated promotion for every showroom or a chosen list, with the kinds a showroom knows (pos/promotions).
+
+    ``revision`` is the catalogue's (pos/central/catalog.py): every change is pulled with the catalogue.
+    ``ever_all``: once set for every showroom, every showroom may hold it, so every one hears of later changes
+    (to withdraw it where it no longer applies). ``ended_at``: ended at the office, for good.
+    """
+
+    __tablename__ = "central_promotion"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(default_factory=uuid4, unique=True)
+    name: str = Field(max_length=120)
+    kind: str = Field(max_length=10)  # price, percent, bxgy, combo
+    target: str = Field(default="product", max_length=10)  # product, producer, group, stars
+    target_value: str = Field(default="", max_length=40)  # catalogue producer UUID, group code or stars
+    percent_bp: int = Field(default=0)
+    price_vnd: int = _money()
+    buy_qty: int = Field(default=0)
+    get_qty: int = Field(default=0)
+    starts_at: datetime = Field(sa_type=TZ)
+    ends_at: datetime = Field(sa_type=TZ)  # the start of its last minute
+    borne_by: str = Field(default="showroom", max_length=10)
+    all_showrooms: bool = Field(default=True)
+    ever_all: bool = Field(default=False)
+    ended_at: datetime | None = Field(default=None, sa_type=TZ)
+    ended_by: str = Field(default="", max_length=60)
+    revision: int = Field(default=0, sa_type=BigInteger, index=True)
+    created_by: str = Field(default="", max_length=60)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=TZ)
+
+
+class CentralPromotionItem(CentralModel, table=True):
+    """A catalogue product a central promotion names (its products, or one item of a combination)."""
+
+    __tablename__ = "central_promotion_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    promotion_id: int = Field(foreign_key="central_promotion.id", index=True)
+    catalog_product_id: int = Field(foreign_key="catalog_product.id", index=True)
+    qty: int = Field(default=1)
+
+
+class CentralPromotionShowroom(CentralModel, table=True):
+    """A showroom on a promotion's list; ``is_chosen`` false once taken off it (it still hears of the change)."""
+
+    __tablename__ = "central_promotion_showroom"
+
+    promotion_id: int = Field(foreign_key="central_promotion.id", primary_key=True)
+    showroom_id: int = Field(foreign_key="showroom.id", primary_key=True, index=True)
+    is_chosen: bool = Field(default=True)

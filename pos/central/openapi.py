@@ -241,7 +241,7 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
                 "description": "Send it as ?since= next time (after the last page), and as ?until= for the next page.",
             },
             "next": {
-                "anyOf": [{"type": "string", "pattern": "^[012]\\.[0-9]{1,18}\\.[0-9]{1,18}$"}, {"type": "null"}],
+                "anyOf": [{"type": "string", "pattern": "^[0123]\\.[0-9]{1,18}\\.[0-9]{1,18}$"}, {"type": "null"}],
                 "description": "Where the next page starts (send it as ?after=); null or absent on the last page.",
             },
             "since": {"type": "integer", "minimum": 0},
@@ -251,6 +251,11 @@ RESPONSE_SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": _ref("CatalogLink"),
                 "description": "This showroom's own products the office linked to (or unlinked from) the catalogue.",
+            },
+            "promotions": {
+                "type": "array",
+                "items": _ref("CentralPromotionOut"),
+                "description": "Promotions the office set for this showroom (or took it off), after the links.",
             },
         },
         "additionalProperties": False,
@@ -332,7 +337,9 @@ TIME_WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d
 
 def build_document() -> dict[str, Any]:
     """The whole OpenAPI document."""
-    (_batch,), found = msgspec.json.schema_components([contract.Batch], ref_template=REF)
+    (_batch, _promotion), found = msgspec.json.schema_components(
+        [contract.Batch, contract.CentralPromotionOut], ref_template=REF
+    )
     schemas: dict[str, Any] = _with_offsets(found)
     schemas.update(RESPONSE_SCHEMAS)
     return {
@@ -409,7 +416,7 @@ def build_document() -> dict[str, Any]:
                             "in": "query",
                             "required": False,
                             "description": "The previous page's ``next``.",
-                            "schema": {"type": "string", "pattern": "^[012]\\.[0-9]{1,18}\\.[0-9]{1,18}$"},
+                            "schema": {"type": "string", "pattern": "^[0123]\\.[0-9]{1,18}\\.[0-9]{1,18}$"},
                         },
                     ],
                     "responses": {

@@ -22,6 +22,7 @@ CENTRAL_BLUEPRINTS = [
     ("pos.central.report_views", "bp"),
     ("pos.central.office.views", "bp"),
     ("pos.central.office.network_views", "bp"),
+    ("pos.central.office.promotion_views", "bp"),
 ]
 
 

@@ -42,6 +42,8 @@ class Promotion(SQLModel, table=True):
     borne_by: str = Field(default="showroom", max_length=10)
     showrooms: str = Field(default="", max_length=400)  # showroom codes, comma separated; blank: every one
     is_active: bool = Field(default=True)
+    # Set at the central office (its UUID there): read-only here, its products named by catalogue link.
+    central_uuid: UUID | None = Field(default=None, unique=True, index=True)
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -52,6 +54,17 @@ class PromotionItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     promotion_id: int = Field(foreign_key="promotion.id", index=True)
     product_id: int = Field(foreign_key="product.id", index=True)
+    qty: int = Field(default=1)
+
+
+class CentralPromotionItem(SQLModel, table=True):
+    """A product a central promotion names, by its catalogue link (resolved to this showroom's product at the till:
+    the product linked to that catalogue product, else the one with that barcode)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    promotion_id: int = Field(foreign_key="promotion.id", index=True)
+    catalog_uuid: UUID = Field(index=True)
+    barcode: str | None = Field(default=None, max_length=14)
     qty: int = Field(default=1)
 
 

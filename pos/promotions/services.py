@@ -8,8 +8,8 @@ second of its first minute to the last second of its last minute.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func
@@ -18,28 +18,17 @@ from sqlmodel import Session, select
 from pos.audit import log as audit
 from pos.baskets.split import split_vnd
 from pos.catalog import services as catalog
-from pos.catalog.models import PRODUCT_GROUPS, Product
-from pos.errors import NotFound, ValidationError
-from pos.money import BP, format_bp, format_vnd
+from pos.catalog.models import Product
+from pos.errors import Conflict, NotFound
+from pos.promotions import central, terms
 from pos.promotions.engine import Applied, Item, Offer, best_offers
-from pos.promotions.models import BORNE_BY, PROMOTION_KINDS, TARGETS, Promotion, PromotionItem, SalePromotion
-from pos.sales.vat import showroom_tz
+from pos.promotions.models import Promotion, PromotionItem, SalePromotion
+from pos.promotions.terms import MAX_ITEMS, MINUTE, PromotionInput, describe, parse_local
 from pos.text import nfc
 
-MINUTE = timedelta(minutes=1)
-MAX_ITEMS = 20
+__all__ = ["MAX_ITEMS", "PromotionInput", "describe", "parse_local"]  # the form's terms live in terms.py
 
-
-def parse_local(raw: str, tz_name: str, end: bool = False) -> datetime:
-    """'31/01/2027 18:30' (or a date alone: 00:00, or 23:59 for an end) in the showroom's zone -> UTC."""
-    text = nfc(raw)
-    day_part, _, clock = text.partition(" ")
-    day = catalog.parse_date(day_part)
-    if day is None:
-        raise ValueError("blank")
-    default = time(23, 59) if end else time(0, 0)
-    at = datetime.strptime(clock.strip(), "%H:%M").time() if clock.strip() else default
-    return datetime.combine(day, at, tzinfo=showroom_tz(tz_name)).astimezone(UTC)
+FROM_CENTRAL_READ_ONLY = "Chương trình này do văn phòng trung tâm đặt; cửa hàng chỉ xem, không sửa được."
 
 
 def is_in_force(promotion: Promotion, at: datetime) -> bool:
@@ -70,12 +59,15 @@ def active_offers(session: Session, at: datetime, showroom_code: str = "") -> li
         select(PromotionItem).where(PromotionItem.promotion_id.in_([r.id for r in rows]))  # type: ignore[attr-defined]
     ):
         items.setdefault(item.promotion_id, []).append((item.product_id, item.qty))
+    for promotion_id, pairs in central.local_products(session, rows).items():
+        items[promotion_id] = list(pairs)
     return [
         Offer(
             id=r.id,  # type: ignore[arg-type]
             name=r.name,
             kind=r.kind,
-            target=r.target,
+            # a central producer target names a catalogue producer: resolved to its products here
+            target="product" if r.central_uuid is not None and r.target == "producer" else r.target,
             target_value=r.target_value,
             percent_bp=r.percent_bp,
             price_vnd=r.price_vnd,
@@ -139,134 +131,40 @@ def promotion_names(session: Session, sale_line_ids: Sequence[int]) -> dict[int,
 # --- managers' side -----------------------------------------------------------------------------------------
 
 
-@dataclass
-class PromotionInput:
-    """A promotion as typed in the form."""
-
-    name: str = ""
-    kind: str = "percent"
-    target: str = "product"
-    target_value: str = ""
-    percent: str = ""
-    price_vnd: str = ""
-    buy_qty: str = ""
-    get_qty: str = ""
-    starts: str = ""
-    ends: str = ""
-    borne_by: str = "showroom"
-    showrooms: str = ""
-    items: list[tuple[str, Any]] = field(default_factory=list)  # (code, qty)
-    is_active: bool = True
-
-
-def _whole(errors: catalog.FieldErrors, name: str, raw: str, label: str, low: int, high: int) -> int:
-    try:
-        value = catalog.parse_int(raw)
-    except ValueError:
-        value = None
-    if value is None or not low <= value <= high:
-        errors.add(name, f"{label} phải là số nguyên từ {low} đến {high}.")
-        return 0
-    return value
-
-
 def save_promotion(
     session: Session, data: PromotionInput, *, tz_name: str, actor_id: int | None, promotion_id: int | None = None
 ) -> Promotion:
     """Create or edit a promotion; every field checked at once; audited."""
+    if promotion_id is not None:
+        existing = session.get(Promotion, promotion_id)
+        if existing is not None and existing.central_uuid is not None:
+            raise Conflict(FROM_CENTRAL_READ_ONLY, "promotion_id")
     errors = catalog.FieldErrors()
-    name = nfc(data.name)[:120]
-    if not name:
-        errors.add("name", "Chưa nhập tên chương trình khuyến mãi.")
-    kind = data.kind if data.kind in PROMOTION_KINDS else ""
-    if not kind:
-        errors.add("kind", "Loại khuyến mãi không hợp lệ.")
-    target = "product" if kind == "combo" else data.target
-    if target not in TARGETS:
-        errors.add("target", "Phạm vi áp dụng không hợp lệ.")
-    value = nfc(data.target_value)
-    if target == "producer":
+    fields = terms.check_terms(errors, data, tz_name)
+    if fields["target"] == "producer":
         try:
-            value = str(catalog.get_producer(session, value).id)
+            fields["target_value"] = str(catalog.get_producer(session, fields["target_value"]).id)
         except NotFound:
             errors.add("target_value", "Chưa chọn nhà sản xuất.")
-    elif target == "group" and value not in PRODUCT_GROUPS:
-        errors.add("target_value", "Chưa chọn nhóm sản phẩm.")
-    elif target == "stars" and value not in {"3", "4", "5"}:
-        errors.add("target_value", "Hạng sao phải là 3, 4 hoặc 5 (áp dụng cho hạng đó trở lên).")
-    elif target == "product":
-        value = ""
-    row = {"percent_bp": 0, "price_vnd": 0, "buy_qty": 0, "get_qty": 0}
-    if kind == "percent":
-        try:
-            row["percent_bp"] = catalog.parse_percent_bp(data.percent)
-        except (ValueError, ValidationError):
-            errors.add("percent", "Phần trăm giảm phải lớn hơn 0 và nhỏ hơn 100, ví dụ 15 hoặc 12,5.")
-        else:
-            if not 0 < row["percent_bp"] < BP:
-                errors.add("percent", "Phần trăm giảm phải lớn hơn 0 và nhỏ hơn 100.")
-    if kind in ("price", "combo"):
-        try:
-            price = catalog.parse_money(data.price_vnd)
-        except ValueError:
-            price = None
-        if price is None or not 0 < price <= catalog.MAX_PRICE_VND:
-            errors.add("price_vnd", "Giá khuyến mãi phải là số tiền lớn hơn 0, ví dụ 99.000.")
-        row["price_vnd"] = price or 0
-    if kind == "bxgy":
-        row["buy_qty"] = _whole(errors, "buy_qty", data.buy_qty, "Số lượng mua", 1, 99)
-        row["get_qty"] = _whole(errors, "get_qty", data.get_qty, "Số lượng tặng", 1, 99)
     items: list[tuple[Product, int]] = []
-    if target == "product":
-        for index, (code, raw_qty) in enumerate(data.items):
-            if not nfc(str(code or "")):
-                continue
-            product = catalog.find_by_code(session, str(code))
-            if product is None:
-                errors.add(f"item_{index}", f"Không tìm thấy sản phẩm có mã “{nfc(str(code))}”.")
-                continue
-            qty = _whole(errors, f"item_{index}", raw_qty or "1", "Số lượng", 1, 99) if kind == "combo" else 1
-            if any(p.id == product.id for p, _ in items):
-                errors.add(f"item_{index}", f"“{product.name}” đã có trong danh sách.")
-                continue
-            items.append((product, qty))
-        if not items:
-            errors.add("items", "Chọn ít nhất một sản phẩm (quét mã vạch hoặc gõ SKU).")
-        if kind == "combo" and len(items) < 2 and sum(q for _, q in items) < 2:
-            errors.add("items", "Giá trọn bộ cần ít nhất hai sản phẩm.")
-        if kind == "combo" and items and row["price_vnd"] >= sum(p.price_vnd * q for p, q in items):
-            errors.add("price_vnd", "Giá trọn bộ phải thấp hơn tổng giá bán lẻ của bộ.")
-    starts = ends = None
-    try:
-        starts = parse_local(data.starts, tz_name)
-    except ValueError:
-        errors.add("starts", "Ngày giờ bắt đầu không hợp lệ (dd/mm/yyyy hoặc dd/mm/yyyy HH:MM).")
-    try:
-        ends = parse_local(data.ends, tz_name, end=True)
-    except ValueError:
-        errors.add("ends", "Ngày giờ kết thúc không hợp lệ (dd/mm/yyyy hoặc dd/mm/yyyy HH:MM).")
-    if starts and ends and ends < starts:
-        errors.add("ends", "Ngày kết thúc phải sau ngày bắt đầu.")
-    if data.borne_by not in BORNE_BY:
-        errors.add("borne_by", "Chọn bên chịu chi phí khuyến mãi.")
-    codes = ",".join(c.strip().upper() for c in nfc(data.showrooms).split(",") if c.strip())[:400]
+    if fields["target"] == "product":
+        items = terms.collect_items(
+            errors,
+            data,
+            fields["kind"],
+            lambda code: catalog.find_by_code(session, code),
+            "Không tìm thấy sản phẩm có mã “{code}”.",
+        )
+    terms.check_items(errors, fields, [(p.price_vnd, q) for p, q in items])
+    fields["showrooms"] = ",".join(c.strip().upper() for c in nfc(data.showrooms).split(",") if c.strip())[:400]
     errors.raise_if_any()
     promotion = (
-        session.get(Promotion, promotion_id) if promotion_id is not None else Promotion(starts_at=starts, ends_at=ends)
-    )  # type: ignore[arg-type]
+        session.get(Promotion, promotion_id)
+        if promotion_id is not None
+        else Promotion(starts_at=fields["starts_at"], ends_at=fields["ends_at"])
+    )
     if promotion is None:
         raise NotFound("Không tìm thấy chương trình khuyến mãi.", "promotion_id")
-    fields = {
-        "name": name,
-        "kind": kind,
-        "target": target,
-        "target_value": value,
-        **row,
-        "starts_at": starts,
-        "ends_at": ends,
-        "borne_by": data.borne_by,
-        "showrooms": codes,
-    }
     for key, val in {**fields, "is_active": bool(data.is_active)}.items():
         setattr(promotion, key, val)
     promotion.created_by_id = promotion.created_by_id or actor_id
@@ -287,17 +185,6 @@ def save_promotion(
         },
     )
     return promotion
-
-
-def describe(promotion: Promotion) -> str:
-    """'Giảm 15%', 'Mua 2 tặng 1', 'Giá 99.000 ₫', 'Trọn bộ 450.000 ₫' for lists and receipts."""
-    if promotion.kind == "percent":
-        return f"Giảm {format_bp(promotion.percent_bp)}"
-    if promotion.kind == "bxgy":
-        return f"Mua {promotion.buy_qty} tặng {promotion.get_qty}"
-    if promotion.kind == "price":
-        return f"Giá {format_vnd(promotion.price_vnd)}"
-    return f"Trọn bộ {format_vnd(promotion.price_vnd)}"
 
 
 def list_promotions(session: Session) -> list[Promotion]:

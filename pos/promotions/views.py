@@ -9,12 +9,12 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from pos.auth.access import bind_role
-from pos.catalog.models import PRODUCT_GROUPS
 from pos.catalog.services import list_producers, parse_date
 from pos.db import get_session, unit_of_work, utcnow
 from pos.errors import ValidationError
+from pos.promotions import central, terms
 from pos.promotions import services as promotions
-from pos.promotions.models import BORNE_BY, PROMOTION_KINDS, TARGETS
+from pos.promotions.models import BORNE_BY, PROMOTION_KINDS
 from pos.sales.vat import local_date, showroom_tz
 
 bp = Blueprint("promotions", __name__, url_prefix="/promotions")
@@ -28,7 +28,7 @@ def _tz() -> str:
 
 
 def _local(at: datetime) -> str:
-    return at.astimezone(showroom_tz(_tz())).strftime("%d/%m/%Y %H:%M")
+    return terms.format_local(at, _tz())
 
 
 @bp.get("/")
@@ -49,36 +49,22 @@ def index() -> Any:
 
 def _input() -> promotions.PromotionInput:
     f = request.form
-    return promotions.PromotionInput(
-        name=f.get("name", ""),
-        kind=f.get("kind", ""),
-        target=f.get("target", ""),
-        target_value=f.get(f"value_{f.get('target', '')}", ""),
-        percent=f.get("percent", ""),
-        price_vnd=f.get("price_vnd", ""),
-        buy_qty=f.get("buy_qty", ""),
-        get_qty=f.get("get_qty", ""),
-        starts=f.get("starts", ""),
-        ends=f.get("ends", ""),
-        borne_by=f.get("borne_by", ""),
-        showrooms=f.get("showrooms", ""),
-        items=[(f.get(f"code_{i}", ""), f.get(f"qty_{i}", "")) for i in range(ITEM_ROWS)],
-        is_active="is_active" in f,
-    )
+    return terms.input_from_form(f, ITEM_ROWS, showrooms=f.get("showrooms", ""), is_active="is_active" in f)
 
 
-def _form(data: promotions.PromotionInput, errors: dict[str, str], promotion_id: int | None, status: int = 200) -> Any:
-    rows = list(data.items) + [("", "")] * ITEM_ROWS
+def _form(
+    data: promotions.PromotionInput,
+    errors: dict[str, str],
+    promotion_id: int | None,
+    status: int = 200,
+    read_only: bool = False,
+) -> Any:
     return render_template(
         "promotions/form.html",
-        data=data,
-        rows=rows[:ITEM_ROWS],
+        **terms.form_context(data, ITEM_ROWS),
         errors=errors,
         promotion_id=promotion_id,
-        kinds=list(PROMOTION_KINDS.items()),
-        targets=list(TARGETS.items()),
-        borne=list(BORNE_BY.items()),
-        groups=list(PRODUCT_GROUPS.items()),
+        read_only=read_only,
         producers=[(p.id, p.name) for p in list_producers(get_session(), active_only=True)],
     ), status
 
@@ -107,16 +93,18 @@ def new() -> Any:
 
 @bp.route("/<int:promotion_id>/edit", methods=["GET", "POST"])
 def edit(promotion_id: int) -> Any:
-    """Change a promotion (sales already made keep what they got)."""
+    """Change a promotion (sales already made keep what they got); one set at the central office is only shown."""
     if request.method == "POST":
         return _save(promotion_id)
     p, items = promotions.get_promotion(get_session(), promotion_id)
+    if p.central_uuid is not None:
+        return _form(central.as_input(get_session(), p, _tz()), {}, promotion_id, read_only=True)
     data = promotions.PromotionInput(
         name=p.name,
         kind=p.kind,
         target=p.target,
         target_value=p.target_value,
-        percent=f"{p.percent_bp / 100:g}".replace(".", ",") if p.percent_bp else "",
+        percent=terms.percent_text(p.percent_bp),
         price_vnd=str(p.price_vnd or ""),
         buy_qty=str(p.buy_qty or ""),
         get_qty=str(p.get_qty or ""),

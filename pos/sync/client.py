@@ -17,7 +17,8 @@ A run (``run_sync``):
    back-off; a 413 halves the batch; a refused timestamp adopts the central server's clock and retries;
 3. pulls the catalogue's changes since the last revision (``GET /api/v1/catalog?since=``) and upserts
    producers and products by UUID: an existing product keeps its own selling price and SKU, a new one gets
-   the suggested price; a local product with the same barcode is linked instead of duplicated;
+   the suggested price; a local product with the same barcode is linked instead of duplicated; with them come
+   the promotions the central office set for this showroom (pos/promotions/central.py), read-only here;
 4. records the outcome in ``SyncState`` (last success, or the last error in plain Vietnamese, and the count
    of consecutive failures the scheduler backs off on).
 
@@ -51,6 +52,7 @@ from pos.audit.models import AuditEntry
 from pos.auth.models import User
 from pos.catalog.models import Producer, Product
 from pos.db import session_scope, utcnow
+from pos.promotions import central as central_promotions
 from pos.sync import contract, signing
 from pos.sync.models import OutboxRecord, SyncState
 from pos.sync.outbox import enqueue
@@ -163,6 +165,7 @@ class SyncResult:
     duplicates: int = 0
     producers_pulled: int = 0
     products_pulled: int = 0
+    promotions_pulled: int = 0  # central promotions new or changed for this showroom
     transfers_pulled: int = 0  # notes addressed here, new
     transfers_closed: int = 0  # notes sent from here that the other showroom received
     error: str | None = None
@@ -630,14 +633,20 @@ def pull_catalog(engine: Engine, channel: _Channel, result: SyncResult) -> None:
     while True:
         answer = channel.request("GET", f"{CATALOG_PATH}?{urlencode(query)}")
         following = answer.get("next")
+        try:
+            pulled = contract.pulled_promotions(answer.get("promotions"))
+        except contract.ContractError as exc:
+            raise SyncError(f"Máy chủ trung tâm gửi khuyến mãi không hợp lệ: {exc.message}", "bad_answer") from exc
         with session_scope(engine) as session:
             producers, products = apply_catalog(session, answer)
+            promotions = central_promotions.apply_pulled(session, pulled)
             if not following:
                 state = _state_for_update(session)
                 state.catalog_revision = max(state.catalog_revision, int(answer.get("revision", since)))
                 state.catalog_pulled_at = utcnow()
         result.producers_pulled += producers
         result.products_pulled += products
+        result.promotions_pulled += promotions
         if not following:
             return
         query = {"since": since, "until": int(answer["revision"]), "after": following, "limit": CATALOG_PAGE}

@@ -494,6 +494,54 @@ class SettlementIn(Payload):
     quantities: dict[text(30), SignedVnd] = {}  # the statement's quantity totals (opening, sold, closing …)
 
 
+# --- What showrooms pull -----------------------------------------------------------------------------------------
+
+
+class PromotionItemOut(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A product a central promotion names, by its catalogue link: the catalogue product's UUID and barcode."""
+
+    catalog_uuid: UUID
+    qty: Annotated[int, Meta(ge=1, le=99)] = 1
+    barcode: text(14) | None = None
+
+
+class CentralPromotionOut(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A promotion set at the central office, as a chosen showroom pulls it with the catalogue (``promotions``).
+
+    Sent again whole at every change. ``is_active`` is false once the office ended it, and also for a showroom
+    taken off its list (which received it before): either way the showroom stops applying it. A showroom never
+    on its list never receives it. ``target_value``: the catalogue producer's UUID (target producer), an OCOP
+    group code (group) or 3-5 (stars, that rating and above); products (target product, or a combination's
+    items) are named in ``items`` by their catalogue link, never by a showroom's own id. Times are the first
+    minute's start and the last minute's start, so a period typed 01/02 00:00 - 15/02 23:59 covers 23:59:59.
+    """
+
+    uuid: UUID
+    name: text(120, 1)
+    kind: Literal["price", "percent", "bxgy", "combo"]
+    target: Literal["product", "producer", "group", "stars"]
+    starts_at: Time
+    ends_at: Time
+    borne_by: Literal["showroom", "producer"]
+    is_active: bool
+    revision: Annotated[int, Meta(ge=0)]
+    target_value: text(40) = ""
+    percent_bp: Bp = 0
+    price_vnd: Vnd = 0
+    buy_qty: Annotated[int, Meta(ge=0, le=99)] = 0
+    get_qty: Annotated[int, Meta(ge=0, le=99)] = 0
+    items: Annotated[list[PromotionItemOut], Meta(max_length=100)] = []
+
+
+def pulled_promotions(rows: Any) -> list[CentralPromotionOut]:
+    """A catalogue answer's ``promotions`` validated by their one definition (ContractError otherwise)."""
+    try:
+        return msgspec.convert(rows or [], list[CentralPromotionOut])
+    except msgspec.ValidationError as exc:
+        message, field, _ = validation_error(exc, prefix="promotions")
+        raise ContractError(message, field) from exc
+
+
 # --- The records: one line per kind --------------------------------------------------------------------------
 
 Seq = Annotated[int, Meta(ge=1, le=2**62)]
@@ -589,6 +637,11 @@ _encoder = msgspec.json.Encoder()
 def decode_batch(data: bytes) -> Batch:
     """The batch in ``data`` (JSON bytes), validated; msgspec.ValidationError or DecodeError otherwise."""
     return _decoder.decode(data)
+
+
+def to_json_values(value: Any) -> Any:
+    """Plain JSON values (UUIDs and times as text) of contract structs, for an answer built with jsonify."""
+    return msgspec.to_builtins(value)
 
 
 def encode(value: Any) -> bytes:

@@ -74,6 +74,7 @@ def _run(push: bool, pull: bool) -> Any:
         if pull:
             parts.append(
                 f"nhận {result.products_pulled} sản phẩm, {result.producers_pulled} nhà sản xuất từ danh mục chung"
+                + (f", {result.promotions_pulled} khuyến mãi của văn phòng" if result.promotions_pulled else "")
             )
         flash("Đồng bộ dữ liệu xong: " + ", ".join(parts) + ".", "success")
     else:

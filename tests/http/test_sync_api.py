@@ -137,7 +137,9 @@ def test_state_catalogue_and_document_answers_match(api: FlaskClient, issued: An
     catalogue = check_answer(
         api.get(path, headers=signed(issued.secret, b"", method="GET", path=path)), "/api/v1/catalog", "GET"
     )
-    assert catalogue == {"revision": 0, "since": 0, "producers": [], "products": [], "links": [], "next": None}
+    assert catalogue == {
+        "revision": 0, "since": 0, "producers": [], "products": [], "links": [], "promotions": [], "next": None
+    }  # fmt: skip
     bad = "/api/v1/catalog?since=-1"
     refused = api.get(bad, headers=signed(issued.secret, b"", method="GET", path=bad))
     assert check_answer(refused, "/api/v1/catalog", "GET")["field"] == "since" and refused.status_code == 422
