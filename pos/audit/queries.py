@@ -6,6 +6,7 @@ Nothing here writes: the log is appended to by pos.audit.log.record and never ed
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -132,7 +133,74 @@ FIELD_LABELS: dict[str, str] = {
     "name": "Tên",
     "clock": "Giờ máy tính lúc xác nhận",
     "problems": "Điều bất thường",
+    "number": "Số chứng từ",
+    "period": "Kỳ",
+    "net_sales_vnd": "Doanh thu thuần",
+    "commission_vnd": "Hoa hồng cửa hàng",
+    "amount_owed_vnd": "Phải thanh toán cho nhà sản xuất",
+    "reference": "Chứng từ / mã giao dịch",
+    "till": "Quầy",
+    "till_id": "Quầy (mã nội bộ)",
+    "asked_by": "Người yêu cầu",
+    "authority": "Cơ quan cấp",
+    "issued_on": "Ngày cấp",
+    "valid_until": "Hiệu lực đến",
+    "ocop_cert_number": "Số giấy chứng nhận OCOP",
+    "ocop_stars": "Hạng sao OCOP",
+    "components": "Thành phần giỏ quà",
+    "packaging": "Bao bì",
+    "items": "Sản phẩm áp dụng",
+    "discount_bp": "Chiết khấu",
+    "counts": "Số tờ theo mệnh giá",
+    "counted": "Số đếm",
+    "counted_lines": "Số dòng đã đếm",
+    "frozen_lines": "Số dòng chốt sổ",
+    "frozen_movement_id": "Chốt sổ đến bút toán kho số",
+    "lines_changed": "Số dòng điều chỉnh",
+    "cost_difference_vnd": "Chênh lệch theo giá vốn",
+    "retail_difference_vnd": "Chênh lệch theo giá bán",
+    "lot_code": "Số lô",
+    "lot_id": "Lô hàng (mã nội bộ)",
+    "product_id": "Sản phẩm (mã nội bộ)",
+    "sale_id": "Đơn bán (mã nội bộ)",
+    "return_id": "Phiếu trả hàng (mã nội bộ)",
+    "movement_uuid": "Mã bút toán kho",
+    "from": "Từ cửa hàng",
+    "to": "Đến cửa hàng",
+    "state": "Trạng thái",
+    "due": "Điểm phải trừ",
+    "taken": "Điểm đã trừ",
+    "forgiven": "Điểm bỏ qua (khách đã dùng)",
+    "points_taken": "Điểm đã trừ",
+    "points_forgiven": "Điểm bỏ qua (khách đã dùng)",
+    "code": "Mã",
+    "printer_kind": "Loại máy in",
+    "printer_address": "Địa chỉ máy in",
+    "paper": "Khổ giấy",
+    "dots_per_line": "Điểm mỗi dòng",
+    "has_drawer": "Có ngăn kéo tiền",
+    "drawer_pin": "Chân ngăn kéo",
+    "name_en": "Tên tiếng Anh",
+    "description_vi": "Mô tả ngắn (tiếng Việt)",
+    "description_en": "Mô tả ngắn (tiếng Anh)",
+    "origin_commune": "Xã / phường",
+    "origin_district": "Huyện / quận",
+    "origin_province": "Tỉnh / thành phố",
+    "producer_story": "Câu chuyện của nhà sản xuất",
+    "trace_url": "Đường dẫn truy xuất nguồn gốc",
+    "target": "Áp dụng cho",
+    "target_value": "Đối tượng áp dụng",
+    "starts_at": "Bắt đầu",
+    "ends_at": "Kết thúc",
+    "borne_by": "Bên chịu chi phí",
+    "showrooms": "Cửa hàng áp dụng",
+    "buyer_name": "Người mua",
+    "buyer_company": "Tên công ty",
+    "buyer_tax_code": "Mã số thuế",
+    "shift_id": "Ca làm việc số",
+    "exceeds_expected_cash": "Vượt số tiền theo sổ",
 }
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # Codes shown in Vietnamese, per field: "admin" is a role in "role" but a username in "username".
 VALUE_LABELS: dict[str, dict[str, str]] = {
@@ -307,6 +375,12 @@ def pretty_json(text: str) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
 
 
+def _dmy(iso: str) -> str:
+    """'2026-11-30' -> '30/11/2026'."""
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
+
+
 def format_value(
     field: str, value: Any, siblings: dict[str, Any] | None = None, users: dict[int, str] | None = None
 ) -> str:
@@ -323,9 +397,15 @@ def format_value(
             return format_bp(value)
         if field in USER_ID_FIELDS and users and value in users:
             return users[value]
+    if isinstance(value, dict) and set(value) == {"start", "end"}:
+        value = [value["start"], value["end"]]
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) and ISO_DAY.fullmatch(v) for v in value):
+        return f"{_dmy(value[0])} – {_dmy(value[1])}"  # a period
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     text = str(value)
+    if ISO_DAY.fullmatch(text):
+        return _dmy(text)
     if field == "on" and text.startswith("line:"):
         return f"Dòng {text.removeprefix('line:')}"
     return VALUE_LABELS.get(field, {}).get(text, text)

@@ -15,8 +15,9 @@ from pos.db import get_session, unit_of_work, utcnow
 from pos.einvoice import manage, sender
 from pos.einvoice.models import KINDS, STATES
 from pos.einvoice.settings import app_settings
-from pos.errors import PosError, ValidationError
+from pos.errors import PosError
 from pos.numbering import format_invoice_number
+from pos.reports.period import parse_dmy
 from pos.sales.models import Sale
 from pos.sales.vat import local_date
 
@@ -25,12 +26,8 @@ bind_role(bp, "manager")
 
 
 def _day(raw: str | None) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError("Ngày không hợp lệ (dd/mm/yyyy).", "day") from None
+    """The filter's day, typed dd/mm/yyyy (or the ISO form of the export link)."""
+    return parse_dmy(raw, "day") if raw else None
 
 
 @bp.get("/einvoice")

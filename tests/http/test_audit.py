@@ -239,3 +239,35 @@ def test_values_are_shown_in_the_words_of_their_field() -> None:
     price = describe_changes('{"price_vnd": 45000}', '{"price_vnd": 50000}')[0]
     assert (price.label, price.before, price.after, price.changed) == ("Giá bán", "45.000 ₫", "50.000 ₫", True)
     assert describe_changes("not json", "")[0].before == "not json"
+    closed = {
+        c.field: (c.label, c.after)
+        for c in describe_changes("", '{"period": {"start": "2026-11-01", "end": "2026-11-30"}, "till_id": 1}')
+    }
+    assert closed == {"period": ("Kỳ", "01/11/2026 – 30/11/2026"), "till_id": ("Quầy (mã nội bộ)", "1")}
+    assert describe_changes("", '{"issued_on": "2026-03-05"}')[0].after == "05/03/2026"
+
+
+def test_every_field_the_code_logs_has_a_vietnamese_label() -> None:
+    """No raw key (``till_id``) in the log a manager reads: every key written to an audit entry is labelled."""
+    import ast
+    from pathlib import Path
+
+    import pos
+    from pos.audit.queries import FIELD_LABELS
+
+    unlabelled = set()
+    for path in Path(pos.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            func = getattr(node, "func", None)
+            if not isinstance(node, ast.Call) or getattr(func, "attr", getattr(func, "id", "")) != "record":
+                continue
+            for keyword in node.keywords:
+                if keyword.arg in ("before", "after"):
+                    for sub in ast.walk(keyword.value):
+                        if isinstance(sub, ast.Dict):
+                            unlabelled |= {
+                                f"{path.name}:{k.value}"
+                                for k in sub.keys
+                                if isinstance(k, ast.Constant) and k.value not in FIELD_LABELS
+                            }
+    assert not unlabelled, sorted(unlabelled)
