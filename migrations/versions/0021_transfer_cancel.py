@@ -1,7 +1,7 @@
 """a transfer note can be cancelled by its sender before it is received
 
-Revision ID: 0020_transfer_cancel
-Revises: 0019_receipt_language
+Revision ID: 0021_transfer_cancel
+Revises: 0020_resend_catalogue
 Create Date: 2026-12-07 02:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import pos.db
 
-revision: str = "0020_transfer_cancel"
-down_revision: str | None = "0019_receipt_language"
+revision: str = "0021_transfer_cancel"
+down_revision: str | None = "0020_resend_catalogue"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

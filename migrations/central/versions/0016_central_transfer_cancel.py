@@ -1,7 +1,7 @@
 """a transfer note's cancel by its sender (kind 'transfer_cancel')
 
-Revision ID: 0015_central_transfer_cancel
-Revises: 0014_central_sale_customer
+Revision ID: 0016_central_transfer_cancel
+Revises: 0015_central_sold_by_story
 Create Date: 2026-12-07 02:05:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0015_central_transfer_cancel"
-down_revision: str | None = "0014_central_sale_customer"
+revision: str = "0016_central_transfer_cancel"
+down_revision: str | None = "0015_central_sold_by_story"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
