@@ -25,6 +25,7 @@ from pos.demo_history import Staff, seed_history
 from pos.inventory.ledger import record_movement, record_movements
 from pos.inventory.lots import Want, allocate, lot_for_intake, lots_of
 from pos.inventory.models import Intake, IntakeLine, StockMovement
+from pos.settlement.models import Settlement
 from pos.text import fold, nfc
 
 SEED = 2026
@@ -923,10 +924,13 @@ def seed(
         product.ocop_cert_expiry = today + timedelta(days=offset)
     session.flush()
 
+    open_from = None  # the first day no settlement has closed: today's stock is dated from it on
     if staff is not None:
         seed_history(session, [product for _, product in products], staff, today, showroom or {})
-    _receive(session, rng, producers, products, today)
-    _adjust(session, rng, products, today)
+        settled_to = session.scalar(select(func.max(Settlement.period_end)))
+        open_from = settled_to + timedelta(days=1) if settled_to else None
+    _receive(session, rng, producers, products, today, open_from)
+    _adjust(session, rng, products, today, open_from)
     session.flush()
     return True
 
@@ -937,8 +941,12 @@ def _receive(
     producers: list[tuple[ProducerSpec, Producer]],
     products: list[tuple[Producer, Product]],
     today: date,
+    open_from: date | None = None,
 ) -> None:
-    """One delivery per producer with everything it supplies; fresh goods in a second, recent one."""
+    """One delivery per producer with everything it supplies; fresh goods in a second, recent one.
+
+    Never dated inside a settled period (``open_from`` on): a closed statement must still agree with the ledger.
+    """
     by_producer: dict[int, list[Product]] = {}
     for producer, product in products:
         by_producer.setdefault(producer.id, []).append(product)  # type: ignore[arg-type]
@@ -954,7 +962,7 @@ def _receive(
         fresh = [p for p in goods if _perishable(p.name)]
         lasting = [p for p in goods if not _perishable(p.name)]
         for received_on, batch in (
-            (today - timedelta(days=rng.randint(20, 75)), lasting),
+            (_not_before(today - timedelta(days=rng.randint(20, 75)), open_from, today), lasting),
             (today - timedelta(days=rng.randint(1, 3)), fresh),
         ):
             if not batch:
@@ -1030,7 +1038,20 @@ def _demo_moves(session: Session, product: Product, delta: int, **fields: object
     )
 
 
-def _adjust(session: Session, rng: random.Random, products: list[tuple[Producer, Product]], today: date) -> None:
+def _not_before(day: date, open_from: date | None, today: date) -> date:
+    """``day``, or when a settled period holds it, a day as far into the open one (before today)."""
+    if open_from is None or day >= open_from or open_from >= today:
+        return day
+    return open_from + timedelta(days=(open_from - day).days % (today - open_from).days)
+
+
+def _adjust(
+    session: Session,
+    rng: random.Random,
+    products: list[tuple[Producer, Product]],
+    today: date,
+    open_from: date | None = None,
+) -> None:
     """A few adjustments a real month brings (a cracked vase, a lost scarf), and low stock on some shelves."""
     pool = [product for _, product in products]
     events = [
@@ -1048,7 +1069,7 @@ def _adjust(session: Session, rng: random.Random, products: list[tuple[Producer,
             kind=kind,
             reason=reason,
             note=note,
-            created_at=_at(today - timedelta(days=rng.randint(1, 10)), 17),
+            created_at=_at(_not_before(today - timedelta(days=rng.randint(1, 10)), open_from, today), 17),
         )
     # Sold down to the reorder point: the "sắp hết hàng" filter has something to show.
     for product in rng.sample([p for p in pool if p.min_stock], 8):

@@ -1,28 +1,32 @@
 """A year of demo sales so that every report and office chart has something to judge (pos demo).
 
 Seasons, Tết, weekends, two shifts a day with small cash differences, a few voids and returns, restocking
-when a shelf runs low, and producer settlements closed every month. Sales, lines, payments and stock
-movements go in as bulk inserts into the real models' tables (a year is some 9.000 sales); the figures
-that depend on them are then made by the real code: stock levels folded from the ledger, each shift closed
-by ``shifts.close_shift`` (its Z report), each month settled by ``close_settlement``, the receipt and return
-counters moved past the numbers used. Food keeps lots as at the till: each delivery opens one with its
-expiry date, sales take first expiry first, what expires on the shelf is written off. Demo data never syncs:
-the outbox records this makes are dropped.
+when a shelf runs low, and producer settlements closed every month. A year is some 9.000 sales, so it goes
+in as bulk inserts into the real models' tables, and what the real flow computes is computed by the real code
+for the whole year at once: stock levels folded from the ledger, every shift's figures from one set of grouped
+queries (``shifts.shift_figures``) and its Z report frozen by ``shifts.freeze_close`` (what ``close_shift``
+does), each month's statements for every producer by ``close_settlements`` and paid by ``mark_paid``; the audit
+log gets the entries the till would have written (deliveries, shifts opened and closed, sign-offs, voids,
+refunds, settlements), dated when they happened. The receipt and return counters move past the numbers used.
+Food keeps lots as at the till: each delivery opens one with its expiry date, sales take first expiry first,
+what expires on the shelf is written off. Demo data never syncs: the outbox records this makes are dropped.
+tests/unit/test_demo_history.py closes a sample again with the real services on a copy and compares.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, cast, delete, func, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlmodel import Session
 
-from pos.audit.models import AuditEntry
+from pos.audit import log as audit
+from pos.auth.models import User
 from pos.catalog.models import Producer, Product
 from pos.inventory.models import Intake, IntakeLine, Lot, StockLevel, StockMovement
 from pos.money import allocate, vat_included
@@ -31,8 +35,7 @@ from pos.reports.period import Period
 from pos.sales import shifts
 from pos.sales.models import Payment, ReturnLine, Sale, SaleLine, SaleReturn, Shift
 from pos.sales.vat import rates_on
-from pos.settlement.models import Settlement
-from pos.settlement.services import close_settlement, mark_paid
+from pos.settlement.services import close_settlements, mark_paid
 from pos.sync.models import OutboxRecord
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -367,6 +370,7 @@ def seed_history(
                                     "kind": "void",
                                     "qty_delta": part,
                                     "unit_cost_vnd": product.cost_vnd,
+                                    "sale_line_id": line_id,
                                     "lot_id": lot_id,
                                     "note": number,
                                     "created_by_id": staff.manager_id,
@@ -395,7 +399,8 @@ def seed_history(
             session.execute(insert(table.__table__), _same_keys(table.__table__, rows[key]))  # type: ignore[attr-defined]
     _fold_levels(session)
     _set_counters(session, counters)
-    _close_shifts(session, rng, shift_days, expected, staff, showroom)
+    closes = _close_shifts(session, rng, shift_days, expected, staff, showroom)
+    audit.record_many(session, [*_audit_entries(session, rows), *closes])
     settled = _settle_monthly(session, staff, first, today, code)
     session.execute(delete(OutboxRecord))  # demo data never syncs
     return {
@@ -479,6 +484,56 @@ def _returns(
             expected[shift_id] -= amount
 
 
+def _audit_entries(session: Session, rows: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The audit entries the real flow writes for the history: deliveries, shifts opened, voids, refunds."""
+    names = dict(session.execute(select(User.id, User.username)).all())
+    producers = dict(session.execute(select(Producer.id, Producer.name)).all())
+    lines: dict[int, list[int]] = {}
+    for line in rows["iline"]:
+        lines.setdefault(line["intake_id"], []).append(line["qty"])
+    receipts = {sale["id"]: sale["receipt_number"] for sale in rows["sale"]}
+    # (action, who, entity, its row, before, after, when), as intake.py, shifts.py and returns.py record them
+    made: list[tuple[str, int, str, dict[str, Any], dict[str, Any] | None, dict[str, Any], datetime]] = []
+    for intake in rows["intake"]:
+        after = {
+            "producer": producers[intake["producer_id"]],
+            "delivery_note_number": intake["delivery_note_number"],
+            "lines": len(lines[intake["id"]]),
+            "qty": sum(lines[intake["id"]]),
+        }
+        made.append(("intake.create", intake["created_by_id"], "intake", intake, None, after, intake["created_at"]))
+    for shift in rows["shift"]:
+        after = {"opening_float_vnd": shift["opening_float_vnd"], "till_id": None}
+        made.append(("shift.open", shift["cashier_id"], "shift", shift, None, after, shift["opened_at"]))
+    for sale in rows["sale"]:
+        if sale["status"] == "voided":
+            after = {
+                "status": "voided",
+                "receipt_number": sale["receipt_number"],
+                "total_vnd": sale["total_vnd"],
+                "reason": sale["void_reason"],
+                "requested_by": names[sale["cashier_id"]],
+            }
+            made.append(
+                ("sale.void", sale["voided_by_id"], "sale", sale, {"status": "completed"}, after, sale["voided_at"])
+            )
+    for ret in rows["ret"]:
+        after = {
+            "return_number": ret["return_number"],
+            "receipt_number": receipts[ret["sale_id"]],
+            "refund_method": ret["refund_method"],
+            "total_vnd": ret["total_vnd"],
+            "reason": ret["reason"],
+            "points_taken": 0,
+            "points_forgiven": 0,
+        }
+        made.append(("refund", ret["cashier_id"], "salereturn", ret, None, after, ret["created_at"]))
+    return [
+        audit.entry(action, user_id=user, entity=entity, entity_id=row["id"], before=before, after=after, at=at)
+        for action, user, entity, row, before, after, at in made
+    ]
+
+
 def _same_keys(table: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every row with the same columns (one executemany): a column a row leaves out takes its default."""
     keys = set().union(*rows)
@@ -519,13 +574,24 @@ def _close_shifts(
     expected_cash: dict[int, int],
     staff: Staff,
     showroom: dict,
-) -> None:
-    """Each shift counted and closed by the real close_shift: mostly even, a few thousand off, rarely more."""
+) -> list[dict[str, Any]]:
+    """Each shift counted and closed as close_shift would: mostly even, a few thousand off, rarely more.
+
+    A year of shifts at once: their figures from one set of grouped queries (shifts.shift_figures), each Z report
+    frozen by shifts.freeze_close, the rows written back in one executemany; returns the closes' audit entries.
+    """
     threshold = 50_000
+    loaded = {shift.id: shift for shift in session.scalars(select(Shift).where(Shift.status == "open"))}
+    figures = shifts.shift_figures(session, {i: loaded[i].opening_float_vnd for i, _, _ in shift_days})
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_((*staff.cashier_ids, staff.manager_id))))}  # type: ignore[attr-defined]
+    manager = users[staff.manager_id]
+    entries: list[dict[str, Any]] = []
+    columns = ("status", "closed_at", "counted_cash_vnd", "count_detail", "expected_cash_vnd", "difference_vnd")
+    updates = []
     for shift_id, day, cashier in shift_days:
-        shift = session.get(Shift, shift_id)
-        assert shift is not None
-        expected = expected_cash[shift_id]  # close_shift computes it again, from the tables, into the Z report
+        shift = loaded[shift_id]
+        expected = expected_cash[shift_id]
+        assert figures[shift_id]["expected_cash_vnd"] == expected  # the history's own book agrees with the tables
         roll = rng.random()
         if roll < 0.80:
             difference = 0
@@ -535,63 +601,64 @@ def _close_shifts(
             difference = -rng.choice([60_000, 100_000, 200_000])
         counted = max(expected + difference, 0)
         closing = shift.opened_at.astimezone(TZ).hour < 12
-        closed_at = _local(day, 14.1 if closing else 21.2)
-        shifts.close_shift(
-            session,
+        entries += shifts.freeze_close(
             shift,
-            _notes_for(counted),
-            cashier,
-            staff.manager_id if abs(counted - expected) > threshold else None,
-            threshold,
-            showroom,
-            now=closed_at,
+            shifts.report_of(shift, users[cashier], None, figures[shift_id]),
+            shifts.parse_counts(_notes_for(counted)),
+            actor=users[cashier],
+            signer=manager if abs(counted - expected) > threshold else None,
+            threshold_vnd=threshold,
+            attempts=1,
+            showroom=showroom,
+            closed_at=_local(day, 14.1 if closing else 21.2).astimezone(UTC),  # as utcnow() gives it at the till
         )
-    session.flush()
-    # The audit log dates each close when it happened, not when the demo was made.
+        updates.append(
+            {
+                "b_id": shift_id,
+                "signed_off_by_id": shift.signed_off_by_id,
+                "z_report": shift.z_report,
+                **{c: getattr(shift, c) for c in columns},
+            }
+        )
+    for shift in loaded.values():
+        session.expunge(shift)  # written below in one statement, not by the unit of work
+    table = Shift.__table__  # type: ignore[attr-defined]
     session.execute(
-        update(AuditEntry)
-        .where(AuditEntry.action.in_(("shift.close", "shift.signoff")))  # type: ignore[attr-defined]
-        .values(at=select(Shift.closed_at).where(Shift.id == cast(AuditEntry.entity_id, Integer)).scalar_subquery())
-        .execution_options(synchronize_session=False)
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values({c: bindparam(c) for c in updates[0] if c != "b_id"}),
+        updates,
     )
+    return entries
 
 
 def _settle_monthly(session: Session, staff: Staff, first: date, today: date, code: str) -> int:
     """Every producer's months closed on the 5th of the next month and paid, the last month left to pay."""
-    producers = session.scalars(select(Producer).order_by(Producer.id)).all()
+    producer_ids = list(session.scalars(select(Producer.id).order_by(Producer.id)))
     month = date(first.year, first.month, 1)
     if month < first:
         month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
     made = 0
-    tz = TZ
     while True:
         nxt = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
         end = nxt - timedelta(days=1)
         closing_day = nxt + timedelta(days=4)
         if closing_day >= today:
             break
-        for producer in producers:
-            settlement = close_settlement(
-                session,
-                producer.id,  # type: ignore[arg-type]
-                Period(month, end, tz),
-                staff.manager_id,
-                today=closing_day,
-                showroom_code=code,
-                now=_local(closing_day, 10),
-            )
-            made += 1
-            if nxt + timedelta(days=35) < today:
-                mark_paid(session, settlement.id, staff.manager_id, f"UNC-{settlement.number}")  # type: ignore[arg-type]
-                settlement.paid_at = _local(closing_day + timedelta(days=10), 15)  # paid ten days after closing
+        settlements = close_settlements(
+            session,
+            producer_ids,
+            Period(month, end, TZ),
+            staff.manager_id,
+            today=closing_day,
+            showroom_code=code,
+            now=_local(closing_day, 10),
+        )
+        made += len(settlements)
+        if nxt + timedelta(days=35) < today:
+            for settlement in settlements:  # paid ten days after closing
+                paid_at = _local(closing_day + timedelta(days=10), 15)
+                mark_paid(session, settlement.id, staff.manager_id, f"UNC-{settlement.number}", now=paid_at)  # type: ignore[arg-type]
         month = nxt
     session.flush()
-    # The audit log dates each closing and payment when it happened, not when the demo was made.
-    for action, column in (("settlement_close", Settlement.created_at), ("settlement_paid", Settlement.paid_at)):
-        session.execute(
-            update(AuditEntry)
-            .where(AuditEntry.action == action)
-            .values(at=select(column).where(Settlement.id == cast(AuditEntry.entity_id, Integer)).scalar_subquery())
-            .execution_options(synchronize_session=False)
-        )
     return made

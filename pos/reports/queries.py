@@ -74,13 +74,15 @@ def _local_hour(session: Session, column: str, offset: int) -> str:
 
 
 def fetch(session: Session, sql: str, params: dict[str, Any], **types: Any) -> list[Any]:
-    """Run SQL with datetimes and dates bound through the model's own column types."""
+    """Run SQL with datetimes and dates bound through the model's own column types, and lists for ``IN :name``."""
     binds = []
     for name, value in params.items():
         if isinstance(value, datetime):
             binds.append(bindparam(name, type_=UTCDateTime()))
         elif isinstance(value, date):
             binds.append(bindparam(name, type_=Date()))
+        elif isinstance(value, list | tuple | set | frozenset):
+            binds.append(bindparam(name, expanding=True))  # "x IN :name"
     stmt: Any = text(sql).bindparams(*binds)
     if types:
         stmt = stmt.columns(**types)

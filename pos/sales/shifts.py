@@ -151,58 +151,100 @@ def cash_out(session: Session, shift: Shift, amount_vnd: int, reason: str, actor
     return _cash_movement(session, shift, "out", amount_vnd, reason, actor_id)
 
 
-def _figures(session: Session, shift: Shift) -> dict[str, Any]:
-    """Every sum of a shift, from a handful of aggregate queries (fast for a shift of thousands of sales)."""
+def shift_figures(session: Session, opening_floats: Mapping[int, int]) -> dict[int, dict[str, Any]]:
+    """Every sum of each shift (id -> its opening float), from a handful of aggregate queries grouped by shift.
+
+    One shift at the till, or a year of them at once for the demo's history: the same figures either way.
+    """
+    ids = list(opening_floats)
     completed = Sale.status == "completed"
-    sales_count, sales_total, discounts, voids_count, voids_total = session.execute(
+    sums: dict[int, tuple[int, int, int, int, int]] = {}
+    for shift_id, *values in session.execute(
         select(
+            Sale.shift_id,
             func.coalesce(func.sum(case((completed, 1), else_=0)), 0),
             func.coalesce(func.sum(case((completed, Sale.total_vnd), else_=0)), 0),
             func.coalesce(func.sum(case((completed, Sale.line_discount_vnd + Sale.sale_discount_vnd), else_=0)), 0),
             func.coalesce(func.sum(case((Sale.status == "voided", 1), else_=0)), 0),
             func.coalesce(func.sum(case((Sale.status == "voided", Sale.total_vnd), else_=0)), 0),
-        ).where(Sale.shift_id == shift.id)
-    ).one()
+        )
+        .where(Sale.shift_id.in_(ids))  # type: ignore[union-attr]
+        .group_by(Sale.shift_id)
+    ):
+        sums[shift_id] = tuple(int(v) for v in values)  # type: ignore[assignment]
 
-    by_method = dict.fromkeys(PAYMENT_METHODS, 0)
-    cash_tendered = 0
-    for method, amount, tendered in session.execute(
+    by_method: dict[int, dict[str, int]] = {i: dict.fromkeys(PAYMENT_METHODS, 0) for i in ids}
+    cash_tendered = dict.fromkeys(ids, 0)
+    for shift_id, method, amount, tendered in session.execute(
         select(
+            Sale.shift_id,
             Payment.method,
             func.coalesce(func.sum(Payment.amount_vnd), 0),
             func.coalesce(func.sum(func.coalesce(Payment.tendered_vnd, Payment.amount_vnd)), 0),
         )
         .join(Sale, Sale.id == Payment.sale_id)  # type: ignore[arg-type]
-        .where(Sale.shift_id == shift.id, completed)
-        .group_by(Payment.method)
+        .where(Sale.shift_id.in_(ids), completed)  # type: ignore[union-attr]
+        .group_by(Sale.shift_id, Payment.method)
     ):
-        by_method[method] = by_method.get(method, 0) + int(amount)
+        by_method[shift_id][method] = by_method[shift_id].get(method, 0) + int(amount)
         if method == "cash":
-            cash_tendered = int(tendered)
+            cash_tendered[shift_id] = int(tendered)
 
-    refunds_by_method = dict.fromkeys(PAYMENT_METHODS, 0)
-    refunds_count = 0
-    for method, count, amount in session.execute(
-        select(SaleReturn.refund_method, func.count(), func.coalesce(func.sum(SaleReturn.total_vnd), 0))
-        .where(SaleReturn.shift_id == shift.id)
-        .group_by(SaleReturn.refund_method)
+    refunds: dict[int, dict[str, int]] = {i: dict.fromkeys(PAYMENT_METHODS, 0) for i in ids}
+    refunds_count = dict.fromkeys(ids, 0)
+    for shift_id, method, count, amount in session.execute(
+        select(
+            SaleReturn.shift_id,
+            SaleReturn.refund_method,
+            func.count(),
+            func.coalesce(func.sum(SaleReturn.total_vnd), 0),
+        )
+        .where(SaleReturn.shift_id.in_(ids))  # type: ignore[attr-defined]
+        .group_by(SaleReturn.shift_id, SaleReturn.refund_method)
     ):
-        refunds_by_method[method] = refunds_by_method.get(method, 0) + int(amount)
-        refunds_count += int(count)
+        refunds[shift_id][method] = refunds[shift_id].get(method, 0) + int(amount)
+        refunds_count[shift_id] += int(count)
 
-    moves = {"in": (0, 0), "out": (0, 0)}
-    for kind, count, amount in session.execute(
-        select(CashMovement.kind, func.count(), func.coalesce(func.sum(CashMovement.amount_vnd), 0))
-        .where(CashMovement.shift_id == shift.id)
-        .group_by(CashMovement.kind)
+    moves: dict[int, dict[str, tuple[int, int]]] = {i: {"in": (0, 0), "out": (0, 0)} for i in ids}
+    for shift_id, kind, count, amount in session.execute(
+        select(
+            CashMovement.shift_id, CashMovement.kind, func.count(), func.coalesce(func.sum(CashMovement.amount_vnd), 0)
+        )
+        .where(CashMovement.shift_id.in_(ids))  # type: ignore[attr-defined]
+        .group_by(CashMovement.shift_id, CashMovement.kind)
     ):
-        moves[kind] = (int(count), int(amount))
+        moves[shift_id][kind] = (int(count), int(amount))
 
+    return {
+        i: _assemble(
+            opening_floats[i],
+            sums.get(i, (0, 0, 0, 0, 0)),
+            by_method[i],
+            cash_tendered[i],
+            refunds[i],
+            refunds_count[i],
+            moves[i],
+        )
+        for i in ids
+    }
+
+
+def _assemble(
+    opening_float_vnd: int,
+    sums: tuple[int, int, int, int, int],
+    by_method: dict[str, int],
+    cash_tendered: int,
+    refunds_by_method: dict[str, int],
+    refunds_count: int,
+    moves: dict[str, tuple[int, int]],
+) -> dict[str, Any]:
+    """A shift's figures from its sums: the expected drawer and every line the X and Z reports print."""
+    sales_count, sales_total, discounts, voids_count, voids_total = sums
     cash_kept = by_method.get("cash", 0)
     # Change is what was handed back: tendered − kept, so the printed lines always add up.
     change_given = cash_tendered - cash_kept
     expected = (
-        shift.opening_float_vnd
+        opening_float_vnd
         + cash_tendered
         - change_given
         - refunds_by_method.get("cash", 0)
@@ -210,12 +252,12 @@ def _figures(session: Session, shift: Shift) -> dict[str, Any]:
         - moves["out"][1]
     )
     return {
-        "opening_float_vnd": shift.opening_float_vnd,
-        "sales_count": int(sales_count),
-        "sales_total_vnd": int(sales_total),
-        "discounts_vnd": int(discounts),
-        "voids_count": int(voids_count),
-        "voids_total_vnd": int(voids_total),
+        "opening_float_vnd": opening_float_vnd,
+        "sales_count": sales_count,
+        "sales_total_vnd": sales_total,
+        "discounts_vnd": discounts,
+        "voids_count": voids_count,
+        "voids_total_vnd": voids_total,
         "payments_by_method": by_method,
         "refunds_count": refunds_count,
         "refunds_total_vnd": sum(refunds_by_method.values()),
@@ -233,6 +275,11 @@ def _figures(session: Session, shift: Shift) -> dict[str, Any]:
     }
 
 
+def _figures(session: Session, shift: Shift) -> dict[str, Any]:
+    """Every sum of one shift."""
+    return shift_figures(session, {shift.id: shift.opening_float_vnd})[shift.id]  # type: ignore[dict-item,index]
+
+
 def expected_cash(session: Session, shift: Shift) -> int:
     """The cash the book says is in the drawer now (tiền theo sổ)."""
     return int(_figures(session, shift)["expected_cash_vnd"])
@@ -240,19 +287,24 @@ def expected_cash(session: Session, shift: Shift) -> int:
 
 def x_report(session: Session, shift: Shift) -> dict[str, Any]:
     """The shift's figures so far (báo cáo giữa ca, X); nothing is written."""
-    cashier = session.get(User, shift.cashier_id)
+    till = session.get(Till, shift.till_id) if shift.till_id else None
+    return report_of(shift, session.get(User, shift.cashier_id), till, _figures(session, shift))
+
+
+def report_of(shift: Shift, cashier: User | None, till: Till | None, figures: Mapping[str, Any]) -> dict[str, Any]:
+    """The X report of a shift from its figures (shift_figures): who, where, since when, and every sum."""
     report: dict[str, Any] = {
         "kind": "X" if shift.status == "open" else "Z",
         "shift_id": shift.id,
         "shift_uuid": str(shift.uuid),
         "cashier": cashier.username if cashier else "",
         "cashier_name": cashier.full_name if cashier else "",
-        "till": _till_code(session, shift),
-        "till_name": _till_name(session, shift),
+        "till": till.code if till else "",
+        "till_name": till.name if till else "",
         "opened_at": shift.opened_at.isoformat(),
         "generated_at": utcnow().isoformat(),
     }
-    report.update(_figures(session, shift))
+    report.update(figures)
     return report
 
 
@@ -396,31 +448,17 @@ def close_shift(
 
     closed_at = now or utcnow()
     cashier = session.get(User, shift.cashier_id)
-    report.update(
-        {
-            "kind": "Z",
-            "closed_at": closed_at.isoformat(),
-            "closed_by": actor.username,
-            "closed_by_name": actor.full_name,
-            "counts": {str(note): parsed[note] for note in NOTES},
-            "counted_cash_vnd": counted,
-            "difference_vnd": difference,
-            "threshold_vnd": threshold_vnd,
-            "signed_off_by": signer.username if signer else None,
-            "signed_off_by_name": signer.full_name if signer else None,
-            "count_attempts": _count_attempts(session, shift) + 1,
-            "showroom": dict(showroom) if showroom else None,
-        }
+    entries = freeze_close(
+        shift,
+        report,
+        parsed,
+        actor=actor,
+        signer=signer,
+        threshold_vnd=threshold_vnd,
+        attempts=_count_attempts(session, shift) + 1,
+        showroom=showroom,
+        closed_at=closed_at,
     )
-    report.pop("generated_at", None)
-    shift.status = "closed"
-    shift.closed_at = closed_at
-    shift.counted_cash_vnd = counted
-    shift.count_detail = json.dumps({str(note): parsed[note] for note in NOTES}, separators=(",", ":"))
-    shift.expected_cash_vnd = expected
-    shift.difference_vnd = difference
-    shift.signed_off_by_id = signer.id if signer else None
-    shift.z_report = json.dumps(report, ensure_ascii=False, separators=(",", ":"))
     session.add(shift)
 
     # Every sale rung up in the shift, voided ones included (they arrive as 'void' records of their own).
@@ -452,25 +490,78 @@ def close_shift(
         "return_uuids": return_uuids,
     }
     enqueue(session, "shift_close", shift.uuid, dict(payload))
-    audit.record(
-        session,
-        "shift.close",
-        user_id=actor_id,
-        entity="shift",
-        entity_id=shift.id,
-        after={"expected_cash_vnd": expected, "counted_cash_vnd": counted, "difference_vnd": difference},
-    )
-    if signer is not None:
-        audit.record(
-            session,
-            "shift.signoff",
-            user_id=signer.id,
-            entity="shift",
-            entity_id=shift.id,
-            after={"difference_vnd": difference, "threshold_vnd": threshold_vnd, "closed_by": actor.username},
-        )
+    audit.record_many(session, entries)
     session.flush()
     return shift
+
+
+def freeze_close(
+    shift: Shift,
+    report: dict[str, Any],
+    parsed: Mapping[int, int],
+    *,
+    actor: User,
+    signer: User | None,
+    threshold_vnd: int,
+    attempts: int,
+    showroom: Mapping[str, Any] | None,
+    closed_at: datetime,
+) -> list[dict[str, Any]]:
+    """Write a counted drawer into the shift (closed, its Z report frozen); returns the close's audit entries.
+
+    ``report`` is the shift's X report (it becomes the Z report in place); nothing is checked or flushed here:
+    close_shift checks first, and the demo's history closes a year of shifts through this at once.
+    """
+    counted = counted_total(parsed)
+    expected = int(report["expected_cash_vnd"])
+    difference = counted - expected
+    report.update(
+        {
+            "kind": "Z",
+            "closed_at": closed_at.isoformat(),
+            "closed_by": actor.username,
+            "closed_by_name": actor.full_name,
+            "counts": {str(note): parsed[note] for note in NOTES},
+            "counted_cash_vnd": counted,
+            "difference_vnd": difference,
+            "threshold_vnd": threshold_vnd,
+            "signed_off_by": signer.username if signer else None,
+            "signed_off_by_name": signer.full_name if signer else None,
+            "count_attempts": attempts,
+            "showroom": dict(showroom) if showroom else None,
+        }
+    )
+    report.pop("generated_at", None)
+    shift.status = "closed"
+    shift.closed_at = closed_at
+    shift.counted_cash_vnd = counted
+    shift.count_detail = json.dumps({str(note): parsed[note] for note in NOTES}, separators=(",", ":"))
+    shift.expected_cash_vnd = expected
+    shift.difference_vnd = difference
+    shift.signed_off_by_id = signer.id if signer else None
+    shift.z_report = json.dumps(report, ensure_ascii=False, separators=(",", ":"))
+    entries = [
+        audit.entry(
+            "shift.close",
+            user_id=actor.id,
+            entity="shift",
+            entity_id=shift.id,
+            after={"expected_cash_vnd": expected, "counted_cash_vnd": counted, "difference_vnd": difference},
+            at=closed_at,
+        )
+    ]
+    if signer is not None:
+        entries.append(
+            audit.entry(
+                "shift.signoff",
+                user_id=signer.id,
+                entity="shift",
+                entity_id=shift.id,
+                after={"difference_vnd": difference, "threshold_vnd": threshold_vnd, "closed_by": actor.username},
+                at=closed_at,
+            )
+        )
+    return entries
 
 
 def _till_code(session: Session, shift: Shift) -> str:

@@ -147,18 +147,20 @@ def _producer(session: Session, producer_id: int) -> Producer:
     return producer
 
 
-def _quantities(session: Session, producer_id: int, period: Period) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """Per product of the producer: on hand at the start, each kind of movement in the period, on hand at the end."""
+def _quantities(
+    session: Session, producer_ids: list[int], period: Period
+) -> dict[int, tuple[list[dict[str, Any]], dict[str, int]]]:
+    """Per product of each producer: on hand at the start, each kind of movement in the period, on hand at the end."""
     kinds = list(QTY_KINDS.items())
     in_period = ", ".join(
         f"SUM(CASE WHEN m.created_at >= :start AND m.kind = :k{i} THEN m.qty_delta ELSE 0 END) AS q{i}"
         for i, _ in enumerate(kinds)
     )
-    params: dict[str, Any] = {"start": period.utc_start, "end": period.utc_end, "pid": producer_id}
+    params: dict[str, Any] = {"start": period.utc_start, "end": period.utc_end, "pids": producer_ids}
     params.update({f"k{i}": kind for i, (kind, _) in enumerate(kinds)})
     rows = fetch(
         session,
-        "SELECT p.id AS product_id, p.sku AS sku, p.name AS name, p.unit AS unit, "
+        "SELECT p.producer_id AS producer_id, p.id AS product_id, p.sku AS sku, p.name AS name, p.unit AS unit, "
         "SUM(CASE WHEN m.created_at < :start THEN m.qty_delta ELSE 0 END) AS opening, "
         "SUM(m.qty_delta) AS closing, "
         f"{in_period}, "
@@ -168,13 +170,15 @@ def _quantities(session: Session, producer_id: int, period: Period) -> tuple[lis
         "THEN -m.qty_delta * COALESCE(m.unit_cost_vnd, 0) "
         "ELSE 0 END) AS returned_value "
         "FROM stockmovement m JOIN product p ON p.id = m.product_id "
-        "WHERE p.producer_id = :pid AND m.created_at < :end "
-        "GROUP BY p.id, p.sku, p.name, p.unit ORDER BY p.name, p.sku",
+        "WHERE p.producer_id IN :pids AND m.created_at < :end "
+        "GROUP BY p.producer_id, p.id, p.sku, p.name, p.unit ORDER BY p.name, p.sku",
         params,
     )
-    out = []
-    totals = dict.fromkeys((*QTY_FIELDS, "received_value_vnd", "returned_value_vnd"), 0)
+    found: dict[int, tuple[list[dict[str, Any]], dict[str, int]]] = {
+        pid: ([], dict.fromkeys((*QTY_FIELDS, "received_value_vnd", "returned_value_vnd"), 0)) for pid in producer_ids
+    }
     for r in rows:
+        out, totals = found[r.producer_id]
         m = r._mapping
         row: dict[str, Any] = {"sku": r.sku, "name": r.name, "unit": r.unit}
         row.update(dict.fromkeys(QTY_FIELDS, 0))
@@ -190,41 +194,46 @@ def _quantities(session: Session, producer_id: int, period: Period) -> tuple[lis
         for key in totals:
             totals[key] += row[key]
         out.append(row)
-    return out, totals
+    return found
 
 
-def _annex(session: Session, producer_id: int, period: Period) -> list[dict[str, Any]]:
-    """Every sale line, customer return line and late void behind the sums, in time order."""
+def _annex(session: Session, producer_ids: list[int], period: Period) -> dict[int, list[dict[str, Any]]]:
+    """Of each producer, every sale line, customer return line and late void behind the sums, in time order."""
     tz = period.tz
-    params = {"start": period.utc_start, "end": period.utc_end, "pid": producer_id, "completed": COMPLETED}
-    lines: list[tuple[datetime, int, dict[str, Any]]] = []
+    params = {"start": period.utc_start, "end": period.utc_end, "pids": producer_ids, "completed": COMPLETED}
+    found: dict[int, list[tuple[datetime, int, dict[str, Any]]]] = {pid: [] for pid in producer_ids}
     for r in fetch(
         session,
-        "SELECT s.receipt_number AS receipt, s.created_at AS at, sl.id AS line_id, sl.sku AS sku, sl.name AS name, "
+        "SELECT sl.producer_id AS pid, s.receipt_number AS receipt, s.created_at AS at, sl.id AS line_id, "
+        "sl.sku AS sku, sl.name AS name, "
         "sl.qty AS qty, sl.unit_price_vnd AS price, sl.discount_vnd AS discount, sl.total_vnd AS total, "
         f"{IN_BASKET}, {PROMO} FROM sale s JOIN saleline sl ON sl.sale_id = s.id {BASKET_JOIN} {PROMO_JOIN} "
-        "WHERE sl.producer_id = :pid AND s.status = :completed AND s.created_at >= :start AND s.created_at < :end",
+        "WHERE sl.producer_id IN :pids AND s.status = :completed AND s.created_at >= :start AND s.created_at < :end",
         params,
         at=UTCDateTime(),
     ):
-        lines.append((r.at, r.line_id, _line("sale", r.receipt, "", r.at, tz, r, 1)))
+        found[r.pid].append((r.at, r.line_id, _line("sale", r.receipt, "", r.at, tz, r, 1)))
     for r in fetch(
         session,
-        "SELECT r.return_number AS number, s.receipt_number AS receipt, r.created_at AS at, rl.id AS line_id, "
+        "SELECT sl.producer_id AS pid, r.return_number AS number, s.receipt_number AS receipt, r.created_at AS at, "
+        "rl.id AS line_id, "
         "sl.sku AS sku, sl.name AS name, rl.qty AS qty, sl.unit_price_vnd AS price, "
         f"{amount_sql('rl.qty', 'sl.unit_price_vnd', 'sl.sold_by')} - rl.amount_vnd AS discount, "
         f"rl.amount_vnd AS total, {IN_BASKET}, {PROMO_RETURNED} "
         "FROM salereturn r JOIN returnline rl ON rl.return_id = r.id "
         f"JOIN saleline sl ON sl.id = rl.sale_line_id JOIN sale s ON s.id = sl.sale_id {BASKET_JOIN} {PROMO_JOIN} "
-        "WHERE sl.producer_id = :pid AND s.status = :completed AND r.created_at >= :start AND r.created_at < :end",
+        "WHERE sl.producer_id IN :pids AND s.status = :completed AND r.created_at >= :start AND r.created_at < :end",
         params,
         at=UTCDateTime(),
     ):
-        lines.append((r.at, r.line_id, _line("return", r.receipt, r.number, r.at, tz, r, -1)))
-    for r in _late_voids(session, producer_id, period):
-        lines.append((r.at, r.line_id, _line("void", r.receipt, "", r.at, tz, r, -1)))
-    lines.sort(key=lambda t: (t[0], t[2]["kind"] != "sale", t[1]))
-    return [line for _, _, line in lines]
+        found[r.pid].append((r.at, r.line_id, _line("return", r.receipt, r.number, r.at, tz, r, -1)))
+    for r in _late_voids(session, producer_ids, period):
+        found[r.pid].append((r.at, r.line_id, _line("void", r.receipt, "", r.at, tz, r, -1)))
+    out = {}
+    for pid, lines in found.items():
+        lines.sort(key=lambda t: (t[0], t[2]["kind"] != "sale", t[1]))
+        out[pid] = [line for _, _, line in lines]
+    return out
 
 
 def _line(kind: str, receipt: str, number: str, at: datetime, tz: tzinfo, r: Any, sign: int) -> dict[str, Any]:
@@ -244,36 +253,57 @@ def _line(kind: str, receipt: str, number: str, at: datetime, tz: tzinfo, r: Any
     }
 
 
-def _late_voids(session: Session, producer_id: int, period: Period) -> list[Any]:
-    """Lines of sales voided in this period whose sale lies in a period of this producer closed before the void."""
+def _late_voids(session: Session, producer_ids: list[int], period: Period) -> list[Any]:
+    """Lines of sales voided in this period whose sale lies in a period of its producer closed before the void."""
     found = fetch(
         session,
-        "SELECT s.receipt_number AS receipt, s.created_at AS sold_at, s.voided_at AS at, sl.id AS line_id, "
+        "SELECT sl.producer_id AS pid, s.receipt_number AS receipt, s.created_at AS sold_at, s.voided_at AS at, "
+        "sl.id AS line_id, "
         "sl.sku AS sku, sl.name AS name, sl.qty AS qty, sl.unit_price_vnd AS price, sl.discount_vnd AS discount, "
         f"sl.total_vnd AS total, {PROMO} FROM sale s JOIN saleline sl ON sl.sale_id = s.id {PROMO_JOIN} "
-        "WHERE sl.producer_id = :pid AND s.status != :completed AND s.voided_at >= :start AND s.voided_at < :end "
+        "WHERE sl.producer_id IN :pids AND s.status = :voided AND s.voided_at >= :start AND s.voided_at < :end "
         "AND s.created_at < :start",
-        {"start": period.utc_start, "end": period.utc_end, "pid": producer_id, "completed": COMPLETED},
+        {"start": period.utc_start, "end": period.utc_end, "pids": producer_ids, "voided": "voided"},
         sold_at=UTCDateTime(),
         at=UTCDateTime(),
     )
     if not found:
         return []
-    closed = list(session.scalars(select(Settlement).where(Settlement.producer_id == producer_id)))
+    closed: dict[int, list[Settlement]] = {}
+    for settlement in session.scalars(
+        select(Settlement).where(Settlement.producer_id.in_({r.pid for r in found}))  # type: ignore[attr-defined]
+    ):
+        closed.setdefault(settlement.producer_id, []).append(settlement)
     late = []
     for r in found:
         day = local_date(r.sold_at, period.tz)
-        if any(s.period_start <= day <= s.period_end and s.created_at < r.at for s in closed):
+        if any(s.period_start <= day <= s.period_end and s.created_at < r.at for s in closed.get(r.pid, ())):
             late.append(r)
     return late
 
 
 def compute_settlement(session: Session, producer_id: int, period: Period) -> dict[str, Any]:
     """Every figure of a producer's statement for a period, as a JSON-ready dict (nothing is written)."""
-    producer = _producer(session, producer_id)
+    return compute_settlements(session, [_producer(session, producer_id)], period)[producer_id]
+
+
+def compute_settlements(session: Session, producers: list[Producer], period: Period) -> dict[int, dict[str, Any]]:
+    """The statement figures of several producers for one period, from one set of queries (producer id -> figures)."""
+    ids = [p.id for p in producers]
+    quantities = _quantities(session, ids, period)  # type: ignore[arg-type]
+    annex = _annex(session, ids, period)  # type: ignore[arg-type]
+    return {p.id: _statement(p, period, *quantities[p.id], annex[p.id]) for p in producers}  # type: ignore[index,misc]
+
+
+def _statement(
+    producer: Producer,
+    period: Period,
+    quantities: list[dict[str, Any]],
+    qty_totals: dict[str, int],
+    lines: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """A statement's figures from its quantity rows and annex lines: net sales, promotion costs, amount owed."""
     terms = ProducerTerms(producer.is_consignment, producer.commission_bp)
-    quantities, qty_totals = _quantities(session, producer_id, period)
-    lines = _annex(session, producer_id, period)
     sales = sum(line["total_vnd"] for line in lines if line["kind"] == "sale")
     refunds = -sum(line["total_vnd"] for line in lines if line["kind"] == "return")
     voids = -sum(line["total_vnd"] for line in lines if line["kind"] == "void")
@@ -395,7 +425,28 @@ def close_settlement(
     now: datetime | None = None,
 ) -> Settlement:
     """Freeze a producer's period: check it is over and follows the last one, compute, number and store it."""
-    producer = _producer(session, producer_id)
+    (settlement,) = close_settlements(
+        session, [producer_id], period, actor_id, today=today, showroom_code=showroom_code, note=note, now=now
+    )
+    return settlement
+
+
+def close_settlements(
+    session: Session,
+    producer_ids: list[int],
+    period: Period,
+    actor_id: int | None,
+    *,
+    today: date,
+    showroom_code: str,
+    note: str = "",
+    now: datetime | None = None,
+) -> list[Settlement]:
+    """Freeze one period of several producers at once (the demo's months), each checked as close_settlement says.
+
+    ``now`` is the moment of closing (the demo's history closes its months when they were closed).
+    """
+    producers = [_producer(session, producer_id) for producer_id in producer_ids]
     if period.end >= today:
         raise ValidationError(
             "Chỉ chốt được kỳ đã kết thúc: ngày cuối kỳ phải trước hôm nay "
@@ -404,7 +455,7 @@ def close_settlement(
         )
     overlapping = session.scalars(
         select(Settlement).where(
-            Settlement.producer_id == producer_id,
+            Settlement.producer_id.in_(producer_ids),  # type: ignore[attr-defined]
             Settlement.period_start <= period.end,
             Settlement.period_end >= period.start,
         )
@@ -415,62 +466,84 @@ def close_settlement(
             f"({format_dmy(overlapping.period_start)} – {format_dmy(overlapping.period_end)}) đã chốt.",
             "from",
         )
-    last = last_settlement(session, producer_id)
-    if last is not None and period.start != last.period_end + timedelta(days=1):
-        expected = last.period_end + timedelta(days=1)
-        raise ValidationError(
-            f"Kỳ đối soát của {producer.name} phải bắt đầu từ ngày {format_dmy(expected)}, ngay sau kỳ đã chốt "
-            f"gần nhất (số {last.number}), để không bỏ sót giao dịch nào.",
-            "from",
-        )
-    figures = compute_settlement(session, producer_id, period)
-    if not figures["reconciles"]:
+    last = _last_settlements(session, producer_ids)
+    for producer in producers:
+        previous = last.get(producer.id)  # type: ignore[arg-type]
+        if previous is not None and period.start != previous.period_end + timedelta(days=1):
+            expected = previous.period_end + timedelta(days=1)
+            raise ValidationError(
+                f"Kỳ đối soát của {producer.name} phải bắt đầu từ ngày {format_dmy(expected)}, ngay sau kỳ đã chốt "
+                f"gần nhất (số {previous.number}), để không bỏ sót giao dịch nào.",
+                "from",
+            )
+    computed = compute_settlements(session, producers, period)
+    if not all(figures["reconciles"] for figures in computed.values()):
         raise Conflict("Số liệu tồn kho trong kỳ không khớp (tồn đầu + nhập − xuất ≠ tồn cuối); cần kiểm tra sổ kho.")
-    year = today.year
-    number = take_settlement_number(session, showroom_code, year)
-    settlement = Settlement(
-        number=number,
-        producer_id=producer_id,
-        period_start=period.start,
-        period_end=period.end,
-        is_consignment=figures["terms"]["is_consignment"],
-        commission_bp=figures["terms"]["commission_bp"],
-        net_sales_vnd=figures["net_sales_vnd"],
-        commission_vnd=figures["commission_vnd"],
-        amount_owed_vnd=figures["amount_owed_vnd"],
-        figures=json.dumps(figures, ensure_ascii=False, separators=(",", ":")),
-        note=nfc(note or "").strip()[:500],
-        created_by_id=actor_id,
-        created_at=now or utcnow(),
-    )
-    session.add(settlement)
+    closed_at = now or utcnow()
+    made = []
+    for producer in producers:
+        figures = computed[producer.id]  # type: ignore[index]
+        made.append(
+            Settlement(
+                number=take_settlement_number(session, showroom_code, today.year),
+                producer_id=producer.id,  # type: ignore[arg-type]
+                period_start=period.start,
+                period_end=period.end,
+                is_consignment=figures["terms"]["is_consignment"],
+                commission_bp=figures["terms"]["commission_bp"],
+                net_sales_vnd=figures["net_sales_vnd"],
+                commission_vnd=figures["commission_vnd"],
+                amount_owed_vnd=figures["amount_owed_vnd"],
+                figures=json.dumps(figures, ensure_ascii=False, separators=(",", ":")),
+                note=nfc(note or "").strip()[:500],
+                created_by_id=actor_id,
+                created_at=closed_at,
+            )
+        )
+    session.add_all(made)
     session.flush()
-    audit(
-        session,
-        "settlement_close",
-        user_id=actor_id,
-        entity="settlement",
-        entity_id=settlement.id,
-        after={
-            "number": number,
-            "producer": producer.name,
-            "period": [period.start.isoformat(), period.end.isoformat()],
-            "net_sales_vnd": settlement.net_sales_vnd,
-            "commission_vnd": settlement.commission_vnd,
-            "amount_owed_vnd": settlement.amount_owed_vnd,
-        },
-    )
-    publish_settlement(session, settlement)
-    return settlement
+    for producer, settlement in zip(producers, made, strict=True):
+        audit(
+            session,
+            "settlement_close",
+            user_id=actor_id,
+            entity="settlement",
+            entity_id=settlement.id,
+            after={
+                "number": settlement.number,
+                "producer": producer.name,
+                "period": [period.start.isoformat(), period.end.isoformat()],
+                "net_sales_vnd": settlement.net_sales_vnd,
+                "commission_vnd": settlement.commission_vnd,
+                "amount_owed_vnd": settlement.amount_owed_vnd,
+            },
+            at=closed_at,
+        )
+        publish_settlement(session, settlement, producer)
+    return made
 
 
-def mark_paid(session: Session, settlement_id: int, actor_id: int | None, reference: str = "") -> Settlement:
-    """Record that the producer has been paid what the statement says."""
+def _last_settlements(session: Session, producer_ids: list[int]) -> dict[int, Settlement]:
+    """Each producer's most recent settled period (as last_settlement, for several at once)."""
+    last: dict[int, Settlement] = {}
+    for settlement in session.scalars(
+        select(Settlement)
+        .where(Settlement.producer_id.in_(producer_ids))  # type: ignore[attr-defined]
+        .order_by(Settlement.period_end.desc())  # type: ignore[attr-defined]
+    ):
+        last.setdefault(settlement.producer_id, settlement)
+    return last
+
+
+def mark_paid(
+    session: Session, settlement_id: int, actor_id: int | None, reference: str = "", now: datetime | None = None
+) -> Settlement:
+    """Record that the producer has been paid what the statement says (``now``: when, for the demo's history)."""
     settlement = get_settlement(session, settlement_id)
     if settlement.status == "paid":
         raise Conflict(f"Biên bản {settlement.number} đã được ghi nhận thanh toán.")
     settlement.status = "paid"
-    settlement.paid_at = utcnow()
+    settlement.paid_at = now or utcnow()
     settlement.paid_by_id = actor_id
     settlement.paid_reference = nfc(reference or "").strip()[:120]
     session.add(settlement)
@@ -482,14 +555,15 @@ def mark_paid(session: Session, settlement_id: int, actor_id: int | None, refere
         entity_id=settlement.id,
         before={"status": "closed"},
         after={"status": "paid", "amount_owed_vnd": settlement.amount_owed_vnd, "reference": settlement.paid_reference},
+        at=settlement.paid_at,
     )
     publish_settlement(session, settlement)
     return settlement
 
 
-def publish_settlement(session: Session, settlement: Settlement) -> None:
+def publish_settlement(session: Session, settlement: Settlement, producer: Producer | None = None) -> None:
     """Send the statement as frozen to the central server (again, whole, when it is paid)."""
-    producer = _producer(session, settlement.producer_id)
+    producer = producer or _producer(session, settlement.producer_id)
     closed_by = session.get(User, settlement.created_by_id) if settlement.created_by_id else None
     totals = frozen_figures(settlement).get("quantity_totals", {})
     enqueue(
