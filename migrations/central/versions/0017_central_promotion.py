@@ -1,7 +1,7 @@
 """promotions set at the central office for every showroom or a chosen list (pulled with the catalogue)
 
-Revision ID: 0015_central_promotion
-Revises: 0014_central_sale_customer
+Revision ID: 0017_central_promotion
+Revises: 0016_central_transfer_cancel
 Create Date: 2026-12-07 01:40:00
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0015_central_promotion"
-down_revision: str | None = "0014_central_sale_customer"
+revision: str = "0017_central_promotion"
+down_revision: str | None = "0016_central_transfer_cancel"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

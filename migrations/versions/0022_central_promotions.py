@@ -2,8 +2,8 @@
 
 Existing promotions are the showroom's own (central_uuid empty) and stay editable.
 
-Revision ID: 0019_central_promotions
-Revises: 0018_stocktake
+Revision ID: 0022_central_promotions
+Revises: 0021_transfer_cancel
 Create Date: 2026-12-07 01:45:00
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0019_central_promotions"
-down_revision: str | None = "0018_stocktake"
+revision: str = "0022_central_promotions"
+down_revision: str | None = "0021_transfer_cancel"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
