@@ -498,7 +498,7 @@ def test_csv_has_a_bom_vietnamese_headers_and_bare_numbers(history: History, eng
     body = to_csv(run(engine, "products"))
     assert body.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["Mã hàng", "Sản phẩm", "Nhà sản xuất", "SL bán (cái)"]
+    assert rows[0][:5] == ["Mã hàng", "Sản phẩm", "Nhà sản xuất", "Giấy chứng nhận OCOP", "SL bán (cái)"]
     assert rows[1][0] == "P2" and rows[1][rows[0].index("Doanh thu thuần")] == "725000"
     assert rows[-1][0] == "Tổng cộng" and rows[-1][rows[0].index("Doanh thu thuần")] == "1507000"
     daily = list(csv.reader(io.StringIO(to_csv(run(engine, "daily")).decode("utf-8-sig"))))
