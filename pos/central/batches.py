@@ -68,23 +68,23 @@ class Body:
         return self._payloads[seq]
 
 
-def next_batch_id(conn: Connection) -> int:
-    """An id for the batch about to be kept (taken first, so the records can name it in the same COPY)."""
-    return int(conn.exec_driver_sql("SELECT nextval(pg_get_serial_sequence('sync_batch', 'id'))").scalar_one())
-
-
-def keep(conn: Connection, batch_id: int, showroom_id: int, body: Body, seqs: list[int], now: datetime) -> None:
-    """Keep the body of a push that brought something new."""
-    conn.execute(
-        T_BATCH.insert().values(
-            id=batch_id,
-            showroom_id=showroom_id,
-            received_at=now,
-            first_seq=min(seqs),
-            last_seq=max(seqs),
-            records=len(seqs),
-            body=body.kept(),
-        )
+def keep_statement(
+    batch_id: int, showroom_id: int, body: Body, seqs: list[int], now: datetime
+) -> tuple[str, dict[str, Any]]:
+    """The statement (psycopg style, with its parameters) that keeps the body of a push that brought something
+    new, under the id its records name (drawn first, so the records can name it in their COPY)."""
+    return (
+        "INSERT INTO sync_batch (id, showroom_id, received_at, first_seq, last_seq, records, body) "
+        "VALUES (%(id)s, %(showroom)s, %(at)s, %(first)s, %(last)s, %(records)s, %(body)s)",
+        {
+            "id": batch_id,
+            "showroom": showroom_id,
+            "at": now,
+            "first": min(seqs),
+            "last": max(seqs),
+            "records": len(seqs),
+            "body": body.kept(),
+        },
     )
 
 

@@ -19,6 +19,16 @@ _COLUMN_TYPES: dict[tuple[str, tuple[str, ...]], list[str]] = {}
 _TEXT_ONLY = {"json", "jsonb"}  # written as text (their binary form wants a wrapper the callers do not make)
 
 
+def driver(conn: Connection) -> psycopg.Connection[Any]:
+    """The psycopg connection under ``conn``, in the SQLAlchemy transaction (begun here if none is yet, so that the
+    caller's commit commits what is written through the driver)."""
+    if not conn.in_transaction():
+        conn.begin()
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    return raw  # type: ignore[no-any-return]
+
+
 def column_types(conn: Connection, table: str, columns: Sequence[str]) -> list[str]:
     """The PostgreSQL type names of ``columns`` of ``table`` (looked up once per process)."""
     key = (table, tuple(columns))
@@ -43,8 +53,7 @@ def copy_rows(
     types a staging table shares): three times less Python per row than the text format, which formats every
     UUID and timestamp as text.
     """
-    raw = conn.connection.driver_connection
-    assert raw is not None
+    raw = driver(conn)
     types = column_types(conn, like or table, columns)
     binary = not _TEXT_ONLY.intersection(types)
     statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
@@ -53,6 +62,27 @@ def copy_rows(
             copy.set_types(types)
         for row in rows:
             copy.write_row(row)
+
+
+def pipelined(conn: Connection, statements: Sequence[tuple[str, Any]]) -> list[list[tuple[Any, ...]]]:
+    """Run ``statements`` (SQL in psycopg's ``%(name)s`` style, with their parameters) in one round trip to
+    PostgreSQL (psycopg's pipeline mode), in order, in the caller's transaction; each one's rows (none for a
+    statement that returns nothing).
+
+    A push runs some fifty statements, most of them quick: sent one by one, each waits for the database
+    process to be scheduled again, which on a busy server costs more than the statement itself.
+    """
+    raw = driver(conn)
+    cursors = []
+    with raw.pipeline():
+        for sql, params in statements:
+            cursor = raw.cursor()
+            cursor.execute(sql, params)
+            cursors.append(cursor)
+    found = [cursor.fetchall() if cursor.description is not None else [] for cursor in cursors]
+    for cursor in cursors:
+        cursor.close()
+    return found
 
 
 def staging_table(conn: Connection, table: str, columns: Sequence[str]) -> str:
@@ -77,15 +107,18 @@ def insert_new(
     rows: Sequence[Sequence[Any]],
     conflict: Sequence[str],
     returning: Sequence[str],
+    *,
+    known_new: bool = False,
 ) -> list[tuple[Any, ...]]:
     """Insert the rows whose ``conflict`` key is not yet in ``table``; returns ``returning`` of those inserted.
 
     The staging merge any kind of record can use. First the keys already held are looked up (one probe each
-    through the unique index) and the others are COPYed straight into ``table`` (an ``id`` asked for in
-    ``returning`` is drawn from its sequence first), in key order, inside a savepoint. Should a concurrent
-    push store one of those keys meanwhile, the unique index refuses the COPY; the savepoint is rolled back and
-    the rows go the careful way: COPY into a staging table, then one ``INSERT … SELECT … ON CONFLICT DO NOTHING
-    RETURNING``. Either way the unique constraint decides, so nothing is stored twice.
+    through the unique index; skipped when the caller knows none is held, ``known_new``) and the others are
+    COPYed straight into ``table`` (an ``id`` asked for in ``returning`` is drawn from its sequence first), in
+    key order, inside a savepoint; the probe, the draw and the savepoint go in one round trip. Should a
+    concurrent push store one of those keys meanwhile, the unique index refuses the COPY; the savepoint is
+    rolled back and the rows go the careful way: COPY into a staging table, then one ``INSERT … SELECT … ON
+    CONFLICT DO NOTHING RETURNING``. Either way the unique constraint decides, so nothing is stored twice.
     """
     if not rows:
         return []
@@ -94,32 +127,33 @@ def insert_new(
         return _merge(conn, table, columns, rows, conflict, returning)
     at = [columns.index(name) for name in conflict]
     types = column_types(conn, table, columns)
-    probe = (
-        f"SELECT {', '.join(f't.{k}' for k in conflict)} FROM unnest("
-        + ", ".join(f"CAST(%s AS {types[i]}[])" for i in at)
-        + f") AS k({', '.join(conflict)}) JOIN {table} t ON "
-        + " AND ".join(f"t.{k} = k.{k}" for k in conflict)
-    )
-    held = {tuple(r) for r in conn.exec_driver_sql(probe, tuple([row[i] for row in rows] for i in at))}
+    statements: list[tuple[str, Any]] = []
+    if not known_new:
+        probe = (
+            f"SELECT {', '.join(f't.{k}' for k in conflict)} FROM unnest("
+            + ", ".join(f"CAST(%s AS {types[i]}[])" for i in at)
+            + f") AS k({', '.join(conflict)}) JOIN {table} t ON "
+            + " AND ".join(f"t.{k} = k.{k}" for k in conflict)
+        )
+        statements.append((probe, tuple([row[i] for row in rows] for i in at)))
+    if generated:  # as many as there are rows: the ids of keys found held are simply not used
+        statements.append(
+            (f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)", (len(rows),))
+        )
+    statements.append(("SAVEPOINT insert_new", None))
+    found = pipelined(conn, statements)
+    held = {tuple(r) for r in found[0]} if not known_new else set()
     fresh: dict[tuple[Any, ...], Sequence[Any]] = {}
     for row in rows:
         key = tuple(row[i] for i in at)
         if key not in held and key not in fresh:
             fresh[key] = row
+    raw = driver(conn)
     if not fresh:
+        raw.execute("RELEASE SAVEPOINT insert_new")
         return []
     ordered = [fresh[key] for key in sorted(fresh)]  # the order the unique index locks in, as the merge's
-    ids: list[int] = []
-    if generated:
-        ids = [
-            int(n)
-            for (n,) in conn.exec_driver_sql(
-                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)", (len(ordered),)
-            )
-        ]
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    raw.execute("SAVEPOINT insert_new")
+    ids = [int(n) for (n,) in found[-2]][: len(ordered)] if generated else []
     try:
         if generated:
             copy_rows(conn, table, ("id", *columns), [(n, *row) for n, row in zip(ids, ordered, strict=True)])

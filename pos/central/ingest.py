@@ -25,10 +25,11 @@ catalogue products lock them in the same order (a deadlock that slips through is
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -41,7 +42,7 @@ from sqlmodel import Session
 from pos.central import batches, checks, network_ingest, staff_names, summaries
 from pos.central import models as m
 from pos.central.batches import Body
-from pos.central.bulk import copy_rows, insert_new
+from pos.central.bulk import copy_rows, insert_new, pipelined
 from pos.db import utcnow
 from pos.sync import contract
 
@@ -188,9 +189,14 @@ def ingest_batch(
     showroom_id = showroom.id
     assert showroom_id is not None
     # The push's statements are short; PostgreSQL's JIT would compile some of them (tables growing faster
-    # than their statistics look expensive to the planner) at a cost of tens of milliseconds each.
-    conn.exec_driver_sql("SET LOCAL jit = off")
-    batch_id = batches.next_batch_id(conn)
+    # than their statistics look expensive to the planner) at a cost of tens of milliseconds each: off for this
+    # transaction, set in the same round trip as the batch's id is drawn.
+    batch_id = int(
+        conn.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence('sync_batch', 'id')), set_config('jit', 'off', true)"
+        ).scalar_one()
+    )
+    seqs = [r.seq for r in batch.records]
     inserted = insert_new(
         conn,
         "sync_record",
@@ -201,14 +207,15 @@ def ingest_batch(
         ],
         conflict=("showroom_id", "seq"),
         returning=("seq",),
+        # Seqs above the highest the showroom ever sent are new (unless a push of the same showroom running
+        # meanwhile stores them first: then the unique index decides, see insert_new).
+        known_new=min(seqs) > showroom.last_seq,
     )
     new_seqs = {seq for (seq,) in inserted}
-    if new_seqs:
-        batches.keep(conn, batch_id, showroom_id, body, [r.seq for r in batch.records], now)
     fresh = sorted((r for r in batch.records if r.seq in new_seqs), key=lambda r: r.seq)
     materialiser = _Materialiser(conn, showroom_id, tz, now)
     touched_shifts = materialiser.run(fresh)
-    summaries.refresh_after_ingest(conn, showroom_id, summaries.Stored.of(fresh))
+    summaries.refresh_after_ingest(conn, showroom_id, summaries.Stored.of(fresh, materialiser.sold_on))
     issues = materialiser.issues + resent_differently(
         conn, showroom_id, [r for r in batch.records if r.seq not in new_seqs], body, now
     )
@@ -216,34 +223,36 @@ def ingest_batch(
         conn.execute(T_ISSUE.insert(), issues)
     checked = 0
     if touched_shifts:
-        checked = check_shifts(conn, showroom_id, touched_shifts)
-        flag_sales_outside_shift(conn, showroom_id, touched_shifts, now)
+        checked = check_shifts(conn, showroom_id, touched_shifts, now)
 
-    seqs = [r.seq for r in batch.records]
-    conn.execute(
-        update(T_SHOWROOM)
-        .where(T_SHOWROOM.c.id == showroom_id)
-        .values(
-            last_push_at=now,
-            last_seq=func.greatest(T_SHOWROOM.c.last_seq, max(seqs)),
-            records_received=T_SHOWROOM.c.records_received + len(new_seqs),
-        )
-    )
-    session.add(
-        m.SyncLog(
-            showroom_id=showroom_id,
-            at=now,
-            first_seq=min(seqs),
-            last_seq=max(seqs),
-            records=len(seqs),
-            new_records=len(new_seqs),
-            duplicates=len(seqs) - len(new_seqs),
-            body_bytes=body_bytes,
-            remote_addr=remote_addr[:64],
-        )
-    )
-    session.flush()
+    pushed = {
+        "showroom": showroom_id,
+        "now": now,
+        "first": min(seqs),
+        "last": max(seqs),
+        "records": len(seqs),
+        "new": len(new_seqs),
+        "duplicates": len(seqs) - len(new_seqs),
+        "body_bytes": body_bytes,
+        "remote_addr": remote_addr[:64],
+    }
+    # The body kept (when the push brought anything new), the showroom's last push and the sync log: one round trip.
+    kept = [batches.keep_statement(batch_id, showroom_id, body, seqs, now)] if new_seqs else []
+    pipelined(conn, [*kept, (_PUSHED, pushed), (_LOGGED, pushed)])
     return IngestResult(sorted(seqs), len(new_seqs), len(seqs) - len(new_seqs), checked)
+
+
+_PUSHED = """
+    UPDATE showroom SET last_push_at = %(now)s, last_seq = greatest(last_seq, %(last)s),
+                        records_received = records_received + %(new)s
+     WHERE id = %(showroom)s
+    """
+_LOGGED = """
+    INSERT INTO sync_log (showroom_id, at, first_seq, last_seq, records, new_records, duplicates, body_bytes,
+                          remote_addr)
+    VALUES (%(showroom)s, %(now)s, %(first)s, %(last)s, %(records)s, %(new)s, %(duplicates)s, %(body_bytes)s,
+            %(remote_addr)s)
+    """
 
 
 def _latest(records: Iterable[Any]) -> list[Any]:
@@ -277,6 +286,7 @@ class _Materialiser:
         self.producer_ids: dict[UUID, int] = {}
         self.products: dict[UUID, tuple[int, int | None, str | None]] = {}  # uuid -> (id, stars, group)
         self.issues: list[dict[str, Any]] = []
+        self.sold_on: set[date] = set()  # the local days of the sales inserted
 
     def local_day(self, at: datetime) -> Any:
         return at.astimezone(self.tz).date()
@@ -711,6 +721,7 @@ class _Materialiser:
             sale = by_uuid[uuid]
             touched.add(sale.shift_uuid)
             sold_on = self.local_day(sale.created_at)
+            self.sold_on.add(sold_on)
             for line in sale.lines:
                 product_id, stars, group = self.products[line.product_uuid]
                 lines.append(
@@ -1125,45 +1136,49 @@ _SHIFT_RETURNS = (
     "FROM shift_close c CROSS JOIN LATERAL (SELECT * FROM sale_return x "
     "WHERE x.shift_uuid = c.uuid AND x.showroom_id = c.showroom_id OFFSET 0) r"
 )
+# The closes to check: the push's showroom's, among the shifts it touched.
+_CLOSES = "c.showroom_id = %(showroom)s AND c.uuid = ANY(%(shifts)s)"
+CLOSE_COLUMNS = ("id", *FIGURES, "payments_by_method")
 CHECK_QUERIES = {
+    "closes": f"SELECT {', '.join(f'c.{k}' for k in CLOSE_COLUMNS)} FROM shift_close c WHERE {_CLOSES}",
     "sales": f"""
         SELECT c.id,
                count(*) FILTER (WHERE NOT {_VOIDED_BY_CLOSE}),
                coalesce(sum(s.total_vnd) FILTER (WHERE NOT {_VOIDED_BY_CLOSE}), 0),
                coalesce(sum(s.line_discount_vnd + s.sale_discount_vnd) FILTER (WHERE NOT {_VOIDED_BY_CLOSE}), 0),
                count(*) FILTER (WHERE {_VOIDED_BY_CLOSE})
-        {_SHIFT_SALES} WHERE c.id = ANY(%(ids)s) GROUP BY c.id""",
+        {_SHIFT_SALES} WHERE {_CLOSES} GROUP BY c.id""",
     "paid": f"""
         SELECT c.id, p.method, sum(p.amount_vnd)
         {_SHIFT_SALES} JOIN payment p ON p.sale_id = s.id
-        WHERE c.id = ANY(%(ids)s) AND NOT {_VOIDED_BY_CLOSE} GROUP BY c.id, p.method""",
+        WHERE {_CLOSES} AND NOT {_VOIDED_BY_CLOSE} GROUP BY c.id, p.method""",
     "refunds": f"""
         SELECT c.id, r.refund_method, sum(r.total_vnd)
-        {_SHIFT_RETURNS} WHERE c.id = ANY(%(ids)s) GROUP BY c.id, r.refund_method""",
-    "missing_sales": """
+        {_SHIFT_RETURNS} WHERE {_CLOSES} GROUP BY c.id, r.refund_method""",
+    "missing_sales": f"""
         SELECT c.id, e.u FROM shift_close c CROSS JOIN LATERAL jsonb_array_elements_text(c.sale_uuids) AS e(u)
         LEFT JOIN LATERAL (SELECT 1 AS held FROM sale s
                             WHERE s.showroom_id = c.showroom_id AND s.uuid = e.u::uuid LIMIT 1) f ON true
-        WHERE c.id = ANY(%(ids)s) AND f.held IS NULL""",
-    "missing_returns": """
+        WHERE {_CLOSES} AND f.held IS NULL""",
+    "missing_returns": f"""
         SELECT c.id, e.u FROM shift_close c CROSS JOIN LATERAL jsonb_array_elements_text(c.return_uuids) AS e(u)
         LEFT JOIN LATERAL (SELECT 1 AS held FROM sale_return r
                             WHERE r.showroom_id = c.showroom_id AND r.uuid = e.u::uuid LIMIT 1) f ON true
-        WHERE c.id = ANY(%(ids)s) AND f.held IS NULL""",
+        WHERE {_CLOSES} AND f.held IS NULL""",
     # What the central server holds for a shift that its close does not list: two set differences (hashed).
     "unexpected": f"""
         SELECT id, u::text FROM (
-            SELECT c.id, s.uuid AS u {_SHIFT_SALES} WHERE c.id = ANY(%(ids)s)
+            SELECT c.id, s.uuid AS u {_SHIFT_SALES} WHERE {_CLOSES}
             EXCEPT
             SELECT c.id, e.u::uuid FROM shift_close c CROSS JOIN LATERAL jsonb_array_elements_text(c.sale_uuids) e(u)
-             WHERE c.id = ANY(%(ids)s)
+             WHERE {_CLOSES}
         ) a
         UNION ALL
         SELECT id, u::text FROM (
-            SELECT c.id, r.uuid AS u {_SHIFT_RETURNS} WHERE c.id = ANY(%(ids)s)
+            SELECT c.id, r.uuid AS u {_SHIFT_RETURNS} WHERE {_CLOSES}
             EXCEPT
             SELECT c.id, e.u::uuid FROM shift_close c CROSS JOIN LATERAL jsonb_array_elements_text(c.return_uuids) e(u)
-             WHERE c.id = ANY(%(ids)s)
+             WHERE {_CLOSES}
         ) b""",
 }
 
@@ -1226,67 +1241,68 @@ def resent_differently(
 
 
 # A sale of a closed shift dated before the shift opened or after it closed: the till's clock jumped.
-_OUTSIDE_SHIFT = text(
-    """
+_OUTSIDE_SHIFT = f"""
     INSERT INTO sync_issue (showroom_id, seq, kind, entity_uuid, problem, is_held, detail, at)
     SELECT s.showroom_id, s.seq, 'sale', s.uuid, 'clock', false,
            jsonb_build_object('why', 'outside_shift', 'created_at', s.created_at,
-                              'shift_opened_at', c.opened_at, 'shift_closed_at', c.closed_at), :now
-      FROM shift_close c CROSS JOIN LATERAL (SELECT * FROM sale x
-                                             WHERE x.shift_uuid = c.uuid AND x.showroom_id = c.showroom_id OFFSET 0) s
-     WHERE c.showroom_id = :showroom AND c.uuid = ANY(:shifts)
+                              'shift_opened_at', c.opened_at, 'shift_closed_at', c.closed_at), %(now)s
+      {_SHIFT_SALES}
+     WHERE {_CLOSES}
        AND (s.created_at < c.opened_at OR s.created_at > c.closed_at)
        AND NOT EXISTS (SELECT 1 FROM sync_issue i WHERE i.showroom_id = s.showroom_id AND i.seq = s.seq
                                                     AND i.problem = 'clock')
     """
-)
-
-
-def flag_sales_outside_shift(conn: Connection, showroom_id: int, shift_uuids: Iterable[UUID], now: datetime) -> None:
-    """Flag (once each) the sales of these closed shifts dated outside the shift's opening and closing."""
-    conn.execute(_OUTSIDE_SHIFT, {"showroom": showroom_id, "shifts": list(set(shift_uuids)), "now": now})
-
-
-def check_shifts(conn: Connection, showroom_id: int, shift_uuids: Iterable[UUID]) -> int:
-    """Recompute the check of every closed shift among ``shift_uuids``; returns how many were checked.
-
-    The sums are made by PostgreSQL (a shift may hold thousands of sales). The showroom's Z report counts a
-    sale as completed unless it was voided by the close (voids are only possible while a shift is open).
+_SET_CHECKS = """
+    UPDATE shift_close c SET check_status = v.status, check_detail = CAST(v.detail AS jsonb), checked_at = %(now)s
+      FROM unnest(CAST(%(ids)s AS integer[]), CAST(%(statuses)s AS text[]), CAST(%(details)s AS text[]))
+           AS v(id, status, detail)
+     WHERE c.id = v.id
     """
-    closes = (
-        conn.execute(
-            select(T_SHIFT).where(T_SHIFT.c.showroom_id == showroom_id, T_SHIFT.c.uuid.in_(list(set(shift_uuids))))
-        )
-        .mappings()
-        .all()
-    )
+
+
+def check_shifts(conn: Connection, showroom_id: int, shift_uuids: Iterable[UUID], now: datetime) -> int:
+    """Recompute the check of every closed shift among ``shift_uuids``, and flag (once each) their sales dated
+    outside the shift's opening and closing; returns how many shifts were checked.
+
+    The sums are made by PostgreSQL (a shift may hold thousands of sales), all the reads in one round trip and the
+    results in one statement. The showroom's Z report counts a sale as completed unless it was voided by the close
+    (voids are only possible while a shift is open).
+    """
+    params = {"showroom": showroom_id, "shifts": sorted(set(shift_uuids)), "now": now}
+    names = list(CHECK_QUERIES)
+    *results, _flagged = pipelined(conn, [*((CHECK_QUERIES[name], params) for name in names), (_OUTSIDE_SHIFT, params)])
+    found = dict(zip(names, results, strict=True))
+    closes = [dict(zip(CLOSE_COLUMNS, row, strict=True)) for row in found["closes"]]
     if not closes:
         return 0
-    ids = [c["id"] for c in closes]
-    held = {i: HeldForShift(dict.fromkeys(FIGURES, 0), defaultdict(int), [], [], []) for i in ids}
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    with raw.cursor() as cur:
-        for shift_id, count, total, discounts, voids in cur.execute(CHECK_QUERIES["sales"], {"ids": ids}):
-            held[shift_id].figures.update(
-                sales_count=int(count), sales_total_vnd=int(total), discounts_vnd=int(discounts), voids_count=int(voids)
-            )
-        for shift_id, method, amount in cur.execute(CHECK_QUERIES["paid"], {"ids": ids}):
-            held[shift_id].by_method[method] += int(amount)
-        for shift_id, method, amount in cur.execute(CHECK_QUERIES["refunds"], {"ids": ids}):
-            held[shift_id].figures["refunds_total_vnd"] += int(amount)
-            held[shift_id].by_method[method] -= int(amount)
-        for name in ("missing_sales", "missing_returns", "unexpected"):
-            for shift_id, uuid in cur.execute(CHECK_QUERIES[name], {"ids": ids}):
-                getattr(held[shift_id], name).append(str(uuid))
-    now = utcnow()
-    for close in closes:
-        status, detail = shift_check(close, held[close["id"]])
-        conn.execute(
-            update(T_SHIFT)
-            .where(T_SHIFT.c.id == close["id"])
-            .values(check_status=status, check_detail=detail, checked_at=now)
+    held = {c["id"]: HeldForShift(dict.fromkeys(FIGURES, 0), defaultdict(int), [], [], []) for c in closes}
+    for shift_id, count, total, discounts, voids in found["sales"]:
+        held[shift_id].figures.update(
+            sales_count=int(count), sales_total_vnd=int(total), discounts_vnd=int(discounts), voids_count=int(voids)
         )
+    for shift_id, method, amount in found["paid"]:
+        held[shift_id].by_method[method] += int(amount)
+    for shift_id, method, amount in found["refunds"]:
+        held[shift_id].figures["refunds_total_vnd"] += int(amount)
+        held[shift_id].by_method[method] -= int(amount)
+    for name in ("missing_sales", "missing_returns", "unexpected"):
+        for shift_id, uuid in found[name]:
+            getattr(held[shift_id], name).append(str(uuid))
+    checks = [shift_check(close, held[close["id"]]) for close in closes]
+    pipelined(
+        conn,
+        [
+            (
+                _SET_CHECKS,
+                {
+                    "ids": [close["id"] for close in closes],
+                    "statuses": [status for status, _ in checks],
+                    "details": [json.dumps(detail, ensure_ascii=False) for _, detail in checks],
+                    "now": utcnow(),
+                },
+            )
+        ],
+    )
     return len(closes)
 
 

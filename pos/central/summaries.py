@@ -25,6 +25,7 @@ summary row: they do not wait on each other.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -32,6 +33,8 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, text
+
+from pos.central.bulk import pipelined
 
 SHOWROOM_DAY_MEASURES = (
     "sales",
@@ -227,27 +230,26 @@ class Refreshed:
 
     slices: int = 0
     months: int = 0
-    rows: int = 0
     dekads: int = 0
 
 
 @dataclass
 class Stored:
-    """What a push just stored that can move a figure: UUIDs as the showroom sent them."""
+    """What a push just stored that can move a figure: the days of the sales it inserted, and UUIDs as the showroom
+    sent them."""
 
-    sales: list[UUID] = field(default_factory=list)
+    sold_on: set[date] = field(default_factory=set)  # the local days of the sales inserted now
     voided_sales: list[UUID] = field(default_factory=list)
     returns: list[UUID] = field(default_factory=list)
     products: list[UUID] = field(default_factory=list)  # products whose own record arrived (stars, group)
 
     @classmethod
-    def of(cls, records: Iterable[Any]) -> Stored:
-        """From the new records of a push (each with ``kind`` and a decoded ``payload``)."""
-        stored = cls()
+    def of(cls, records: Iterable[Any], sold_on: Iterable[date] = ()) -> Stored:
+        """From the new records of a push (each with ``kind`` and a decoded ``payload``) and the days of the sales
+        it inserted."""
+        stored = cls(sold_on=set(sold_on))
         for record in records:
-            if record.kind == "sale":
-                stored.sales.append(record.payload.uuid)
-            elif record.kind == "void":
+            if record.kind == "void":
                 stored.voided_sales.append(record.payload.sale_uuid)
             elif record.kind == "return":
                 stored.returns.append(record.payload.uuid)
@@ -262,76 +264,81 @@ def refresh_after_ingest(conn: Connection, showroom_id: int, stored: Stored) -> 
     return refresh_slices(conn, slices)
 
 
+# A sale inserted now counts on its day and nowhere else (a return names its sale by id, so none can be held
+# for a sale not held before). A void also takes its returns out of theirs.
+_VOIDED_SLICES = (
+    "SELECT s.showroom_id, s.sold_on FROM sale s WHERE s.showroom_id = %(sid)s AND s.uuid = ANY(%(u)s) "
+    "UNION SELECT r.showroom_id, r.returned_on FROM sale_return r "
+    "WHERE r.showroom_id = %(sid)s AND r.sale_uuid = ANY(%(u)s)"
+)
+# A return counts on its day, and marks its sale (on the sale's day) as having a return.
+_RETURN_SLICES = (
+    "SELECT r.showroom_id, r.returned_on FROM sale_return r WHERE r.showroom_id = %(sid)s AND r.uuid = ANY(%(u)s) "
+    "UNION SELECT s.showroom_id, s.sold_on FROM sale_return r JOIN sale s ON s.id = r.sale_id "
+    "WHERE r.showroom_id = %(sid)s AND r.uuid = ANY(%(u)s)"
+)
+# A product record fills in the stars and group of lines that arrived before it (summed as unknown), and gives its
+# stars, group and producer to return lines whose sale line is not here; it also says whether it is sold by weight,
+# which moves its quantities between pieces and grams where they were summed otherwise (a product sent before its
+# records said so).
+_PRODUCT_SLICES = (
+    "WITH p AS (SELECT id, sold_by FROM product WHERE first_showroom_id = %(sid)s AND uuid = ANY(%(u)s)) "
+    "SELECT d.showroom_id, d.day FROM summary_product_day d "
+    "WHERE d.product_id IN (SELECT id FROM p) AND d.ocop_group = '' "
+    "UNION SELECT d.showroom_id, d.day FROM summary_product_day d JOIN p ON p.id = d.product_id "
+    "WHERE d.showroom_id = %(sid)s AND CASE WHEN p.sold_by = 'weight' THEN d.qty_sold <> 0 OR d.qty_returned <> 0 "
+    "ELSE d.grams_sold <> 0 OR d.grams_returned <> 0 END "
+    "UNION SELECT r.showroom_id, r.returned_on FROM return_line rl JOIN sale_return r ON r.id = rl.return_id "
+    "WHERE rl.product_id IN (SELECT id FROM p) AND NOT EXISTS "
+    "(SELECT 1 FROM sale_line sl WHERE sl.sale_id = r.sale_id AND sl.line_no = rl.sale_line_no)"
+)
+
+
 def touched_slices(conn: Connection, showroom_id: int, stored: Stored) -> set[tuple[int, date]]:
-    """The (showroom, local day) slices whose figures depend on what was stored."""
-    slices: set[tuple[int, date]] = set()
-    sale_uuids = list({*stored.sales, *stored.voided_sales})
-    if sale_uuids:
-        # A sale counts on its day; a void also takes its returns out of theirs; a late sale gives its earlier
-        # returns their sale line (and so their producer, stars and group).
-        slices |= _pairs(
-            conn,
-            "SELECT s.showroom_id, s.sold_on FROM sale s WHERE s.showroom_id = :sid AND s.uuid = ANY(:u) "
-            "UNION SELECT r.showroom_id, r.returned_on FROM sale_return r "
-            "WHERE r.showroom_id = :sid AND r.sale_uuid = ANY(:u)",
-            {"u": sale_uuids, "sid": showroom_id},
+    """The (showroom, local day) slices whose figures depend on what was stored (the lookups in one round trip)."""
+    slices = {(showroom_id, day) for day in stored.sold_on}
+    lookups = [
+        (sql, {"sid": showroom_id, "u": sorted(set(uuids))})
+        for sql, uuids in (
+            (_VOIDED_SLICES, stored.voided_sales),
+            (_RETURN_SLICES, stored.returns),
+            (_PRODUCT_SLICES, stored.products),
         )
-    if stored.returns:
-        # A return counts on its day, and marks its sale (on the sale's day) as having a return.
-        slices |= _pairs(
-            conn,
-            "SELECT r.showroom_id, r.returned_on FROM sale_return r WHERE r.showroom_id = :sid AND r.uuid = ANY(:u) "
-            "UNION SELECT s.showroom_id, s.sold_on FROM sale_return r JOIN sale s ON s.id = r.sale_id "
-            "WHERE r.showroom_id = :sid AND r.uuid = ANY(:u)",
-            {"u": list(stored.returns), "sid": showroom_id},
-        )
-    if stored.products:
-        # A product record fills in the stars and group of lines that arrived before it (summed as unknown), and
-        # gives its stars, group and producer to return lines whose sale line is not here; it also says whether
-        # it is sold by weight, which moves its quantities between pieces and grams where they were summed
-        # otherwise (a product sent before its records said so).
-        slices |= _pairs(
-            conn,
-            "WITH p AS (SELECT id, sold_by FROM product WHERE first_showroom_id = :sid AND uuid = ANY(:p)) "
-            "SELECT d.showroom_id, d.day FROM summary_product_day d "
-            "WHERE d.product_id IN (SELECT id FROM p) AND d.ocop_group = '' "
-            "UNION SELECT d.showroom_id, d.day FROM summary_product_day d JOIN p ON p.id = d.product_id "
-            "WHERE d.showroom_id = :sid AND CASE WHEN p.sold_by = 'weight' THEN d.qty_sold <> 0 OR d.qty_returned <> 0 "
-            "ELSE d.grams_sold <> 0 OR d.grams_returned <> 0 END "
-            "UNION SELECT r.showroom_id, r.returned_on FROM return_line rl JOIN sale_return r ON r.id = rl.return_id "
-            "WHERE rl.product_id IN (SELECT id FROM p) AND NOT EXISTS "
-            "(SELECT 1 FROM sale_line sl WHERE sl.sale_id = r.sale_id AND sl.line_no = rl.sale_line_no)",
-            {"p": list(stored.products), "sid": showroom_id},
-        )
+        if uuids
+    ]
+    for rows in pipelined(conn, lookups) if lookups else []:
+        slices |= {(int(sid), day) for sid, day in rows}
     return slices
 
 
-def _pairs(conn: Connection, sql: str, params: dict[str, Any]) -> set[tuple[int, date]]:
-    return {(int(sid), day) for sid, day in conn.execute(text(sql), params)}
+def _psycopg(sql: str) -> str:
+    """SQL written with ``:name`` parameters (SQLAlchemy's text) in psycopg's ``%(name)s`` style."""
+    return re.sub(r"(?<![:\w]):([a-z_]+)\b", r"%(\1)s", sql)
 
 
 def refresh_slices(conn: Connection, slices: Iterable[tuple[int, date]]) -> Refreshed:
-    """Delete and recompute the summary rows of these (showroom, day) slices, then their months and dekads."""
+    """Delete and recompute the summary rows of these (showroom, day) slices, then their months and dekads (in one
+    round trip)."""
     ordered = sorted(set(slices))
     if not ordered:
         return Refreshed()
     params = {"sids": [s for s, _ in ordered], "days": [d for _, d in ordered]}
-    rows = 0
+    statements: list[tuple[str, dict[str, Any]]] = []
     for table, kind, columns in (
         ("summary_showroom_day", "showroom_day", SHOWROOM_DAY_COLUMNS),
         ("summary_product_day", "product_day", PRODUCT_DAY_COLUMNS),
     ):
-        conn.execute(text(f"DELETE FROM {table} WHERE {_in_slices('showroom_id', 'day')}"), params)
-        result = conn.execute(text(f"INSERT INTO {table} ({', '.join(columns)}) {_source(kind, _slice_where)}"), params)
-        rows += result.rowcount
+        statements.append((f"DELETE FROM {table} WHERE {_in_slices('showroom_id', 'day')}", params))
+        statements.append((f"INSERT INTO {table} ({', '.join(columns)}) {_source(kind, _slice_where)}", params))
     counted = {}
     for span in SPANS:
         spans = sorted({(sid, span_start(span, day)) for sid, day in ordered})
         span_params = {"sids": [s for s, _ in spans], "days": [m for _, m in spans]}
-        conn.execute(text(f"DELETE FROM {SPANS[span][0]} WHERE {_in_slices('showroom_id', span)}"), span_params)
-        rows += conn.execute(text(_span_refresh_sql(span)), span_params).rowcount
+        statements.append((f"DELETE FROM {SPANS[span][0]} WHERE {_in_slices('showroom_id', span)}", span_params))
+        statements.append((_span_refresh_sql(span), span_params))
         counted[span] = len(spans)
-    return Refreshed(len(ordered), counted["month"], rows, counted["dekad"])
+    pipelined(conn, [(_psycopg(sql), values) for sql, values in statements])
+    return Refreshed(len(ordered), counted["month"], counted["dekad"])
 
 
 # --- Rebuilding and checking from the raw tables ----------------------------------------------------------------
