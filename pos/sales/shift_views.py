@@ -112,19 +112,20 @@ def index() -> Any:
     """The manager's list of shifts with their figures; a cashier goes to their own shift."""
     if not _is_manager():
         return redirect(url_for("shifts.current"))
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
     session = get_session()
+    pages = max(1, -(-shifts.count_shifts(session) // PAGE_SIZE))
+    page = min(parse_id(request.args.get("page", "")) or 1, pages)
     rows = []
-    for shift, cashier in shifts.list_shifts(session, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE):
+    for shift, cashier in shifts.list_shifts(session, PAGE_SIZE, (page - 1) * PAGE_SIZE):
         figures = json.loads(shift.z_report) if shift.z_report else shifts.x_report(session, shift)
         signer = session.get(User, shift.signed_off_by_id) if shift.signed_off_by_id else None
         rows.append({"shift": shift, "cashier": cashier, "figures": figures, "signer": signer})
     threshold = current_app.config.get("TILL_CASH_VARIANCE_THRESHOLD_VND", 0)
     return render_template(
         "shifts/index.html",
-        rows=rows[:PAGE_SIZE],
+        rows=rows,
         page=page,
-        has_next=len(rows) > PAGE_SIZE,
+        pages=pages,
         threshold=threshold,
     )
 

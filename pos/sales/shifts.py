@@ -585,3 +585,8 @@ def list_shifts(session: Session, limit: int = 100, offset: int = 0) -> list[tup
         .offset(offset)
     )
     return list(rows.all())
+
+
+def count_shifts(session: Session) -> int:
+    """How many shifts list_shifts pages through."""
+    return int(session.scalar(select(func.count()).select_from(Shift)) or 0)

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 from sqlmodel import Session
 
 from pos.audit.log import entry as audit_entry
@@ -356,12 +357,31 @@ def _statement(
 # --- Closing ----------------------------------------------------------------------------------------------
 
 
-def list_settlements(session: Session, producer_id: int | None = None) -> list[Settlement]:
-    """Settlements, newest period first, of one producer or of all."""
-    stmt = select(Settlement).order_by(Settlement.period_end.desc(), Settlement.id.desc())
+def list_settlements(
+    session: Session, producer_id: int | None = None, limit: int | None = None, offset: int = 0
+) -> list[Settlement]:
+    """Settlements, newest period first, of one producer or of all; a page of them with ``limit``.
+
+    The frozen figures (the statement's JSON, some kilobytes each) are left unloaded until read.
+    """
+    stmt = (
+        select(Settlement)
+        .options(defer(Settlement.figures))  # type: ignore[arg-type]
+        .order_by(Settlement.period_end.desc(), Settlement.id.desc())  # type: ignore[attr-defined]
+        .limit(limit)
+        .offset(offset)
+    )
     if producer_id:
         stmt = stmt.where(Settlement.producer_id == producer_id)
     return list(session.scalars(stmt))
+
+
+def count_settlements(session: Session, producer_id: int | None = None) -> int:
+    """How many settlements list_settlements would give without a limit."""
+    stmt = select(func.count()).select_from(Settlement)
+    if producer_id:
+        stmt = stmt.where(Settlement.producer_id == producer_id)
+    return int(session.scalar(stmt) or 0)
 
 
 def get_settlement(session: Session, settlement_id: int) -> Settlement:

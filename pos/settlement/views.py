@@ -23,6 +23,7 @@ from pos.text import nfc
 
 bp = Blueprint("settlement", __name__, url_prefix="/settlements")
 bind_role(bp, "manager")
+PER_PAGE = 50
 
 
 def _tz() -> Any:
@@ -83,7 +84,7 @@ def _pdf_response(body: bytes, filename: str) -> Response:
 
 @bp.get("/")
 def index() -> Any:
-    """Settlements so far, and the form to prepare the next one."""
+    """Settlements so far, newest first and 50 to a page, and the form to prepare the next one."""
     session = get_session()
     raw = request.args.get("producer_id", "")
     producer_id = parse_id(raw)
@@ -93,9 +94,13 @@ def index() -> Any:
     if producer_id:
         start, end = services.next_period_bounds(session, producer_id, _today())
         defaults = {"from": format_dmy(start), "to": format_dmy(end)}
+    pages = max(1, -(-services.count_settlements(session, producer_id) // PER_PAGE))
+    page = min(parse_id(request.args.get("page", "")) or 1, pages)
     return render_template(
         "settlement/index.html",
-        settlements=services.list_settlements(session, producer_id),
+        settlements=services.list_settlements(session, producer_id, PER_PAGE, (page - 1) * PER_PAGE),
+        page=page,
+        pages=pages,
         producers=producers,
         names=names,
         producer_id=producer_id,
