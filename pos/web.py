@@ -143,6 +143,7 @@ FEATURE_BLUEPRINTS = [
     "pos.promotions.views",
     "pos.customers.views",
     "pos.orders.views",
+    "pos.orders.delivery_views",
     "pos.inventory.views",
     "pos.inventory.stock_views",
     "pos.inventory.transfer_views",

@@ -73,3 +73,34 @@ class OrderPayment(SQLModel, table=True):
     received_on: date
     recorded_by_id: int = Field(foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OrderDelivery(SQLModel, table=True):
+    """One handover of an order, in part or of all that was left: its delivery note (phiếu giao hàng) and the
+    sale it was (``sale_id``, made through the till's checkout).
+
+    ``prepaid_vnd``: how much of the order's transfers this delivery's sale took; the rest of its total was
+    paid at the till when the goods left. A delivery whose sale was voided counts no more (its goods are back
+    in stock and held for the order again, its transfers free for the next delivery).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: UUID = Field(default_factory=uuid4, unique=True, index=True)
+    order_id: int = Field(foreign_key="companyorder.id", index=True)
+    seq_no: int  # 1, 2, 3 … within the order
+    number: str = Field(max_length=40, unique=True)  # SR01-2026-DH000012-GH02
+    sale_id: int | None = Field(default=None, foreign_key="sale.id", unique=True)
+    prepaid_vnd: int = Field(default=0)
+    receiver_name: str = Field(default="", max_length=120)  # who signed for the goods
+    note: str = Field(default="", max_length=500)
+    delivered_by_id: int = Field(foreign_key="user.id")
+    delivered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OrderDeliveryLine(SQLModel, table=True):
+    """How many of one order line a delivery handed over."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="orderdelivery.id", index=True)
+    order_line_id: int = Field(foreign_key="orderline.id", index=True)
+    qty: int

@@ -2,22 +2,42 @@
 
 An order holds stock from its confirmation until it is fulfilled (its sale then takes the stock) or
 cancelled (the stock is free again): nothing is written to the ledger for a reservation, it is read from
-the open orders. A gift basket on an order holds the baskets assembled ahead first, then its components,
-in the same order as a sale takes them (pos/baskets/sale.py ``stock_needs``).
+the open orders. An order handed over in parts holds what is left of each line: a delivery's lines stop
+being held in the delivery's own transaction (its sale takes them), and a delivery whose sale was voided
+counts no more, so its goods are held for the order again. A gift basket on an order holds the baskets
+assembled ahead first, then its components, in the same order as a sale takes them (pos/baskets/sale.py
+``stock_needs``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from pos.baskets.services import components_of
 from pos.catalog.models import Product
 from pos.inventory.ledger import on_hand_many
-from pos.orders.models import CompanyOrder, OrderLine
+from pos.orders.models import CompanyOrder, OrderDelivery, OrderDeliveryLine, OrderLine
+from pos.sales.models import Sale
 
 HOLDING = "ordered"  # the one status whose lines hold stock
+
+
+def delivered_qty(session: Session, order_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """{order line id: units handed over} by the deliveries that count (their sale not voided; one being
+    written in this transaction, its sale not made yet, counts)."""
+    query = (
+        select(OrderDeliveryLine.order_line_id, func.sum(OrderDeliveryLine.qty))
+        .join(OrderDelivery, OrderDelivery.id == OrderDeliveryLine.delivery_id)  # type: ignore[arg-type]
+        .outerjoin(Sale, Sale.id == OrderDelivery.sale_id)  # type: ignore[arg-type]
+        .where(or_(OrderDelivery.sale_id.is_(None), Sale.status != "voided"))  # type: ignore[union-attr]
+        .group_by(OrderDeliveryLine.order_line_id)
+    )
+    if order_ids is not None:
+        query = query.where(OrderDelivery.order_id.in_(list(order_ids)))  # type: ignore[attr-defined]
+    return {int(line_id): int(qty) for line_id, qty in session.exec(query).all()}
 
 
 def reserved_many(session: Session, product_ids: Iterable[int] | None = None) -> dict[int, int]:
@@ -25,7 +45,7 @@ def reserved_many(session: Session, product_ids: Iterable[int] | None = None) ->
     from pos.baskets.sale import stock_needs  # pos.baskets.sale asks this module in turn
 
     rows = session.exec(
-        select(Product, OrderLine.qty)
+        select(Product, OrderLine.id, OrderLine.qty, OrderLine.order_id)
         .join(OrderLine, OrderLine.product_id == Product.id)  # type: ignore[arg-type]
         .join(CompanyOrder, CompanyOrder.id == OrderLine.order_id)  # type: ignore[arg-type]
         .where(CompanyOrder.status == HOLDING)
@@ -33,7 +53,11 @@ def reserved_many(session: Session, product_ids: Iterable[int] | None = None) ->
     ).all()
     if not rows:
         return {}
-    lines = [(product, int(qty)) for product, qty in rows]
+    delivered = delivered_qty(session, {int(order_id) for *_, order_id in rows})
+    lines = [(product, int(qty) - delivered.get(line_id, 0)) for product, line_id, qty, _ in rows]
+    lines = [(product, qty) for product, qty in lines if qty > 0]
+    if not lines:
+        return {}
     components = components_of(session, {p.id for p, _ in lines})  # type: ignore[misc]
     levels = on_hand_many(session, list(components))
     need = stock_needs(lines, components, levels)

@@ -36,11 +36,11 @@ from pos.einvoice.xml import Party
 from pos.errors import Conflict, NotFound, ValidationError
 from pos.money import format_bp, format_vnd, parse_vnd
 from pos.numbering import take_order_number
+from pos.orders import deliveries
 from pos.orders.models import HANDOVER, PAYMENT_KINDS, CompanyOrder, OrderLine, OrderPayment
 from pos.sales import cart as carts
-from pos.sales import pricing
 from pos.sales.models import Cart, CartLine, Sale
-from pos.sales.pricing import Discount, DiscountLimits, PaymentInput, PricedSale
+from pos.sales.pricing import DiscountLimits, PricedSale
 from pos.sales.vat import local_date
 from pos.text import nfc
 
@@ -71,6 +71,7 @@ class PricedOrder:
     items: list[carts.CartItem]
     priced: PricedSale
     payments: list[OrderPayment]
+    paid_at_till_vnd: int = 0  # paid in cash or by card when parts of the order were handed over
 
     @property
     def paid_vnd(self) -> int:
@@ -80,7 +81,7 @@ class PricedOrder:
     @property
     def due_vnd(self) -> int:
         """What is left to pay on the order as priced now (never below 0)."""
-        return max(self.priced.total_vnd - self.paid_vnd, 0)
+        return max(self.priced.total_vnd - self.paid_vnd - self.paid_at_till_vnd, 0)
 
 
 def _parse(session: Session, data: OrderInput, limits: DiscountLimits) -> tuple[Customer, dict[str, Any], list[Any]]:
@@ -227,7 +228,12 @@ def price_order(session: Session, order: CompanyOrder, on: date, showroom_code: 
         session.exec(select(OrderPayment).where(OrderPayment.order_id == order.id).order_by(OrderPayment.id)).all()  # type: ignore[arg-type]
     )
     customer = session.get(Customer, order.customer_id)
-    return PricedOrder(order, customer, items, priced, payments)  # type: ignore[arg-type]
+    at_till = sum(
+        sale.total_vnd - delivery.prepaid_vnd
+        for delivery, sale in deliveries.list_deliveries(session, order.id)  # type: ignore[arg-type]
+        if sale is not None and sale.status != "voided"
+    )
+    return PricedOrder(order, customer, items, priced, payments, at_till)  # type: ignore[arg-type]
 
 
 def confirm(
@@ -339,77 +345,39 @@ def fulfil(
     limits: DiscountLimits,
     checkout: dict[str, Any],
 ) -> Sale:
-    """The goods leave with the company: the order, fully paid, becomes a sale through the till's checkout.
+    """Everything left of the order, paid by transfer, leaves with the company: one delivery, one sale.
 
-    ``checkout`` holds the rest of ``complete_sale``'s settings as the till passes them (e-invoice, loyalty).
-    The sale is priced as the till prices it now, with the promotions of the order; a price changed since
-    the order refuses the fulfilment with the new total (the quote is made again).
+    The delivery (pos/orders/deliveries.py) is priced as the till prices its goods now, with the promotions
+    of the order; a price changed since the order refuses it with the new total (the quote is made again).
     """
-    from pos.sales.checkout import complete_sale
-
     order = get_order(session, order_id)
     if order.status != "ordered":
         raise Conflict("Chỉ giao được đơn đã đặt hàng, chưa giao và chưa hủy.", "order")
-    today = local_date(now, tz_name)
-    current = price_order(session, order, today, showroom_code)
-    if current.priced.total_vnd != order.quoted_total_vnd:
+    lines = deliveries.progress(session, order)
+    left = {lp.line.id: lp.remaining for lp in lines if lp.remaining}
+    quote = deliveries.quote_delivery(session, order, left, local_date(now, tz_name), showroom_code)  # type: ignore[arg-type]
+    if quote.due_now_vnd:
         raise Conflict(
-            f"Giá đã thay đổi từ khi đặt hàng: tổng nay là {format_vnd(current.priced.total_vnd)} "
-            f"(đặt hàng: {format_vnd(order.quoted_total_vnd)}). Hãy làm lại báo giá với khách.",
-            "order",
-        )
-    if current.paid_vnd != current.priced.total_vnd:
-        raise Conflict(
-            f"Đơn chưa thanh toán đủ: còn {format_vnd(current.due_vnd)}. Ghi nhận chuyển khoản trước khi giao hàng.",
+            f"Đơn chưa thanh toán đủ: còn {format_vnd(quote.due_now_vnd)}. Ghi nhận chuyển khoản trước khi giao "
+            "hàng, hoặc giao tại quầy và thu tiền mặt hay thẻ.",
             "payments",
         )
-    # The hold ends in the sale's own transaction: the sale's stock check sees this order's stock as free.
-    order.status, order.fulfilled_at = "fulfilled", now
-    session.add(order)
-    session.flush()
-    cart = Cart(cashier_id=cashier_id, label=order.number)
-    session.add(cart)
-    session.flush()
-    session.add_all(
-        CartLine(cart_id=cart.id, product_id=item.product.id, qty=item.line.qty)  # type: ignore[arg-type]
-        for item in current.items
-    )
-    if order.discount_bp:
-        cart.discount_kind, cart.discount_value = "percent", order.discount_bp
-        # The manager's confirmation approved the discount; it covers it on the order as confirmed.
-        base = carts.sale_base(current.items)
-        amount = pricing.discount_amount(base, Discount("percent", order.discount_bp))
-        carts.set_approval(cart, (order.approved_by_id or cashier_id, base, amount))
-    session.flush()
-    customers.attach(session, cart.id, current.customer)  # type: ignore[arg-type]
-    sale = complete_sale(
+    delivery = deliveries.deliver(
         session,
-        cart_id=cart.id,  # type: ignore[arg-type]
-        payments=[PaymentInput("transfer", p.amount_vnd, p.reference) for p in current.payments],
+        order_id,
+        quantities=None,
+        paid_now=[],
+        receiver_name="",
+        note="",
         cashier_id=cashier_id,
-        idempotency_key=f"order-{order.uuid}",
         showroom_code=showroom_code,
         allow_negative=allow_negative,
         now=now,
         tz_name=tz_name,
         limits=limits,
-        expected_total_vnd=order.quoted_total_vnd,
-        buyer=buyer_of(current.customer),
-        priced_at=order.priced_at,
-        **checkout,
+        checkout=checkout,
     )
-    order.sale_id = sale.id
-    session.add(order)
-    audit.record(
-        session,
-        "order.fulfil",
-        user_id=cashier_id,
-        entity="companyorder",
-        entity_id=order.id,
-        after={"number": order.number, "receipt_number": sale.receipt_number, "total_vnd": sale.total_vnd},
-    )
-    session.flush()
-    return sale
+    return session.get(Sale, delivery.sale_id)  # type: ignore[return-value]
 
 
 def cancel(session: Session, order_id: int, *, reason: str, actor_id: int, now: datetime) -> CompanyOrder:

@@ -10,13 +10,14 @@ from flask_login import current_user
 from pos.auth.access import bind_role
 from pos.baskets.services import components_of
 from pos.db import get_session, unit_of_work, utcnow
-from pos.einvoice.settings import app_settings
 from pos.errors import PosError, ValidationError
+from pos.orders import deliveries
 from pos.orders import services as orders
+from pos.orders.delivery_views import till_settings
 from pos.orders.models import HANDOVER, ORDER_STATUSES, PAYMENT_KINDS
 from pos.orders.pdf import Seller, render_order
 from pos.sales.models import Sale
-from pos.sales.views import _allow_negative, _limits, _today, _tz, customers_to_central, loyalty_rule
+from pos.sales.views import _allow_negative, _limits, _today, _tz
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 bind_role(bp, "manager")
@@ -128,6 +129,8 @@ def show(order_id: int) -> Any:
         stock_problem=None if _allow_negative() else orders.stock_problem(session, order),
         changed=order.status == "ordered" and po.priced.total_vnd != order.quoted_total_vnd,
         today=_today(),
+        done=deliveries.list_deliveries(session, order.id),  # type: ignore[arg-type]
+        prepaid_left=deliveries.prepaid_left_vnd(session, order.id),  # type: ignore[arg-type]
     )
 
 
@@ -196,21 +199,7 @@ def fulfil(order_id: int) -> Any:
     made: dict[str, Any] = {}
 
     def run(session: Any) -> None:
-        made["sale"] = orders.fulfil(
-            session,
-            order_id,
-            cashier_id=current_user.id,
-            showroom_code=_code(),
-            allow_negative=_allow_negative(),
-            now=utcnow(),
-            tz_name=_tz(),
-            limits=_limits(),
-            checkout={
-                "einvoice": app_settings(current_app),
-                "loyalty": loyalty_rule(),
-                "customer_to_central": customers_to_central(),
-            },
-        )
+        made["sale"] = orders.fulfil(session, order_id, **till_settings())
 
     answer = _act(order_id, "Đã giao hàng: đơn đã thành hóa đơn bán hàng.", run)
     if "sale" in made:

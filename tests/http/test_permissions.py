@@ -173,6 +173,10 @@ SHOWROOM_RULES: dict[str, Rule] = {
     "orders.payment": MANAGER,
     "orders.fulfil": MANAGER,
     "orders.cancel": MANAGER,
+    "deliveries.pickups": CASHIER,
+    "deliveries.deliver_form": CASHIER,
+    "deliveries.deliver": CASHIER,
+    "deliveries.note_pdf": CASHIER,
     "customers.till_attach": CASHIER,
     "customers.till_detach": CASHIER,
     "labels.print_chosen": MANAGER,
@@ -476,6 +480,7 @@ def shop(app: Flask, uow: Callable[[], Any], make_user: Callable[..., Any]) -> d
             "job_id": 1,
             "transfer_id": 1,  # none yet: a manager gets 404, others the usual refusal
             "stocktake_id": 1,  # none yet: 404
+            "delivery_id": 1,  # none yet: 404
         },
         "per_endpoint": {
             "shifts.return_done": {"number": refund.return_number},
