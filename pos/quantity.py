@@ -70,9 +70,12 @@ def qty_number(qty: int, sold_by: str | None) -> str:
     return f"{qty:,}".replace(",", ".")
 
 
-def format_qty(qty: int, sold_by: str | None, unit: str = "") -> str:
-    """'0,350 kg' for 350 g of a weighed product; '2' (or '2 hộp' with a unit) for pieces."""
+def format_qty(qty: int, sold_by: str | None, unit: str = "", signed: bool = False) -> str:
+    """'0,350 kg' for 350 g of a weighed product; '2' (or '2 hộp' with a unit) for pieces; with ``signed`` a
+    change: '+2', '-0,100 kg', '0'."""
     number = qty_number(qty, sold_by)
+    if signed and qty > 0:
+        number = "+" + number
     if is_weighed(sold_by):
         return f"{number} {WEIGHT_UNIT}"
     return f"{number} {unit}" if unit else number
@@ -133,6 +136,12 @@ def parse_weight(text: str) -> int:
     A plain whole number is grams; a decimal separator (comma as Vietnamese write it, or a point) or "kg"
     makes it kilograms, to the gram. Zero, a fraction of a gram and weights past a scale's range are refused.
     """
+    return check_weight(read_weight(text))
+
+
+def read_weight(text: str) -> int:
+    """The grams a typed weight says, as parse_weight reads it, without the till's bounds (a stock count of a
+    crate may pass a counter scale's range; zero is a count too)."""
     cleaned = " ".join((text or "").strip().lower().split())
     match = _WEIGHT_TEXT.match(cleaned)
     if not match:
@@ -141,10 +150,8 @@ def parse_weight(text: str) -> int:
     if frac is not None and unit == "g":
         raise WeightError("Khối lượng tính đến gam: không nhập phần lẻ của gam.")
     if frac is not None or unit == "kg":
-        grams = int(whole) * GRAMS_PER_KG + int((frac or "").ljust(3, "0"))
-    else:
-        grams = int(whole)
-    return check_weight(grams)
+        return int(whole) * GRAMS_PER_KG + int((frac or "").ljust(3, "0"))
+    return int(whole)
 
 
 def check_weight(grams: int) -> int:

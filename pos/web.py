@@ -85,9 +85,10 @@ def register_web(app: Flask, blueprints: bool = True) -> None:
         return "" if amount is None else format_vnd(amount)
 
     @app.template_filter("qty")
-    def _qty(qty: int | None, sold_by: str | None = None, unit: str = "") -> str:
-        """A quantity in display units: '0,350 kg' for grams of goods sold by weight, '2 hộp' for pieces."""
-        return "" if qty is None else format_qty(qty, sold_by, "" if is_weighed(sold_by) else unit)
+    def _qty(qty: int | None, sold_by: str | None = None, unit: str = "", signed: bool = False) -> str:
+        """A quantity in display units: '0,350 kg' for grams of goods sold by weight, '2 hộp' for pieces; with
+        ``signed`` a change ('+2', '-0,100 kg')."""
+        return "" if qty is None else format_qty(qty, sold_by, "" if is_weighed(sold_by) else unit, signed)
 
     @app.template_filter("bp")
     def _bp(rate: int | None) -> str:

@@ -15,10 +15,14 @@ Movements after a line's last count (a sale of a bottle already counted) are on 
 neither show as a difference nor are lost: approval records ``difference`` as a 'count' movement on
 today's book, all lines in one transaction. The count is partial: products never counted are listed as
 not counted and are left as they are (a manager counts one shelf, or the whole showroom).
+
+Goods sold by weight are counted in grams: a weighing scale's label adds the grams it carries (read by the
+till's own reader, pos/sales/scanning.py), and a figure typed for them is a weight ("350" grams, "1,25" kg).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +30,7 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from pos.audit import log as audit
+from pos.barcodes import ScaleLayout
 from pos.catalog.models import Product
 from pos.catalog.services import find_by_code
 from pos.db import utcnow
@@ -33,6 +38,8 @@ from pos.errors import Conflict, NotFound, ValidationError
 from pos.inventory.lots import get_lot, is_lot_kept, lot_by_barcode, lot_name, lots_of
 from pos.inventory.models import Lot, StockLevel, StockMovement, Stocktake, StocktakeBook, StocktakeCount
 from pos.inventory.stock import MAX_QTY, MAX_QTY_TEXT, record_count_delta
+from pos.quantity import MIN_WEIGHT_G, PIECE, WeightError, format_qty, is_weighed, line_amount, read_weight
+from pos.sales.scanning import label_grams, scale_reading
 from pos.text import fold, nfc
 
 NOTE_MAX = 500
@@ -57,7 +64,8 @@ class StocktakeLine:
     counted_qty: int | None  # None: not counted
     entries: int
     cost_vnd: int
-    price_vnd: int
+    price_vnd: int  # per kg for goods sold by weight, whose quantities are grams
+    sold_by: str = PIECE
 
     @property
     def expected_qty(self) -> int:
@@ -72,12 +80,18 @@ class StocktakeLine:
     @property
     def cost_difference_vnd(self) -> int:
         """The difference valued at the last unit cost (what the showroom loses or finds)."""
-        return (self.difference or 0) * self.cost_vnd
+        return _value(self.difference or 0, self.cost_vnd, self.sold_by)
 
     @property
     def retail_difference_vnd(self) -> int:
         """The difference valued at the selling price."""
-        return (self.difference or 0) * self.price_vnd
+        return _value(self.difference or 0, self.price_vnd, self.sold_by)
+
+
+def _value(qty: int, unit_price_vnd: int, sold_by: str) -> int:
+    """A signed quantity's worth: grams at a price per kg rounded half-up away from zero, as a line is."""
+    amount = line_amount(abs(qty), unit_price_vnd, sold_by)
+    return -amount if qty < 0 else amount
 
 
 @dataclass(frozen=True)
@@ -194,8 +208,41 @@ def _parse_qty(raw: object, field: str, allow_zero: bool = False) -> int:
     return value
 
 
-def find_counted(session: Session, code: str, lot_id: object = None) -> tuple[Product, Lot | None]:
-    """What a scanned code names for counting: the product, and its lot for lot-kept food.
+def _parse_count(raw: object, product: Product, field: str, allow_zero: bool = False) -> int:
+    """A counted figure in the product's own unit: pieces, or grams for goods sold by weight (typed as the till
+    takes a weight: '350' grams, '1,25' or '2 kg' kilograms)."""
+    if not is_weighed(product.sold_by):
+        return _parse_qty(raw, field, allow_zero)
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        grams = raw
+    else:
+        text_ = nfc(str(raw or "")).strip()
+        if not text_:  # a bare scan of the product's own code: one gram would be counted
+            raise ValidationError(
+                f"“{product.name}” bán theo cân: quét tem cân, hoặc nhập khối lượng đếm được "
+                "(350 là 350 g, 1,25 là 1,25 kg).",
+                field,
+            )
+        try:
+            grams = read_weight(text_)
+        except WeightError as exc:
+            raise ValidationError(str(exc), field) from exc
+    if grams < 0 or (grams == 0 and not allow_zero):
+        raise ValidationError("Khối lượng đếm phải lớn hơn 0 (sửa số sai bằng nút Sửa).", field)
+    if 0 < grams < MIN_WEIGHT_G:  # "2" meant 2 kg, as at the till
+        raise ValidationError(
+            f"Khối lượng {grams} g quá nhỏ. Nhập số gam (350) hoặc kg có dấu phẩy (1,25); 2 kg nhập “2 kg”.", field
+        )
+    if grams > MAX_QTY:
+        raise ValidationError(f"Khối lượng quá lớn (tối đa {format_qty(MAX_QTY, product.sold_by)}).", field)
+    return grams
+
+
+def find_counted(
+    session: Session, code: str, lot_id: object = None, layouts: Sequence[ScaleLayout] = ()
+) -> tuple[Product, Lot | None, int | None]:
+    """What a scanned code names for counting: the product, its lot for lot-kept food, and the grams of a
+    weighing scale's label (None for any other code).
 
     Unlike the till, a count takes inactive products, expired and recalled lots: they are on the shelf.
     A product barcode of food kept in several lots raises LotChoiceNeeded (its lots in ``details``).
@@ -203,8 +250,15 @@ def find_counted(session: Session, code: str, lot_id: object = None) -> tuple[Pr
     typed = "".join(nfc(code).split())
     if not typed:
         raise ValidationError("Chưa quét hoặc nhập mã vạch.", "code")
-    lot = lot_by_barcode(session, typed) if typed.isdigit() else None
-    product = session.get(Product, lot.product_id) if lot is not None else find_by_code(session, typed)
+    grams: int | None = None
+    lot = None
+    if (reading := scale_reading(session, typed, layouts)) is not None:
+        product = session.get(Product, reading[0])
+        assert product is not None
+        grams = label_grams(product, reading[1])
+    else:
+        lot = lot_by_barcode(session, typed) if typed.isdigit() else None
+        product = session.get(Product, lot.product_id) if lot is not None else find_by_code(session, typed)
     if product is None:
         raise NotFound(f"Không tìm thấy sản phẩm có mã “{typed[:40]}”.", "code")
     if lot is None and lot_id not in (None, ""):
@@ -223,7 +277,7 @@ def find_counted(session: Session, code: str, lot_id: object = None) -> tuple[Pr
                 lots=[{"id": c.id, "name": lot_name(c), "qty": c.qty} for c in with_stock or lots],
                 code=typed,
             )
-    return product, lot
+    return product, lot, grams
 
 
 def _mark(session: Session) -> int:
@@ -262,11 +316,13 @@ def count_item(
     lot_id: object = None,
     till_id: int | None = None,
     actor_id: int | None = None,
+    layouts: Sequence[ScaleLayout] = (),
 ) -> Counted:
-    """Add ``qty`` counted units of what ``code`` names to the session (a scan adds one)."""
+    """Add ``qty`` counted units of what ``code`` names to the session (a scan adds one; a scale label its grams,
+    whatever ``qty`` says)."""
     stocktake = _must_be_open(session, stocktake_id)
-    amount = _parse_qty(qty, "qty")
-    product, lot = find_counted(session, code, lot_id)
+    product, lot, grams = find_counted(session, code, lot_id, layouts)
+    amount = grams if grams is not None else _parse_count(qty, product, "qty")
     entry = StocktakeCount(
         stocktake_id=stocktake.id,  # type: ignore[arg-type]
         product_id=product.id,  # type: ignore[arg-type]
@@ -299,7 +355,7 @@ def correct_count(
     lot = get_lot(session, lot_id) if lot_id is not None else None
     if lot is not None and lot.product_id != product.id:
         raise ValidationError(f"Lô này không phải lô của “{product.name}”.", "lot_id")
-    wanted = _parse_qty(counted_qty, "counted_qty", allow_zero=True)
+    wanted = _parse_count(counted_qty, product, "counted_qty", allow_zero=True)
     before = _line_total(session, stocktake.id, product.id, lot_id)  # type: ignore[arg-type]
     if wanted != before:
         session.add(
@@ -393,6 +449,7 @@ def report(session: Session, stocktake_id: int) -> StocktakeReport:
                 entries=entries,
                 cost_vnd=product.cost_vnd,
                 price_vnd=product.price_vnd,
+                sold_by=product.sold_by,
             )
         )
     lines.sort(key=lambda line: (fold(line.product_name), line.product_id, line.lot_label))

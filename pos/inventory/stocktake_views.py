@@ -9,12 +9,14 @@ from flask_login import current_user
 from sqlmodel import select
 
 from pos.auth.access import bind_role, role_required
+from pos.barcodes import scale_layouts
 from pos.db import get_session, unit_of_work
 from pos.errors import Conflict, NotFound, PosError, wants_json
 from pos.inventory import stocktake as st
 from pos.inventory.lots import lot_name
 from pos.inventory.models import STOCKTAKE_STATUSES, StocktakeCount
 from pos.printing import tills
+from pos.quantity import format_qty
 from pos.text import nfc
 
 bp = Blueprint("stocktake", __name__, url_prefix="/stocktake")
@@ -153,19 +155,20 @@ def count(stocktake_id: int) -> Any:
                 session,
                 stocktake_id,
                 form["code"],
-                form["qty"] or 1,
+                form["qty"],  # blank: one piece scanned (a weighed product's count needs its weight)
                 lot_id=_id_arg(form["lot_id"]),
                 till_id=_till_id(),
                 actor_id=current_user.id,
+                layouts=scale_layouts(current_app.config),
             )
             what = done.product.name + (f" – {lot_name(done.lot)}" if done.lot else "")
-            unit = done.product.unit
+            sold_by, unit = done.product.sold_by, done.product.unit
     except PosError as exc:
         if wants_json():
             return jsonify({"error": exc.message, "field": exc.field, **exc.details}), exc.status
         choice = exc.details if isinstance(exc, st.LotChoiceNeeded) else None
         return _count_page(exc.message, choice, form, exc.status)
-    message = f"Đã đếm +{done.added} {unit} “{what}”: tổng {done.total}."
+    message = f"Đã đếm +{format_qty(done.added, sold_by, unit)} “{what}”: tổng {format_qty(done.total, sold_by)}."
     if wants_json():
         return jsonify({"message": message, "total": done.total})
     flash(message, "success")
@@ -190,7 +193,7 @@ def correct(stocktake_id: int) -> Any:
                 till_id=_till_id(),
                 actor_id=current_user.id,
             )
-            name, total = done.product.name, done.total
+            name, total = done.product.name, format_qty(done.total, done.product.sold_by)
     except PosError as exc:
         return _count_page(exc.message, None, None, exc.status)
     flash(f"Đã sửa số đếm “{name}” thành {total}.", "success")

@@ -74,22 +74,9 @@ def _find(session: Session, raw: str, layouts: Sequence[ScaleLayout] = ()) -> Sc
                 "code",
             )
         return Scanned(_sellable(row[0]), int(row[1] or 0))
-    if layout_for(text, layouts) is not None:
-        row = session.exec(with_stock.where(Product.barcode == text)).first()
-        if row is not None:  # a code stored on a product wins: in-store codes made in 20–29 before the move
-            return Scanned(_sellable(row[0]), int(row[1] or 0))
-        try:
-            label = parse_scale_label(text, layouts)
-        except BarcodeError as exc:
-            raise ValidationError(f"{exc}.", "code") from exc
-        assert label is not None
-        row = session.exec(with_stock.where(Product.scale_plu == label.item_code)).first()
-        if row is None:
-            raise NotFound(
-                f"Tem cân {text}: không có sản phẩm nào mang mã cân (PLU) {label.item_code}. "
-                "Kiểm tra mã hàng đã cài trên cân với mã cân của sản phẩm.",
-                "code",
-            )
+    if (reading := scale_reading(session, text, layouts)) is not None:
+        product_id, label = reading
+        row = session.exec(with_stock.where(Product.id == product_id)).one()
         return Scanned(_sellable(row[0]), int(row[1] or 0), None, label)
     try:
         code = normalize_barcode(text)
@@ -145,12 +132,36 @@ def scan_items(
     if today is not None:
         check_scan(session, product, found.lot, today)
     if found.scale is not None:
-        qty = _label_grams(product, found.scale)
+        qty = label_grams(product, found.scale)
     elif is_weighed(product.sold_by):
         qty = _typed_grams(product, weight, code)
     elif weight is not None and not (weight.isascii() and weight.isdigit()):
         raise ValidationError(f"Số lượng “{weight[:12]}” phải là số nguyên: “{product.name}” bán theo cái.", "qty")
     return add_item(session, cart, product, qty, found.stock, found.lot.id if found.lot else None)
+
+
+def scale_reading(session: Session, code: str, layouts: Sequence[ScaleLayout]) -> tuple[int, ScaleLabel] | None:
+    """The product a weighing scale's label names (by its PLU) and the label's reading; None for a code that is
+    no scale label (outside the configured prefixes, or a code stored on a product: in-store codes made in
+    20–29 before the move win). A bad check digit or an unknown PLU raises, saying which."""
+    text = "".join(nfc(code).split())
+    if not text.isdigit() or layout_for(text, layouts) is None:
+        return None
+    if session.exec(select(Product.id).where(Product.barcode == text)).first() is not None:
+        return None
+    try:
+        label = parse_scale_label(text, layouts)
+    except BarcodeError as exc:
+        raise ValidationError(f"{exc}.", "code") from exc
+    assert label is not None
+    product_id = session.exec(select(Product.id).where(Product.scale_plu == label.item_code)).first()
+    if product_id is None:
+        raise NotFound(
+            f"Tem cân {text}: không có sản phẩm nào mang mã cân (PLU) {label.item_code}. "
+            "Kiểm tra mã hàng đã cài trên cân với mã cân của sản phẩm.",
+            "code",
+        )
+    return product_id, label  # type: ignore[return-value]
 
 
 def _typed_grams(product: Product, weight: str | None, code: str = "") -> int:
@@ -168,7 +179,7 @@ def _typed_grams(product: Product, weight: str | None, code: str = "") -> int:
         raise ValidationError(str(exc), "qty") from exc
 
 
-def _label_grams(product: Product, label: ScaleLabel) -> int:
+def label_grams(product: Product, label: ScaleLabel) -> int:
     """The grams a scale label sells: its weight, or the weight its price stands for at the product's price per kg.
 
     A price label carries no price per kg, so the line is the weight worked back to the gram and priced by the
