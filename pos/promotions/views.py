@@ -61,7 +61,7 @@ def _form(
 ) -> Any:
     return render_template(
         "promotions/form.html",
-        **terms.form_context(data, ITEM_ROWS),
+        **terms.form_context(data, len(data.items) if read_only else ITEM_ROWS),
         errors=errors,
         promotion_id=promotion_id,
         read_only=read_only,

@@ -48,7 +48,8 @@ def network(engine: Any, second_engine: Any, central_app: Flask) -> dict[str, An
             ("MO-01", "Mật ong bạc hà", _ean("893504950007"), 250_000),
         ):
             create_catalog_product(
-                s, CatalogProductInput(maker.id, sku, name, price, barcode=barcode, ocop_stars=4)  # type: ignore[arg-type]
+                s,
+                CatalogProductInput(maker.id, sku, name, price, barcode=barcode, ocop_stars=4),  # type: ignore[arg-type]
             )
     a, b = Showroom("SR01", engine, central_app), Showroom("SR02", second_engine, central_app)
     assert a.sync().ok and b.sync().ok
@@ -213,9 +214,7 @@ def test_the_first_and_last_minute_of_the_period_in_local_time(
     made = _post(
         office,
         "/office/promotions/new",
-        _form(
-            kind="price", price_vnd="99.000", starts=f"{day:%d/%m/%Y}", ends=f"{last:%d/%m/%Y}", showroom=["SR01"]
-        ),
+        _form(kind="price", price_vnd="99.000", starts=f"{day:%d/%m/%Y}", ends=f"{last:%d/%m/%Y}", showroom=["SR01"]),
     )
     assert made.status_code == 302, made.get_data(as_text=True)[:500]
     assert network["a"].sync().promotions_pulled == 1
