@@ -22,7 +22,7 @@ from pos.barcodes import DEFAULT_INSTORE_PREFIX, gtin_check_digit, instore_ean13
 from pos.catalog.models import Producer, Product, VatRate
 from pos.counters import next_value
 from pos.demo_history import Staff, seed_history
-from pos.inventory.ledger import record_movements
+from pos.inventory.ledger import record_movement, record_movements
 from pos.inventory.lots import Want, allocate, lot_for_intake, lots_of
 from pos.inventory.models import Intake, IntakeLine, StockMovement
 from pos.settlement.models import Settlement
@@ -977,7 +977,6 @@ def _receive(
             )
             session.add(intake)
             session.flush()
-            lines = []
             for line_no, product in enumerate(batch, start=1):
                 qty = _qty_for(rng, product.price_vnd)
                 lot, made, expiry = "", None, None
@@ -1000,24 +999,21 @@ def _receive(
                     manufactured_on=made,
                     expiry_date=expiry,
                 )
-                lines.append((product, line))
-            session.add_all([line for _, line in lines])
-            session.flush()  # one flush per delivery: the lines' ids, for their lots and movements
-            movements = []
-            for product, line in lines:
+                session.add(line)
+                session.flush()
                 lot_row = lot_for_intake(session, product, line)
-                movements.append(
+                record_movement(
+                    session,
                     StockMovement(
                         product_id=product.id,  # type: ignore[arg-type]
                         kind="intake",
-                        qty_delta=line.qty,
+                        qty_delta=qty,
                         unit_cost_vnd=product.cost_vnd,
                         intake_line_id=line.id,
                         lot_id=lot_row.id if lot_row else None,
                         created_at=_at(received_on),
-                    )
+                    ),
                 )
-            record_movements(session, movements)
 
 
 def _perishable(name: str) -> bool:

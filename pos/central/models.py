@@ -1003,3 +1003,23 @@ class CentralPromotionShowroom(CentralModel, table=True):
     promotion_id: int = Field(foreign_key="central_promotion.id", primary_key=True)
     showroom_id: int = Field(foreign_key="showroom.id", primary_key=True, index=True)
     is_chosen: bool = Field(default=True)
+
+
+class SettlementLine(CentralModel, table=True):
+    """One product of a showroom's settlement (kind 'settlement' version 2): net quantity and amount in the
+    period, its share of the commission, the promotion cost by who bears it. Frozen like the settlement."""
+
+    __tablename__ = "settlement_line"
+    __table_args__ = (UniqueConstraint("settlement_id", "line_no", name="uq_settlement_line_no"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    settlement_id: int = Field(foreign_key="settlement.id")
+    line_no: int
+    product_uuid: UUID | None = None
+    sku: str = Field(default="", max_length=40)
+    name: str = Field(max_length=200)
+    qty: int = Field(sa_type=BigInteger)
+    amount_vnd: int = _money()
+    commission_vnd: int = _money()
+    promo_showroom_vnd: int = _money()
+    promo_producer_vnd: int = _money()

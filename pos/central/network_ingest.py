@@ -35,6 +35,7 @@ T_LEVEL = m.StockLevel.__table__
 T_LOT = m.StockLot.__table__
 T_TRANSFER = m.Transfer.__table__
 T_SETTLEMENT = m.Settlement.__table__
+T_SETTLEMENT_LINE = m.SettlementLine.__table__
 T_SHOWROOM = m.Showroom.__table__
 TRANSFER_LOCK = 0x7472616E  # pg_advisory_xact_lock key of transfer revisions ("tran")
 
@@ -313,4 +314,41 @@ def upsert_settlements(mat: _Materialiser, records: list[Any]) -> None:
             "quantities": dict(r.payload.quantities),
         },
         changing=("status", "paid_at", "paid_reference"),
+    )
+    store_settlement_lines(mat, records)
+
+
+def store_settlement_lines(mat: _Materialiser, records: list[Any]) -> None:
+    """The lines of each settlement whose row this batch's latest record set (its seq is the row's), as that
+    record gives them: frozen, so the same each time; a record of version 1, without lines, leaves those held."""
+    latest = {r.payload.uuid: r for r in records if r.payload.lines}  # records arrive sorted by seq
+    if not latest:
+        return
+    written = mat.conn.execute(
+        select(T_SETTLEMENT.c.id, T_SETTLEMENT.c.uuid, T_SETTLEMENT.c.seq).where(
+            T_SETTLEMENT.c.showroom_id == mat.showroom_id, T_SETTLEMENT.c.uuid.in_(list(latest))
+        )
+    ).all()
+    payloads = {row.id: latest[row.uuid].payload for row in written if row.seq == latest[row.uuid].seq}
+    if not payloads:
+        return
+    mat.conn.execute(T_SETTLEMENT_LINE.delete().where(T_SETTLEMENT_LINE.c.settlement_id.in_(list(payloads))))
+    mat.conn.execute(
+        T_SETTLEMENT_LINE.insert(),
+        [
+            {
+                "settlement_id": sid,
+                "line_no": line.line_no,
+                "product_uuid": line.product_uuid,
+                "sku": line.sku,
+                "name": line.name,
+                "qty": line.qty,
+                "amount_vnd": line.amount_vnd,
+                "commission_vnd": line.commission_vnd,
+                "promo_showroom_vnd": line.promo_showroom_vnd,
+                "promo_producer_vnd": line.promo_producer_vnd,
+            }
+            for sid in sorted(payloads)
+            for line in {line.line_no: line for line in payloads[sid].lines}.values()  # a line_no once
+        ],
     )

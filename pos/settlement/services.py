@@ -31,9 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 from sqlmodel import Session
 
-from pos.audit.log import entry as audit_entry
 from pos.audit.log import record as audit
-from pos.audit.log import record_many
 from pos.auth.models import User
 from pos.catalog.models import Producer, Product
 from pos.db import UTCDateTime, utcnow
@@ -42,7 +40,7 @@ from pos.inventory.ledger import on_hand, record_movement
 from pos.inventory.lots import Want, allocate
 from pos.inventory.models import StockMovement
 from pos.money import percent_of
-from pos.numbering import take_settlement_numbers
+from pos.numbering import take_settlement_number
 from pos.quantity import amount_sql
 from pos.reports.period import Period, format_dmy, local_date, shop_timezone
 from pos.reports.queries import COMPLETED, fetch
@@ -502,13 +500,12 @@ def close_settlements(
     if not all(figures["reconciles"] for figures in computed.values()):
         raise Conflict("Số liệu tồn kho trong kỳ không khớp (tồn đầu + nhập − xuất ≠ tồn cuối); cần kiểm tra sổ kho.")
     closed_at = now or utcnow()
-    numbers = take_settlement_numbers(session, showroom_code, today.year, len(producers))
     made = []
-    for producer, number in zip(producers, numbers, strict=True):
+    for producer in producers:
         figures = computed[producer.id]  # type: ignore[index]
         made.append(
             Settlement(
-                number=number,
+                number=take_settlement_number(session, showroom_code, today.year),
                 producer_id=producer.id,  # type: ignore[arg-type]
                 period_start=period.start,
                 period_end=period.end,
@@ -525,9 +522,9 @@ def close_settlements(
         )
     session.add_all(made)
     session.flush()
-    entries = []
     for producer, settlement in zip(producers, made, strict=True):
-        entry = audit_entry(
+        audit(
+            session,
             "settlement_close",
             user_id=actor_id,
             entity="settlement",
@@ -542,9 +539,7 @@ def close_settlements(
             },
             at=closed_at,
         )
-        entries.append(entry)
         publish_settlement(session, settlement, producer)
-    record_many(session, entries)
     return made
 
 
@@ -586,11 +581,48 @@ def mark_paid(
     return settlement
 
 
+def statement_lines(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """The statement per product, from its frozen figures: net quantity and amount (sales less returns and late
+    voids), the commission's share and the promotion cost by who bears it. Pure; the commission shares sum to the
+    statement's commission exactly (the rounding difference goes to the largest line)."""
+    by_product: dict[str, dict[str, Any]] = {}
+    for line in figures.get("lines", []):
+        key = line["sku"] or line["name"]
+        row = by_product.setdefault(
+            key,
+            {"sku": line["sku"], "name": line["name"], "qty": 0, "amount_vnd": 0, "promo_showroom_vnd": 0,
+             "promo_producer_vnd": 0},
+        )  # fmt: skip
+        if len(line["name"]) < len(row["name"]):  # the plain name, not "… (trong giỏ quà …)"
+            row["name"] = line["name"]
+        row["qty"] += line["qty"]
+        row["amount_vnd"] += line["total_vnd"]
+        if line.get("promo_borne_by") in ("showroom", "producer"):
+            row[f"promo_{line['promo_borne_by']}_vnd"] += line["promo_vnd"]
+    rows = [by_product[key] for key in sorted(by_product, key=lambda k: (by_product[k]["name"], k))]
+    terms = figures.get("terms", {})
+    bp = int(terms.get("commission_bp") or 0) if terms.get("is_consignment") else 0
+    for row in rows:
+        row["commission_vnd"] = percent_of(row["amount_vnd"] + row["promo_showroom_vnd"], bp)
+    if rows:
+        largest = max(rows, key=lambda r: abs(r["amount_vnd"] + r["promo_showroom_vnd"]))
+        largest["commission_vnd"] += int(figures.get("commission_vnd") or 0) - sum(r["commission_vnd"] for r in rows)
+    for n, row in enumerate(rows, start=1):
+        row["line_no"] = n
+    return rows
+
+
 def publish_settlement(session: Session, settlement: Settlement, producer: Producer | None = None) -> None:
-    """Send the statement as frozen to the central server (again, whole, when it is paid)."""
+    """Send the statement as frozen to the central server (again, whole, when it is paid), with its lines."""
     producer = producer or _producer(session, settlement.producer_id)
     closed_by = session.get(User, settlement.created_by_id) if settlement.created_by_id else None
-    totals = frozen_figures(settlement).get("quantity_totals", {})
+    figures = frozen_figures(settlement)
+    totals = figures.get("quantity_totals", {})
+    lines = statement_lines(figures)
+    skus = [line["sku"] for line in lines if line["sku"]]
+    uuids = dict(session.execute(select(Product.sku, Product.uuid).where(Product.sku.in_(skus))).all()) if skus else {}
+    for line in lines:
+        line["product_uuid"] = str(uuids[line["sku"]]) if line["sku"] in uuids else ""
     enqueue(
         session,
         "settlement",
@@ -612,6 +644,7 @@ def publish_settlement(session: Session, settlement: Settlement, producer: Produ
             "paid_at": settlement.paid_at.isoformat() if settlement.paid_at else None,
             "paid_reference": settlement.paid_reference,
             "quantities": {k: int(v) for k, v in totals.items() if isinstance(v, int)},
+            "lines": lines,
         },
     )
 

@@ -473,6 +473,24 @@ class TransferCancelIn(Payload):
     reason: text(500) = ""
 
 
+class SettlementLineIn(Payload):
+    """One product of a settlement: net of returns and late voids in the period (so it may be below zero)."""
+
+    line_no: LineNo
+    sku: text(40)
+    name: text(200, 1)
+    qty: Annotated[int, Meta(ge=-MAX_QTY, le=MAX_QTY)]
+    amount_vnd: SignedVnd  # net sales of the product
+    commission_vnd: SignedVnd  # its share of the settlement's commission
+    promo_showroom_vnd: SignedVnd = 0  # promotion cost borne by the showroom
+    promo_producer_vnd: SignedVnd = 0  # promotion cost borne by the producer
+    product_uuid_text: BlankOrUuid | None = msgspec.field(default=None, name="product_uuid")
+
+    @property
+    def product_uuid(self) -> UUID | None:
+        return _uuid_or_none(self.product_uuid_text)
+
+
 class SettlementIn(Payload):
     """kind 'settlement': a closed producer settlement as frozen, sent again whole when it is paid."""
 
@@ -492,6 +510,8 @@ class SettlementIn(Payload):
     paid_at: Time | None = None
     paid_reference: text(120) = ""
     quantities: dict[text(30), SignedVnd] = {}  # the statement's quantity totals (opening, sold, closing …)
+    # since version 2: its lines, one per product sold (empty from older showrooms)
+    lines: Annotated[list[SettlementLineIn], Meta(max_length=100_000)] = []
 
 
 # --- What showrooms pull -----------------------------------------------------------------------------------------
@@ -597,7 +617,7 @@ StockSnapshotRecord = record("stock_snapshot", StockSnapshotIn)
 TransferRecord = record("transfer", TransferIn, version=2)
 TransferReceiptRecord = record("transfer_receipt", TransferReceiptIn)
 TransferCancelRecord = record("transfer_cancel", TransferCancelIn)
-SettlementRecord = record("settlement", SettlementIn)
+SettlementRecord = record("settlement", SettlementIn, version=2)
 
 RECORD_TYPES: tuple[type[RecordBase], ...] = (
     ProducerRecord,

@@ -396,3 +396,12 @@ def test_promotion_cost_is_on_the_statement_as_the_producer_bears_it(
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(render_statement(a, META))).pages)
     assert "Khuyến mãi cửa hàng chịu" in text and "Trong đó khuyến mãi nhà sản xuất chịu" in text
     assert settlement_amounts(100_000, ProducerTerms(False, 0), 300_000, 0, 0, 15_000)["amount_owed_vnd"] == 285_000
+    # Per product, as the lines travel to the central server: the commission shares sum to the commission.
+    got = [
+        (r["line_no"], r["name"], r["qty"], r["amount_vnd"], r["commission_vnd"], r["promo_showroom_vnd"],
+         r["promo_producer_vnd"])
+        for r in services.statement_lines(a)
+    ]  # fmt: skip
+    assert got == [(1, "Chè", 1, 90_000, 20_000, 10_000, 0), (2, "Mật ong", 2, 80_000, 16_000, 0, 20_000)]
+    assert [(r["name"], r["amount_vnd"], r["commission_vnd"], r["promo_producer_vnd"])
+            for r in services.statement_lines(b)] == [("Khay mây", 45_000, 0, 15_000)]  # fmt: skip

@@ -1,5 +1,5 @@
 """The office's stock pages across the network: on hand per showroom and product, lots near expiry or recalled,
-OCOP certificates expiring, transfers between showrooms and producer settlements.
+OCOP certificates expiring, transfers between showrooms, producer settlements and their lines.
 
 Every figure is what a showroom's own ledger said in its last stock snapshot (kind 'stock_snapshot',
 pos/central/network_ingest.py), never recomputed from sales here; each row says when (``as_of``). Each list
@@ -386,5 +386,58 @@ def settlements(session: Session, f: StockFilter) -> Paged:
         totals if rows else None,
         as_of=f.today,
         params={"unpaid_vnd": int(first.get("_unpaid") or 0)},
+    )
+    return Paged(report, f.page, total, f.per_page)
+
+
+def settlement_lines(session: Session, f: StockFilter) -> Paged:
+    """Each settlement's lines, per producer across the showrooms: what each product sold, net, in the period,
+    its share of the commission and the promotion cost by who bears it (as the showroom froze it)."""
+    where, params = _where(f, "st.showroom_id", product=None)
+    if f.product:
+        where += " AND (fold_text(sl.name) LIKE :folded OR sl.sku ILIKE :product)"
+        params |= {"folded": _folded(f.product), "product": _like(f.product)}
+    if f.status in SETTLEMENT_STATUSES:
+        where += " AND st.status = :status"
+        params["status"] = f.status
+    sums = ("qty", "amount_vnd", "commission_vnd", "promo_showroom_vnd", "promo_producer_vnd")
+    sql = f"""
+        SELECT pr.name AS producer, st.number, s.code, st.period_start, st.period_end, st.status, sl.line_no,
+               sl.sku, sl.name, {", ".join(f"sl.{k}" for k in sums)}, count(*) OVER () AS _total,
+               {", ".join(f"sum(sl.{k}) OVER () AS _{k}" for k in sums)}
+          FROM settlement_line sl JOIN settlement st ON st.id = sl.settlement_id
+          JOIN showroom s ON s.id = st.showroom_id JOIN producer pr ON pr.id = st.producer_id
+         WHERE true{where}
+         ORDER BY pr.name, st.period_end DESC, s.code, st.number, sl.line_no"""
+    rows, total = _paged(session, sql, params, f)
+    for row in rows:
+        row["period"] = f"{row['period_start']:%d/%m/%Y} – {row['period_end']:%d/%m/%Y}"
+        row["status_text"] = SETTLEMENT_STATUSES.get(row["status"], row["status"])
+    first = rows[0] if rows else {}
+    totals: dict[str, Any] = {"producer": "Tổng cộng (mọi trang)"}
+    totals |= {k: int(first.get(f"_{k}") or 0) for k in sums}
+    report = Report(
+        "network_settlement_lines",
+        "Dòng biên bản đối soát theo nhà sản xuất",
+        "Mỗi dòng là một sản phẩm trong biên bản cửa hàng đã chốt: số lượng và doanh thu thuần trong kỳ (đã trừ "
+        "hàng khách trả và đơn hủy muộn), phần hoa hồng của sản phẩm (cộng lại bằng hoa hồng của biên bản) và "
+        "chi phí khuyến mãi theo bên chịu. Biên bản từ cửa hàng chưa cập nhật phần mềm không có dòng.",
+        [
+            Column("producer", "Nhà sản xuất"),
+            Column("number", "Số biên bản"),
+            Column("code", "Mã CH"),
+            Column("period", "Kỳ đối soát"),
+            Column("status_text", "Trạng thái"),
+            Column("sku", "Mã hàng"),
+            Column("name", "Sản phẩm"),
+            Column("qty", "Số lượng", INT),
+            Column("amount_vnd", "Doanh thu thuần", VND),
+            Column("commission_vnd", "Hoa hồng", VND),
+            Column("promo_showroom_vnd", "KM cửa hàng chịu", VND),
+            Column("promo_producer_vnd", "KM NSX chịu", VND),
+        ],
+        rows,
+        totals=totals if rows else None,
+        as_of=f.today,
     )
     return Paged(report, f.page, total, f.per_page)

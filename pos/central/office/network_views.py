@@ -59,6 +59,13 @@ PAGES: dict[str, NetworkPage] = {
             statuses=network.SETTLEMENT_STATUSES,
             filename="doi-soat",
         ),
+        NetworkPage(
+            "settlement-lines",
+            "Dòng đối soát",
+            network.settlement_lines,
+            statuses=network.SETTLEMENT_STATUSES,
+            filename="doi-soat-tung-dong",
+        ),
     )
 }
 
