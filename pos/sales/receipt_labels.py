@@ -39,7 +39,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "mccqt": ("Mã CQT", "Tax authority code"),
     # lines
     "line_discount": ("Giảm giá", "Discount"),
-    "line_total": ("Thành tiền", "Amount"),
+    "line_total": ("Thành tiền", "Line total"),
     "promotion": ("KM", "Promotion"),
     "col_no": ("STT", "No."),
     "col_product": ("Tên sản phẩm", "Product"),

@@ -666,8 +666,18 @@ def _totals_and_payments(b: _Builder, data: ReceiptData, t: Wording, x0: float, 
             for approval in data.approvals:
                 b.text(approval, size=style.small, **col)
         b.space(s * 0.3)
-        total_label = t("refund_total") if data.kind == "refund" else t("total")
-        b.pair(total_label, format_vnd(data.total_vnd), bold=True, size=style.total_size, **col)
+        # Bilingual: the English under the Vietnamese, so the big amount keeps its place beside the label.
+        total_label, total_en = t.stacked("refund_total" if data.kind == "refund" else "total")
+        amount, size = format_vnd(data.total_vnd), style.total_size
+        if total_en and _width(f"{total_label} {amount}", style.bold, size) + size * 0.8 > width:
+            # A narrow roll: label, its English, then the amount on a line of its own, in reading order.
+            b.text(total_label, bold=True, size=size, **col)
+            b.text(total_en, bold=True, size=style.small, **col)
+            b.text(amount, bold=True, size=size, align="right", **col)
+        else:
+            b.pair(total_label, amount, bold=True, size=size, **col)
+            if total_en:
+                b.text(total_en, bold=True, size=style.small, **col)
         b.space(s * 0.3)
         b.text(f"{_in_words_label(t)}: {amount_in_words(data.total_vnd)}", **col)
     if data.vat:

@@ -134,7 +134,7 @@ def test_an_invoice_asked_for_in_english_prints_bilingual(page, shop, app_overri
             "VAT INVOICE",
             "Mật ong bạc hà Mèo Vạc",
             "Meo Vac mint-flower honey",
-            "Tổng thanh toán (Total) 185.000 ₫",
+            "Tổng thanh toán 185.000 ₫ Total",
             "Bằng chữ (In words): Một trăm tám mươi lăm nghìn đồng",
         ):
             assert expected in text, expected
