@@ -22,6 +22,7 @@ from pos.barcodes import DEFAULT_INSTORE_PREFIX, gtin_check_digit, instore_ean13
 from pos.catalog.models import Producer, Product, VatRate
 from pos.counters import next_value
 from pos.demo_history import Staff, seed_history
+from pos.demo_stories import tell_english_names
 from pos.inventory.ledger import record_movement, record_movements
 from pos.inventory.lots import Want, allocate, lot_for_intake, lots_of
 from pos.inventory.models import Intake, IntakeLine, StockMovement
@@ -923,6 +924,7 @@ def seed(
     for offset, (_, product) in zip((-20, -3, 12, 25, 40), rng.sample(products, 5), strict=True):
         product.ocop_cert_expiry = today + timedelta(days=offset)
     session.flush()
+    tell_english_names(session, [product for _, product in products])  # for an English receipt at the till
 
     open_from = None  # the first day no settlement has closed: today's stock is dated from it on
     if staff is not None:

@@ -8,8 +8,9 @@ from datetime import date
 from sqlalchemy import func, select
 
 from pos.barcodes import is_instore, normalize_barcode
-from pos.catalog.models import PRODUCT_GROUPS, Producer, Product
+from pos.catalog.models import PRODUCT_GROUPS, Producer, Product, ProductStory
 from pos.demo import seed
+from pos.demo_stories import ENGLISH_NAMES
 from pos.inventory.ledger import ledger_mismatches, lot_mismatches, on_hand_many
 from pos.inventory.models import Intake, IntakeLine
 from pos.inventory.stock import expiring_lots, stock_list
@@ -32,6 +33,7 @@ def test_seed_builds_a_believable_showroom_quickly(uow) -> None:
         lots = expiring_lots(s, 30, TODAY)
         low = stock_list(s, only_low=True, low_stock_default=5)
         by_folded_name = stock_list(s, q="banh com")
+        english = s.execute(select(ProductStory.name_en).where(ProductStory.name_en != "")).scalars().all()
 
     assert len(producers) >= 20
     assert len({p.province for p in producers}) >= 8
@@ -64,6 +66,7 @@ def test_seed_builds_a_believable_showroom_quickly(uow) -> None:
     assert len([lot for lot in lots if not lot.is_expired]) >= 5
     assert low.total > 0
     assert any(row.product.name.startswith("Bánh cốm") for row in by_folded_name.rows)
+    assert len(english) == len(ENGLISH_NAMES)  # every English name the demo tells finds its product
 
 
 def test_every_food_lot_has_a_lot_code_and_expiry(uow) -> None:
