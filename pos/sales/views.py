@@ -297,22 +297,41 @@ def api_cart() -> Any:
         return _cart_json(session, cart)
 
 
-@bp.post("/api/scan")
-def api_scan() -> Any:
-    """Add a scanned code; 'n*code' adds n at once ('350*code' or '0,35*code': a weight). A bad code changes nothing."""
-    raw = nfc(str(_body().get("code") or ""))
+def _scan(session: Session, typed: str) -> tuple[Any, CartLine, list[Any]]:
+    """Add a scanned code to the cashier's cart; 'n*code' adds n ('350*code' or '0,35*code': a weight)."""
+    raw = nfc(typed)
     qty, weight = 1, None
     if "*" in raw:
         qty_text, _, raw = raw.partition("*")
         weight = qty_text.strip()  # for goods sold by weight: grams, or kg with a comma
         if weight.isascii() and weight.isdigit():
             qty = _int(weight or "0", "qty", "Số lượng")
+    cart = carts.get_or_create_active_cart(session, current_user.id)
+    line, items = scanning.scan_items(
+        session, cart, raw, qty, _today(), weight=weight, layouts=scale_layouts(current_app.config)
+    )
+    return cart, line, items
+
+
+@bp.post("/api/scan")
+def api_scan() -> Any:
+    """Add a scanned code; a bad code changes nothing."""
     with unit_of_work(durable=False) as session:
-        cart = carts.get_or_create_active_cart(session, current_user.id)
-        line, items = scanning.scan_items(
-            session, cart, raw, qty, _today(), weight=weight, layouts=scale_layouts(current_app.config)
-        )
+        cart, line, items = _scan(session, str(_body().get("code") or ""))
         return _cart_json(session, cart, items, grew=True, last_line_id=line.id)
+
+
+@bp.post("/scan")
+def scan_page() -> Response:
+    """The scan form posted by the browser itself, when the page's script did not take it: a scan typed while
+    the page loads, or while the browser prints a receipt from its hidden frame (which pauses the page's
+    scripts). The code still reaches the cart, never lost; the till page shows it again."""
+    try:
+        with unit_of_work(durable=False) as session:
+            _scan(session, str(request.form.get("code") or "")[:60])
+    except PosError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("till.index"))
 
 
 @bp.post("/api/lines")

@@ -97,6 +97,21 @@ def test_unknown_and_malformed_codes_are_json_errors_and_change_nothing(till) ->
     assert [line["qty"] for line in cart["lines"]] == [1]
 
 
+def test_a_scan_the_page_script_missed_still_reaches_the_cart(till, auth) -> None:
+    """The scan form posted by the browser itself (its script paused by a print, or not loaded yet)."""
+    token = auth.csrf("/till/")
+    tea = till.goods["tea"]
+    response = auth.client.post("/till/scan", data={"code": f"2*{tea.barcode}", "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/till/")
+    unknown = auth.client.post("/till/scan", data={"code": "2000000000992", "csrf_token": token})
+    assert unknown.status_code == 302
+    page = auth.client.get("/till/").get_data(as_text=True)
+    assert "Không tìm thấy sản phẩm có mã vạch 2000000000992." in page
+    cart = till("/till/api/cart", method="GET").get_json()
+    assert [(line["name"], line["qty"]) for line in cart["lines"]] == [("Chè Shan tuyết Hà Giang", 2)]
+    assert auth.client.post("/till/scan", data={"code": tea.barcode}).status_code == 400  # no CSRF token
+
+
 @pytest.mark.parametrize("qty", [0, -1, 10_000, "abc", None, 2.5, True])
 def test_a_bad_quantity_is_a_422_json(till, qty) -> None:
     line_id = till("/till/api/scan", {"code": till.goods["tea"].barcode}).get_json()["lines"][0]["id"]
