@@ -192,7 +192,7 @@ def test_vietqr_for_the_transfer_amount(till) -> None:
     assert till("/till/api/vietqr?amount=0", method="GET").status_code == 422
 
 
-def checkout(till, key="0d4f7f5e-1111-4222-8333-444455556666", payments=None, expected=None):
+def checkout(till, key="0d4f7f5e-1111-4222-8333-444455556666", payments=None, expected=None, **extra):
     cart = till("/till/api/cart", method="GET").get_json()
     return till(
         "/till/api/checkout",
@@ -201,6 +201,7 @@ def checkout(till, key="0d4f7f5e-1111-4222-8333-444455556666", payments=None, ex
             "idempotency_key": key,
             "expected_total_vnd": cart["total_vnd"] if expected is None else expected,
             "payments": payments or [{"method": "cash", "amount_vnd": 200_000}],
+            **extra,
         },
     )
 
@@ -242,6 +243,21 @@ def test_checkout_refusals_are_json_and_write_nothing(till, uow) -> None:
     assert card_without_ref.status_code == 422
     with uow() as s:
         assert s.exec(select(Sale)).all() == []
+
+
+def test_the_receipt_language_travels_with_the_checkout(till, app, uow) -> None:
+    till("/till/api/scan", {"code": till.goods["tea"].barcode})
+    for bad in ("fr", ["en"], "EN"):
+        refused = checkout(till, receipt_language=bad)
+        assert refused.status_code == 422 and refused.get_json()["field"] == "receipt_language", bad
+    english = checkout(till, receipt_language="en")
+    assert english.status_code == 200, english.get_json()
+    app.config["RECEIPT_LANGUAGE"] = "vi+en"  # [receipt] language: what a sale gets unless the cashier picks
+    till("/till/api/scan", {"code": till.goods["cake"].barcode})
+    default = checkout(till, key="0d4f7f5e-2222-4222-8333-444455556666")
+    assert default.status_code == 200, default.get_json()
+    with uow() as s:
+        assert [sale.receipt_language for sale in s.exec(select(Sale).order_by(Sale.id))] == ["en", "vi+en"]
 
 
 def test_checkout_without_a_shift_is_refused(till, uow) -> None:
