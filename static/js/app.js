@@ -65,4 +65,41 @@
     }
     input.setSelectionRange(at, at);
   });
+
+  // Menu groups (Kho hàng ▾, Thêm ▾) open on hover, tap and Tab by CSS alone (focus-within); this adds what a
+  // keyboard or a screen reader expects: aria-expanded, ↓ into the group, Esc closes it back to its button.
+  document.querySelectorAll(".navgroup").forEach((group) => {
+    const toggle = group.querySelector(".navgroup-toggle");
+    const links = () => [...group.querySelectorAll(".navgroup-menu a")];
+    const sync = () => {
+      const open = group.matches(":focus-within, :hover") && !group.classList.contains("is-shut");
+      toggle.setAttribute("aria-expanded", String(open));
+    };
+    group.addEventListener("focusin", (event) => {
+      if (event.target !== toggle) group.classList.remove("is-shut");
+      sync();
+    });
+    group.addEventListener("focusout", () => setTimeout(sync));
+    group.addEventListener("mouseenter", () => {
+      group.classList.remove("is-shut");
+      sync();
+    });
+    group.addEventListener("mouseleave", sync);
+    group.addEventListener("keydown", (event) => {
+      const items = links();
+      const at = items.indexOf(document.activeElement);
+      if (event.key === "Escape") {
+        group.classList.add("is-shut");
+        toggle.focus();
+      } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        group.classList.remove("is-shut");
+        const step = event.key === "ArrowDown" ? 1 : -1;
+        items[(at + step + items.length + (at < 0 && step < 0 ? 1 : 0)) % items.length]?.focus();
+      } else {
+        return;
+      }
+      sync();
+    });
+  });
 })();
