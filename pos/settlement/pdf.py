@@ -262,6 +262,10 @@ def _parties(figures: dict[str, Any], meta: StatementMeta, st: dict[str, Paragra
     return out
 
 
+# A late void's promotion cost: added back (or deducted) in the closed period, undone here.
+LATE_SHOWROOM = "Khuyến mãi cửa hàng chịu của đơn hủy kỳ trước (trừ lại)"
+LATE_PRODUCER = "Trong đó khuyến mãi NSX chịu của đơn hủy kỳ trước (hoàn lại)"
+
 NEGATIVE_OWED = (
     "Số tiền âm: trả hàng và hủy đơn của các kỳ trước lớn hơn doanh thu kỳ này; khoản này được trừ vào "
     "kỳ tiếp theo hoặc nhà sản xuất hoàn lại cho cửa hàng."
@@ -315,11 +319,19 @@ def _money(figures: dict[str, Any], st: dict[str, ParagraphStyle]) -> list[Any]:
         rows.append(["", "Hủy đơn của kỳ đã chốt (điều chỉnh)", format_vnd(-figures["late_voids_vnd"])])
     rows.append(["3", "Doanh thu thuần", format_vnd(figures["net_sales_vnd"])])
     promo_showroom, promo_producer = figures.get("promo_showroom_vnd", 0), figures.get("promo_producer_vnd", 0)
+    # What late voids took back is shown apart (older frozen statements have no such keys: nothing apart).
+    late_showroom = figures.get("late_void_promo_showroom_vnd", 0)
+    late_producer = figures.get("late_void_promo_producer_vnd", 0)
+    promo_showroom, promo_producer = promo_showroom + late_showroom, promo_producer + late_producer
     if terms["is_consignment"]:
         if promo_producer:
             rows.append(["", "Trong đó khuyến mãi nhà sản xuất chịu (đã trừ)", format_vnd(-promo_producer)])
+        if late_producer:
+            rows.append(["", LATE_PRODUCER, format_vnd(late_producer)])
         if promo_showroom:
             rows.append(["", "Khuyến mãi cửa hàng chịu (cộng lại cho nhà sản xuất)", format_vnd(promo_showroom)])
+        if late_showroom:
+            rows.append(["", LATE_SHOWROOM, format_vnd(-late_showroom)])
         rows.append(
             ["4", f"Hoa hồng cửa hàng ({format_bp(terms['commission_bp'])})", format_vnd(-figures["commission_vnd"])]
         )
@@ -328,6 +340,8 @@ def _money(figures: dict[str, Any], st: dict[str, ParagraphStyle]) -> list[Any]:
         rows.append(["", "Giá trị hàng trả nhà sản xuất", format_vnd(-figures["returned_value_vnd"])])
         if promo_producer:
             rows.append(["", "Khuyến mãi nhà sản xuất chịu", format_vnd(-promo_producer)])
+        if late_producer:
+            rows.append(["", LATE_PRODUCER, format_vnd(late_producer)])
     rows.append(["5", "Số tiền phải thanh toán cho nhà sản xuất", format_vnd(figures["amount_owed_vnd"])])
     table = Table(rows, colWidths=[10 * mm, 120 * mm, 50 * mm])
     table.setStyle(

@@ -8,7 +8,10 @@ How periods and corrections work:
   into the next open period, which is the correction the producer sees there.
 - A void is the one event that reaches back: it takes a sale out of every sum. A void recorded after the
   sale's period was closed is therefore carried into the period of the void, as a negative line
-  ("Hủy đơn của kỳ đã chốt"), and the closed statement stays as signed.
+  ("Hủy đơn của kỳ đã chốt"), and the closed statement stays as signed. Its promotion's cost goes back with
+  it, in the same period: the void line carries the cost negative, so what the closed period added back
+  (the showroom's share, on consignment) or deducted (the producer's) is undone there, and the statement
+  shows that part on a line of its own.
 - Periods of one producer are contiguous and never overlap: each one starts the day after the last one.
 - Closing freezes the figures as JSON; the statement is printed from that JSON, never recomputed.
 
@@ -261,7 +264,8 @@ def _late_voids(session: Session, producer_ids: list[int], period: Period) -> li
         "SELECT sl.producer_id AS pid, s.receipt_number AS receipt, s.created_at AS sold_at, s.voided_at AS at, "
         "sl.id AS line_id, "
         "sl.sku AS sku, sl.name AS name, sl.qty AS qty, sl.unit_price_vnd AS price, sl.discount_vnd AS discount, "
-        f"sl.total_vnd AS total, {PROMO} FROM sale s JOIN saleline sl ON sl.sale_id = s.id {PROMO_JOIN} "
+        f"sl.total_vnd AS total, {IN_BASKET}, {PROMO} FROM sale s JOIN saleline sl ON sl.sale_id = s.id "
+        f"{BASKET_JOIN} {PROMO_JOIN} "
         "WHERE sl.producer_id IN :pids AND s.status = :voided AND s.voided_at >= :start AND s.voided_at < :end "
         "AND s.created_at < :start",
         {"start": period.utc_start, "end": period.utc_end, "pids": producer_ids, "voided": "voided"},
@@ -313,6 +317,11 @@ def _statement(
         who: sum(line["promo_vnd"] for line in lines if line["promo_borne_by"] == who)
         for who in ("showroom", "producer")
     }
+    # A late void takes its promotion's cost back with its amount, in this period (the lines carry it, negative).
+    late_promo = {
+        who: -sum(line["promo_vnd"] for line in lines if line["kind"] == "void" and line["promo_borne_by"] == who)
+        for who in ("showroom", "producer")
+    }
     amounts = settlement_amounts(
         net,
         terms,
@@ -345,6 +354,8 @@ def _statement(
         "net_sales_vnd": net,
         "promo_showroom_vnd": promo["showroom"],
         "promo_producer_vnd": promo["producer"],
+        "late_void_promo_showroom_vnd": late_promo["showroom"],
+        "late_void_promo_producer_vnd": late_promo["producer"],
         "net_qty": sum(line["qty"] for line in lines),
         "received_value_vnd": qty_totals["received_value_vnd"],
         "returned_value_vnd": qty_totals["returned_value_vnd"],

@@ -405,3 +405,85 @@ def test_promotion_cost_is_on_the_statement_as_the_producer_bears_it(
     assert got == [(1, "Chè", 1, 90_000, 20_000, 10_000, 0), (2, "Mật ong", 2, 80_000, 16_000, 0, 20_000)]
     assert [(r["name"], r["amount_vnd"], r["commission_vnd"], r["promo_producer_vnd"])
             for r in services.statement_lines(b)] == [("Khay mây", 45_000, 0, 15_000)]  # fmt: skip
+
+
+def test_a_late_void_takes_its_promotion_cost_back_in_the_next_open_period(
+    history: History, engine: Any, uow: Any, tmp_path: Any
+) -> None:
+    """S9 (31/03 22:00, producer A): P2 x2 at 250 000 with 25 000 a unit off, borne by the showroom, and P1 x1 at
+    120 000 with 12 000 off, borne by the producer. March is closed with it; S9 is voided on 20/04.
+
+    March paid A for S9: net 450 000 + 108 000 = 558 000, the showroom's 50 000 added back: basis 608 000, less
+    20% commission 121 600: 486 400. April undoes exactly that: the void lines take back 558 000 and the 50 000
+    added back, the producer's 12 000 is no longer deducted (it was inside the 558 000)."""
+    from pos.promotions.models import Promotion, SalePromotion
+
+    a = history.producers["A"].id
+    with uow() as s:
+        history.session = s
+        promos = {
+            who: Promotion(
+                name=f"Tết ({who})",
+                kind="percent",
+                percent_bp=1000,
+                starts_at=local(2025, 3, 1, 0),
+                ends_at=local(2025, 3, 31, 23, 59),
+                borne_by=who,
+            )
+            for who in ("showroom", "producer")
+        }
+        s.add_all(promos.values())
+        s.flush()
+        s9 = history.sale(
+            local(2025, 3, 31, 22), [("P2", 2, 250_000, 50_000), ("P1", 1, 120_000, 12_000)], [("cash", 558_000)]
+        )
+        p2_line, p1_line = history.sale_lines(s9)
+        s.add(
+            SalePromotion(
+                sale_line_id=p2_line.id, promotion_id=promos["showroom"].id, discount_vnd=50_000, borne_by="showroom"
+            )
+        )
+        s.add(
+            SalePromotion(
+                sale_line_id=p1_line.id, promotion_id=promos["producer"].id, discount_vnd=12_000, borne_by="producer"
+            )
+        )
+        s9_id = s9.id
+    march = compute(engine, a)
+    assert (march["net_sales_vnd"], march["promo_showroom_vnd"], march["promo_producer_vnd"]) == (
+        1_345_000 + 558_000,
+        50_000,
+        12_000,
+    )
+    assert march["amount_owed_vnd"] == 1_076_000 + 486_400  # S9 alone: (558 000 + 50 000) × 80%
+    settlement = close(uow, a)
+    with uow() as s:
+        history.session = s
+        history.void(s.get(type(s9), s9_id), local(2025, 4, 20, 10))
+    with Session(engine) as s:
+        assert services.frozen_figures(s.get(Settlement, settlement.id))["amount_owed_vnd"] == 1_562_400  # as signed
+
+    april = compute(engine, a, APRIL)
+    voids = [
+        (line["sku"], line["total_vnd"], line["promo_vnd"], line["promo_borne_by"])
+        for line in april["lines"]
+        if line["kind"] == "void"
+    ]
+    assert voids == [("P2", -450_000, -50_000, "showroom"), ("P1", -108_000, -12_000, "producer")]
+    # April's own: S7 120 000 sold, R3 120 000 returned, no promotions; then the void of S9.
+    assert (april["late_voids_vnd"], april["net_sales_vnd"]) == (558_000, -558_000)
+    assert (april["late_void_promo_showroom_vnd"], april["late_void_promo_producer_vnd"]) == (50_000, 12_000)
+    assert (april["promo_showroom_vnd"], april["promo_producer_vnd"]) == (-50_000, -12_000)
+    assert (april["commission_vnd"], april["amount_owed_vnd"]) == (-121_600, -486_400)  # S9's March payment, undone
+    to_central = {r["sku"]: (r["promo_showroom_vnd"], r["promo_producer_vnd"]) for r in services.statement_lines(april)}
+    assert (to_central["P2"], to_central["P1"]) == ((-50_000, 0), (0, -12_000))  # the lines central gets say it too
+
+    statement = render_statement(april, META)
+    (tmp_path / "april.pdf").write_bytes(statement)  # rendered to PNG and looked at while writing this
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(statement)).pages)
+    assert "Hủy đơn của kỳ đã chốt (điều chỉnh)" in text and "-558.000 ₫" in text
+    assert "Khuyến mãi cửa hàng chịu của đơn hủy kỳ trước (trừ lại)" in text and "-50.000 ₫" in text
+    assert "Trong đó khuyến mãi NSX chịu của đơn hủy kỳ trước (hoàn lại)" in text
+    assert "-486.400 ₫" in text
+    second = close(uow, a, APRIL, today=date(2025, 5, 2))
+    assert second.amount_owed_vnd == -486_400
