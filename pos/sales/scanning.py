@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, select
 
 from pos.barcodes import BarcodeError, ScaleLabel, ScaleLayout, layout_for, normalize_barcode, parse_scale_label
@@ -240,16 +240,28 @@ def choose_lot(session: Session, cart: Cart, line_id: int, lot_id: int | None, t
 
 
 def search_products(session: Session, query: str, limit: int = SEARCH_LIMIT) -> list[Product]:
-    """Active products whose name holds every word typed, with or without diacritics (or SKU/barcode)."""
+    """Active products whose name holds every word typed, with or without diacritics (or SKU/barcode).
+
+    Best first: the code typed, then names that start with the words ("mật ong…" before "ba kích ngâm mật ong"),
+    then names holding them together, then the rest, each by name; the limit keeps the best.
+    """
     words = fold(query).split()
     if not words:
         return []
     exact = "".join(nfc(query).split())
+    phrase = _escape_like(" ".join(words))
     by_name = [Product.name_search.like(f"%{_escape_like(word)}%", escape="\\") for word in words]  # type: ignore[attr-defined]
+    is_code = or_(Product.sku == exact.upper(), Product.barcode == exact)
+    rank = case(
+        (is_code, 0),
+        (Product.name_search.like(f"{phrase}%", escape="\\"), 1),  # type: ignore[attr-defined]
+        (Product.name_search.like(f"%{phrase}%", escape="\\"), 2),  # type: ignore[attr-defined]
+        else_=3,
+    )
     statement = (
         select(Product)
-        .where(Product.is_active, or_(and_(*by_name), Product.sku == exact.upper(), Product.barcode == exact))
-        .order_by(Product.name_search)
+        .where(Product.is_active, or_(and_(*by_name), is_code))
+        .order_by(rank, Product.name_search)
         .limit(limit)
     )
     return list(session.exec(statement).all())
