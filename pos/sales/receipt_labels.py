@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from pos.catalog.models import MARK_LABELS
 from pos.einvoice.rules import PAPER_TITLES
+from pos.sales.models import PAYMENT_METHODS
 
 LANGUAGES: dict[str, str] = {"vi": "Tiếng Việt", "en": "Tiếng Anh", "vi+en": "Song ngữ Việt – Anh"}
 DEFAULT_LANGUAGE = "vi"
@@ -63,10 +64,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "KCT": (MARK_LABELS["KCT"], "Not subject to VAT"),
     "KKKNT": (MARK_LABELS["KKKNT"], "VAT not declared"),
     # payments
-    "cash": ("Tiền mặt", "Cash"),
-    "card": ("Thẻ", "Card"),
-    "transfer": ("Chuyển khoản (VietQR)", "Bank transfer (VietQR)"),
-    "points": ("Điểm tích lũy", "Loyalty points"),
+    "cash": (PAYMENT_METHODS["cash"], "Cash"),
+    "card": (PAYMENT_METHODS["card"], "Card"),
+    "transfer": (PAYMENT_METHODS["transfer"], "Bank transfer (VietQR)"),
+    "points": (PAYMENT_METHODS["points"], "Loyalty points"),
     "tendered": ("Khách đưa", "Cash given"),
     "change": ("Tiền thừa trả khách", "Change"),
     "paid_at": ("Đã thanh toán lúc", "Paid at"),

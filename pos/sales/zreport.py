@@ -21,10 +21,11 @@ from reportlab.pdfgen.canvas import Canvas
 from pos import fonts
 from pos.money import format_vnd
 from pos.printing.raster import DOT, RasterCanvas
+from pos.sales.models import PAYMENT_METHODS
 from pos.sales.receipts import SHOP_TZ, wrap_text
 from pos.sales.shifts import NOTES
 
-METHOD_NAMES = {"cash": "Tiền mặt", "card": "Thẻ", "transfer": "Chuyển khoản (VietQR)", "points": "Điểm tích lũy"}
+METHOD_NAMES = PAYMENT_METHODS
 TITLES = {"Z": "BÁO CÁO ĐÓNG CA (Z)", "X": "BÁO CÁO GIỮA CA (X)"}
 
 
