@@ -73,3 +73,62 @@ def test_a_manager_quotes_a_company_and_orders_it(page, uow, make_user, make_pro
     page.goto("/orders/")
     assert "Đã đặt hàng (đang giữ hàng)" in page.content()
     shoot(page, "order-list")
+
+
+def test_an_order_is_picked_up_in_part_and_paid_in_cash_at_the_till(page, uow, make_user, make_product) -> None:
+    """The order of 20 baskets: 12 leave today, paid in cash at the till; the note is printed; 8 stay held."""
+    from sqlmodel import select
+
+    from pos.db import utcnow
+    from pos.orders import services as orders
+    from pos.orders.models import OrderLine
+    from pos.sales import shifts
+    from pos.sales.pricing import DiscountLimits
+
+    manager = make_user("quanly", "manager", "Trần Quản Lý")
+    tea = make_product(name="Chè Shan tuyết Hà Giang", barcode=instore_ean13(1), price_vnd=120_000)
+    with uow() as s:
+        record_movement(s, StockMovement(product_id=tea.id, kind="intake", qty_delta=40))
+        customers.save_customer(
+            s,
+            {
+                "phone": "0903123456",
+                "name": "Chị Lan",
+                "company_name": "Công ty TNHH Quà Việt",
+                "tax_code": "0104359717",
+            },
+            None,
+        )
+        order = orders.save_quote(
+            s,
+            orders.OrderInput(customer_phone="0903123456", lines=[(tea.sku, "20")], handover="pickup"),
+            actor_id=manager.id,
+            showroom_code="SR01",
+            now=utcnow(),
+            tz_name="Asia/Ho_Chi_Minh",
+            limits=DiscountLimits(),
+        )
+        orders.confirm(s, order.id, actor_id=manager.id, allow_negative=False, now=utcnow(), tz_name="Asia/Ho_Chi_Minh")
+        shifts.open_shift(s, manager.id, 500_000)
+        line_id = s.exec(select(OrderLine.id).where(OrderLine.order_id == order.id)).one()
+        order_id = order.id
+    browser_login(page, "quanly", "quanly-pass")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto("/orders/pickups")
+    page.click("text=Công ty TNHH Quà Việt >> xpath=.. >> a")
+    page.wait_for_selector("h1 >> text=Giao hàng đơn")
+    page.fill(f"input[name=qty_{line_id}]", "12")
+    page.click("button[value=preview]")
+    page.wait_for_selector("text=thu tại quầy 1.440.000 ₫")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shoot(page, "order-deliver-preview")
+    page.fill("input[name=amount]", "1.500.000")
+    page.fill("input[name=receiver_name]", "Anh Minh")
+    page.click("button[value=deliver]")
+    page.wait_for_selector("text=Đã giao hàng: phiếu giao hàng")
+    content = page.content()
+    assert "Các lần đã giao" in content and "In phiếu giao hàng" in content and "Giao lần 2" in content
+    shoot(page, "order-delivered")
+    with uow() as s:
+        assert shifts.expected_cash(s, shifts.current_shift(s, manager.id)) == 500_000 + 1_440_000
+        assert orders.get_order(s, order_id).status == "ordered"  # 8 still to come
