@@ -31,6 +31,7 @@ from pos.customers.models import CartCustomer, Customer, LoyaltyEntry, SaleCusto
 from pos.db import utcnow
 from pos.errors import Conflict, NotFound, ValidationError
 from pos.money import format_vnd
+from pos.sync.models import OutboxRecord
 from pos.sync.outbox import enqueue
 from pos.text import fold, nfc
 
@@ -134,6 +135,16 @@ def _publish(session: Session, customer: Customer) -> None:
             "erased": erased,
         },
     )
+
+
+def ensure_published(session: Session, customer: Customer) -> None:
+    """A customer saved while sending was off is sent with its first sale once it is on (a sale's reference
+    to a customer central never heard of would name nobody there)."""
+    sent = session.exec(
+        select(OutboxRecord.id).where(OutboxRecord.kind == "customer", OutboxRecord.entity_uuid == str(customer.uuid))
+    ).first()
+    if sent is None:
+        _publish(session, customer)
 
 
 def get_customer(session: Session, customer_id: Any) -> Customer:

@@ -198,6 +198,7 @@ def complete_sale(
     payload = _payload(session, sale, shift, lines, items, recorded, approver_id)
     if customer_to_central and customer is not None:
         payload["customer_uuid"] = str(customer.uuid)  # a reference only: the person travels as its own record
+        customers.ensure_published(session, customer)
     enqueue(session, "sale", sale.uuid, payload)
     if einvoice is not None:
         till = till_code or _till_code(session, shift)

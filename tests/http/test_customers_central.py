@@ -95,3 +95,19 @@ def test_with_the_key_on_the_customer_reaches_central_and_so_does_the_erasure(
     assert tuple(row)[:5] == ("", "", "", "", "") and row.erased_at is not None
     erasure = [json.loads(r.payload) for r in _outbox(engine) if r.kind == "customer"][-1]
     assert erasure["erased"] and not any(value in json.dumps(erasure) for value in PERSONAL)
+
+
+def test_a_customer_saved_while_the_key_was_off_travels_with_its_first_sale_once_on(till, app, engine) -> None:  # noqa: F811
+    made = till("/till/api/customer", {"phone": "0912 345 678", "name": "Chị Hoa"})
+    assert made.status_code == 200 and "customer" not in {r.kind for r in _outbox(engine)}
+    app.config["CUSTOMERS_SEND_TO_CENTRAL"] = True  # the showroom turns the key on afterwards
+    for n in (1, 2):
+        if n == 2:
+            assert till("/till/api/customer", {"phone": "0912345678"}).status_code == 200
+        till("/till/api/scan", {"code": till.goods["tea"].barcode})
+        assert checkout(till, key=f"0d4f7f5e-1111-4222-8333-44445555003{n}").status_code == 200
+    records = _outbox(engine)
+    sales = [json.loads(r.payload) for r in records if r.kind == "sale"]
+    sent = [json.loads(r.payload) for r in records if r.kind == "customer"]
+    assert len(sent) == 1 and sent[0]["name"] == "Chị Hoa"  # once, with the first sale; not with every sale
+    assert [s["customer_uuid"] for s in sales] == [sent[0]["uuid"]] * 2
