@@ -250,6 +250,11 @@ CENTRAL_RULES: dict[str, Rule] = {
     "office_network.index": MANAGER,
     "office_network.page": MANAGER,
     "office_network.export": MANAGER,
+    # promotions set by the office for chosen showrooms
+    "office_promotions.index": MANAGER,
+    "office_promotions.new": MANAGER,
+    "office_promotions.edit": MANAGER,
+    "office_promotions.end": MANAGER,
 }
 
 RANK = {"anonymous": 0, "showroom": 0, "cashier": 1, "manager": 2, "admin": 3}
@@ -580,6 +585,7 @@ def office(central_app: Flask) -> Iterator[dict[str, Any]]:
             "slug": next(iter(PAGES)),
             "fmt": "csv",
             "sale_uuid": sale_uuid,
+            "promotion_id": 1,
         },
     }
 
