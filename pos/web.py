@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from pos.db import MAX_ID
 from pos.money import format_bp, format_vnd
-from pos.quantity import format_qty, is_weighed
+from pos.quantity import format_qty, is_weighed, qty_number
 
 main = Blueprint("main", __name__)
 
@@ -89,6 +89,11 @@ def register_web(app: Flask, blueprints: bool = True) -> None:
         """A quantity in display units: '0,350 kg' for grams of goods sold by weight, '2 hộp' for pieces; with
         ``signed`` a change ('+2', '-0,100 kg')."""
         return "" if qty is None else format_qty(qty, sold_by, "" if is_weighed(sold_by) else unit, signed)
+
+    @app.template_filter("qty_number")
+    def _qty_number(qty: int | None, sold_by: str | None = None) -> str:
+        """A quantity under a unit (ĐVT) column: '1.250' pieces, '1,250' kg; nothing is '0' either way."""
+        return "" if qty is None else qty_number(qty, sold_by) if qty else "0"
 
     @app.template_filter("bp")
     def _bp(rate: int | None) -> str:

@@ -29,6 +29,7 @@ from reportlab.platypus.frames import Frame
 from pos import fonts
 from pos.catalog.models import PRODUCER_KINDS
 from pos.money import format_bp, format_vnd
+from pos.quantity import WEIGHT, display_unit, format_qty, format_unit_price, is_weighed, qty_number
 from pos.settlement.services import QTY_FIELDS
 from pos.vnwords import amount_in_words
 
@@ -113,12 +114,35 @@ def _dmy(iso: str) -> str:
     return date.fromisoformat(iso).strftime("%d/%m/%Y")
 
 
-def _qty(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
+def _qty(n: int, sold_by: str | None = None) -> str:
+    """A quantity as the statement prints it: '1.250' pieces, '1,250 kg' of goods sold by weight."""
+    return format_qty(n, sold_by)
+
+
+def _number(n: int, sold_by: str | None = None) -> str:
+    """A quantity under a unit column (ĐVT): '1.250', '1,250' (kg); nothing moved is '0' either way."""
+    return qty_number(n, sold_by) if n else "0"
+
+
+def _net_qty(figures: dict[str, Any]) -> str:
+    """The annex's net quantity: pieces, and the kg of weighed goods beside them (never added together)."""
+    pieces = _qty(figures["net_qty"])
+    if not _has_weighed(figures):
+        return pieces
+    return f"{pieces} cái và {_qty(figures.get('net_grams', 0), WEIGHT)} hàng cân"
+
+
+def _has_weighed(figures: dict[str, Any]) -> bool:
+    return any(is_weighed(r.get("sold_by")) for r in (*figures["quantities"], *figures["lines"]))
 
 
 def _table(
-    rows: list[list[Any]], widths: list[float], numeric_from: int, header_rows: int = 1, total_row: bool = False
+    rows: list[list[Any]],
+    widths: list[float],
+    numeric_from: int,
+    header_rows: int = 1,
+    total_row: bool = False,
+    total_rows: int = 1,
 ) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=header_rows)
     style = [
@@ -135,7 +159,11 @@ def _table(
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]
     if total_row:
-        style += [("FONTNAME", (0, -1), (-1, -1), fonts.CONDENSED_BOLD), ("BACKGROUND", (0, -1), (-1, -1), HEAD_BG)]
+        first = -total_rows
+        style += [
+            ("FONTNAME", (0, first), (-1, -1), fonts.CONDENSED_BOLD),
+            ("BACKGROUND", (0, first), (-1, -1), HEAD_BG),
+        ]
     table.setStyle(TableStyle(style))
     return table
 
@@ -288,21 +316,27 @@ QTY_KEYS = list(QTY_FIELDS)  # the statement's columns, in the order the service
 
 def _quantities(figures: dict[str, Any], st: dict[str, ParagraphStyle]) -> list[Any]:
     out: list[Any] = [Paragraph("I. Hàng hóa trong kỳ (số lượng)", st["h2"])]
-    rows: list[list[Any]] = [[Paragraph("Sản phẩm", st["head"])] + [Paragraph(h, st["head_r"]) for h in QTY_HEADERS]]
+    head = [Paragraph("Sản phẩm", st["head"]), Paragraph("ĐVT", st["head"])]
+    rows: list[list[Any]] = [head + [Paragraph(h, st["head_r"]) for h in QTY_HEADERS]]
     for row in figures["quantities"]:
         name = Paragraph(f"{_esc(row['name'])} <font color='#666666'>({_esc(row['sku'])})</font>", st["cell"])
-        rows.append([name] + [_qty(row.get(k, 0)) for k in QTY_KEYS])  # statements closed before baskets lack one
+        sold_by = row.get("sold_by")
+        unit = display_unit(sold_by, row.get("unit", ""))
+        rows.append([name, unit] + [_number(row.get(k, 0), sold_by) for k in QTY_KEYS])  # old ones lack a column
     totals = figures["quantity_totals"]
-    rows.append(["Cộng"] + [_qty(totals.get(k, 0)) for k in QTY_KEYS])
-    widths = [40 * mm] + [14 * mm] * len(QTY_KEYS)
-    out.append(_table(rows, widths, 1, total_row=True))
+    weighed = _has_weighed(figures)
+    rows.append(["Cộng hàng theo cái" if weighed else "Cộng", ""] + [_number(totals.get(k, 0)) for k in QTY_KEYS])
+    if weighed:  # grams are never added to pieces: the weighed goods have their own total, in kg
+        rows.append(["Cộng hàng cân", "kg"] + [_number(totals.get(f"{k}_g", 0), WEIGHT) for k in QTY_KEYS])
+    widths = [33 * mm, 10 * mm] + [13.7 * mm] * len(QTY_KEYS)
+    out.append(_table(rows, widths, 2, total_row=True, total_rows=2 if weighed else 1))
     out.append(Spacer(1, 1.5 * mm))
     check = "khớp" if figures["reconciles"] else "KHÔNG KHỚP – cần kiểm tra sổ kho"
     out.append(
         Paragraph(
             "Tồn đầu kỳ + nhập kho + khách trả + hủy đơn − bán ra − trả nhà sản xuất ± điều chỉnh (kể cả kiểm kê) "
             "± đóng/tháo giỏ quà ± chuyển kho giữa các cửa hàng "
-            f"= tồn cuối kỳ: {check}. Số lượng bán thuần theo phụ lục: {_qty(figures['net_qty'])}.",
+            f"= tồn cuối kỳ: {check}. Số lượng bán thuần theo phụ lục: {_net_qty(figures)}.",
             st["small"],
         )
     )
@@ -418,8 +452,8 @@ def _annex(figures: dict[str, Any], st: dict[str, ParagraphStyle]) -> list[Any]:
                 line["at"],
                 line["sku"],
                 _fit(line["name"], st["cell"], widths[4]),
-                _qty(line["qty"]),
-                format_vnd(line["unit_price_vnd"]),
+                _qty(line["qty"], line.get("sold_by")),
+                format_unit_price(line["unit_price_vnd"], line.get("sold_by")),
                 format_vnd(line["discount_vnd"]),
                 format_vnd(line["total_vnd"]),
             ]
@@ -436,7 +470,8 @@ def _annex(figures: dict[str, Any], st: dict[str, ParagraphStyle]) -> list[Any]:
             "",
             "",
             "",
-            _qty(sum(line["qty"] for line in lines)),
+            _qty(figures["net_qty"])
+            + (f"\n{_qty(figures.get('net_grams', 0), WEIGHT)}" if _has_weighed(figures) else ""),
             "",
             format_vnd(sum(line["discount_vnd"] for line in lines)),
             format_vnd(sum(line["total_vnd"] for line in lines)),

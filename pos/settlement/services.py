@@ -44,7 +44,7 @@ from pos.inventory.lots import Want, allocate
 from pos.inventory.models import StockMovement
 from pos.money import percent_of
 from pos.numbering import take_settlement_number
-from pos.quantity import amount_sql
+from pos.quantity import amount_sql, is_weighed
 from pos.reports.period import Period, format_dmy, local_date, shop_timezone
 from pos.reports.queries import COMPLETED, fetch
 from pos.settlement.models import Settlement
@@ -94,6 +94,8 @@ QTY_FIELDS = (
     "transferred",
     "closing",
 )
+# The totals of weighed goods, in grams, beside the pieces' (QTY_FIELDS): grams and pieces are never added.
+WEIGHT_FIELDS = tuple(f"{key}_g" for key in QTY_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -165,26 +167,29 @@ def _quantities(
     rows = fetch(
         session,
         "SELECT p.producer_id AS producer_id, p.id AS product_id, p.sku AS sku, p.name AS name, p.unit AS unit, "
+        "p.sold_by AS sold_by, "
         "SUM(CASE WHEN m.created_at < :start THEN m.qty_delta ELSE 0 END) AS opening, "
         "SUM(m.qty_delta) AS closing, "
         f"{in_period}, "
+        # Each delivery's value: qty × unit cost, grams × cost per kg rounded half-up for goods sold by weight.
         "SUM(CASE WHEN m.kind = 'intake' AND m.created_at >= :start "
-        "THEN m.qty_delta * COALESCE(m.unit_cost_vnd, 0) ELSE 0 END) AS received_value, "
+        f"THEN {amount_sql('m.qty_delta', 'COALESCE(m.unit_cost_vnd, 0)', 'p.sold_by')} ELSE 0 END) AS received_value, "
         "SUM(CASE WHEN m.kind = 'return_to_producer' AND m.created_at >= :start "
-        "THEN -m.qty_delta * COALESCE(m.unit_cost_vnd, 0) "
+        f"THEN {amount_sql('(-m.qty_delta)', 'COALESCE(m.unit_cost_vnd, 0)', 'p.sold_by')} "
         "ELSE 0 END) AS returned_value "
         "FROM stockmovement m JOIN product p ON p.id = m.product_id "
         "WHERE p.producer_id IN :pids AND m.created_at < :end "
-        "GROUP BY p.producer_id, p.id, p.sku, p.name, p.unit ORDER BY p.name, p.sku",
+        "GROUP BY p.producer_id, p.id, p.sku, p.name, p.unit, p.sold_by ORDER BY p.name, p.sku",
         params,
     )
     found: dict[int, tuple[list[dict[str, Any]], dict[str, int]]] = {
-        pid: ([], dict.fromkeys((*QTY_FIELDS, "received_value_vnd", "returned_value_vnd"), 0)) for pid in producer_ids
+        pid: ([], dict.fromkeys((*QTY_FIELDS, *WEIGHT_FIELDS, "received_value_vnd", "returned_value_vnd"), 0))
+        for pid in producer_ids
     }
     for r in rows:
         out, totals = found[r.producer_id]
         m = r._mapping
-        row: dict[str, Any] = {"sku": r.sku, "name": r.name, "unit": r.unit}
+        row: dict[str, Any] = {"sku": r.sku, "name": r.name, "unit": r.unit, "sold_by": r.sold_by}
         row.update(dict.fromkeys(QTY_FIELDS, 0))
         row["opening"], row["closing"] = int(r.opening or 0), int(r.closing or 0)
         for i, (_, column) in enumerate(kinds):
@@ -195,7 +200,10 @@ def _quantities(
         if not any(row[f] for f in QTY_FIELDS):
             continue  # a product with nothing on hand and no movement in the period
         row["reconciles"] = reconciles(row)
-        for key in totals:
+        weighed = is_weighed(r.sold_by)  # its grams go to the totals in kg, never to the pieces
+        for key in QTY_FIELDS:
+            totals[f"{key}_g" if weighed else key] += row[key]
+        for key in ("received_value_vnd", "returned_value_vnd"):
             totals[key] += row[key]
         out.append(row)
     return found
@@ -209,7 +217,7 @@ def _annex(session: Session, producer_ids: list[int], period: Period) -> dict[in
     for r in fetch(
         session,
         "SELECT sl.producer_id AS pid, s.receipt_number AS receipt, s.created_at AS at, sl.id AS line_id, "
-        "sl.sku AS sku, sl.name AS name, "
+        "sl.sku AS sku, sl.name AS name, sl.sold_by AS sold_by, "
         "sl.qty AS qty, sl.unit_price_vnd AS price, sl.discount_vnd AS discount, sl.total_vnd AS total, "
         f"{IN_BASKET}, {PROMO} FROM sale s JOIN saleline sl ON sl.sale_id = s.id {BASKET_JOIN} {PROMO_JOIN} "
         "WHERE sl.producer_id IN :pids AND s.status = :completed AND s.created_at >= :start AND s.created_at < :end",
@@ -221,7 +229,7 @@ def _annex(session: Session, producer_ids: list[int], period: Period) -> dict[in
         session,
         "SELECT sl.producer_id AS pid, r.return_number AS number, s.receipt_number AS receipt, r.created_at AS at, "
         "rl.id AS line_id, "
-        "sl.sku AS sku, sl.name AS name, rl.qty AS qty, sl.unit_price_vnd AS price, "
+        "sl.sku AS sku, sl.name AS name, sl.sold_by AS sold_by, rl.qty AS qty, sl.unit_price_vnd AS price, "
         f"{amount_sql('rl.qty', 'sl.unit_price_vnd', 'sl.sold_by')} - rl.amount_vnd AS discount, "
         f"rl.amount_vnd AS total, {IN_BASKET}, {PROMO_RETURNED} "
         "FROM salereturn r JOIN returnline rl ON rl.return_id = r.id "
@@ -249,6 +257,7 @@ def _line(kind: str, receipt: str, number: str, at: datetime, tz: tzinfo, r: Any
         "sku": r.sku,
         "name": f"{r.name} (trong giỏ quà “{r.basket}”)" if getattr(r, "basket", None) else r.name,
         "qty": sign * int(r.qty),
+        "sold_by": r.sold_by,  # "weight": qty in grams, unit_price_vnd per kg
         "unit_price_vnd": int(r.price),
         "discount_vnd": sign * int(r.discount),
         "total_vnd": sign * int(r.total),
@@ -263,7 +272,8 @@ def _late_voids(session: Session, producer_ids: list[int], period: Period) -> li
         session,
         "SELECT sl.producer_id AS pid, s.receipt_number AS receipt, s.created_at AS sold_at, s.voided_at AS at, "
         "sl.id AS line_id, "
-        "sl.sku AS sku, sl.name AS name, sl.qty AS qty, sl.unit_price_vnd AS price, sl.discount_vnd AS discount, "
+        "sl.sku AS sku, sl.name AS name, sl.sold_by AS sold_by, sl.qty AS qty, sl.unit_price_vnd AS price, "
+        "sl.discount_vnd AS discount, "
         f"sl.total_vnd AS total, {IN_BASKET}, {PROMO} FROM sale s JOIN saleline sl ON sl.sale_id = s.id "
         f"{BASKET_JOIN} {PROMO_JOIN} "
         "WHERE sl.producer_id IN :pids AND s.status = :voided AND s.voided_at >= :start AND s.voided_at < :end "
@@ -356,7 +366,8 @@ def _statement(
         "promo_producer_vnd": promo["producer"],
         "late_void_promo_showroom_vnd": late_promo["showroom"],
         "late_void_promo_producer_vnd": late_promo["producer"],
-        "net_qty": sum(line["qty"] for line in lines),
+        "net_qty": sum(line["qty"] for line in lines if not is_weighed(line["sold_by"])),  # pieces
+        "net_grams": sum(line["qty"] for line in lines if is_weighed(line["sold_by"])),
         "received_value_vnd": qty_totals["received_value_vnd"],
         "returned_value_vnd": qty_totals["returned_value_vnd"],
         **amounts,

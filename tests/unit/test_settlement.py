@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -487,3 +489,90 @@ def test_a_late_void_takes_its_promotion_cost_back_in_the_next_open_period(
     assert "-486.400 ₫" in text
     second = close(uow, a, APRIL, today=date(2025, 5, 2))
     assert second.amount_owed_vnd == -486_400
+
+
+def test_a_weighed_product_on_the_statement_in_kg_and_valued_per_kg(
+    uow: Any, engine: Any, make_user: Any, make_producer: Any, make_product: Any, auth: Any
+) -> None:
+    """Oranges sold by weight beside baskets sold by the piece, rung up at the till: the statement shows kg for
+    the oranges, pieces for the baskets, a total of each (never grams added to pieces), and values a delivery
+    at its cost per kg (purchase terms: the producer is paid for 12,5 kg × 40.000 ₫/kg, not 12.500 kg)."""
+    from pos.barcodes import instore_ean13
+    from pos.db import utcnow
+    from pos.inventory.ledger import record_movement
+    from pos.inventory.models import StockMovement
+    from pos.reports.period import local_today
+    from pos.sales import cart as carts
+    from pos.sales import scanning, shifts
+    from pos.sales.checkout import complete_sale
+    from pos.sales.pricing import PaymentInput
+
+    cashier = make_user("thungan", "cashier")
+    producer = make_producer(name="HTX Cam Cao Phong", commission_bp=1500)
+    with uow() as s:
+        s.get(type(producer), producer.id).is_consignment = False  # type: ignore[union-attr]
+    orange = make_product(
+        name="Cam Cao Phong",
+        barcode=instore_ean13(8),
+        price_vnd=60_000,
+        cost_vnd=40_000,
+        producer_id=producer.id,
+        sold_by="weight",
+        unit="kg",
+    )
+    basket = make_product(
+        name="Giỏ cam quà biếu", barcode=instore_ean13(9), price_vnd=50_000, cost_vnd=30_000, producer_id=producer.id
+    )
+    with uow() as s:
+        record_movement(s, StockMovement(product_id=orange.id, kind="intake", qty_delta=12_500, unit_cost_vnd=40_000))
+        record_movement(s, StockMovement(product_id=basket.id, kind="intake", qty_delta=3, unit_cost_vnd=30_000))
+        shifts.open_shift(s, cashier.id, 500_000)
+    with uow() as s:
+        cart = carts.get_or_create_active_cart(s, cashier.id)
+        scanning.scan(s, cart, orange.barcode, weight="1,25")
+        scanning.scan(s, cart, basket.barcode, 2)
+        complete_sale(
+            s,
+            cart_id=cart.id,
+            payments=[PaymentInput("cash", 175_000)],
+            cashier_id=cashier.id,
+            idempotency_key="k-weighed-0001",
+            showroom_code="SR01",
+            allow_negative=False,
+            now=utcnow(),
+        )
+    today = local_today(TZ)
+    period = Period(today - timedelta(days=1), today + timedelta(days=1), TZ)
+    with Session(engine) as s:
+        figures = services.compute_settlement(s, producer.id, period)
+    rows = {r["name"]: r for r in figures["quantities"]}
+    assert (rows["Cam Cao Phong"]["received"], rows["Cam Cao Phong"]["sold"], rows["Cam Cao Phong"]["closing"]) == (
+        12_500,
+        1_250,
+        11_250,
+    )
+    totals = figures["quantity_totals"]
+    assert (totals["received"], totals["sold"], totals["received_g"], totals["sold_g"]) == (3, 2, 12_500, 1_250)
+    assert (figures["net_qty"], figures["net_grams"]) == (2, 1_250)
+    assert figures["received_value_vnd"] == 12_500 * 40_000 // 1000 + 3 * 30_000  # 500.000 + 90.000
+    assert figures["amount_owed_vnd"] == 590_000
+
+    pdf = render_statement(figures, META)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "12,500" in text and "1,250 kg" in text and "11,250" in text
+    assert "60.000 ₫/kg" in text and "75.000 ₫" in text  # the annex line: 1,250 kg × 60.000 ₫/kg
+    assert "Cộng hàng cân" in text and "Cộng hàng theo cái" in text
+    assert "2 cái và 1,250 kg hàng cân" in text
+    assert "12500" not in text.replace(".", "")  # the grams are never printed as a count
+    if out := os.environ.get("POS_STATEMENT_OUT"):  # to look at it: pdftoppm -png -r 80 the file
+        Path(out).write_bytes(pdf)
+
+    # The manager's preview page: a unit column, kg numbers for the oranges, a total of each kind.
+    auth.login("manager")
+    args = {"producer_id": producer.id, "from": f"{period.start:%d/%m/%Y}", "to": f"{period.end:%d/%m/%Y}"}
+    response = auth.client.get("/settlements/preview", query_string=args)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page[-2000:]
+    assert "<th>ĐVT</th>" in page and "Cộng hàng bán theo cân" in page
+    assert '<td class="num">12,500</td>' in page and '<td class="num">1,250 kg</td>' in page
+    assert "60.000 ₫/kg" in page
