@@ -33,6 +33,7 @@ def office_page(browser: Any, central_app: Flask, central_engine: Any) -> Iterat
     tab.on("console", lambda m: tab.problems.append(m.text) if m.type == "error" else None)
     tab.on("pageerror", lambda e: tab.problems.append(str(e)))
     tab.world = world
+    tab.world_engine = central_engine
     browser_login(tab, "vanphong", "matkhau123")
     yield tab
     context.close()
@@ -72,3 +73,48 @@ def test_csv_button_downloads_with_bom(office_page: Any, tmp_path: Path) -> None
     raw = target.read_bytes()
     assert raw.startswith("\ufeff".encode())
     assert "HTX Chè Tân Cương" in raw.decode("utf-8-sig")
+
+
+def test_a_company_s_purchases_in_every_showroom(office_page: Any) -> None:
+    """Typed by phone in the sales list's Khách hàng field: the company's sales at SR01 and SR02, by name."""
+    import os
+    from uuid import uuid4
+
+    from pos.sync.samples import Record
+    from tests.http.test_office import at, line, paid, producer, product, sale
+    from tests.http.test_office_customers import customer, push
+
+    engine = office_page.world_engine
+    maker = producer(str(uuid4()), "HTX Quà Tết Bắc Ninh", "Bắc Ninh")
+    basket = product(str(uuid4()), maker, "GQ01", "Giỏ quà Tết An Khang", 650_000, 4, "thuc_pham")
+    for n, code in enumerate(("SR01", "SR02")):
+        who = customer("0912345678", "Chị Hoa", "Công ty TNHH Hoa Sen", "0101234567")
+        s = sale(
+            f"{code}-2026-000201", at(10 + n, 10), str(uuid4()), [line(1, basket, 2)], [paid("transfer", 1_300_000)]
+        )
+        s["customer_uuid"] = who["uuid"]
+        push(
+            engine,
+            code,
+            [
+                Record("producer", maker["uuid"], maker, at(1, 8)),
+                Record("product", basket["uuid"], basket, at(1, 8)),
+                Record("customer", who["uuid"], who, at(1, 9)),
+                Record("sale", s["uuid"], s, at(10 + n, 10)),
+            ],
+            first_seq=5000,
+        )
+    office_page.goto(f"/office/sales?{QUERY}")
+    office_page.fill("input[name=customer]", "0912 345 678")
+    office_page.click("form.filters button[type=submit]")
+    office_page.wait_for_load_state()
+    rows = office_page.locator("table.office-sales tbody tr")
+    assert rows.count() == 2 and "Công ty TNHH Hoa Sen" in rows.first.inner_text()
+    assert office_page.locator("input[name=customer]").input_value() == "0912 345 678"
+    shots = os.environ.get("POS_SCREENSHOTS")
+    for width, height in ((1024, 768), (1366, 768), (1920, 1080)):
+        office_page.set_viewport_size({"width": width, "height": height})
+        assert office_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
+        if shots:
+            office_page.screenshot(path=f"{shots}/office-sales-customer-{width}.png", full_page=True)
+    assert office_page.problems == []
