@@ -188,8 +188,9 @@ def render_order(po: PricedOrder, seller: Seller, tz_name: str, contents: dict[i
         Paragraph(
             _esc(
                 f"Thanh toán bằng chuyển khoản (đặt cọc và thanh toán phần còn lại, hoặc thanh toán đủ) vào tài khoản "
-                f"{seller.bank_account} – {seller.bank_account_name}, nội dung: {order.number}. "
-                "Hóa đơn điện tử xuất cho đơn vị mua hàng khi giao hàng."
+                f"{seller.bank_account} – {seller.bank_account_name}, nội dung: {order.number}; phần chưa chuyển "
+                "khoản trả bằng tiền mặt hoặc thẻ tại cửa hàng khi nhận hàng. Hàng có thể giao nhiều lần: mỗi lần "
+                "giao có phiếu giao hàng và hóa đơn điện tử xuất cho đơn vị mua hàng theo số hàng đã giao."
             ),
             st["base"],
         )
