@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -147,23 +151,33 @@ def seed_demo(ctx: Context) -> None:
 
 
 def _seed(app: Flask) -> None:
+    from sqlalchemy import func
     from sqlmodel import select
 
     from pos.auth.models import User
     from pos.auth.services import create_user
+    from pos.catalog.models import Product
     from pos.db import ENGINE_KEY, session_scope
     from pos.demo import seed
     from pos.demo_history import Staff
     from pos.sales.zreport import showroom_snapshot
 
+    started = time.perf_counter()
     with session_scope(app.extensions[ENGINE_KEY]) as session:
+        if not session.scalar(select(func.count()).select_from(Product)):
+            click.echo("Đang tạo dữ liệu mẫu: sản phẩm và một năm bán hàng…")
         users = {}
         for username, full_name, role, password in DEMO_USERS:
             user = session.exec(select(User).where(User.username == username)).first()
             users[username] = user or create_user(session, username, full_name, role, password)
         staff = Staff((users["thungan"].id, users["thungan2"].id), users["quanly"].id)  # type: ignore[arg-type]
         created = seed(session, staff=staff, showroom=showroom_snapshot(app.config))
-    click.echo("Đã tạo dữ liệu mẫu (một năm bán hàng)." if created else "Dữ liệu mẫu đã có sẵn; không tạo lại.")
+    seconds = f"{time.perf_counter() - started:.1f}".replace(".", ",")
+    click.echo(
+        f"Đã tạo dữ liệu mẫu (một năm bán hàng) trong {seconds} giây."
+        if created
+        else "Dữ liệu mẫu đã có sẵn; không tạo lại."
+    )
     click.echo("Tài khoản mẫu (demo logins):")
     for username, _name, role, password in DEMO_USERS:
         click.echo(f"  {role:8} {username} / {password}")
@@ -191,14 +205,38 @@ def _log_once(app: Flask) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
 
 
+def _port_in_use(host: str, port: int) -> bool:
+    """Whether another program already listens on host:port (asked before waitress, which raises mid-setup)."""
+    family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    with socket.socket(family, kind, proto) as probe:
+        if os.name != "nt":  # as waitress binds: a port left in TIME_WAIT is free
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1)):
+                return True
+            raise
+    return False
+
+
 def _serve(app: Flask, host: str | None, port: int | None, threads: int | None) -> None:
-    from waitress import serve as waitress_serve
+    from waitress.server import create_server
 
     host = host or app.config.get("SERVER_HOST", "127.0.0.1")
     port = port or int(app.config.get("SERVER_PORT", 8000))
+    if _port_in_use(host, port):
+        click.echo(
+            f"Cổng {port} đang được một chương trình khác dùng (có thể là một cửa hàng đang chạy sẵn). "
+            f"Hãy dừng chương trình đó, hoặc chọn cổng khác, ví dụ: POS_SERVER_PORT={port + 80} .venv/bin/pos "
+            f"{click.get_current_context().info_name}",
+            err=True,
+        )
+        raise SystemExit(1)
+    server = create_server(app, host=host, port=port, threads=threads or int(app.config.get("SERVER_THREADS", 8)))
     click.echo(f"Đang chạy tại http://{host}:{port}  (Ctrl+C để dừng)")
     _log_once(app)
-    waitress_serve(app, host=host, port=port, threads=threads or int(app.config.get("SERVER_THREADS", 8)))
+    server.run()
 
 
 @main.command()
@@ -208,6 +246,7 @@ def demo(ctx: Context, no_serve: bool) -> None:
     """Migrate, seed the demo showroom (once), print the demo logins and serve."""
     from pos.migrate import upgrade
 
+    click.echo("Đang tạo hoặc nâng cấp cơ sở dữ liệu…")
     upgrade(ctx.app.config["DATABASE_URL"])
     _seed(ctx.app)
     if not no_serve:
