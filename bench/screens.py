@@ -98,6 +98,9 @@ def shoot_role(browser: Any, base: str, role: str, login: tuple[str, str], out: 
                     raise
                 row["status"] = -1
                 break
+            if response is not None and not response.headers.get("content-type", "").startswith("text/html"):
+                row["status"] = -1  # a PDF or a file shown by the browser (labels, a settlement's PDF), not a page
+                break
             target.wait_for_load_state("networkidle")
             row["status"] = response.status if response else 0
             if target.evaluate(OVERFLOW_JS):

@@ -11,8 +11,12 @@ from tests.http.test_till import checkout, goods, pdf_text, till  # noqa: F401  
 def test_set_a_promotion_and_sell_under_it(till, auth, client) -> None:  # noqa: F811
     tea = till.goods["tea"]
     auth.login("manager", "quanly")
-    bad = auth.post("/promotions/new", {"name": "Tết", "kind": "percent", "percent": "abc", "starts": "x"})
-    assert bad.status_code == 422 and "Phần trăm giảm phải" in bad.get_data(as_text=True)
+    bad = auth.post(
+        "/promotions/new", {"name": "Tết", "kind": "percent", "percent": "abc", "starts": "x", "target": "product"}
+    )
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Phần trăm giảm phải" in html
+    assert "Chọn ít nhất một sản phẩm" in html and "built-in method" not in html  # errors["items"], not dict.items
     now = datetime.now(UTC).astimezone(showroom_tz("Asia/Ho_Chi_Minh"))
     start, end = now - timedelta(hours=1), now + timedelta(hours=1)
     made = auth.post(
