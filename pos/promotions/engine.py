@@ -5,6 +5,10 @@ goes to the promotion set first). A combination price ("trọn bộ") counts, fo
 line's share of the saving on the complete sets the cart holds, shared in proportion to retail value as
 baskets are (pos/baskets/split.py). Promotions never stack on each other; a cashier's or manager's
 discount may come on top, within the caps (pos/sales/cart.py counts the promotion inside the cap).
+
+Goods sold by weight (quantities in grams, prices per kg; pos/quantity.py) take a percentage or a special
+price per kg like any line; "buy X get Y" and combination sets count pieces, so they never apply to them
+(500 g is one weighing, not 500 pieces) and the manager's form refuses a weighed product for them.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from dataclasses import dataclass
 
 from pos.baskets.split import split_vnd
 from pos.money import percent_of
+from pos.quantity import PIECE, is_weighed, line_amount
+
+COUNTED_IN_PIECES = ("bxgy", "combo")  # the kinds that count pieces: never for goods sold by weight
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,12 @@ class Item:
     stars: int | None
     qty: int
     unit_price_vnd: int
+    sold_by: str = PIECE  # "weight": qty in grams, unit_price_vnd per kg
+
+    @property
+    def gross_vnd(self) -> int:
+        """The line before any discount (grams × price per kg rounded half-up, for weighed goods)."""
+        return line_amount(self.qty, self.unit_price_vnd, self.sold_by)
 
 
 @dataclass(frozen=True)
@@ -68,11 +81,13 @@ def targets(offer: Offer, item: Item) -> bool:
 
 def line_discount(offer: Offer, item: Item) -> int:
     """What a single-line offer takes off a line (never more than the line)."""
-    gross = item.qty * item.unit_price_vnd
-    if offer.kind == "price":
-        off = item.qty * max(item.unit_price_vnd - offer.price_vnd, 0)
+    gross = item.gross_vnd
+    if offer.kind == "price":  # a weighed line at the special price per kg, rounded as the till rounds it
+        off = gross - line_amount(item.qty, min(offer.price_vnd, item.unit_price_vnd), item.sold_by)
     elif offer.kind == "percent":
         off = percent_of(gross, offer.percent_bp)
+    elif offer.kind in COUNTED_IN_PIECES and is_weighed(item.sold_by):
+        off = 0
     elif offer.kind == "bxgy" and offer.buy_qty > 0 and offer.get_qty > 0:
         off = item.qty // (offer.buy_qty + offer.get_qty) * offer.get_qty * item.unit_price_vnd
     else:
@@ -86,7 +101,8 @@ def combo_discounts(offer: Offer, items: Sequence[Item]) -> dict[int, int]:
         return {}
     held: dict[int, int] = {}
     for item in items:
-        held[item.product_id] = held.get(item.product_id, 0) + item.qty
+        if not is_weighed(item.sold_by):  # a set counts pieces
+            held[item.product_id] = held.get(item.product_id, 0) + item.qty
     sets = min(held.get(pid, 0) // qty for pid, qty in offer.products)
     if sets <= 0:
         return {}
@@ -95,7 +111,11 @@ def combo_discounts(offer: Offer, items: Sequence[Item]) -> dict[int, int]:
     saving = sets * (retail - offer.price_vnd)
     if saving <= 0:
         return {}
-    lines = [i for i, item in enumerate(items) if any(pid == item.product_id for pid, _ in offer.products)]
+    lines = [
+        i
+        for i, item in enumerate(items)
+        if not is_weighed(item.sold_by) and any(pid == item.product_id for pid, _ in offer.products)
+    ]
     # Units in sets, line by line (a product rung up on two lines fills its sets from the first line on).
     need = {pid: sets * qty for pid, qty in offer.products}
     in_sets = []
@@ -123,7 +143,7 @@ def best_offers(items: Sequence[Item], offers: Sequence[Offer]) -> list[Applied 
     for offer in sorted(offers, key=lambda o: o.id):
         if offer.kind == "combo":
             for i, off in combo_discounts(offer, items).items():
-                consider(i, offer, min(off, items[i].qty * items[i].unit_price_vnd))
+                consider(i, offer, min(off, items[i].gross_vnd))
             continue
         for i, item in enumerate(items):
             if targets(offer, item):

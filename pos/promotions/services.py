@@ -87,7 +87,7 @@ def promotions_for(
     offers = active_offers(session, at, showroom_code)
     if not offers or not products:
         return [None] * len(products)
-    items = [Item(p.id, p.producer_id, p.ocop_group, p.ocop_stars, qty, p.price_vnd) for p, qty in products]  # type: ignore[arg-type]
+    items = [Item(p.id, p.producer_id, p.ocop_group, p.ocop_stars, qty, p.price_vnd, p.sold_by) for p, qty in products]  # type: ignore[arg-type]
     return best_offers(items, offers)
 
 

@@ -16,7 +16,9 @@ from pos.catalog import services as catalog
 from pos.catalog.models import PRODUCT_GROUPS
 from pos.errors import ValidationError
 from pos.money import BP, format_bp, format_vnd
+from pos.promotions.engine import COUNTED_IN_PIECES
 from pos.promotions.models import BORNE_BY, PROMOTION_KINDS, TARGETS
+from pos.quantity import is_weighed
 from pos.sales.vat import showroom_tz
 from pos.text import nfc
 
@@ -196,8 +198,19 @@ def collect_items(
         if any(p.id == product.id for p, _ in items):
             errors.add(f"item_{index}", f"“{product.name}” đã có trong danh sách.")
             continue
+        if kind in COUNTED_IN_PIECES and is_weighed(getattr(product, "sold_by", None)):
+            errors.add(f"item_{index}", weighed_refusal(product.name, kind))
+            continue
         items.append((product, qty))
     return items
+
+
+def weighed_refusal(name: str, kind: str) -> str:
+    """Why a product sold by weight cannot be in a promotion that counts pieces (buy X get Y, a set)."""
+    return (
+        f"“{name}” bán theo cân (tính theo kg): “{PROMOTION_KINDS[kind]}” chỉ áp dụng cho hàng bán theo cái. "
+        "Với hàng cân, dùng giảm theo phần trăm hoặc giá khuyến mãi mỗi kg."
+    )
 
 
 def check_items(errors: catalog.FieldErrors, terms: dict[str, Any], items: Sequence[tuple[int, int]]) -> None:

@@ -217,3 +217,62 @@ def test_bad_promotions_are_refused_with_every_reason(uow: Any, shop: dict[str, 
         )
     errors = err.value.details["errors"]
     assert {"name", "percent", "starts", "ends", "item_0"} <= set(errors)
+
+
+# --- Goods sold by weight ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def oranges(uow: Any, make_product: Any, shop: dict[str, Any]) -> Any:
+    """Oranges at 60.000 ₫/kg, sold by weight (quantities in grams), in the tea's producer's range."""
+    orange = make_product(
+        name="Cam Cao Phong",
+        barcode=instore_ean13(23),
+        price_vnd=60_000,
+        producer_id=shop["maker"].id,
+        ocop_group="do_uong",
+        sold_by="weight",
+        unit="kg",
+    )
+    with uow() as s:
+        record_movement(s, StockMovement(product_id=orange.id, kind="intake", qty_delta=20_000))
+    return orange
+
+
+def weighed_promo_at(uow: Any, shop: dict[str, Any], at: datetime, orange: Any, grams: str, *more: Any) -> list[int]:
+    with uow() as s:
+        cart = carts.get_or_create_active_cart(s, shop["cashier"].id)
+        carts.clear_cart(s, cart)
+        scanning.scan(s, cart, orange.barcode, weight=grams)
+        for code, qty in more:
+            scanning.scan(s, cart, code, qty)
+        return [line.promo_vnd for line in carts.price_cart(s, cart, at.date(), at=at)[1].lines]
+
+
+def test_buy_x_get_y_never_counts_grams_as_pieces(uow: Any, shop: dict[str, Any], oranges: Any) -> None:
+    """A "buy 2 get 1" over the producer's range gives the tea its free box and 500 g of oranges nothing (it would
+    have taken 166 "free pieces" of 60.000 ₫ had the grams been counted)."""
+    promote(uow, kind="bxgy", buy_qty="2", get_qty="1", target="producer", target_value=str(shop["maker"].id))
+    assert weighed_promo_at(uow, shop, FIRST, oranges, "500", (shop["tea"].barcode, 3)) == [0, 120_000]
+
+
+def test_percent_and_price_per_kg_take_off_a_weighed_line(uow: Any, shop: dict[str, Any], oranges: Any) -> None:
+    promote(uow, name="Giảm 10%", kind="percent", percent="10", items=[(oranges.barcode, 1)])
+    assert weighed_promo_at(uow, shop, FIRST, oranges, "0,35") == [2_100]  # 10% of 350 g × 60.000 ₫/kg = 21.000 ₫
+    promote(uow, name="Cam 45.000 ₫/kg", kind="price", price_vnd="45.000", items=[(oranges.barcode, 1)])
+    # 1,255 kg: 75.300 ₫ at 60.000 ₫/kg, 56.475 ₫ at 45.000 ₫/kg (each rounded half-up like the till's line).
+    assert weighed_promo_at(uow, shop, FIRST, oranges, "1255") == [75_300 - 56_475]
+
+
+@pytest.mark.parametrize("kind", ["bxgy", "combo"])
+def test_the_form_refuses_a_weighed_product_for_pieces_only_kinds(
+    uow: Any, shop: dict[str, Any], oranges: Any, kind: str
+) -> None:
+    fields = {"buy_qty": "2", "get_qty": "1"} if kind == "bxgy" else {"price_vnd": "100.000"}
+    items = [(oranges.barcode, 1), (shop["cake"].barcode, 1)]
+    with pytest.raises(ValidationError) as err:
+        promote(uow, kind=kind, items=items, **fields)
+    message = err.value.details["errors"]["item_0"]
+    assert "“Cam Cao Phong” bán theo cân" in message and "chỉ áp dụng cho hàng bán theo cái" in message
+    with uow() as s:
+        assert promotions.list_promotions(s) == []  # nothing half-written
