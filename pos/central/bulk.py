@@ -9,8 +9,9 @@ NOTHING RETURNING``, which keeps the exactly-once guarantee of the unique constr
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from sqlalchemy import Connection
@@ -72,6 +73,8 @@ def pipelined(conn: Connection, statements: Sequence[tuple[str, Any]]) -> list[l
     A push runs some fifty statements, most of them quick: sent one by one, each waits for the database
     process to be scheduled again, which on a busy server costs more than the statement itself.
     """
+    if not statements:
+        return []
     raw = driver(conn)
     cursors = []
     with raw.pipeline():
@@ -108,12 +111,12 @@ def insert_new(
     conflict: Sequence[str],
     returning: Sequence[str],
     *,
-    known_new: bool = False,
+    held: Collection[tuple[Any, ...]] | None = None,
 ) -> list[tuple[Any, ...]]:
     """Insert the rows whose ``conflict`` key is not yet in ``table``; returns ``returning`` of those inserted.
 
     The staging merge any kind of record can use. First the keys already held are looked up (one probe each
-    through the unique index; skipped when the caller knows none is held, ``known_new``) and the others are
+    through the unique index), unless the caller knows them (``held``, keys in ``conflict`` order), and the others are
     COPYed straight into ``table`` (an ``id`` asked for in ``returning`` is drawn from its sequence first), in
     key order, inside a savepoint; the probe, the draw and the savepoint go in one round trip. Should a
     concurrent push store one of those keys meanwhile, the unique index refuses the COPY; the savepoint is
@@ -128,7 +131,7 @@ def insert_new(
     at = [columns.index(name) for name in conflict]
     types = column_types(conn, table, columns)
     statements: list[tuple[str, Any]] = []
-    if not known_new:
+    if held is None:
         probe = (
             f"SELECT {', '.join(f't.{k}' for k in conflict)} FROM unnest("
             + ", ".join(f"CAST(%s AS {types[i]}[])" for i in at)
@@ -142,7 +145,8 @@ def insert_new(
         )
     statements.append(("SAVEPOINT insert_new", None))
     found = pipelined(conn, statements)
-    held = {tuple(r) for r in found[0]} if not known_new else set()
+    if held is None:
+        held = {tuple(r) for r in found[0]}
     fresh: dict[tuple[Any, ...], Sequence[Any]] = {}
     for row in rows:
         key = tuple(row[i] for i in at)
@@ -152,7 +156,7 @@ def insert_new(
     if not fresh:
         raw.execute("RELEASE SAVEPOINT insert_new")
         return []
-    ordered = [fresh[key] for key in sorted(fresh)]  # the order the unique index locks in, as the merge's
+    ordered = [fresh[key] for key in sorted(fresh, key=_index_order)]  # the order the unique index locks in
     ids = [int(n) for (n,) in found[-2]][: len(ordered)] if generated else []
     try:
         if generated:
@@ -165,6 +169,12 @@ def insert_new(
     raw.execute("RELEASE SAVEPOINT insert_new")
     picks = [columns.index(name) if name in columns else -1 for name in returning]
     return [tuple(ids[n] if i < 0 else row[i] for i in picks) for n, row in enumerate(ordered)]
+
+
+def _index_order(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A key as the unique index orders it, cheap to compare (a UUID by its 128-bit number, as PostgreSQL orders
+    its bytes)."""
+    return tuple(part.int if isinstance(part, UUID) else part for part in key)
 
 
 def _merge(

@@ -209,7 +209,7 @@ def ingest_batch(
         returning=("seq",),
         # Seqs above the highest the showroom ever sent are new (unless a push of the same showroom running
         # meanwhile stores them first: then the unique index decides, see insert_new).
-        known_new=min(seqs) > showroom.last_seq,
+        held=set() if min(seqs) > showroom.last_seq else None,
     )
     new_seqs = {seq for (seq,) in inserted}
     fresh = sorted((r for r in batch.records if r.seq in new_seqs), key=lambda r: r.seq)
@@ -287,6 +287,7 @@ class _Materialiser:
         self.products: dict[UUID, tuple[int, int | None, str | None]] = {}  # uuid -> (id, stars, group)
         self.issues: list[dict[str, Any]] = []
         self.sold_on: set[date] = set()  # the local days of the sales inserted
+        self.held_sales: set[UUID] = set()  # the push's sale UUIDs this showroom already holds
 
     def local_day(self, at: datetime) -> Any:
         return at.astimezone(self.tz).date()
@@ -370,20 +371,47 @@ class _Materialiser:
     def flag_collisions(self, records: list[Any]) -> None:
         """A new record whose UUID another showroom already holds is kept apart (each in its own showroom) and
         shown to the office; shared catalogue UUIDs (pulled by many showrooms), and products and producers that came
-        to this showroom on a transfer note, are no collision."""
+        to this showroom on a transfer note, are no collision.
+
+        The kinds of the showroom's own (sales, returns, …) are looked up in one round trip, every holder of each
+        UUID at once: the sales this showroom already holds are kept (``held_sales``) for ``insert_sales``, which
+        then needs no lookup of its own."""
         by_kind: dict[str, list[Any]] = defaultdict(list)
         for record in records:
             if record.kind in COLLISION_TABLES:
                 by_kind[record.kind].append(record)
+        own_kinds = [kind for kind in by_kind if COLLISION_TABLES[kind][1] is None]
+        holders = pipelined(
+            self.conn,
+            [
+                (
+                    f"SELECT uuid, showroom_id FROM {COLLISION_TABLES[kind][0].name} WHERE uuid = ANY(%s)",
+                    (list({r.payload.uuid for r in by_kind[kind]}),),
+                )
+                for kind in own_kinds
+            ],
+        )
+        others: dict[str, dict[UUID, int]] = {}
+        for kind, rows in zip(own_kinds, holders, strict=True):
+            found: dict[UUID, int] = {}
+            for uuid, showroom_id in rows:
+                if showroom_id == self.showroom_id:
+                    if kind == "sale":
+                        self.held_sales.add(uuid)
+                elif uuid not in found or showroom_id < found[uuid]:
+                    found[uuid] = showroom_id
+            others[kind] = found
         for kind, found in by_kind.items():
             table, catalogue = COLLISION_TABLES[kind]
-            uuids = {r.payload.uuid for r in found}
-            if catalogue is not None:
+            if catalogue is None:
+                held = others[kind]
+            else:
+                uuids = {r.payload.uuid for r in found}
                 uuids -= set(
                     self.conn.execute(select(catalogue.c.uuid).where(catalogue.c.uuid.in_(list(uuids)))).scalars()
                 )
                 uuids -= network_ingest.received_by_transfer(self, kind, uuids)
-            held = self.others_holding(table, "uuid", uuids, real_only=catalogue is not None)
+                held = self.others_holding(table, "uuid", uuids, real_only=True)
             for record in found:
                 if record.payload.uuid in held:
                     self.issue(record, "uuid_collision", {"uuid": str(record.payload.uuid)}, held[record.payload.uuid])
@@ -713,6 +741,7 @@ class _Materialiser:
             ],
             conflict=("showroom_id", "uuid"),
             returning=("id", "uuid"),
+            held={(self.showroom_id, uuid) for uuid in self.held_sales},
         )
         lines: list[tuple[Any, ...]] = []
         payments: list[tuple[Any, ...]] = []

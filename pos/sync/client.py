@@ -45,7 +45,7 @@ from urllib.parse import urlencode
 
 import httpx
 import msgspec
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, LargeBinary, cast, func, update
 from sqlmodel import Session, select
 
 from pos.audit.models import AuditEntry
@@ -475,7 +475,8 @@ def _json_or_empty(response: httpx.Response) -> dict[str, Any]:
 
 
 def build_body(showroom_code: str, rows: list[Any]) -> bytes:
-    """A push body from outbox rows (a ``contract.Batch``); each payload's stored JSON is embedded as it is."""
+    """A push body from outbox rows (a ``contract.Batch``); each payload's stored JSON (text, or its UTF-8 bytes as
+    ``_prepare`` reads it) is embedded as it is."""
     return contract.encode(
         {
             "showroom": showroom_code,
@@ -487,7 +488,7 @@ def build_body(showroom_code: str, rows: list[Any]) -> bytes:
                     "entity_uuid": row.entity_uuid,
                     "created_at": row.created_at.isoformat(),
                     "v": row.version,
-                    "payload": msgspec.Raw(row.payload.encode("utf-8")),
+                    "payload": msgspec.Raw(row.payload if isinstance(row.payload, bytes) else row.payload.encode()),
                 }
                 for row in rows
             ],
@@ -530,7 +531,8 @@ _OUTBOX_COLUMNS = (
     OutboxRecord.entity_uuid,
     OutboxRecord.created_at,
     OutboxRecord.version,
-    OutboxRecord.payload,
+    # The JSON's UTF-8 bytes as SQLite holds them: not decoded into a str only to be encoded again.
+    cast(OutboxRecord.payload, LargeBinary).label("payload"),
 )
 
 
