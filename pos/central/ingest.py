@@ -1154,16 +1154,18 @@ FIGURES = ("sales_count", "sales_total_vnd", "discounts_vnd", "voids_count", "re
 
 # A sale voided by the time its shift closed: the Z report counts it as a void, not a sale.
 _VOIDED_BY_CLOSE = "(s.status = 'voided' AND s.voided_at <= c.closed_at)"
-# A shift's sales and returns are read through the shift UUID's index, shift by shift (the OFFSET 0 keeps each
-# lateral subquery apart): a join over the whole table would make the planner scan every sale of the network
-# (or of the showroom) at each push while the statistics lag behind the table.
+# A shift's sales and returns are read through the shift UUID's index alone, shift by shift (the OFFSET 0 keeps
+# each lateral subquery apart), and only then kept to the close's showroom: a join over the whole table would make
+# the planner scan every sale of the network at each push while the statistics lag behind the table, and the
+# showroom's condition inside the subquery made it AND the shift's index with the (showroom, uuid) one, reading
+# every sale the showroom ever sent for each shift checked.
 _SHIFT_SALES = (
-    "FROM shift_close c CROSS JOIN LATERAL (SELECT * FROM sale x "
-    "WHERE x.shift_uuid = c.uuid AND x.showroom_id = c.showroom_id OFFSET 0) s"
+    "FROM shift_close c JOIN LATERAL (SELECT * FROM sale x WHERE x.shift_uuid = c.uuid OFFSET 0) s "
+    "ON s.showroom_id = c.showroom_id"
 )
 _SHIFT_RETURNS = (
-    "FROM shift_close c CROSS JOIN LATERAL (SELECT * FROM sale_return x "
-    "WHERE x.shift_uuid = c.uuid AND x.showroom_id = c.showroom_id OFFSET 0) r"
+    "FROM shift_close c JOIN LATERAL (SELECT * FROM sale_return x WHERE x.shift_uuid = c.uuid OFFSET 0) r "
+    "ON r.showroom_id = c.showroom_id"
 )
 # The closes to check: the push's showroom's, among the shifts it touched.
 _CLOSES = "c.showroom_id = %(showroom)s AND c.uuid = ANY(%(shifts)s)"
