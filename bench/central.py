@@ -375,6 +375,27 @@ def time_office(
     return out, first_bytes
 
 
+def raw_shift_copy(server: str, name: str, first: date, last: date, repeat: int) -> float:
+    """Seconds (best of ``repeat``) of the raw library: PostgreSQL's COPY of the same shift rows, times written in
+    the office's zone, to CSV in memory. What the office's every-shift export is measured against."""
+    sql = (
+        "COPY (SELECT sr.code, sr.name, sc.cashier, to_char(sc.opened_at AT TIME ZONE 'Asia/Ho_Chi_Minh', "
+        "'DD/MM/YYYY HH24:MI'), to_char(sc.closed_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY HH24:MI'), "
+        "sc.sales_count, sc.sales_total_vnd, sc.refunds_total_vnd, sc.voids_count, sc.difference_vnd, "
+        "sc.check_status FROM shift_close sc JOIN showroom sr ON sr.id = sc.showroom_id "
+        "WHERE sc.closed_on BETWEEN %s AND %s ORDER BY sc.closed_at DESC, sc.id DESC) TO STDOUT WITH CSV"
+    )
+    best = float("inf")
+    with psycopg.connect(libpq_url(server, name)) as conn:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            with conn.cursor() as cur, cur.copy(sql, (first, last)) as copy:
+                size = sum(len(block) for block in copy)
+            best = min(best, time.perf_counter() - started)
+    assert size > 0
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--showrooms", type=int, default=100)
@@ -478,6 +499,7 @@ def main() -> None:
         if a.days < 365:
             say(f"(the 'year' is the whole {a.days}-day run)")
         timings, first_bytes = time_office(app, periods, a.repeat)
+        raw_shifts_s = raw_shift_copy(server, name, first_day, last_day, a.repeat)
         app.extensions[ENGINE_KEY].dispose()
         engine.dispose()
 
@@ -519,6 +541,12 @@ def main() -> None:
                 max(v.values()) for k, v in first_bytes.items() if k.startswith("month")
             ),
             "raw_year_top_products_s": round(raw_top_s, 3),
+            # Every shift of the year (two a day per showroom, whatever --sales is), against COPY of the same rows
+            "year_shifts_csv_s": timings["year"]["/office/shifts.csv"],
+            "year_shifts_xlsx_s": timings["year"]["/office/shifts.xlsx"],
+            "raw_year_shifts_copy_s": round(raw_shifts_s, 3),
+            "year_shifts_csv_vs_copy": round(timings["year"]["/office/shifts.csv"] / raw_shifts_s, 2),
+            "year_shifts_xlsx_vs_copy": round(timings["year"]["/office/shifts.xlsx"] / raw_shifts_s, 2),
             "year_top_products_vs_raw": round(timings["year"]["/office/top"] / raw_top_s, 4),
             "summaries_match": result.ok,
             "load_average": round(load[0], 2),
