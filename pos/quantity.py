@@ -44,6 +44,13 @@ def line_amount(qty: int, unit_price_vnd: int, sold_by: str | None) -> int:
     return line_amount_vnd(qty, unit_price_vnd, qty_per_price_unit(sold_by))
 
 
+def signed_amount(qty: int, unit_price_vnd: int, sold_by: str | None) -> int:
+    """line_amount of a quantity that may be negative (a stock level below zero, a count's shortfall), rounded
+    half-up away from zero so that a shortfall is worth what the same surplus is."""
+    amount = line_amount(abs(qty), unit_price_vnd, sold_by)
+    return -amount if qty < 0 else amount
+
+
 def item_count(qty: int, sold_by: str | None) -> int:
     """What a line adds to a cart's count of items: its pieces, or 1 for one weighing of loose goods."""
     return 1 if is_weighed(sold_by) else qty

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from pos.db import MAX_ID
 from pos.money import format_bp, format_vnd
-from pos.quantity import format_qty, is_weighed, qty_number
+from pos.quantity import format_qty, format_unit_price, is_weighed, line_amount, qty_number
 
 main = Blueprint("main", __name__)
 
@@ -89,6 +89,16 @@ def register_web(app: Flask, blueprints: bool = True) -> None:
         """A quantity in display units: '0,350 kg' for grams of goods sold by weight, '2 hộp' for pieces; with
         ``signed`` a change ('+2', '-0,100 kg')."""
         return "" if qty is None else format_qty(qty, sold_by, "" if is_weighed(sold_by) else unit, signed)
+
+    @app.template_filter("unit_price")
+    def _unit_price(amount: int | None, sold_by: str | None = None) -> str:
+        """'120.000 ₫/kg' for goods sold by weight, '45.000 ₫' for a piece."""
+        return "" if amount is None else format_unit_price(amount, sold_by)
+
+    @app.template_filter("line_amount")
+    def _line_amount(qty: int, unit_price_vnd: int, sold_by: str | None = None) -> int:
+        """qty × unit price, grams × price per kg rounded half-up (pos/quantity.py's one rule)."""
+        return line_amount(qty, unit_price_vnd, sold_by)
 
     @app.template_filter("qty_number")
     def _qty_number(qty: int | None, sold_by: str | None = None) -> str:

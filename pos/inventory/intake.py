@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from pos.audit import log as audit
@@ -20,6 +20,7 @@ from pos.errors import NotFound
 from pos.inventory.ledger import on_hand_many, record_movement
 from pos.inventory.lots import lot_for_intake, recalled_lot
 from pos.inventory.models import Intake, IntakeLine, StockMovement
+from pos.quantity import WEIGHT, amount_column, is_weighed, line_amount
 from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
 from pos.text import nfc
@@ -332,8 +333,9 @@ class IntakeSummary:
     producer_name: str
     created_by: str
     line_count: int
-    total_qty: int
+    total_qty: int  # pieces of the goods sold by the piece
     total_cost_vnd: int
+    total_grams: int = 0  # of the goods sold by weight, never added to the pieces
 
 
 def _intake_query(producer_id: int | None) -> Any:
@@ -341,14 +343,16 @@ def _intake_query(producer_id: int | None) -> Any:
         select(
             IntakeLine.intake_id,
             func.count().label("n"),
-            func.sum(IntakeLine.qty).label("qty"),
-            func.sum(IntakeLine.qty * IntakeLine.unit_cost_vnd).label("cost"),
+            func.sum(case((Product.sold_by == WEIGHT, 0), else_=IntakeLine.qty)).label("qty"),
+            func.sum(amount_column(IntakeLine.qty, IntakeLine.unit_cost_vnd, Product.sold_by)).label("cost"),
+            func.sum(case((Product.sold_by == WEIGHT, IntakeLine.qty), else_=0)).label("grams"),
         )
+        .join(Product, Product.id == IntakeLine.product_id)  # type: ignore[arg-type]
         .group_by(IntakeLine.intake_id)
         .subquery()
     )
     query = (
-        select(Intake, Producer.name, User.full_name, totals.c.n, totals.c.qty, totals.c.cost)
+        select(Intake, Producer.name, User.full_name, totals.c.n, totals.c.qty, totals.c.cost, totals.c.grams)
         .join(Producer, Producer.id == Intake.producer_id)  # type: ignore[arg-type]
         .outerjoin(User, User.id == Intake.created_by_id)  # type: ignore[arg-type]
         .outerjoin(totals, totals.c.intake_id == Intake.id)
@@ -364,8 +368,8 @@ def list_intakes(
     """Intakes, newest first."""
     query = _intake_query(producer_id).order_by(Intake.received_on.desc(), Intake.id.desc()).limit(limit).offset(offset)  # type: ignore[attr-defined]
     return [
-        IntakeSummary(intake, producer, user or "", int(n or 0), int(qty or 0), int(cost or 0))
-        for intake, producer, user, n, qty, cost in session.exec(query)
+        IntakeSummary(intake, producer, user or "", int(n or 0), int(qty or 0), int(cost or 0), int(grams or 0))
+        for intake, producer, user, n, qty, cost, grams in session.exec(query)
     ]
 
 
@@ -389,13 +393,18 @@ class IntakeDetail:
 
     @property
     def total_qty(self) -> int:
-        """Units received."""
-        return sum(line.qty for line, _ in self.lines)
+        """Pieces received (of the goods sold by the piece: one label each)."""
+        return sum(line.qty for line, product in self.lines if not is_weighed(product.sold_by))
+
+    @property
+    def total_grams(self) -> int:
+        """Grams received of the goods sold by weight (never added to the pieces)."""
+        return sum(line.qty for line, product in self.lines if is_weighed(product.sold_by))
 
     @property
     def total_cost_vnd(self) -> int:
-        """Value of the delivery at its unit costs."""
-        return sum(line.qty * line.unit_cost_vnd for line, _ in self.lines)
+        """Value of the delivery at its unit costs (per kg for weighed goods, each line rounded half-up)."""
+        return sum(line_amount(line.qty, line.unit_cost_vnd, product.sold_by) for line, product in self.lines)
 
 
 def get_intake(session: Session, intake_id: int) -> IntakeDetail:

@@ -19,7 +19,8 @@ from pos.catalog.models import Producer, Product
 from pos.errors import Conflict, ValidationError
 from pos.inventory.lots import get_lot, lot_name, upper_first
 from pos.inventory.models import Intake, IntakeLine, Lot, StockMovement
-from pos.reports.table import DATE, INT, TEXT, Column, Report
+from pos.quantity import PIECE, Quantity, display_unit
+from pos.reports.table import DATE, QTY, TEXT, Column, Report
 from pos.sales.models import ReturnLine, Sale, SaleLine
 from pos.text import nfc
 
@@ -113,6 +114,7 @@ class TraceRow:
     unit: str
     status: str
     cashier: str
+    sold_by: str = PIECE  # "weight": the quantities are grams
 
     @property
     def qty_out(self) -> int:
@@ -174,6 +176,7 @@ def trace(session: Session, lot_ids: list[int]) -> list[TraceRow]:
                 qty_sold=int(qty),
                 qty_back=back.get((lot_id, line_id), 0),
                 unit=line.unit,
+                sold_by=line.sold_by,
                 status="Đã hủy" if sale.status == "voided" else "Đã bán",
                 cashier=cashier or "",
             )
@@ -198,9 +201,9 @@ def trace_report(rows: list[TraceRow], title: str, tz_name: str) -> Report:
             Column("product", "Sản phẩm"),
             Column("lot", "Số lô"),
             Column("expiry", "Hạn sử dụng", DATE),
-            Column("qty_sold", "Số lượng bán", INT),
-            Column("qty_back", "Đã trả lại", INT),
-            Column("qty_out", "Còn ở khách", INT),
+            Column("qty_sold", "Số lượng bán", QTY),
+            Column("qty_back", "Đã trả lại", QTY),
+            Column("qty_out", "Còn ở khách", QTY),
             Column("unit", "Đơn vị"),
             Column("status", "Tình trạng", TEXT),
             Column("cashier", "Thu ngân"),
@@ -213,19 +216,27 @@ def trace_report(rows: list[TraceRow], title: str, tz_name: str) -> Report:
                 "product": r.product_name,
                 "lot": r.lot_code,
                 "expiry": r.expiry_date,
-                "qty_sold": r.qty_sold,
-                "qty_back": r.qty_back,
-                "qty_out": r.qty_out,
-                "unit": r.unit,
+                "qty_sold": Quantity(r.qty_sold, r.sold_by),
+                "qty_back": Quantity(r.qty_back, r.sold_by),
+                "qty_out": Quantity(r.qty_out, r.sold_by),
+                "unit": display_unit(r.sold_by, r.unit),
                 "status": r.status,
                 "cashier": r.cashier,
             }
             for r in rows
         ],
-        totals={
-            "receipt_number": "Cộng",
-            "qty_sold": sum(r.qty_sold for r in rows),
-            "qty_back": sum(r.qty_back for r in rows),
-            "qty_out": sum(r.qty_out for r in rows),
-        },
+        totals={"receipt_number": "Cộng", **_quantity_totals(rows)},
     )
+
+
+def _quantity_totals(rows: list[TraceRow]) -> dict[str, Quantity]:
+    """The quantity columns summed, when every row is counted the same way (grams and pieces never add up)."""
+    kinds = {r.sold_by for r in rows}
+    if len(kinds) != 1:
+        return {}
+    (sold_by,) = kinds
+    return {
+        "qty_sold": Quantity(sum(r.qty_sold for r in rows), sold_by),
+        "qty_back": Quantity(sum(r.qty_back for r in rows), sold_by),
+        "qty_out": Quantity(sum(r.qty_out for r in rows), sold_by),
+    }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlmodel import Session
 
 from pos.audit import log as audit
@@ -28,7 +28,7 @@ from pos.inventory.models import (
     StockMovement,
 )
 from pos.money import format_vnd
-from pos.quantity import amount_column
+from pos.quantity import WEIGHT, amount_column, signed_amount
 from pos.sales.models import ReturnLine, Sale, SaleLine, SaleReturn
 from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
@@ -285,9 +285,10 @@ class StockList:
 
     rows: list[StockRow]
     total: int
-    total_qty: int
+    total_qty: int  # pieces of the goods sold by the piece
     total_cost_vnd: int
     total_retail_vnd: int
+    total_grams: int = 0  # of the goods sold by weight (never added to the pieces)
 
 
 def _like_escape(text: str) -> str:
@@ -339,9 +340,10 @@ def stock_list(
     totals = session.execute(
         select(
             func.count(),
-            func.coalesce(func.sum(qty), 0),
+            func.coalesce(func.sum(case((Product.sold_by == WEIGHT, 0), else_=qty)), 0),
             func.coalesce(func.sum(amount_column(qty, Product.cost_vnd, Product.sold_by)), 0),
             func.coalesce(func.sum(amount_column(qty, Product.price_vnd, Product.sold_by)), 0),
+            func.coalesce(func.sum(case((Product.sold_by == WEIGHT, qty), else_=0)), 0),
         )
         .select_from(Product)
         .join(Producer, Producer.id == Product.producer_id)
@@ -356,8 +358,8 @@ def stock_list(
             on_hand=int(level),
             min_stock=int(min_stock),
             is_low=int(level) <= int(min_stock),
-            cost_value_vnd=int(level) * product.cost_vnd,
-            retail_value_vnd=int(level) * product.price_vnd,
+            cost_value_vnd=signed_amount(int(level), product.cost_vnd, product.sold_by),
+            retail_value_vnd=signed_amount(int(level), product.price_vnd, product.sold_by),
         )
         for product, producer_name, level, min_stock in result
     ]
@@ -367,6 +369,7 @@ def stock_list(
         total_qty=int(totals[1]),
         total_cost_vnd=int(totals[2]),
         total_retail_vnd=int(totals[3]),
+        total_grams=int(totals[4]),
     )
 
 
@@ -460,6 +463,7 @@ class ExpiringLot:
     lot_left: int  # what the lot holds (an estimate for products that keep no lots: oldest received left first)
     lot_id: int | None = None  # None for a product that keeps no lots
     is_recalled: bool = False
+    sold_by: str = "piece"  # "weight": quantities in grams
 
 
 def expiring_lots(session: Session, within_days: int, today: date) -> list[ExpiringLot]:
@@ -493,6 +497,7 @@ def expiring_lots(session: Session, within_days: int, today: date) -> list[Expir
             lot_left=lot.qty,
             lot_id=lot.id,
             is_recalled=lot.recalled_at is not None,
+            sold_by=product.sold_by,
         )
         for lot, line, received_on, product, producer_name, level in kept
     ]
@@ -542,6 +547,7 @@ def _unkept_expiring(session: Session, horizon: date, today: date) -> list[Expir
             qty_received=line.qty,
             on_hand=int(level),
             lot_left=left.get(line.id, 0),
+            sold_by=product.sold_by,
         )
         for line, received_on, product, producer_name, level in result
     ]

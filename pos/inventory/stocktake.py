@@ -38,7 +38,7 @@ from pos.errors import Conflict, NotFound, ValidationError
 from pos.inventory.lots import get_lot, is_lot_kept, lot_by_barcode, lot_name, lots_of
 from pos.inventory.models import Lot, StockLevel, StockMovement, Stocktake, StocktakeBook, StocktakeCount
 from pos.inventory.stock import MAX_QTY, MAX_QTY_TEXT, record_count_delta
-from pos.quantity import MIN_WEIGHT_G, PIECE, WeightError, format_qty, is_weighed, line_amount, read_weight
+from pos.quantity import MIN_WEIGHT_G, PIECE, WeightError, format_qty, is_weighed, read_weight, signed_amount
 from pos.sales.scanning import label_grams, scale_reading
 from pos.text import fold, nfc
 
@@ -80,18 +80,12 @@ class StocktakeLine:
     @property
     def cost_difference_vnd(self) -> int:
         """The difference valued at the last unit cost (what the showroom loses or finds)."""
-        return _value(self.difference or 0, self.cost_vnd, self.sold_by)
+        return signed_amount(self.difference or 0, self.cost_vnd, self.sold_by)
 
     @property
     def retail_difference_vnd(self) -> int:
         """The difference valued at the selling price."""
-        return _value(self.difference or 0, self.price_vnd, self.sold_by)
-
-
-def _value(qty: int, unit_price_vnd: int, sold_by: str) -> int:
-    """A signed quantity's worth: grams at a price per kg rounded half-up away from zero, as a line is."""
-    amount = line_amount(abs(qty), unit_price_vnd, sold_by)
-    return -amount if qty < 0 else amount
+        return signed_amount(self.difference or 0, self.price_vnd, self.sold_by)
 
 
 @dataclass(frozen=True)
