@@ -70,6 +70,15 @@ def _paid_now() -> list[PaymentInput]:
     return [PaymentInput(method, amount, nfc(f.get("reference", ""))[:80])]
 
 
+SHOWN = {"qty", "payments", "total", "amount", "reference", "receiver_name", "note", "method"}
+
+
+def _shown(field: str | None) -> str:
+    """Where the page says a refusal: beside its field, else at the top (no shift open, stock, approval …)."""
+    field = "amount" if field == "tendered" else field or ""
+    return field if field in SHOWN or field.startswith("qty_") else "form"
+
+
 def _page(order_id: int, quote: Any = None, errors: dict[str, str] | None = None, status: int = 200) -> Any:
     session = get_session()
     order = orders.get_order(session, order_id)
@@ -128,7 +137,7 @@ def deliver(order_id: int) -> Any:
             )
     except PosError as exc:
         return _page(
-            order_id, quote, {exc.field or "form": exc.message}, 422 if isinstance(exc, ValidationError) else 409
+            order_id, quote, {_shown(exc.field): exc.message}, 422 if isinstance(exc, ValidationError) else 409
         )
     delivery = made["delivery"]
     flash(f"Đã giao hàng: phiếu giao hàng {delivery.number}. In phiếu để hai bên ký.", "success")

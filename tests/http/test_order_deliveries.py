@@ -72,6 +72,8 @@ def test_an_order_picked_up_in_two_parts_paid_by_transfer_cash_and_card(shop, au
     assert preview.status_code == 200 and "769.500 ₫" in text and "thu tại quầy 269.500 ₫" in text
     too_many = auth.post(page, {f"qty_{basket_line}": "5", "action": "preview"}, page)
     assert too_many.status_code == 422 and "giao từ 0 đến 4" in too_many.get_data(as_text=True)
+    short = auth.post(page, {**first, "action": "deliver", "method": "cash", "amount": "200.000"}, page)
+    assert short.status_code == 422 and "còn thiếu 69.500 ₫" in short.get_data(as_text=True)
     unpaid = auth.post(page, {**first, "action": "deliver"}, page)
     assert unpaid.status_code == 422 and "Còn phải thu tại quầy 269.500 ₫" in unpaid.get_data(as_text=True)
     done = auth.post(
@@ -145,10 +147,12 @@ def test_cancelling_the_rest_gives_its_stock_back_and_the_unused_transfer_is_due
     step = f"/orders/{order_id}"
     full = {"kind": "full", "amount": "1.154.250", "reference": "FT27009"}
     assert "Đã ghi nhận" in flashed(auth, auth.post(f"{step}/payments", full, step))
-    with uow() as s:
-        shifts.open_shift(s, shop["manager"].id, 0)
     basket_line, cake_line = _line_ids(uow, order_id)
     page = f"{step}/deliver"
+    no_shift = auth.post(page, {f"qty_{basket_line}": "2", f"qty_{cake_line}": "1", "action": "deliver"}, page)
+    assert no_shift.status_code == 409 and "Chưa mở ca làm việc" in no_shift.get_data(as_text=True)
+    with uow() as s:
+        shifts.open_shift(s, shop["manager"].id, 0)
     answer = auth.post(page, {f"qty_{basket_line}": "2", f"qty_{cake_line}": "1", "action": "deliver"}, page)
     assert answer.status_code == 302, answer.get_data(as_text=True)  # 585 000 × 95%: 555 750, from the transfer
     with uow() as s:
