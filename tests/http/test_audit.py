@@ -247,27 +247,39 @@ def test_values_are_shown_in_the_words_of_their_field() -> None:
     assert describe_changes("", '{"issued_on": "2026-03-05"}')[0].after == "05/03/2026"
 
 
-def test_every_field_the_code_logs_has_a_vietnamese_label() -> None:
-    """No raw key (``till_id``) in the log a manager reads: every key written to an audit entry is labelled."""
+def test_every_action_record_and_field_the_code_logs_has_a_vietnamese_label() -> None:
+    """No raw key (``till_id``, ``settlement_close``) in the log a manager reads: every action, kind of record and
+    field written by a ``record()`` call (imported as ``audit`` too) has a label; f-string actions are listed."""
     import ast
     from pathlib import Path
 
     import pos
-    from pos.audit.queries import FIELD_LABELS
+    from pos.audit.queries import ACTION_LABELS, ENTITY_LABELS, FIELD_LABELS
 
     unlabelled = set()
     for path in Path(pos.__file__).parent.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             func = getattr(node, "func", None)
-            if not isinstance(node, ast.Call) or getattr(func, "attr", getattr(func, "id", "")) != "record":
+            if not isinstance(node, ast.Call) or getattr(func, "attr", getattr(func, "id", "")) not in (
+                "record",
+                "audit",
+            ):
                 continue
+            action = node.args[1] if len(node.args) > 1 else None
+            if isinstance(action, ast.Constant) and action.value not in ACTION_LABELS:
+                unlabelled.add(f"{path.name}: action {action.value}")
             for keyword in node.keywords:
+                value = keyword.value
+                if keyword.arg == "entity" and isinstance(value, ast.Constant) and value.value not in ENTITY_LABELS:
+                    unlabelled.add(f"{path.name}: entity {value.value}")
                 if keyword.arg in ("before", "after"):
                     for sub in ast.walk(keyword.value):
                         if isinstance(sub, ast.Dict):
                             unlabelled |= {
-                                f"{path.name}:{k.value}"
+                                f"{path.name}: field {k.value}"
                                 for k in sub.keys
                                 if isinstance(k, ast.Constant) and k.value not in FIELD_LABELS
                             }
+    built = ["cash.in", "cash.out", "basket.assemble", "basket.disassemble", "login.failed", "till.add"]
+    unlabelled |= {f"built: action {a}" for a in built if a not in ACTION_LABELS}
     assert not unlabelled, sorted(unlabelled)
