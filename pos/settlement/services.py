@@ -642,7 +642,9 @@ def publish_settlement(session: Session, settlement: Settlement, producer: Produ
     totals = figures.get("quantity_totals", {})
     lines = statement_lines(figures)
     skus = [line["sku"] for line in lines if line["sku"]]
-    uuids = dict(session.execute(select(Product.sku, Product.uuid).where(Product.sku.in_(skus))).all()) if skus else {}
+    with session.no_autoflush:  # nothing pending is a product: closing 40 producers need not flush 40 times
+        found = session.execute(select(Product.sku, Product.uuid).where(Product.sku.in_(skus))).all() if skus else []
+    uuids = dict(found)
     for line in lines:
         line["product_uuid"] = str(uuids[line["sku"]]) if line["sku"] in uuids else ""
     enqueue(
