@@ -23,7 +23,7 @@ from pos.catalog.models import Producer, Product, VatRate
 from pos.counters import next_value
 from pos.demo_history import Staff, seed_history
 from pos.demo_stories import tell_english_names
-from pos.inventory.ledger import record_movement, record_movements
+from pos.inventory.ledger import record_movements
 from pos.inventory.lots import Want, allocate, lot_for_intake, lots_of
 from pos.inventory.models import Intake, IntakeLine, StockMovement
 from pos.settlement.models import Settlement
@@ -979,6 +979,7 @@ def _receive(
             )
             session.add(intake)
             session.flush()
+            lines = []
             for line_no, product in enumerate(batch, start=1):
                 qty = _qty_for(rng, product.price_vnd)
                 lot, made, expiry = "", None, None
@@ -1001,21 +1002,24 @@ def _receive(
                     manufactured_on=made,
                     expiry_date=expiry,
                 )
-                session.add(line)
-                session.flush()
+                lines.append((product, line))
+            session.add_all([line for _, line in lines])
+            session.flush()  # one flush per delivery: the lines' ids, for their lots and movements
+            movements = []
+            for product, line in lines:
                 lot_row = lot_for_intake(session, product, line)
-                record_movement(
-                    session,
+                movements.append(
                     StockMovement(
                         product_id=product.id,  # type: ignore[arg-type]
                         kind="intake",
-                        qty_delta=qty,
+                        qty_delta=line.qty,
                         unit_cost_vnd=product.cost_vnd,
                         intake_line_id=line.id,
                         lot_id=lot_row.id if lot_row else None,
                         created_at=_at(received_on),
-                    ),
+                    )
                 )
+            record_movements(session, movements)
 
 
 def _perishable(name: str) -> bool:

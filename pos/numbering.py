@@ -40,7 +40,7 @@ from typing import Any
 from sqlmodel import Session
 
 from pos.catalog.models import Counter
-from pos.counters import next_value
+from pos.counters import next_value, next_values
 
 RESTORE_MARK = "sync:restored_at"
 _DIGITS36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -328,8 +328,13 @@ def transfer_key(showroom_code: str, year: int) -> str:
 
 def take_settlement_number(session: Session, showroom_code: str, year: int) -> str:
     """The next producer settlement number: DS-SR01-2026-0007."""
-    n = next_value(session, settlement_key(showroom_code, year))
-    return f"DS-{showroom_code}-{year}-{n:0{SETTLEMENT_DIGITS}d}"
+    return take_settlement_numbers(session, showroom_code, year, 1)[0]
+
+
+def take_settlement_numbers(session: Session, showroom_code: str, year: int, n: int) -> list[str]:
+    """The next ``n`` settlement numbers, in order (one period closed for several producers)."""
+    values = next_values(session, settlement_key(showroom_code, year), n)
+    return [f"DS-{showroom_code}-{year}-{v:0{SETTLEMENT_DIGITS}d}" for v in values]
 
 
 def take_transfer_number(session: Session, showroom_code: str, year: int) -> str:

@@ -34,7 +34,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 from sqlmodel import Session
 
+from pos.audit.log import entry as audit_entry
 from pos.audit.log import record as audit
+from pos.audit.log import record_many
 from pos.auth.models import User
 from pos.catalog.models import Producer, Product
 from pos.db import UTCDateTime, utcnow
@@ -43,7 +45,7 @@ from pos.inventory.ledger import on_hand, record_movement
 from pos.inventory.lots import Want, allocate
 from pos.inventory.models import StockMovement
 from pos.money import percent_of
-from pos.numbering import take_settlement_number
+from pos.numbering import take_settlement_numbers
 from pos.quantity import amount_sql, is_weighed
 from pos.reports.period import Period, format_dmy, local_date, shop_timezone
 from pos.reports.queries import COMPLETED, fetch
@@ -522,12 +524,13 @@ def close_settlements(
     if not all(figures["reconciles"] for figures in computed.values()):
         raise Conflict("Số liệu tồn kho trong kỳ không khớp (tồn đầu + nhập − xuất ≠ tồn cuối); cần kiểm tra sổ kho.")
     closed_at = now or utcnow()
+    numbers = take_settlement_numbers(session, showroom_code, today.year, len(producers))
     made = []
-    for producer in producers:
+    for producer, number in zip(producers, numbers, strict=True):
         figures = computed[producer.id]  # type: ignore[index]
         made.append(
             Settlement(
-                number=take_settlement_number(session, showroom_code, today.year),
+                number=number,
                 producer_id=producer.id,  # type: ignore[arg-type]
                 period_start=period.start,
                 period_end=period.end,
@@ -544,9 +547,9 @@ def close_settlements(
         )
     session.add_all(made)
     session.flush()
+    entries = []
     for producer, settlement in zip(producers, made, strict=True):
-        audit(
-            session,
+        entry = audit_entry(
             "settlement_close",
             user_id=actor_id,
             entity="settlement",
@@ -561,7 +564,9 @@ def close_settlements(
             },
             at=closed_at,
         )
+        entries.append(entry)
         publish_settlement(session, settlement, producer)
+    record_many(session, entries)
     return made
 
 
