@@ -9,7 +9,7 @@ does), each month's statements for every producer by ``close_settlements`` and p
 log gets the entries the till would have written (deliveries, shifts opened and closed, sign-offs, voids,
 refunds, settlements), dated when they happened. The receipt and return counters move past the numbers used.
 Food keeps lots as at the till: each delivery opens one with its expiry date, sales take first expiry first,
-what expires on the shelf is written off. Demo data never syncs: the outbox records this makes are dropped.
+what expires on the shelf is written off. Demo data never syncs: the statements are held back from the outbox.
 tests/unit/test_demo_history.py closes a sample again with the real services on a copy and compares.
 """
 
@@ -37,6 +37,7 @@ from pos.sales import shifts
 from pos.sales.models import Payment, ReturnLine, Sale, SaleLine, SaleReturn, Shift
 from pos.sales.vat import rates_on
 from pos.settlement.services import close_settlements, mark_paid
+from pos.sync import outbox
 from pos.sync.models import OutboxRecord
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -404,8 +405,9 @@ def seed_history(
     _set_counters(session, counters)
     closes = _close_shifts(session, rng, shift_days, expected, staff, showroom)
     audit.record_many(session, [*_audit_entries(session, rows), *closes])
-    settled = _settle_monthly(session, staff, first, today, code)
-    session.execute(delete(OutboxRecord))  # demo data never syncs
+    with outbox.held_back(session):  # demo data never syncs: the statements are not published
+        settled = _settle_monthly(session, staff, first, today, code)
+    session.execute(delete(OutboxRecord))  # nor anything else the history made
     return {
         "sales": len(rows["sale"]),
         "lines": len(rows["line"]),
@@ -659,7 +661,8 @@ def _close_shifts(
 
 def _settle_monthly(session: Session, staff: Staff, first: date, today: date, code: str) -> int:
     """Every producer's months closed on the 5th of the next month and paid, the last month left to pay."""
-    producer_ids = list(session.scalars(select(Producer.id).order_by(Producer.id)))
+    producers = list(session.scalars(select(Producer).order_by(Producer.id)))  # held: mark_paid finds them loaded
+    producer_ids = [producer.id for producer in producers]
     month = date(first.year, first.month, 1)
     if month < first:
         month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)

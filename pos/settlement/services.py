@@ -50,7 +50,7 @@ from pos.quantity import amount_sql, is_weighed
 from pos.reports.period import Period, format_dmy, local_date, shop_timezone
 from pos.reports.queries import COMPLETED, fetch
 from pos.settlement.models import Settlement
-from pos.sync.outbox import enqueue
+from pos.sync.outbox import enqueue, is_held_back
 from pos.text import nfc
 
 MAX_RETURN_QTY = 100_000
@@ -641,6 +641,8 @@ def statement_lines(figures: dict[str, Any]) -> list[dict[str, Any]]:
 
 def publish_settlement(session: Session, settlement: Settlement, producer: Producer | None = None) -> None:
     """Send the statement as frozen to the central server (again, whole, when it is paid), with its lines."""
+    if is_held_back(session):
+        return
     producer = producer or _producer(session, settlement.producer_id)
     closed_by = session.get(User, settlement.created_by_id) if settlement.created_by_id else None
     figures = frozen_figures(settlement)
