@@ -42,24 +42,35 @@ def applies_to(promotion: Promotion, showroom_code: str) -> bool:
     return not codes or showroom_code.upper() in codes
 
 
-def active_offers(session: Session, at: datetime, showroom_code: str = "") -> list[Offer]:
-    """The offers in force at ``at`` in this showroom."""
+OFFER_COLUMNS = (
+    "id", "name", "kind", "target", "target_value", "percent_bp", "price_vnd", "buy_qty", "get_qty",
+    "starts_at", "ends_at", "borne_by", "showrooms", "central_uuid",
+)  # fmt: skip
+
+
+def active_offers(
+    session: Session, at: datetime, showroom_code: str = "", among: Sequence[Product] | None = None
+) -> list[Offer]:
+    """The offers in force at ``at`` in this showroom (the central office's resolved among a cart's products)."""
+    columns = [getattr(Promotion, name) for name in OFFER_COLUMNS]  # rows as named tuples: asked at every scan
     rows = session.exec(
-        select(Promotion).where(
+        select(*columns).where(
             Promotion.is_active,  # type: ignore[arg-type]
             Promotion.starts_at <= at,
             Promotion.ends_at > at - MINUTE,
         )
     ).all()
-    rows = [r for r in rows if is_in_force(r, at) and applies_to(r, showroom_code)]
+    rows = [r for r in rows if is_in_force(r, at) and applies_to(r, showroom_code)]  # type: ignore[arg-type]
     if not rows:
         return []
     items: dict[int, list[tuple[int, int]]] = {}
-    for item in session.exec(
-        select(PromotionItem).where(PromotionItem.promotion_id.in_([r.id for r in rows]))  # type: ignore[attr-defined]
+    for promotion_id, product_id, qty in session.exec(
+        select(PromotionItem.promotion_id, PromotionItem.product_id, PromotionItem.qty).where(
+            PromotionItem.promotion_id.in_([r.id for r in rows])  # type: ignore[attr-defined]
+        )
     ):
-        items.setdefault(item.promotion_id, []).append((item.product_id, item.qty))
-    for promotion_id, pairs in central.local_products(session, rows).items():
+        items.setdefault(promotion_id, []).append((product_id, qty))
+    for promotion_id, pairs in central.local_products(session, rows, among).items():
         items[promotion_id] = list(pairs)
     return [
         Offer(
@@ -84,7 +95,7 @@ def promotions_for(
     session: Session, products: Sequence[tuple[Product, int]], at: datetime, showroom_code: str = ""
 ) -> list[Applied | None]:
     """The promotion each (product, qty) line of a cart gets at ``at``, by the rule of engine.py."""
-    offers = active_offers(session, at, showroom_code)
+    offers = active_offers(session, at, showroom_code, [p for p, _ in products])
     if not offers or not products:
         return [None] * len(products)
     items = [Item(p.id, p.producer_id, p.ocop_group, p.ocop_stars, qty, p.price_vnd, p.sold_by) for p, qty in products]  # type: ignore[arg-type]
