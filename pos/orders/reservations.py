@@ -12,6 +12,7 @@ assembled ahead first, then its components, in the same order as a sale takes th
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
@@ -25,18 +26,24 @@ from pos.sales.models import Sale
 HOLDING = "ordered"  # the one status whose lines hold stock
 
 
-def delivered_qty(session: Session, order_ids: Iterable[int] | None = None) -> dict[int, int]:
-    """{order line id: units handed over} by the deliveries that count (their sale not voided; one being
-    written in this transaction, its sale not made yet, counts)."""
-    query = (
-        select(OrderDeliveryLine.order_line_id, func.sum(OrderDeliveryLine.qty))
+def _delivered() -> Any:
+    """Units handed over per order line by the deliveries that count: their sale not voided (one being written
+    in this transaction, its sale not made yet, counts)."""
+    return (
+        select(
+            OrderDeliveryLine.order_line_id.label("order_line_id"),  # type: ignore[attr-defined]
+            func.sum(OrderDeliveryLine.qty).label("qty"),
+        )
         .join(OrderDelivery, OrderDelivery.id == OrderDeliveryLine.delivery_id)  # type: ignore[arg-type]
         .outerjoin(Sale, Sale.id == OrderDelivery.sale_id)  # type: ignore[arg-type]
         .where(or_(OrderDelivery.sale_id.is_(None), Sale.status != "voided"))  # type: ignore[union-attr]
         .group_by(OrderDeliveryLine.order_line_id)
     )
-    if order_ids is not None:
-        query = query.where(OrderDelivery.order_id.in_(list(order_ids)))  # type: ignore[attr-defined]
+
+
+def delivered_qty(session: Session, order_ids: Iterable[int]) -> dict[int, int]:
+    """{order line id: units handed over} of these orders' lines."""
+    query = _delivered().where(OrderDelivery.order_id.in_(list(order_ids)))  # type: ignore[attr-defined]
     return {int(line_id): int(qty) for line_id, qty in session.exec(query).all()}
 
 
@@ -44,18 +51,16 @@ def reserved_many(session: Session, product_ids: Iterable[int] | None = None) ->
     """{product id: units held by confirmed orders} (only those asked for, when ``product_ids`` is given)."""
     from pos.baskets.sale import stock_needs  # pos.baskets.sale asks this module in turn
 
+    delivered = _delivered().subquery()
     rows = session.exec(
-        select(Product, OrderLine.id, OrderLine.qty, OrderLine.order_id)
+        select(Product, OrderLine.qty - func.coalesce(delivered.c.qty, 0))
         .join(OrderLine, OrderLine.product_id == Product.id)  # type: ignore[arg-type]
         .join(CompanyOrder, CompanyOrder.id == OrderLine.order_id)  # type: ignore[arg-type]
+        .outerjoin(delivered, delivered.c.order_line_id == OrderLine.id)
         .where(CompanyOrder.status == HOLDING)
         .order_by(CompanyOrder.id, OrderLine.position)  # type: ignore[arg-type]
     ).all()
-    if not rows:
-        return {}
-    delivered = delivered_qty(session, {int(order_id) for *_, order_id in rows})
-    lines = [(product, int(qty) - delivered.get(line_id, 0)) for product, line_id, qty, _ in rows]
-    lines = [(product, qty) for product, qty in lines if qty > 0]
+    lines = [(product, int(qty)) for product, qty in rows if qty > 0]
     if not lines:
         return {}
     components = components_of(session, {p.id for p, _ in lines})  # type: ignore[misc]
