@@ -33,6 +33,7 @@ from pos.central.models import (
 from pos.central.office_log import log_action
 from pos.db import utcnow
 from pos.errors import Conflict, NotFound, ValidationError
+from pos.quantity import is_weighed
 from pos.text import fold, nfc
 
 MAX_PRICE_VND = 1_000_000_000
@@ -334,6 +335,10 @@ class UnlinkedProduct:
     showrooms: str
     suggestion: CatalogProduct | None
     price_vnd: int  # the highest selling price among the showrooms, offered as the suggested price
+    is_weighed: bool = False  # sold by weight: its price is per kg
+    name_en: str = ""  # the story its showroom tells (product record version 2)
+    origin: str = ""  # 'Xã …, huyện …, tỉnh …', the parts given
+    trace_url: str = ""
 
 
 def unlinked_products(session: Session, query: str = "", limit: int = 100) -> list[UnlinkedProduct]:
@@ -382,6 +387,10 @@ def unlinked_products(session: Session, query: str = "", limit: int = 100) -> li
             showrooms=", ".join(carried.get(p.id, [])),  # type: ignore[arg-type]
             suggestion=by_barcode.get(p.barcode) if p.barcode else None,
             price_vnd=prices.get(p.id, 0),  # type: ignore[arg-type]
+            is_weighed=is_weighed(p.sold_by),
+            name_en=p.name_en,
+            origin=", ".join(part for part in (p.origin_commune, p.origin_district, p.origin_province) if part),
+            trace_url=p.trace_url,
         )
         for p, producer_name in rows
     ]

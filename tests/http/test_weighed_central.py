@@ -167,3 +167,24 @@ def test_office_reports_show_pieces_and_kg_in_their_own_columns(office: FlaskCli
     book = zipfile.ZipFile(io.BytesIO(office.get("/office/producers.xlsx", query_string=MARCH).get_data()))
     sheet = book.read("xl/worksheets/sheet1.xml").decode()
     assert "<v>1.550</v>" in sheet and 'formatCode="#,##0.000"' in book.read("xl/styles.xml").decode()
+
+
+def test_the_office_sees_a_products_story_and_how_it_is_sold(office: FlaskClient) -> None:
+    page = office.get("/catalog/links").get_data(as_text=True)
+    assert "Cam Cao Phong" in page and "bán theo cân (giá mỗi kg)" in page
+    assert 'Tên tiếng Anh: <span lang="en">Hoa Binh oranges</span>' in page
+    assert "Xuất xứ: Xã Cao Phong, Huyện Cao Phong, Tỉnh Hòa Bình" in page
+    assert f'href="{STORY["trace_url"]}"' in page
+
+
+def test_a_receipt_at_the_office_shows_kg_and_the_price_per_kg(office: FlaskClient, central_engine: Any) -> None:
+    with central_engine.connect() as conn:
+        uuid = conn.execute(text("SELECT uuid FROM sale WHERE receipt_number = 'SR01-2026-000001'")).scalar_one()
+    page = office.get(f"/office/sales/{uuid}").get_data(as_text=True)
+    assert "1,250 kg" in page and "60.000 ₫/kg" in page and "3 hộp" in page
+    rows = csv_rows(office, f"/office/sales/{uuid}.csv")
+    assert [(r["Sản phẩm"], r["SL"], r["Đơn vị"]) for r in rows[:2]] == [
+        ("Cam Cao Phong", "1.250", "kg"),
+        ("Mật ong 500ml", "3", "hộp"),
+    ]
+    assert rows[-1]["SL"] == ""  # 1,250 kg and 3 boxes are not added together

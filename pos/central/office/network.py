@@ -18,7 +18,8 @@ from sqlmodel import Session
 
 from pos.central.models import TRANSFER_STATUSES
 from pos.central.office.common import local_text
-from pos.reports.table import DATE, INT, TEXT, VND, Column, Report
+from pos.quantity import PIECE, Quantity, display_unit
+from pos.reports.table import DATE, INT, QTY, TEXT, VND, Column, Report
 from pos.text import fold
 
 PER_PAGE = 50
@@ -115,6 +116,16 @@ def _paged(session: Session, sql: str, params: dict[str, Any], f: StockFilter) -
     return rows, total
 
 
+def _in_own_unit(row: dict[str, Any], *keys: str) -> None:
+    """A row's quantities as the product counts them (grams shown in kg), its unit 'kg' for weighed goods."""
+    sold_by = row.get("sold_by") or PIECE
+    for key in keys:
+        if key in row:
+            row[key] = Quantity(int(row[key] or 0), sold_by)
+    if "unit" in row:
+        row["unit"] = display_unit(sold_by, row["unit"] or "")
+
+
 def stock_levels(session: Session, f: StockFilter) -> Paged:
     """On hand per showroom and product (or per product across the network), as last reported."""
     where, params = _where(f, "l.showroom_id")
@@ -122,20 +133,21 @@ def stock_levels(session: Session, f: StockFilter) -> Paged:
         key = "coalesce('c' || p.catalog_product_id::text, 'p' || p.id::text)"
         sql = f"""
             SELECT min(coalesce(cp.sku, p.sku)) AS sku, min(coalesce(cp.name, p.name)) AS name,
-                   min(pr.name) AS producer, min(p.unit) AS unit, count(DISTINCT l.showroom_id) AS showrooms,
+                   min(pr.name) AS producer, min(p.unit) AS unit, p.sold_by,
+                   count(DISTINCT l.showroom_id) AS showrooms,
                    sum(l.qty) AS qty, min(l.as_of) AS as_of, count(*) OVER () AS _total
               FROM stock_level l JOIN product p ON p.id = l.product_id
               LEFT JOIN catalog_product cp ON cp.id = p.catalog_product_id
               LEFT JOIN producer pr ON pr.id = p.producer_id
              WHERE l.qty <> 0{where}
-             GROUP BY {key} ORDER BY name, sku"""
+             GROUP BY {key}, p.sold_by ORDER BY name, sku"""  # by how it is sold: grams never added to pieces
         columns = [
             Column("sku", "Mã hàng"),
             Column("name", "Sản phẩm"),
             Column("producer", "Nhà sản xuất"),
             Column("unit", "Đơn vị"),
             Column("showrooms", "Số cửa hàng có hàng", INT),
-            Column("qty", "Tồn kho", INT),
+            Column("qty", "Tồn kho", QTY),
             Column("as_of_text", "Số liệu cũ nhất lúc"),
         ]
     else:
@@ -145,7 +157,7 @@ def stock_levels(session: Session, f: StockFilter) -> Paged:
                 SELECT t.from_showroom_id AS showroom_id, e->>'product_uuid' AS uuid, sum((e->>'qty')::int) AS qty
                   FROM transfer t CROSS JOIN LATERAL jsonb_array_elements(t.lines) AS e
                  WHERE t.status = 'in_transit' GROUP BY 1, 2)
-            SELECT s.code, s.name AS showroom_name, p.sku, p.name, pr.name AS producer, p.unit, l.qty,
+            SELECT s.code, s.name AS showroom_name, p.sku, p.name, pr.name AS producer, p.unit, p.sold_by, l.qty,
                    coalesce(tr.qty, 0) AS in_transit, l.as_of, count(*) OVER () AS _total
               FROM stock_level l JOIN shops s ON s.id = l.showroom_id JOIN product p ON p.id = l.product_id
               LEFT JOIN producer pr ON pr.id = p.producer_id
@@ -159,8 +171,8 @@ def stock_levels(session: Session, f: StockFilter) -> Paged:
             Column("name", "Sản phẩm"),
             Column("producer", "Nhà sản xuất"),
             Column("unit", "Đơn vị"),
-            Column("qty", "Tồn kho", INT),
-            Column("in_transit", "Đang chuyển đi", INT),
+            Column("qty", "Tồn kho", QTY),
+            Column("in_transit", "Đang chuyển đi", QTY),
             Column("as_of_text", "Số liệu lúc"),
         ]
     # ``shops`` is materialised so that the planner sorts the rows once: read through the index on the code, the
@@ -169,6 +181,7 @@ def stock_levels(session: Session, f: StockFilter) -> Paged:
     for row in rows:
         row["as_of_text"] = f.local(row.get("as_of"))
         row["_flag"] = "negative" if int(row["qty"]) < 0 else ""
+        _in_own_unit(row, "qty", "in_transit")
     report = Report(
         "network_stock",
         "Tồn kho toàn mạng lưới",
@@ -187,7 +200,7 @@ def expiring_lots(session: Session, f: StockFilter) -> Paged:
     where, params = _where(f, "l.showroom_id")
     params["horizon"] = f.today + timedelta(days=f.days)
     sql = f"""
-        SELECT s.code, p.sku, p.name, pr.name AS producer, l.lot_code, l.expiry_date, l.qty, l.recalled_at,
+        SELECT s.code, p.sku, p.name, pr.name AS producer, p.sold_by, l.lot_code, l.expiry_date, l.qty, l.recalled_at,
                l.recall_reason, l.as_of, count(*) OVER () AS _total
           FROM stock_lot l JOIN showroom s ON s.id = l.showroom_id JOIN product p ON p.id = l.product_id
           LEFT JOIN producer pr ON pr.id = p.producer_id
@@ -195,6 +208,7 @@ def expiring_lots(session: Session, f: StockFilter) -> Paged:
          ORDER BY l.expiry_date NULLS LAST, s.code, p.name"""
     rows, total = _paged(session, sql, params, f)
     for row in rows:
+        _in_own_unit(row, "qty")
         expiry = row["expiry_date"]
         if row["recalled_at"] is not None:
             row["state"], row["_flag"] = f"Đang thu hồi: {row['recall_reason']}".strip(": "), "recalled"
@@ -216,7 +230,7 @@ def expiring_lots(session: Session, f: StockFilter) -> Paged:
             Column("producer", "Nhà sản xuất"),
             Column("lot_code", "Số lô"),
             Column("expiry_date", "Hạn sử dụng", DATE),
-            Column("qty", "Còn lại", INT),
+            Column("qty", "Còn lại", QTY),
             Column("state", "Tình trạng", TEXT),
         ],
         rows,
@@ -230,8 +244,8 @@ def expiring_certificates(session: Session, f: StockFilter) -> Paged:
     where, params = _where(f, "sp.showroom_id")
     params["horizon"] = f.today + timedelta(days=f.days)
     sql = f"""
-        SELECT s.code, p.sku, p.name, pr.name AS producer, p.ocop_stars, p.ocop_cert_number, p.ocop_cert_expiry,
-               coalesce(l.qty, 0) AS qty, count(*) OVER () AS _total
+        SELECT s.code, p.sku, p.name, pr.name AS producer, p.sold_by, p.ocop_stars, p.ocop_cert_number,
+               p.ocop_cert_expiry, coalesce(l.qty, 0) AS qty, count(*) OVER () AS _total
           FROM showroom_product sp JOIN showroom s ON s.id = sp.showroom_id JOIN product p ON p.id = sp.product_id
           LEFT JOIN producer pr ON pr.id = p.producer_id
           LEFT JOIN stock_level l ON l.showroom_id = sp.showroom_id AND l.product_id = sp.product_id
@@ -239,6 +253,7 @@ def expiring_certificates(session: Session, f: StockFilter) -> Paged:
          ORDER BY p.ocop_cert_expiry, s.code, p.name"""
     rows, total = _paged(session, sql, params, f)
     for row in rows:
+        _in_own_unit(row, "qty")
         left = (row["ocop_cert_expiry"] - f.today).days
         row["stars"] = f"{row['ocop_stars']} sao"
         if left < 0:
@@ -258,7 +273,7 @@ def expiring_certificates(session: Session, f: StockFilter) -> Paged:
             Column("stars", "Hạng sao"),
             Column("ocop_cert_number", "Số giấy chứng nhận"),
             Column("ocop_cert_expiry", "Hiệu lực đến", DATE),
-            Column("qty", "Tồn kho", INT),
+            Column("qty", "Tồn kho", QTY),
             Column("state", "Tình trạng"),
         ],
         rows,

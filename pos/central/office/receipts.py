@@ -15,13 +15,24 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from pos.central.models import Payment, ReturnLine, Sale, SaleLine, SaleReturn, SaleVoid, ShiftClose, Showroom
+from pos.central.models import (
+    Payment,
+    Product,
+    ReturnLine,
+    Sale,
+    SaleLine,
+    SaleReturn,
+    SaleVoid,
+    ShiftClose,
+    Showroom,
+)
 from pos.central.office.common import COMPLETED, UNKNOWN, fetch_rows, local_text
 from pos.central.staff_names import full_name_sql, full_names
 from pos.errors import NotFound
 from pos.money import format_bp
+from pos.quantity import PIECE, WEIGHT, Quantity, display_unit
 from pos.reports.period import Period
-from pos.reports.table import INT, TEXT, VND, Column, Report
+from pos.reports.table import INT, QTY, TEXT, VND, Column, Report
 from pos.sales.models import PAYMENT_METHODS
 
 SALE_STATUSES = {"": "Tất cả", "completed": "Đã hoàn tất", "voided": "Đã hủy", "returned": "Có trả hàng"}
@@ -229,6 +240,11 @@ class ReceiptView:
     void: SaleVoid | None = None
     shift: ShiftClose | None = None
     names: dict[str, str] = field(default_factory=dict)  # username -> full name, this showroom's
+    weighed: set[int] = field(default_factory=set)  # the products of its lines sold by weight (qty in grams)
+
+    def sold_by(self, product_id: int | None) -> str:
+        """How a line's product is sold, as its record says: "weight" (grams, price per kg) or "piece"."""
+        return WEIGHT if product_id in self.weighed else PIECE
 
     def who(self, username: str | None) -> str:
         """The full name of a username the records carry (the username when no record has named them)."""
@@ -276,6 +292,7 @@ def get_receipt(session: Session, sale_uuid: UUID) -> ReceiptView:
                         "name": by_no[rl.sale_line_no].name if rl.sale_line_no in by_no else UNKNOWN,
                         "unit": by_no[rl.sale_line_no].unit if rl.sale_line_no in by_no else "",
                         "qty": rl.qty,
+                        "product_id": rl.product_id,
                         "amount_vnd": rl.amount_vnd,
                     }
                     for rl in rlines
@@ -298,6 +315,13 @@ def get_receipt(session: Session, sale_uuid: UUID) -> ReceiptView:
         void=void,
         shift=shift,
         names=full_names(session, sale.showroom_id),
+        weighed=set(
+            session.exec(
+                select(Product.id).where(
+                    col(Product.id).in_({line.product_id for line in lines}), Product.sold_by == WEIGHT
+                )
+            )
+        ),  # type: ignore[arg-type]
     )
 
 
@@ -309,8 +333,8 @@ def receipt_report(view: ReceiptView) -> Report:
             "sku": line.sku,
             "barcode": line.barcode or "",
             "name": line.name,
-            "unit": line.unit,
-            "qty": line.qty,
+            "unit": display_unit(view.sold_by(line.product_id), line.unit),
+            "qty": Quantity(line.qty, view.sold_by(line.product_id)),
             "unit_price_vnd": line.unit_price_vnd,
             "discount_vnd": line.discount_vnd,
             "total_vnd": line.total_vnd,
@@ -321,7 +345,8 @@ def receipt_report(view: ReceiptView) -> Report:
     ]
     totals = {
         "name": "Tổng cộng",
-        "qty": sum(r["qty"] for r in rows),
+        # Grams and pieces never add up: the quantity is totalled only when every line counts the same way.
+        **({"qty": sum(r["qty"] for r in rows)} if len({r["qty"].sold_by for r in rows}) == 1 else {}),
         "discount_vnd": sum(r["discount_vnd"] for r in rows),
         "total_vnd": sum(r["total_vnd"] for r in rows),
         "vat_vnd": sum(r["vat_vnd"] for r in rows),
@@ -336,7 +361,7 @@ def receipt_report(view: ReceiptView) -> Report:
             Column("barcode", "Mã vạch"),
             Column("name", "Sản phẩm"),
             Column("unit", "Đơn vị"),
-            Column("qty", "SL", INT),
+            Column("qty", "SL", QTY),
             Column("unit_price_vnd", "Đơn giá", VND),
             Column("discount_vnd", "Giảm giá", VND),
             Column("total_vnd", "Thành tiền", VND),
