@@ -239,8 +239,12 @@ def main() -> None:
         figures["copy_seconds"] = round(seconds, 2)
         figures["copy_lines_per_s"] = round(backlog.lines / seconds)
         figures["copy_to_push_ratio"] = round(figures["copy_lines_per_s"] / figures["backlog_lines_per_s"], 1)
+        # The push's speed as a fraction of raw COPY's (the aim: at least 0.25, 0.5 hoped for).
+        figures["backlog_to_copy_ratio"] = round(figures["backlog_lines_per_s"] / figures["copy_lines_per_s"], 3)
+        figures["load_avg_1min"] = round(os.getloadavg()[0], 2)  # the machine's load: other work slows both
         print(f"raw COPY of the backlog's sales, lines, payments: {seconds:.2f} s = {figures['copy_lines_per_s']} "
-              f"lines/s ({figures['copy_to_push_ratio']}× the push)")  # fmt: skip
+              f"lines/s ({figures['copy_to_push_ratio']}× the push; the push at "
+              f"{figures['backlog_to_copy_ratio']}× COPY; load average {figures['load_avg_1min']})")  # fmt: skip
 
         # 4. 100 showrooms at once.
         shops = [

@@ -255,6 +255,11 @@ _LOGGED = """
     """
 
 
+def _distinct(uuids: Iterable[UUID]) -> Iterable[UUID]:
+    """Each UUID once (deduplicated by its number: a UUID's own hash is Python code, slow over every line)."""
+    return {uuid.int: uuid for uuid in uuids}.values()
+
+
 def _latest(records: Iterable[Any]) -> list[Any]:
     """One record per entity UUID, the highest seq winning; sorted by UUID (lock order)."""
     by_uuid: dict[UUID, Any] = {}
@@ -311,7 +316,7 @@ class _Materialiser:
         self.upsert_producers(_latest(by_kind["producer"]))
         self.ensure_producers(
             [p.payload.producer_uuid for p in by_kind["product"]]
-            + [line.producer_uuid for sale in sales for line in sale.lines]
+            + list(_distinct(line.producer_uuid for sale in sales for line in sale.lines))
             + [intake.producer_uuid for intake in intakes]
             + network_ingest.producer_refs(by_kind)
         )
@@ -608,20 +613,26 @@ class _Materialiser:
 
     def ensure_products(self, sales: list[Any], returns: list[Any], intakes: list[Any], movements: list[Any]) -> None:
         stubs: dict[UUID, dict[str, Any]] = {}
-        sold: dict[UUID, Any] = {}
+        first: dict[int, Any] = {}  # the first and the last line of each product sold, by the UUID's number
+        last: dict[int, Any] = {}
         for sale in sales:
             for line in sale.lines:
-                sold[line.product_uuid] = line
-                if line.product_uuid not in self.products and line.product_uuid not in stubs:
-                    stubs[line.product_uuid] = self._stub(
-                        line.product_uuid,
-                        self.producer_ids[line.producer_uuid],
-                        line.name,
-                        line.sku,
-                        line.barcode,
-                        line.unit,
-                        line.sold_by,
-                    )
+                key = line.product_uuid.int
+                last[key] = line
+                if key not in first:
+                    first[key] = line
+        sold: dict[UUID, Any] = {line.product_uuid: line for line in last.values()}
+        for line in first.values():
+            if line.product_uuid not in self.products:
+                stubs[line.product_uuid] = self._stub(
+                    line.product_uuid,
+                    self.producer_ids[line.producer_uuid],
+                    line.name,
+                    line.sku,
+                    line.barcode,
+                    line.unit,
+                    line.sold_by,
+                )
         for intake in intakes:
             for il in intake.lines:
                 if il.product_uuid not in self.products and il.product_uuid not in stubs:
@@ -746,13 +757,16 @@ class _Materialiser:
         lines: list[tuple[Any, ...]] = []
         payments: list[tuple[Any, ...]] = []
         touched: set[UUID] = set()
+        # Looked up by the UUID's number: a UUID's own hash is Python code, run for every line otherwise.
+        products = {uuid.int: found for uuid, found in self.products.items()}
+        producer_ids = {uuid.int: found for uuid, found in self.producer_ids.items()}
         for sale_id, uuid in inserted:
             sale = by_uuid[uuid]
             touched.add(sale.shift_uuid)
             sold_on = self.local_day(sale.created_at)
             self.sold_on.add(sold_on)
             for line in sale.lines:
-                product_id, stars, group = self.products[line.product_uuid]
+                product_id, stars, group = products[line.product_uuid.int]
                 lines.append(
                     (
                         sale_id,
@@ -760,7 +774,7 @@ class _Materialiser:
                         sold_on,
                         line.line_no,
                         product_id,
-                        self.producer_ids[line.producer_uuid],
+                        producer_ids[line.producer_uuid.int],
                         line.name,
                         line.sku,
                         line.barcode,
