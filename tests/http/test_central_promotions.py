@@ -272,3 +272,20 @@ def test_promotions_come_in_pages_of_one_snapshot_and_never_to_others(
     paged = [p["name"] for page in pages for p in page["promotions"]]
     assert paged == ["KM 0", "KM 2", "KM 3"] and all(len(p["promotions"]) <= 1 for p in pages)
     assert all(p["revision"] == whole["revision"] for p in pages)
+
+
+def test_odd_input_never_fails_the_server(office: FlaskClient, central_app: Flask) -> None:
+    odd = ["", " ", "-1", "0", "1e9", "999999999999999999999", "１５", "15%", "12,555", "abc", "ạ" * 300, "\x00", "NaN"]
+    fields = ["percent", "price_vnd", "buy_qty", "get_qty", "starts", "ends", "qty_0", "code_0", "value_stars"]
+    for name in fields:
+        for value in odd:
+            for kind in ("percent", "price", "bxgy", "combo"):
+                data = _form(kind=kind, **{name: value})
+                if kind == "combo":
+                    data.update(code_1="MO-01", qty_1=value if name == "qty_0" else "1")
+                response = _post(office, "/office/promotions/new", data)
+                assert response.status_code in (302, 422), (name, value, kind, response.status_code)
+    for path in ("/office/promotions/99999/edit", "/office/promotions/abc/edit"):
+        assert office.get(path).status_code == 404
+    missing = _post(office, "/office/promotions/99999/edit", _form())
+    assert missing.status_code == 404 and "Không tìm thấy chương trình khuyến mãi" in missing.get_data(as_text=True)
