@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
@@ -167,6 +168,14 @@ class TransferLine(SQLModel, table=True):
     reason: str = Field(default="", max_length=20)
     note: str = Field(default="", max_length=200)
     wire: str = Field(default="")  # the line as the sender described it (JSON), to create what is missing here
+
+    @property
+    def sold_by(self) -> str:
+        """How the sender sells it ("weight": the quantities are grams), as its line on the wire says."""
+        try:
+            return str(json.loads(self.wire or "{}").get("sold_by") or "piece")
+        except ValueError:
+            return "piece"
 
 
 STOCKTAKE_STATUSES: dict[str, str] = {

@@ -250,6 +250,7 @@ def _wire_line(line_no: int, product: Product, producer: Producer, qty: int, lot
         "expiry_date": _day(lot.expiry_date if lot else None),
         "manufactured_on": _day(lot.manufactured_on if lot else None),
         "is_food": bool(product.is_food),
+        "sold_by": product.sold_by,
     }
 
 
@@ -622,6 +623,7 @@ def _carry_product(session: Session, wire: dict[str, Any]) -> Product:
         name=wire["name"],
         name_search=fold(wire["name"])[:200],
         unit=wire.get("unit") or "cái",
+        sold_by=wire.get("sold_by") or "piece",  # grams and a price per kg stay so here
         price_vnd=int(wire.get("price_vnd") or 0),
         cost_vnd=int(wire.get("unit_cost_vnd") or 0),
         vat_class=wire.get("vat_class") or "standard",

@@ -419,6 +419,8 @@ class TransferLineIn(Payload):
     expiry_date_text: BlankOrDate | None = msgspec.field(default=None, name="expiry_date")
     manufactured_on_text: BlankOrDate | None = msgspec.field(default=None, name="manufactured_on")
     is_food: bool = False  # since version 2: kept in lots (the receiver carries it the same way)
+    # since version 3: "weight" when qty is grams and the prices are per kg (the receiver sells it the same way)
+    sold_by: Literal["piece", "weight"] = "piece"
 
     def __post_init__(self) -> None:
         for name in ("ocop_cert_expiry", "expiry_date", "manufactured_on"):
@@ -614,7 +616,7 @@ AuditRecord = record("audit", AuditIn)
 InvoiceRecord = record("invoice", InvoiceIn, version=2)
 CustomerRecord = record("customer", CustomerIn)
 StockSnapshotRecord = record("stock_snapshot", StockSnapshotIn)
-TransferRecord = record("transfer", TransferIn, version=2)
+TransferRecord = record("transfer", TransferIn, version=3)
 TransferReceiptRecord = record("transfer_receipt", TransferReceiptIn)
 TransferCancelRecord = record("transfer_cancel", TransferCancelIn)
 SettlementRecord = record("settlement", SettlementIn, version=2)
