@@ -553,8 +553,12 @@ def _insert_many(session: Session, table: Any, rows: list[dict[str, Any]]) -> No
     for column in table.c:
         default = column.default
         if column.key in given:
-            fallback = default.arg if default is not None and default.is_scalar else None
-            values = [row.get(column.key, fallback) for row in rows]
+            key = column.key
+            try:
+                values = [row[key] for row in rows]  # most columns are in every row: indexing is the fast path
+            except KeyError:
+                fallback = default.arg if default is not None and default.is_scalar else None
+                values = [row.get(key, fallback) for row in rows]
         elif default is not None and default.is_scalar:
             values = [default.arg] * len(rows)
         elif default is not None and default.is_callable:
