@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from pos.barcodes import DEFAULT_INSTORE_PREFIX, gtin_check_digit, instore_ean13
 from pos.catalog.models import Producer, Product, VatRate
-from pos.counters import next_value
+from pos.counters import next_values
 from pos.demo_history import Staff, seed_history
 from pos.demo_stories import tell_english_names
 from pos.inventory.ledger import record_movements
@@ -887,6 +887,10 @@ def seed(
     session.flush()
 
     products: list[tuple[Producer, Product]] = []
+    # The catalogue's SKUs and in-store barcodes taken at once (one counter update each, not one per product).
+    counts = [(len(_rows(spec)), spec.gs1) for spec, _ in producers]
+    skus = iter(next_values(session, SKU_COUNTER, sum(n for n, _ in counts)))
+    instore = iter(next_values(session, INSTORE_COUNTER, sum(n for n, gs1 in counts if not gs1)))
     for (spec, producer), company in zip(producers, company_codes, strict=True):
         item_ref = rng.randint(100, 900) * 10
         for name, unit, price, group in _rows(spec):
@@ -895,12 +899,12 @@ def seed(
                 body = f"893{company:04d}{item_ref:05d}"
                 barcode = body + gtin_check_digit(body)
             else:
-                barcode = instore_ean13(next_value(session, INSTORE_COUNTER), prefix=instore_prefix)
+                barcode = instore_ean13(next(instore), prefix=instore_prefix)
             stars = rng.choices([3, 4, 5], weights=[55, 35, 10])[0]
             issued = today - timedelta(days=rng.randint(60, 1000))
             commission = producer.commission_bp if producer.is_consignment else 3000
             product = Product(
-                sku=f"SP{next_value(session, SKU_COUNTER):06d}",
+                sku=f"SP{next(skus):06d}",
                 barcode=barcode,
                 name=name,
                 name_search=fold(name),
