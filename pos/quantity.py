@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case
+from sqlalchemy import case, func
 
 from pos.money import format_vnd, line_amount_vnd
 
@@ -49,6 +49,24 @@ def signed_amount(qty: int, unit_price_vnd: int, sold_by: str | None) -> int:
     half-up away from zero so that a shortfall is worth what the same surplus is."""
     amount = line_amount(abs(qty), unit_price_vnd, sold_by)
     return -amount if qty < 0 else amount
+
+
+def min_stock(own: int | None, sold_by: str | None, default: int) -> int:
+    """A product's reorder point in its own unit: its own, else the showroom's default, which counts pieces or
+    kg (a default of 5 is 5 boxes, or 5 kg = 5.000 g of oranges, never 5 g)."""
+    if own is not None:
+        return own
+    return default * qty_per_price_unit(sold_by)
+
+
+def min_stock_column(own: Any, sold_by: Any, default: int) -> Any:
+    """min_stock as a SQLAlchemy expression over the product's columns."""
+    return func.coalesce(own, case((sold_by == WEIGHT, default * GRAMS_PER_KG), else_=default))
+
+
+def min_stock_sql(own: str, sold_by: str, default: str) -> str:
+    """min_stock as SQL text over columns, the default a bound parameter (':default')."""
+    return f"COALESCE({own}, CASE WHEN {sold_by} = '{WEIGHT}' THEN {default} * {GRAMS_PER_KG} ELSE {default} END)"
 
 
 def item_count(qty: int, sold_by: str | None) -> int:

@@ -26,7 +26,7 @@ from pos.db import parse_id, utcnow
 from pos.errors import NotFound, ValidationError
 from pos.inventory.models import StockLevel, StockMovement
 from pos.money import parse_vnd
-from pos.quantity import PIECE, SOLD_BY, WEIGHT_UNIT, is_weighed
+from pos.quantity import PIECE, SOLD_BY, WEIGHT_UNIT, is_weighed, min_stock, min_stock_column
 from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
 from pos.text import fold, nfc
@@ -761,7 +761,7 @@ def _search_filters(
     if active is not None:
         conditions.append(Product.is_active == active)
     if low_stock:
-        conditions.append(on_hand <= func.coalesce(Product.min_stock, low_stock_default))
+        conditions.append(on_hand <= min_stock_column(Product.min_stock, Product.sold_by, low_stock_default))
     return conditions
 
 
@@ -789,7 +789,7 @@ def search_products(
         .offset(offset)
     )
     return [
-        ProductRow(product, name, int(qty), product.min_stock if product.min_stock is not None else low_stock_default)
+        ProductRow(product, name, int(qty), min_stock(product.min_stock, product.sold_by, low_stock_default))
         for product, name, qty in session.exec(query)
     ]
 

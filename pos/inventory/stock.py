@@ -28,7 +28,7 @@ from pos.inventory.models import (
     StockMovement,
 )
 from pos.money import format_vnd
-from pos.quantity import WEIGHT, amount_column, signed_amount
+from pos.quantity import WEIGHT, amount_column, min_stock_column, signed_amount
 from pos.sales.models import ReturnLine, Sale, SaleLine, SaleReturn
 from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
@@ -322,7 +322,7 @@ def stock_list(
     A product is low when its on-hand is at or below its reorder point (its own, or the default).
     """
     qty = func.coalesce(StockLevel.qty, 0)
-    reorder = func.coalesce(Product.min_stock, low_stock_default)
+    reorder = min_stock_column(Product.min_stock, Product.sold_by, low_stock_default)
     conditions: list[object] = [or_(Product.is_active.is_(True), qty != 0)]  # type: ignore[attr-defined]
     condition = search_condition(q)
     if condition is not None:

@@ -17,6 +17,7 @@ from pos.inventory import recall, stock
 from pos.inventory.ledger import on_hand
 from pos.inventory.lots import is_lot_kept, is_sellable, lots_of
 from pos.inventory.models import ADJUSTMENT_REASONS
+from pos.quantity import min_stock
 from pos.reports.export import to_csv
 from pos.text import nfc
 
@@ -92,7 +93,7 @@ def _render_product(
         product=product,
         producer=producer,
         on_hand=on_hand(session, product_id),
-        min_stock=product.min_stock if product.min_stock is not None else default_min,
+        min_stock=min_stock(product.min_stock, product.sold_by, default_min),
         history=history,
         page=page,
         pages=max(1, -(-total // HISTORY_PER_PAGE)),

@@ -21,7 +21,7 @@ from pos.catalog.certificates import certificate_status as status_of_certificate
 from pos.catalog.models import PRODUCT_GROUPS
 from pos.db import UTCDateTime
 from pos.money import div_round
-from pos.quantity import WEIGHT, Quantity, amount_sql, display_unit, line_amount
+from pos.quantity import WEIGHT, Quantity, amount_sql, display_unit, line_amount, min_stock_sql
 from pos.reports.period import Period, local_midnight
 from pos.reports.table import DATE, INT, KG, QTY, SHARE, STARS, VND, Column, Report
 from pos.sales.models import PAYMENT_METHODS
@@ -714,6 +714,9 @@ def stock_value(session: Session, q: ReportQuery) -> Report:
     )
 
 
+REORDER_POINT = min_stock_sql("p.min_stock", "p.sold_by", ":default")
+
+
 def reorder_list(session: Session, q: ReportQuery) -> Report:
     """Active products below their minimum stock, grouped by producer with the producer's phone."""
     since = local_midnight(q.today - timedelta(days=29), q.period.tz)
@@ -733,13 +736,14 @@ def reorder_list(session: Session, q: ReportQuery) -> Report:
             session,
             "SELECT pr.name AS producer, pr.phone AS phone, p.sku AS sku, p.name AS name, "
             "p.ocop_stars AS stars, p.ocop_cert_expiry AS cert_until, p.sold_by AS sold_by, p.unit AS unit, "
-            "COALESCE(l.qty, 0) AS qty, COALESCE(p.min_stock, :default) AS min_qty, recent.qty AS sold_30 "
+            f"COALESCE(l.qty, 0) AS qty, {REORDER_POINT} AS min_qty, "
+            "recent.qty AS sold_30 "
             "FROM product p JOIN producer pr ON pr.id = p.producer_id "
             "LEFT JOIN stocklevel l ON l.product_id = p.id "
             "LEFT JOIN (SELECT sl.product_id AS product_id, SUM(sl.qty) AS qty FROM sale s "
             " JOIN saleline sl ON sl.sale_id = s.id WHERE s.status = :completed AND s.created_at >= :since "
             " GROUP BY sl.product_id) recent ON recent.product_id = p.id "
-            "WHERE p.is_active = :active AND COALESCE(l.qty, 0) < COALESCE(p.min_stock, :default) "
+            f"WHERE p.is_active = :active AND COALESCE(l.qty, 0) < {REORDER_POINT} "
             "ORDER BY pr.name, pr.id, p.name",
             {"default": q.low_stock_default, "completed": COMPLETED, "since": since, "active": True},
             cert_until=Date(),
@@ -749,7 +753,8 @@ def reorder_list(session: Session, q: ReportQuery) -> Report:
         "reorder",
         "Danh sách cần đặt hàng theo nhà sản xuất",
         "Sản phẩm đang kinh doanh có tồn kho dưới mức tối thiểu của sản phẩm (hoặc mức mặc định "
-        f"{q.low_stock_default} khi sản phẩm chưa đặt mức riêng). “Bán 30 ngày” là số lượng bán trong 30 ngày "
+        f"{q.low_stock_default} cái, hay {q.low_stock_default} kg với hàng cân, khi sản phẩm chưa đặt mức riêng). "
+        "“Bán 30 ngày” là số lượng bán trong 30 ngày "
         "gần nhất, không tính đơn đã hủy.",
         [
             Column("producer", "Nhà sản xuất"),

@@ -18,6 +18,8 @@ def test_stock_pages_show_kg_for_weighed_goods(auth, uow, goods) -> None:  # noq
     assert "Tổng hàng cân tồn" in listing and "25,000 kg" in listing  # tea 5 kg + oranges 20 kg
     assert "<strong>20,000</strong>" in listing  # the oranges' row, beside its unit kg
     assert "<strong>10</strong>" in listing  # the cakes, pieces
+    # The showroom's default reorder point (5) is 5 kg of a weighed product, not 5 g.
+    assert '<td class="num">5,000</td>' in listing and '<td class="num">5</td>' in listing
     page = auth.client.get(f"/stock/{goods['oranges'].id}").get_data(as_text=True)
     assert "<strong>20,000</strong>" in page and "35.000 ₫ / kg" in page
     assert "+20,000 kg" in page  # the intake in its history
