@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, or_, text, tuple_
+from sqlalchemy import func, or_, text, tuple_, update
 from sqlmodel import Session, select
 
 from pos.barcodes import BarcodeError, is_instore, normalize_barcode
@@ -481,6 +481,12 @@ def changes_since(
             or (0, producers[-1])
         )
         following = f"{last[0]}.{last[1][-2]}.{last[1][-1]}"
+    if following is None and showroom_id is not None:  # the last page: this showroom now has the whole snapshot
+        session.execute(
+            update(Showroom)
+            .where(Showroom.id == showroom_id, Showroom.catalog_sent_revision < revision)  # type: ignore[arg-type]
+            .values(catalog_sent_revision=revision)
+        )
     producers = [row[0] for row in producers]
     products = [(row[0], row[1]) for row in products]
     links = [(row[0], row[1]) for row in links]

@@ -98,6 +98,8 @@ class Showroom(CentralModel, table=True):
     last_push_at: datetime | None = Field(default=None, sa_type=TZ)
     last_seq: int = Field(default=0, sa_type=BigInteger)  # highest sequence number held
     records_received: int = Field(default=0, sa_type=BigInteger)
+    # The catalogue revision of the last complete pull served (its last page): what the office says it received.
+    catalog_sent_revision: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
 
 
 class ShowroomCredential(CentralModel, table=True):

@@ -192,38 +192,47 @@ STATUSES = {
 
 @dataclass(frozen=True)
 class PromotionRow:
-    """A central promotion as the office's list shows it."""
+    """A central promotion as the office's list shows it; ``waiting``: showrooms that have not pulled its latest
+    change yet (an edit or an end reaches them at their next sync)."""
 
     promotion: CentralPromotion
     what: str
     showrooms: str
     status: str
+    waiting: tuple[str, ...] = ()
 
 
 def list_promotions(session: Session, now: datetime) -> list[PromotionRow]:
-    """Every central promotion, latest start first, with its showrooms' codes and its status now."""
+    """Every central promotion, latest start first, with its showrooms' codes, its status now, and who has yet to
+    pull its latest change (by the catalogue revision of each showroom's last complete pull)."""
     promotions = list(
         session.exec(
             select(CentralPromotion).order_by(CentralPromotion.starts_at.desc(), CentralPromotion.id.desc())  # type: ignore[attr-defined]
         )
     )
-    codes: dict[int, list[str]] = {}
-    for promotion_id, code in session.exec(
-        select(CentralPromotionShowroom.promotion_id, Showroom.code)
-        .join(Showroom, Showroom.id == CentralPromotionShowroom.showroom_id)  # type: ignore[arg-type]
-        .where(CentralPromotionShowroom.is_chosen)  # type: ignore[arg-type]
-        .order_by(Showroom.code)
-    ):
-        codes.setdefault(promotion_id, []).append(code)
-    return [
-        PromotionRow(
-            p,
-            terms.describe(p),
-            "Mọi cửa hàng" if p.all_showrooms else ", ".join(codes.get(p.id, [])),  # type: ignore[arg-type]
-            status(p, now),
+    shops = {s.id: s for s in session.exec(select(Showroom).where(Showroom.is_active).order_by(Showroom.code))}  # type: ignore[arg-type]
+    chosen: dict[int, list[str]] = {}
+    heard: dict[int, list[Showroom]] = {}
+    for promotion_id, showroom_id, is_chosen in session.exec(
+        select(
+            CentralPromotionShowroom.promotion_id,
+            CentralPromotionShowroom.showroom_id,
+            CentralPromotionShowroom.is_chosen,
         )
-        for p in promotions
-    ]
+    ):
+        shop = shops.get(showroom_id)
+        if shop is None:
+            continue
+        heard.setdefault(promotion_id, []).append(shop)
+        if is_chosen:
+            chosen.setdefault(promotion_id, []).append(shop.code)
+    rows = []
+    for p in promotions:
+        concerned = list(shops.values()) if p.ever_all or p.all_showrooms else heard.get(p.id, [])  # type: ignore[arg-type]
+        waiting = tuple(sorted(s.code for s in concerned if s.catalog_sent_revision < p.revision))
+        codes = "Mọi cửa hàng" if p.all_showrooms else ", ".join(sorted(chosen.get(p.id, [])))  # type: ignore[arg-type]
+        rows.append(PromotionRow(p, terms.describe(p), codes, status(p, now), waiting))
+    return rows
 
 
 def get_promotion(

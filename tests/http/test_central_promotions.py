@@ -135,7 +135,7 @@ def test_set_for_sr01_only_sold_at_its_till_edited_and_ended(
     assert made.status_code == 302, made.get_data(as_text=True)[:500]
     listing = office.get("/office/promotions/").get_data(as_text=True)
     assert "Chè Tết giảm 15%" in listing and "Đang áp dụng" in listing and "Nhà sản xuất chịu" in listing
-    assert "SR01" in listing and "Giảm 15%" in listing
+    assert "SR01" in listing and "Giảm 15%" in listing and "Chưa nhận bản mới nhất: SR01" in listing
     with session_scope(central_app.extensions[ENGINE_KEY], write=False) as s:
         logged = s.exec(select(OfficeAudit).where(OfficeAudit.action == "promotion.save")).one()
         assert logged.username == "manager" and logged.detail["showrooms"] == ["SR01"]
@@ -143,6 +143,7 @@ def test_set_for_sr01_only_sold_at_its_till_edited_and_ended(
 
     assert a.sync().promotions_pulled == 1 and b.sync().promotions_pulled == 0
     assert _promotions(second_engine) == []  # SR02 never receives it
+    assert "Các cửa hàng đã nhận" in office.get("/office/promotions/").get_data(as_text=True)
     held = _promotions(engine)
     assert len(held) == 1 and held[0].central_uuid is not None and held[0].borne_by == "producer"
 
@@ -185,7 +186,9 @@ def test_set_for_sr01_only_sold_at_its_till_edited_and_ended(
         office, f"/office/promotions/{promotion_id}/edit", _form(name="Chè Tết giảm 20%", percent="20", showroom="SR02")
     )
     assert edited.status_code == 302, edited.get_data(as_text=True)[:500]
+    assert "Chưa nhận bản mới nhất: SR01, SR02" in office.get("/office/promotions/").get_data(as_text=True)
     assert a.sync().promotions_pulled == 1 and b.sync().promotions_pulled == 1
+    assert "Các cửa hàng đã nhận" in office.get("/office/promotions/").get_data(as_text=True)
     assert _offer_at(engine, datetime.now(UTC)) is None and not _promotions(engine)[0].is_active
     with session_scope(second_engine, write=False) as s:
         got = promotions_for(s, [(tea_b, 1)], datetime.now(UTC), "SR02")[0]
