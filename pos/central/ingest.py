@@ -2,22 +2,27 @@
 
 ``ingest_batch`` runs inside the request's single transaction:
 
-1. every record is COPYed into a temporary table and moved into ``sync_record`` with ``INSERT … SELECT …
-   ON CONFLICT (showroom_id, seq) DO NOTHING RETURNING seq`` (pos/central/bulk.py): the seqs that come back
+1. the records go into ``sync_record`` through ``insert_new`` (pos/central/bulk.py): the seqs already held
+   are looked up (not when every seq is above the showroom's last one), the others COPYed in a savepoint;
+   should a concurrent push store one meanwhile, the unique index on (showroom_id, seq) refuses the COPY and
+   the rows go through ``INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING seq`` instead. The seqs stored now
    are new; the others the central server already holds, so they are acknowledged and change nothing (a
    replayed or re-sent batch is harmless). The records carry no payload of their own: the body of a push
    that brought anything new is kept once, compressed, in ``sync_batch`` (pos/central/batches.py);
 2. only the new records are materialised, kind by kind in dependency order (producers, products, sales,
    voids, returns, shift closes, intakes, stock movements, audit). Sales go the same way as the records
-   (COPY, then ``ON CONFLICT (uuid) DO NOTHING RETURNING id``) and their lines and payments by plain COPY
-   (into tables without foreign keys: the ingest keeps those references, see ``INGEST_REFERENCES``);
-   the rarer kinds use one multi-row ``INSERT … ON CONFLICT DO NOTHING`` each, the entity's UUID being the
-   second guard against counting anything twice. A producer or product a line refers to before its own
-   record has come is created as a stub and filled in when the record arrives (its OCOP stars and group
-   are then copied onto the lines that lacked them);
+   (keyed by (showroom_id, uuid), the UUIDs held found by the collision check's lookup) and their lines and
+   payments by plain COPY (into tables without foreign keys: the ingest keeps those references, see
+   ``INGEST_REFERENCES``); the rarer kinds use one multi-row ``INSERT … ON CONFLICT`` each (``insert_once``,
+   ``upsert_latest``), the entity's UUID being the second guard against counting anything twice. A producer
+   or product a line refers to before its own record has come is created as a stub and filled in when the
+   record arrives (its OCOP stars and group are then copied onto the lines that lacked them);
 3. the shifts the batch touched are checked against their shift-close totals (``check_shifts``);
 4. the summary rows the new records move are recomputed (pos/central/summaries.py);
 5. the showroom's last push and the sync log are updated.
+
+Statements that need no answer before the next is written go to PostgreSQL together, in one round trip
+(``bulk.pipelined``): on a busy server each round trip waits for the database process to be scheduled again.
 
 Rows are sorted by UUID before each upsert so that concurrent pushes from different showrooms that share
 catalogue products lock them in the same order (a deadlock that slips through is retried by the API).
@@ -35,7 +40,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import ARRAY, Connection, any_, bindparam, func, select, text, update
+from sqlalchemy import ARRAY, Connection, any_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session
 
@@ -268,16 +273,23 @@ def _latest(records: Iterable[Any]) -> list[Any]:
     return [by_uuid[key] for key in sorted(by_uuid, key=str)]
 
 
-# Every void of a push in two statements: the sales, then their lines (the line table's index on sale_id).
-_VOID_SALES = text(
-    """
+# Every void of a push in two statements, one round trip: the sales, then their lines (the line table's index on
+# sale_id).
+_VOID_SALES = """
     UPDATE sale s SET status = 'voided', voided_at = v.at, voided_by = v.by, void_reason = v.reason
-      FROM unnest(CAST(:ids AS bigint[]), CAST(:at AS timestamptz[]), CAST(:by AS text[]), CAST(:reason AS text[]))
-           AS v(id, at, by, reason)
+      FROM unnest(CAST(%(ids)s AS bigint[]), CAST(%(at)s AS timestamptz[]), CAST(%(by)s AS text[]),
+                  CAST(%(reason)s AS text[])) AS v(id, at, by, reason)
      WHERE s.id = v.id
     """
-)
-_VOID_LINES = text("UPDATE sale_line SET is_voided = true WHERE sale_id = ANY(CAST(:ids AS bigint[]))")
+_VOID_LINES = "UPDATE sale_line SET is_voided = true WHERE sale_id = ANY(CAST(%(ids)s AS bigint[]))"
+# The lines of the sales returns name, and what earlier returns took back of each: one round trip.
+_SOLD_LINES = "SELECT sale_id, line_no, qty, total_vnd FROM sale_line WHERE sale_id = ANY(CAST(%(ids)s AS bigint[]))"
+_RETURNED_LINES = """
+    SELECT r.sale_id, rl.sale_line_no, sum(rl.qty), sum(rl.amount_vnd)
+      FROM sale_return r JOIN return_line rl ON rl.return_id = r.id
+     WHERE r.sale_id = ANY(CAST(%(ids)s AS bigint[]))
+     GROUP BY r.sale_id, rl.sale_line_no
+    """
 
 
 class _Materialiser:
@@ -857,17 +869,13 @@ class _Materialiser:
         voids = {r.payload.sale_uuid: r.payload for r in accepted if r.payload.sale_uuid in inserted}
         if not voids:
             return set()
-        ids = [own[uuid].id for uuid in voids]
-        self.conn.execute(
-            _VOID_SALES,
-            {
-                "ids": ids,
-                "at": [v.voided_at for v in voids.values()],
-                "by": [v.voided_by for v in voids.values()],
-                "reason": [v.reason for v in voids.values()],
-            },
-        )
-        self.conn.execute(_VOID_LINES, {"ids": ids})
+        params = {
+            "ids": [own[uuid].id for uuid in voids],
+            "at": [v.voided_at for v in voids.values()],
+            "by": [v.voided_by for v in voids.values()],
+            "reason": [v.reason for v in voids.values()],
+        }
+        pipelined(self.conn, [(_VOID_SALES, params), (_VOID_LINES, params)])
         return {own[uuid].shift_uuid for uuid in voids}
 
     def insert_returns(self, records: list[Any]) -> set[UUID]:
@@ -878,21 +886,12 @@ class _Materialiser:
         sold: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
         returned: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
         if sale_ids:
-            for sale_id, line_no, qty, total in self.conn.execute(
-                select(T_LINE.c.sale_id, T_LINE.c.line_no, T_LINE.c.qty, T_LINE.c.total_vnd).where(
-                    T_LINE.c.sale_id.in_(sale_ids)
-                )
-            ):
+            lines_sold, lines_returned = pipelined(
+                self.conn, [(_SOLD_LINES, {"ids": sale_ids}), (_RETURNED_LINES, {"ids": sale_ids})]
+            )
+            for sale_id, line_no, qty, total in lines_sold:
                 sold[sale_id][line_no] = (qty, total)
-            for sale_id, line_no, qty, amount in self.conn.execute(
-                select(
-                    T_RETURN.c.sale_id, T_RETURN_LINE.c.sale_line_no, func.sum(T_RETURN_LINE.c.qty),
-                    func.sum(T_RETURN_LINE.c.amount_vnd),
-                )
-                .join(T_RETURN_LINE, T_RETURN_LINE.c.return_id == T_RETURN.c.id)
-                .where(T_RETURN.c.sale_id.in_(sale_ids))
-                .group_by(T_RETURN.c.sale_id, T_RETURN_LINE.c.sale_line_no)
-            ):  # fmt: skip
+            for sale_id, line_no, qty, amount in lines_returned:
                 returned[sale_id][line_no] = (int(qty), int(amount))
         accepted: dict[UUID, Any] = {}
         for record in records:
