@@ -4,37 +4,20 @@ page fits 1024, 1366 and 1920 pixels wide; POS_SCREENSHOTS=folder keeps a screen
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
 
-from pos.central.users import create_central_user
-from pos.db import ENGINE_KEY, session_scope
-from tests.browser.test_network_browser import fits
-from tests.conftest import LiveServer, browser_login
+from tests.browser.test_network_browser import fits, office_tab  # noqa: F401  (the fixture, on this network)
+from tests.conftest import browser_login
 from tests.http.test_central_promotions import TZ, network  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 
-@pytest.fixture
-def office_tab(browser: Any, central_app: Flask, network: dict[str, Any]) -> Iterator[Any]:  # noqa: F811
-    with session_scope(central_app.extensions[ENGINE_KEY]) as s:
-        create_central_user(s, "vanphong", "Văn phòng", "manager", "matkhau123")
-    server = LiveServer(central_app)
-    context = browser.new_context(base_url=server.url, locale="vi-VN")
-    tab = context.new_page()
-    browser_login(tab, "vanphong", "matkhau123")
-    yield tab
-    context.close()
-    server.close()
-
-
 def test_the_office_sets_a_promotion_for_one_showroom(
-    office_tab: Any,
+    office_tab: Any,  # noqa: F811
     page: Any,
     network: dict[str, Any],  # noqa: F811
     make_user: Any,
