@@ -43,6 +43,15 @@ def create_user(
     return user
 
 
+def full_names(session: Session, usernames: list[str | None]) -> dict[str, str]:
+    """This showroom's staff by login name -> full name, for records that keep the login (transfer notes)."""
+    wanted = {name for name in usernames if name}
+    if not wanted:
+        return {}
+    rows = session.exec(select(User.username, User.full_name).where(User.username.in_(wanted)))  # type: ignore[attr-defined]
+    return {username: full_name for username, full_name in rows if full_name}
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with these credentials, or None."""
     user = session.exec(select(User).where(User.username == nfc(username).lower())).first()

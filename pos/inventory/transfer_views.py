@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from pos.auth.access import bind_role
+from pos.auth.services import full_names
 from pos.catalog.models import Product
 from pos.db import get_session, unit_of_work
 from pos.errors import NotFound, PosError
@@ -127,9 +128,12 @@ def create() -> Any:
 def _render_show(transfer_id: int, errors: dict[str, str] | None = None, form: Any = None, status: int = 200) -> Any:
     session = get_session()
     note = transfers.get_transfer(session, transfer_id)
+    # Who did what here is shown by full name; the other showroom's staff only by the login its note carries.
+    ours = [note.created_by, note.cancelled_by] if note.direction == "out" else [note.received_by]
     body = render_template(
         "stock/transfer.html",
         note=note,
+        names=full_names(session, ours),
         lines=transfers.transfer_lines(session, transfer_id),
         statuses=TRANSFER_STATUSES,
         reasons=TRANSFER_REASONS,

@@ -30,6 +30,7 @@ def test_a_customer_at_the_till_and_in_the_back_office(till, auth, client) -> No
     assert "Chị Hoa" in listing and "0912345678" in listing
     page = client.get("/customers/1").get_data(as_text=True)
     assert "Lịch sử mua hàng" in page and "-000001" in page
+    assert 'data-confirm="Xóa vĩnh viễn' in page  # erasing asks first: one click cannot lose a customer
     bad = auth.post("/customers/1", {"name": "Chị Hoa", "phone": "0912345678", "company_name": "Công ty Hoa Sen"})
     assert bad.status_code == 422 and "cần mã số thuế" in bad.get_data(as_text=True)
     exported = json.loads(client.get("/customers/1/export.json").data)

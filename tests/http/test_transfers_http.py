@@ -41,6 +41,8 @@ def test_a_manager_sends_goods_and_is_told_what_is_wrong(auth: Any, app: Any, ma
         assert (note.other_showroom, note.status) == ("SR02", "in_transit") and on_hand(s, honey.id) == 5
     listing = auth.client.get("/stock/transfers/").get_data(as_text=True)
     assert note.number in listing and "Đang chuyển" in listing and "đến SR02" in listing
+    shown = auth.client.get(f"/stock/transfers/{note.id}").get_data(as_text=True)
+    assert " · Manager</dd>" in shown  # who made it, by the full name (the note itself carries the login)
     assert auth.client.get("/stock/transfers/999").status_code == 404
 
     # Called back before it is received: a reason is asked for, then the goods are back.
