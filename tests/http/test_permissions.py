@@ -60,6 +60,7 @@ SHOWROOM_RULES: dict[str, Rule] = {
     "till.index": CASHIER,
     "till.api_cart": CASHIER,
     "till.api_scan": CASHIER,
+    "till.scan_page": CASHIER,
     "till.api_lot": CASHIER,
     "till.api_add": CASHIER,
     "till.api_qty": CASHIER,
@@ -141,6 +142,7 @@ SHOWROOM_RULES: dict[str, Rule] = {
     "transfers.create": MANAGER,
     "transfers.show": MANAGER,
     "transfers.receive": MANAGER,
+    "transfers.cancel": MANAGER,
     # stocktake: staff count at any till; a manager opens, approves, cancels
     "stocktake.index": MANAGER,
     "stocktake.start": MANAGER,
