@@ -107,6 +107,7 @@ def test_the_office_reads_the_network_stock_pages(office_tab: Any) -> None:
         ("certificates", "Giấy chứng nhận OCOP hết hiệu lực trong 90 ngày"),
         ("transfers", "Phiếu chuyển kho giữa các cửa hàng"),
         ("settlements", "Biên bản đối soát với nhà sản xuất"),
+        ("settlement-lines", "Dòng biên bản đối soát theo nhà sản xuất"),
     ]:
         office_tab.goto(f"/office/stock/{slug}")
         assert office_tab.locator("h1").inner_text().startswith(expected)

@@ -427,7 +427,7 @@ def settlement_lines(session: Session, f: StockFilter) -> Paged:
     rows, total = _paged(session, sql, params, f)
     for row in rows:
         row["period"] = f"{row['period_start']:%d/%m/%Y} – {row['period_end']:%d/%m/%Y}"
-        row["status_text"] = SETTLEMENT_STATUSES.get(row["status"], row["status"])
+        row["status_text"] = "Đã thanh toán" if row["status"] == "paid" else "Chưa thanh toán"
     first = rows[0] if rows else {}
     totals: dict[str, Any] = {"producer": "Tổng cộng (mọi trang)"}
     totals |= {k: int(first.get(f"_{k}") or 0) for k in sums}
@@ -454,5 +454,6 @@ def settlement_lines(session: Session, f: StockFilter) -> Paged:
         rows,
         totals=totals if rows else None,
         as_of=f.today,
+        params={"hide_columns": ("code", "sku")},  # on screen: the number names the showroom; the CSV has both
     )
     return Paged(report, f.page, total, f.per_page)
