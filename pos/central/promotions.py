@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from pos.catalog.services import FieldErrors
@@ -89,7 +89,7 @@ def save_promotion(
         )
     terms.check_items(errors, fields, [(p.suggested_price_vnd, q) for p, q in items])
     codes = sorted({nfc(c).upper() for c in data.showroom_codes if nfc(c)})
-    chosen = list(session.exec(select(Showroom).where(Showroom.code.in_(codes)))) if codes else []  # type: ignore[attr-defined]
+    chosen = list(session.exec(select(Showroom).where(func.upper(Showroom.code).in_(codes)))) if codes else []
     unknown = set(codes) - {s.code.upper() for s in chosen}
     if unknown:
         errors.add("showrooms", f"Không có cửa hàng mã {', '.join(sorted(unknown))}.")
