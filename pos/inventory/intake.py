@@ -20,12 +20,13 @@ from pos.errors import NotFound
 from pos.inventory.ledger import on_hand_many, record_movement
 from pos.inventory.lots import lot_for_intake, recalled_lot
 from pos.inventory.models import Intake, IntakeLine, StockMovement
-from pos.quantity import WEIGHT, amount_column, is_weighed, line_amount
+from pos.quantity import GRAMS_PER_KG, WEIGHT, WeightError, amount_column, is_weighed, line_amount, read_weight
 from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
 from pos.text import nfc
 
 MAX_QTY = 100_000
+MAX_WEIGHT_KG = 10_000  # one line of a delivery of goods sold by weight: ten tonnes, in grams well inside the contract
 MAX_UNIT_COST_VND = 1_000_000_000
 MAX_LINES = 500
 MAX_BACKDATE_DAYS = 366  # a delivery note older than a year is a typo, not a late entry
@@ -69,6 +70,24 @@ class _CheckedLine:
     manufactured_on: date | None
 
 
+def _weighed_qty(raw: object) -> tuple[int | None, str]:
+    """The grams of a weighed product's line, typed as at the till ('12500' grams, '12,5' or '12,5 kg'), or why
+    not; a delivery may pass a counter scale's range, up to MAX_WEIGHT_KG."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        grams = raw
+    else:
+        text = nfc(str(raw or "")).strip()
+        if not text:
+            return None, "chưa nhập khối lượng"
+        try:
+            grams = read_weight(text)
+        except WeightError as exc:
+            return None, str(exc).rstrip(".")
+    if not 1 <= grams <= MAX_WEIGHT_KG * GRAMS_PER_KG:
+        return None, f"khối lượng phải lớn hơn 0 và không quá {MAX_WEIGHT_KG:,} kg".replace(",", ".")
+    return grams, ""
+
+
 def _check_line(
     session: Session, n: int, line: IntakeLineInput, producer: Producer | None, received_on: date | None
 ) -> tuple[_CheckedLine | None, str]:
@@ -83,16 +102,21 @@ def _check_line(
     elif not product.is_active:
         problems.append(f"sản phẩm “{product.name}” đã ngừng kinh doanh")
 
-    try:
-        qty = parse_int(line.qty)
-    except ValueError:
-        qty = None
-        problems.append("số lượng phải là số nguyên")
+    if product is not None and is_weighed(product.sold_by):
+        qty, problem = _weighed_qty(line.qty)
+        if problem:
+            problems.append(problem)
     else:
-        if qty is None:
-            problems.append("chưa nhập số lượng")
-        elif not 1 <= qty <= MAX_QTY:
-            problems.append("số lượng phải từ 1 đến 100.000")
+        try:
+            qty = parse_int(line.qty)
+        except ValueError:
+            qty = None
+            problems.append("số lượng phải là số nguyên")
+        else:
+            if qty is None:
+                problems.append("chưa nhập số lượng")
+            elif not 1 <= qty <= MAX_QTY:
+                problems.append("số lượng phải từ 1 đến 100.000")
 
     try:
         cost = parse_money(line.unit_cost_vnd)

@@ -68,6 +68,7 @@ def product_json(product: Product, on_hand: int | None = None) -> dict[str, Any]
         "sku": product.sku,
         "barcode": product.barcode,
         "unit": product.unit,
+        "sold_by": product.sold_by,  # "weight": the line's quantity is a weight (grams, or kg with a comma)
         "price_vnd": product.price_vnd,
         "price": format_vnd(product.price_vnd),
         "cost_vnd": product.cost_vnd,

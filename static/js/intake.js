@@ -55,16 +55,37 @@
     return /^\d+$/.test(cleaned) ? parseInt(cleaned, 10) : 0;
   }
 
+  // A weighed product's quantity as the till reads a weight: "12500" grams, "12,5" or "12,5 kg" kilograms.
+  function parseGrams(text) {
+    const t = String(text || "").trim().toLowerCase().replace(/\s+/g, " ");
+    const m = /^(\d{1,6})(?:[.,](\d{1,3}))?\s*(kg|g)?$/.exec(t);
+    if (!m) return 0;
+    if (m[2] !== undefined || m[3] === "kg") return parseInt(m[1], 10) * 1000 + parseInt((m[2] || "").padEnd(3, "0"), 10);
+    return parseInt(m[1], 10);
+  }
+
+  const kg = new Intl.NumberFormat("vi-VN", { minimumFractionDigits: 3, maximumFractionDigits: 3 });
+
   function refresh() {
     let qty = 0;
+    let grams = 0;
     let cost = 0;
     lines().forEach((row, i) => {
       row.querySelector(".line-no").textContent = String(i + 1);
-      const q = parseAmount(row.querySelector(".qty").value);
-      qty += q;
-      cost += q * parseAmount(row.querySelector(".cost").value);
+      const price = parseAmount(row.querySelector(".cost").value);
+      if (row.dataset.soldBy === "weight") {  // grams at a cost per kg, never added to the pieces
+        const g = parseGrams(row.querySelector(".qty").value);
+        grams += g;
+        cost += Math.floor((2 * g * price + 1000) / 2000);
+      } else {
+        const q = parseAmount(row.querySelector(".qty").value);
+        qty += q;
+        cost += q * price;
+      }
     });
-    document.getElementById("total-qty").textContent = lines().length ? vnd.format(qty) : "";
+    const totals = [vnd.format(qty)];
+    if (grams) totals.push(`${kg.format(grams / 1000)} kg`);
+    document.getElementById("total-qty").textContent = lines().length ? totals.join(" · ") : "";
     document.getElementById("total-cost").textContent = lines().length ? vnd.format(cost) + " ₫" : "";
     emptyHint.classList.toggle("hidden", lines().length > 0);
     document.getElementById("lines").classList.toggle("hidden", lines().length === 0);
@@ -107,10 +128,16 @@
     strong.textContent = product.name; // textContent: a name full of markup stays text
     const small = document.createElement("small");
     small.className = "muted";
-    small.textContent = [product.sku, product.unit, product.is_food ? "thực phẩm" : ""].filter(Boolean).join(" · ");
+    const weighed = product.sold_by === "weight";
+    const unit = weighed ? "bán theo cân: nhập kg có dấu phẩy (12,5) hoặc số gam" : product.unit;
+    small.textContent = [product.sku, unit, product.is_food ? "thực phẩm" : ""].filter(Boolean).join(" · ");
     name.append(strong, document.createElement("br"), small);
 
-    cell(row).appendChild(input("line_qty", "qty", { value: "1", inputmode: "numeric", maxlength: "7" }));
+    if (weighed) row.dataset.soldBy = "weight";
+    const qtyAttrs = weighed
+      ? { value: "", inputmode: "decimal", maxlength: "12", placeholder: "kg" }
+      : { value: "1", inputmode: "numeric", maxlength: "7" };
+    cell(row).appendChild(input("line_qty", "qty", qtyAttrs));
     const cost = product.cost_vnd ? vnd.format(product.cost_vnd) : "";
     cell(row).appendChild(input("line_unit_cost_vnd", "cost", { value: cost, inputmode: "numeric", maxlength: "16", placeholder: "0" }));
     cell(row).appendChild(input("line_lot_code", "lot", { maxlength: "60" }));
@@ -173,6 +200,12 @@
       return;
     }
     let row = findLine(product);
+    if (row && row.dataset.soldBy === "weight") {
+      focusQty(row);  // a weight is typed, not counted up by scans
+      say(`${product.name}: nhập khối lượng nhận.`, "ok");
+      scan.value = "";
+      return;
+    }
     if (row) {
       const qty = row.querySelector(".qty");
       qty.value = String(parseAmount(qty.value) + 1);

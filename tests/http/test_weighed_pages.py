@@ -8,7 +8,11 @@ import csv
 import io
 from datetime import date
 
+import pytest
+
+from pos.errors import ValidationError
 from pos.inventory.intake import IntakeLineInput, receive_stock
+from pos.inventory.ledger import on_hand
 from tests.http.test_weight_http import goods  # noqa: F401  (fixture: tea 5 kg, oranges 20 kg, cake 10)
 
 
@@ -35,7 +39,7 @@ def test_an_intake_of_weighed_goods_in_kg_and_valued_per_kg(auth, uow, goods, ma
             date.today(),
             "PG-01",
             [
-                IntakeLineInput(product_id=goods["oranges"].id, qty="12500", unit_cost_vnd="24.000"),
+                IntakeLineInput(product_id=goods["oranges"].id, qty="12,5", unit_cost_vnd="24.000"),  # kg
                 IntakeLineInput(product_id=box.id, qty="4", unit_cost_vnd="30.000"),
             ],
             user.id,
@@ -47,6 +51,28 @@ def test_an_intake_of_weighed_goods_in_kg_and_valued_per_kg(auth, uow, goods, ma
     assert "420.000 ₫" in page  # + 4 × 30.000 ₫, the delivery's value
     listing = auth.client.get("/intakes").get_data(as_text=True)
     assert "12,500 kg" in listing and "420.000 ₫" in listing
+    # A weight is read as at the till (a plain number is grams), up to ten tonnes a line: a pallet of 250 kg
+    # passes where a count of pieces stops at 100.000.
+    with uow() as s:
+        receive_stock(
+            s,
+            goods["oranges"].producer_id,
+            date.today(),
+            "PG-02",
+            [IntakeLineInput(product_id=goods["oranges"].id, qty="250 kg", unit_cost_vnd="24.000")],
+            user.id,
+        )
+        assert on_hand(s, goods["oranges"].id) == 20_000 + 12_500 + 250_000
+    with uow() as s, pytest.raises(ValidationError) as refused:
+        receive_stock(
+            s,
+            goods["oranges"].producer_id,
+            date.today(),
+            "PG-03",
+            [IntakeLineInput(product_id=goods["oranges"].id, qty="1,2345", unit_cost_vnd="24.000")],
+            user.id,
+        )
+    assert "không đọc được" in str(refused.value.details["errors"])
 
 
 def _csv(auth, name: str, **args: str) -> list[dict[str, str]]:
