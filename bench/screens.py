@@ -2,7 +2,8 @@
 
 Seeds the demo showroom (``pos seed-demo``: a year of history, the demo logins) into a temporary folder, serves the
 real app with waitress on a free loopback port, logs in through the form in headless Debian Chromium and follows
-every same-origin link of the menus and the home page (GET pages only; logout and PDF/CSV/XLSX downloads skipped).
+every same-origin link of the menus and the home page (GET pages only; logout and PDF/CSV/XLSX downloads skipped,
+page 2 of a list too), and from each list the first record of each kind of detail page (a sale, a settlement...).
 Each page is shot at 1024×768, 1280×800, 1366×768 and 1920×1080 into OUT/<role>/<page>-<width>.png, with its HTTP
 status, its console errors and whether it scrolls sideways (scrollWidth > innerWidth). With PostgreSQL reachable
 (--central-pg, default the machine's own) the central office is shot too, on a fresh, empty central database.
@@ -34,7 +35,8 @@ from pos.threaded_server import ThreadedServer
 SIZES = [(1024, 768), (1280, 800), (1366, 768), (1920, 1080)]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-SKIP = re.compile(r"(logout|\.pdf|\.csv|\.xlsx|/export|/download)", re.I)
+SKIP = re.compile(r"(logout|\.pdf|\.csv|\.xlsx|\.json|\.xml|\.png|\.zip|/export|/download)", re.I)
+PAGER = re.compile(r"(^|&)page=")  # page 2 of a list looks like page 1
 ROLES = {"cashier": "thungan", "manager": "quanly", "admin": "admin"}
 PASSWORDS = {username: password for username, _name, _role, password in DEMO_USERS}
 CENTRAL_USER = ("vanphong", "matkhau123")
@@ -53,10 +55,27 @@ def menu_links(page: Any, origin: str, selector: str = "nav a[href], main a[href
         parts = urlsplit(href)
         if f"{parts.scheme}://{parts.netloc}" != origin or SKIP.search(parts.path):
             continue
+        if PAGER.search(parts.query):
+            continue
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         if path not in seen:
             seen.append(path)
     return seen
+
+
+def shape(path: str) -> str:
+    """/settlements/440 and /settlements/439 are the same page: numbers and codes of records folded."""
+    return re.sub(r"/[^/]*\d[^/]*", "/N", urlsplit(path).path)
+
+
+def detail_links(page: Any, origin: str, shapes: set[str]) -> list[str]:
+    """The first record a list leads to (a sale, a settlement, a product...), one per kind of detail page."""
+    found = []
+    for link in menu_links(page, origin, "main table tbody a[href], main .tile[href]"):
+        if "?" not in link and shape(link) not in shapes:
+            shapes.add(shape(link))
+            found.append(link)
+    return found
 
 
 def shoot_role(browser: Any, base: str, role: str, login: tuple[str, str], out: Path) -> list[dict[str, Any]]:
@@ -81,6 +100,7 @@ def shoot_role(browser: Any, base: str, role: str, login: tuple[str, str], out: 
     folder = out / role
     folder.mkdir(parents=True, exist_ok=True)
     paths = list(dict.fromkeys(paths))
+    shapes = {shape(path) for path in paths}
     for path in paths:  # grows: each page's own menus (till tabs, report tabs) are followed too
         if path == "/login":
             shot_context = browser.new_context(base_url=base, locale="vi-VN")
@@ -108,6 +128,7 @@ def shoot_role(browser: Any, base: str, role: str, login: tuple[str, str], out: 
             target.screenshot(path=str(folder / f"{slug(path)}-{width}.png"), full_page=True)
         if path != "/login":
             paths += [link for link in menu_links(target, base, "nav a[href]") if link not in paths]
+            paths += [link for link in detail_links(target, base, shapes) if link not in paths]
         row["errors"] = sorted(set(errors))
         if row["status"] != -1:
             rows.append(row)

@@ -16,8 +16,7 @@ from typing import Any
 from sqlalchemy import Date, bindparam, text
 from sqlmodel import Session
 
-from pos.catalog.certificates import CERTIFICATE_STATUSES
-from pos.catalog.certificates import certificate_status as status_of_certificate
+from pos.catalog.certificates import CERTIFICATE_STATUSES, certificate_status
 from pos.catalog.models import PRODUCT_GROUPS
 from pos.db import UTCDateTime
 from pos.money import div_round
@@ -203,11 +202,22 @@ def _add_shares(rows: list[dict[str, Any]], key: str = "net_vnd") -> dict[str, A
 # --- Sales breakdowns ----------------------------------------------------------------------------------
 
 
-def _net_by(session: Session, period: Period, key: str, select_sql: str, join_sql: str, group_sql: str) -> list[Any]:
+def _net_by(
+    session: Session, period: Period, key: str, select_sql: str, join_sql: str, group_sql: str, **types: Any
+) -> list[Any]:
     """Sum the period's lines per product (or producer) first, then join names to those few rows and regroup."""
     inner = f"SELECT x.{key} AS {key}, {MEASURES} FROM ({NET_LINES}) x GROUP BY x.{key}"
     sql = f"SELECT {select_sql}, {MEASURES} FROM ({inner}) x {join_sql} GROUP BY {group_sql}"
-    return fetch(session, sql, _period_params(period))
+    return fetch(session, sql, _period_params(period), **types)
+
+
+CERTIFICATE_COLUMN = Column("certificate", "Giấy chứng nhận OCOP")
+CERTIFICATE_SQL = "p.ocop_stars AS stars, p.ocop_cert_expiry AS cert_until"  # read with cert_until=Date()
+
+
+def certificate_cell(row: Any, today: date) -> str:
+    """'Còn hiệu lực', 'Sắp hết hạn', 'Đã hết hạn' or 'Chưa có' for a product row read with CERTIFICATE_SQL."""
+    return CERTIFICATE_STATUSES[certificate_status(row.stars, row.cert_until, today)]
 
 
 def sales_by_product(session: Session, q: ReportQuery) -> Report:
@@ -217,11 +227,13 @@ def sales_by_product(session: Session, q: ReportQuery) -> Report:
         session,
         q.period,
         "product_id",
-        "p.id AS product_id, p.sku AS sku, p.name AS name, pr.name AS producer",
+        f"p.id AS product_id, p.sku AS sku, p.name AS name, pr.name AS producer, {CERTIFICATE_SQL}",
         "JOIN product p ON p.id = x.product_id JOIN producer pr ON pr.id = p.producer_id",
-        "p.id, p.sku, p.name, pr.name",
+        "p.id, p.sku, p.name, pr.name, p.ocop_stars, p.ocop_cert_expiry",
+        cert_until=Date(),
     ):
-        rows.append({"sku": r.sku, "name": r.name, "producer": r.producer, **_measures(r)})
+        certificate = certificate_cell(r, q.today)
+        rows.append({"sku": r.sku, "name": r.name, "producer": r.producer, "certificate": certificate, **_measures(r)})
     rows.sort(key=lambda r: (-r["net_vnd"], -r["qty_net"], r["name"]))
     totals = _add_shares(rows)
     columns = [Column("sku", "Mã hàng"), Column("name", "Sản phẩm"), Column("producer", "Nhà sản xuất")]
@@ -229,7 +241,7 @@ def sales_by_product(session: Session, q: ReportQuery) -> Report:
         "products",
         "Doanh thu theo sản phẩm",
         COUNTED_SALES + COUNTED_WEIGHT,
-        columns + measure_columns(carries_weighed(session)),
+        [*columns, CERTIFICATE_COLUMN, *measure_columns(carries_weighed(session))],
         rows,
         {"sku": "Tổng cộng", **totals},
         period=q.period,
@@ -563,7 +575,7 @@ def slow_movers(session: Session, q: ReportQuery) -> Report:
     for r in fetch(
         session,
         "SELECT p.sku AS sku, p.name AS name, pr.name AS producer, l.qty AS qty, p.cost_vnd AS cost, "
-        "p.price_vnd AS price, p.sold_by AS sold_by, p.unit AS unit, "
+        f"p.price_vnd AS price, p.sold_by AS sold_by, p.unit AS unit, {CERTIFICATE_SQL}, "
         # Lines are written in sale order, so walking the product's index backwards finds its last sale at
         # once, where MAX(created_at) would read every line the product ever had.
         "(SELECT s.created_at FROM saleline sl JOIN sale s ON s.id = sl.sale_id "
@@ -574,6 +586,7 @@ def slow_movers(session: Session, q: ReportQuery) -> Report:
         " WHERE s.status = :completed AND s.created_at >= :cutoff)",
         {"completed": COMPLETED, "cutoff": cutoff},
         last_sale=UTCDateTime(),
+        cert_until=Date(),
     ):
         last = r.last_sale.astimezone(q.period.tz).date() if r.last_sale else None
         rows.append(
@@ -586,6 +599,7 @@ def slow_movers(session: Session, q: ReportQuery) -> Report:
                 "idle_days": (q.today - last).days if last else None,
                 "cost_value_vnd": line_amount(int(r.qty), int(r.cost), r.sold_by),
                 "retail_value_vnd": line_amount(int(r.qty), int(r.price), r.sold_by),
+                "certificate": certificate_cell(r, q.today),
             }
         )
     rows.sort(key=lambda r: (r["idle_days"] is not None, -(r["idle_days"] or 0), -r["cost_value_vnd"]))
@@ -603,6 +617,7 @@ def slow_movers(session: Session, q: ReportQuery) -> Report:
             Column("sku", "Mã hàng"),
             Column("name", "Sản phẩm"),
             Column("producer", "Nhà sản xuất"),
+            CERTIFICATE_COLUMN,
             *ON_HAND_COLUMNS,
             Column("last_sale", "Bán lần cuối", DATE),
             Column("idle_days", "Số ngày không bán", INT),
@@ -730,12 +745,12 @@ def reorder_list(session: Session, q: ReportQuery) -> Report:
             "min_qty": Quantity(int(r.min_qty), r.sold_by),
             "short": Quantity(int(r.min_qty) - int(r.qty), r.sold_by),
             "sold_30": Quantity(int(r.sold_30 or 0), r.sold_by),
-            "certificate": CERTIFICATE_STATUSES[status_of_certificate(r.stars, r.cert_until, q.today)],
+            "certificate": certificate_cell(r, q.today),
         }
         for r in fetch(
             session,
             "SELECT pr.name AS producer, pr.phone AS phone, p.sku AS sku, p.name AS name, "
-            "p.ocop_stars AS stars, p.ocop_cert_expiry AS cert_until, p.sold_by AS sold_by, p.unit AS unit, "
+            f"{CERTIFICATE_SQL}, p.sold_by AS sold_by, p.unit AS unit, "
             f"COALESCE(l.qty, 0) AS qty, {REORDER_POINT} AS min_qty, "
             "recent.qty AS sold_30 "
             "FROM product p JOIN producer pr ON pr.id = p.producer_id "
@@ -765,7 +780,7 @@ def reorder_list(session: Session, q: ReportQuery) -> Report:
             Column("min_qty", "Tồn tối thiểu", QTY),
             Column("short", "Thiếu", QTY),
             Column("sold_30", "Bán 30 ngày", QTY),
-            Column("certificate", "Giấy chứng nhận OCOP"),
+            CERTIFICATE_COLUMN,
         ],
         rows,
         None,
@@ -774,33 +789,23 @@ def reorder_list(session: Session, q: ReportQuery) -> Report:
     )
 
 
-def certificate_status(expiry: date | None, today: date, warn_days: int) -> str | None:
-    """'expired', 'soon' (within ``warn_days``) or None: for flags on reports, intake and the till."""
-    if expiry is None:
-        return None
-    if expiry < today:
-        return "expired"
-    if expiry <= today + timedelta(days=warn_days):
-        return "soon"
-    return None
-
-
 def expiring_certificates(session: Session, q: ReportQuery) -> Report:
     """OCOP certificates already expired or expiring within ``days`` days."""
     days = q.days or 90
     rows = []
     for r in fetch(
         session,
-        "SELECT p.sku AS sku, p.name AS name, p.ocop_stars AS stars, p.ocop_cert_number AS cert, "
-        "p.ocop_cert_expiry AS expiry, pr.name AS producer, pr.phone AS phone, COALESCE(l.qty, 0) AS qty, "
+        "SELECT p.sku AS sku, p.name AS name, p.ocop_cert_number AS cert, "
+        f"{CERTIFICATE_SQL}, pr.name AS producer, pr.phone AS phone, COALESCE(l.qty, 0) AS qty, "
         "p.sold_by AS sold_by, p.unit AS unit "
         "FROM product p JOIN producer pr ON pr.id = p.producer_id LEFT JOIN stocklevel l ON l.product_id = p.id "
         "WHERE p.is_active = :active AND p.ocop_cert_expiry IS NOT NULL AND p.ocop_cert_expiry <= :limit "
         "ORDER BY p.ocop_cert_expiry, p.name",
         {"active": True, "limit": q.today + timedelta(days=days)},
-        expiry=Date(),
+        cert_until=Date(),
     ):
-        status = certificate_status(r.expiry, q.today, days)
+        # The one rule (catalog/certificates.py), with this report's warning days; "soon" is the row's colour.
+        status = certificate_status(r.stars, r.cert_until, q.today, days)
         rows.append(
             {
                 "sku": r.sku,
@@ -809,11 +814,11 @@ def expiring_certificates(session: Session, q: ReportQuery) -> Report:
                 "phone": r.phone,
                 "stars": r.stars,
                 "cert": r.cert,
-                "expiry": r.expiry,
-                "days_left": (r.expiry - q.today).days,
-                "status": "Đã hết hạn" if status == "expired" else "Sắp hết hạn",
+                "expiry": r.cert_until,
+                "days_left": (r.cert_until - q.today).days,
+                "status": CERTIFICATE_STATUSES[status],
                 **_on_hand(r),
-                "_flag": status,
+                "_flag": "soon" if status == "expiring" else status,
             }
         )
     expired = sum(1 for r in rows if r["_flag"] == "expired")

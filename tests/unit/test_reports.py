@@ -35,13 +35,14 @@ import pytest
 from sqlmodel import Session
 
 from pos.auth.services import create_user
+from pos.catalog.certificates import certificate_status
 from pos.catalog.models import Producer, Product
 from pos.errors import ValidationError
 from pos.inventory.ledger import ledger_mismatches, record_movement
 from pos.inventory.models import Intake, IntakeLine, StockMovement
 from pos.reports.export import to_csv, to_xlsx
 from pos.reports.period import Period, parse_dmy, parse_period, shop_timezone
-from pos.reports.queries import REPORTS, ReportQuery, build_report, certificate_status
+from pos.reports.queries import REPORTS, ReportQuery, build_report
 from pos.sales.models import Payment, ReturnLine, Sale, SaleLine, SaleReturn, Shift
 from pos.text import fold
 
@@ -447,6 +448,18 @@ def test_stock_value_at_cost_and_retail(history: History, engine: Any) -> None:
     assert per_producer["HKD Mật ong Ba Vì"]["retail_value_vnd"] == 4_980_000
 
 
+def test_product_reports_show_the_certificate_as_the_reorder_list_does(history: History, engine: Any) -> None:
+    reorder = by(run(engine, "reorder"), "sku")
+    for name, params in (("products", {}), ("top", {}), ("slow", {"days": 30})):
+        report = run(engine, name, **params)
+        assert "certificate" in [c.key for c in report.columns], name
+        for sku, row in by(report, "sku").items():
+            if sku in reorder:
+                assert row["certificate"] == reorder[sku]["certificate"], (name, sku)
+    assert by(run(engine, "products"), "sku")["P1"]["certificate"] == "Sắp hết hạn"
+    assert by(run(engine, "slow", days=30), "sku")["P3"]["certificate"] == "Đã hết hạn"
+
+
 def test_reorder_list_per_producer_with_phone(history: History, engine: Any) -> None:
     report = run(engine, "reorder")
     rows = by(report, "sku")
@@ -463,10 +476,11 @@ def test_expiring_and_expired_certificates(history: History, engine: Any) -> Non
     report = run(engine, "certificates", days=90)
     assert [(r["sku"], r["_flag"]) for r in report.rows] == [("P5", "expired"), ("P3", "expired"), ("P1", "soon")]
     assert report.rows[2]["days_left"] == 76
-    assert certificate_status(date(2025, 4, 14), TODAY, 30) == "expired"
-    assert certificate_status(date(2025, 5, 15), TODAY, 30) == "soon"
-    assert certificate_status(date(2025, 5, 16), TODAY, 30) is None
-    assert certificate_status(None, TODAY, 30) is None
+    assert [r["status"] for r in report.rows] == ["Đã hết hạn", "Đã hết hạn", "Sắp hết hạn"]
+    # The rule is the catalogue's, with the report's warning days: 30 days leave P1 out.
+    assert [r["sku"] for r in run(engine, "certificates", days=30).rows] == ["P5", "P3"]
+    assert certificate_status(4, date(2025, 5, 15), TODAY, 30) == "expiring"
+    assert certificate_status(4, date(2025, 5, 16), TODAY, 30) == "valid"
 
 
 def test_every_report_builds_on_an_empty_database(engine: Any) -> None:
@@ -484,7 +498,7 @@ def test_csv_has_a_bom_vietnamese_headers_and_bare_numbers(history: History, eng
     body = to_csv(run(engine, "products"))
     assert body.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["Mã hàng", "Sản phẩm", "Nhà sản xuất", "SL bán (cái)"]
+    assert rows[0][:5] == ["Mã hàng", "Sản phẩm", "Nhà sản xuất", "Giấy chứng nhận OCOP", "SL bán (cái)"]
     assert rows[1][0] == "P2" and rows[1][rows[0].index("Doanh thu thuần")] == "725000"
     assert rows[-1][0] == "Tổng cộng" and rows[-1][rows[0].index("Doanh thu thuần")] == "1507000"
     daily = list(csv.reader(io.StringIO(to_csv(run(engine, "daily")).decode("utf-8-sig"))))
