@@ -26,7 +26,18 @@ from pos.db import parse_id, utcnow
 from pos.errors import NotFound, ValidationError
 from pos.inventory.models import StockLevel, StockMovement
 from pos.money import parse_vnd
-from pos.quantity import PIECE, SOLD_BY, WEIGHT_UNIT, is_weighed, min_stock, min_stock_column
+from pos.quantity import (
+    GRAMS_PER_KG,
+    PIECE,
+    SOLD_BY,
+    WEIGHT_UNIT,
+    WeightError,
+    is_weighed,
+    min_stock,
+    min_stock_column,
+    qty_number,
+    read_weight,
+)
 from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
 from pos.text import fold, nfc
@@ -422,7 +433,11 @@ class ProductInput:
             ocop_stars=product.ocop_stars,
             ocop_cert_number=product.ocop_cert_number,
             ocop_cert_expiry=product.ocop_cert_expiry,
-            min_stock=product.min_stock,
+            min_stock=(
+                qty_number(product.min_stock, product.sold_by)
+                if product.min_stock is not None and is_weighed(product.sold_by)
+                else product.min_stock
+            ),
             is_food=product.is_food,
             is_active=product.is_active,
             story={name: getattr(story, name) for name in STORY_FIELDS} if story is not None else None,
@@ -478,6 +493,27 @@ def next_sku(session: Session) -> str:
             return sku
 
 
+def _weighed_min_stock(errors: FieldErrors, raw: object) -> int | None:
+    """A weighed product's reorder point in grams, typed as a weight ('5,5' or '5 kg'; a plain number is grams)."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        grams = raw
+    else:
+        text = nfc(str(raw or "")).strip()
+        if not text:
+            return None
+        try:
+            grams = read_weight(text)
+        except WeightError:
+            grams = -1
+    if not 0 <= grams <= MAX_MIN_STOCK * GRAMS_PER_KG:
+        errors.add(
+            "min_stock",
+            f"Tồn kho tối thiểu của hàng cân nhập theo kg, ví dụ 5,5 (tối đa {MAX_MIN_STOCK:,} kg).".replace(",", "."),
+        )
+        return None
+    return grams
+
+
 def validate_product(session: Session, data: ProductInput, product: Product | None = None) -> dict[str, Any]:
     """Every field checked; all problems raised together. Barcode and SKU are checked, not yet assigned."""
     errors = FieldErrors()
@@ -525,13 +561,16 @@ def validate_product(session: Session, data: ProductInput, product: Product | No
     except ValueError:
         errors.add("ocop_cert_expiry", "Ngày hết hạn giấy chứng nhận không hợp lệ (dd/mm/yyyy).")
 
-    try:
-        min_stock = parse_int(data.min_stock)
-    except ValueError:
-        min_stock = -1
-    if min_stock is not None and not 0 <= min_stock <= MAX_MIN_STOCK:
-        errors.add("min_stock", f"Tồn kho tối thiểu là số nguyên từ 0 đến {MAX_MIN_STOCK:,}.".replace(",", "."))
-    clean["min_stock"] = min_stock
+    if is_weighed(nfc(str(data.sold_by or PIECE))):  # grams: typed as a weight, '5,5' or '5 kg' (as at the till)
+        clean["min_stock"] = _weighed_min_stock(errors, data.min_stock)
+    else:
+        try:
+            reorder = parse_int(data.min_stock)
+        except ValueError:
+            reorder = -1
+        if reorder is not None and not 0 <= reorder <= MAX_MIN_STOCK:
+            errors.add("min_stock", f"Tồn kho tối thiểu là số nguyên từ 0 đến {MAX_MIN_STOCK:,}.".replace(",", "."))
+        clean["min_stock"] = reorder
 
     try:
         producer = get_producer(session, data.producer_id)

@@ -145,7 +145,11 @@ def test_the_product_record_says_how_it_is_sold_and_tells_its_story(uow, make_pr
     producer = make_producer()
     story = {"name_en": "Cao Phong oranges", "origin_province": "Tỉnh Hòa Bình", "trace_url": "https://truyxuat.vn/c"}
     with uow() as s:
-        product = create_product(s, product_input(producer.id, unit="kg", sold_by="weight", story=story))
+        product = create_product(
+            s, product_input(producer.id, unit="kg", sold_by="weight", story=story, min_stock="5,5")
+        )
+        assert product.min_stock == 5_500  # a weighed product's reorder point is typed in kg, kept in grams
+        assert ProductInput.from_product(product).min_stock == "5,500"
     with uow() as s:
         record = s.exec(select(OutboxRecord).where(OutboxRecord.kind == "product")).one()
         payload = json.loads(record.payload)
