@@ -26,6 +26,8 @@ def line_amount_vnd(qty: int, unit_price_vnd: int, qty_per_price_unit: int = 1) 
     ``qty_per_price_unit`` is how many of the quantity's units the price is for: 1 for goods sold by the piece,
     1000 for goods weighed in grams and priced per kg (350 g at 120.000 ₫/kg = 42.000 ₫).
     """
+    if qty_per_price_unit == 1:  # by the piece: exact, no rounding (the ingest checks every line of every push)
+        return qty * unit_price_vnd
     return div_round(qty * unit_price_vnd, qty_per_price_unit)
 
 

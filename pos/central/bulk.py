@@ -156,7 +156,9 @@ def insert_new(
     if not fresh:
         raw.execute("RELEASE SAVEPOINT insert_new")
         return []
-    ordered = [fresh[key] for key in sorted(fresh, key=_index_order)]  # the order the unique index locks in
+    # The order the unique index locks in (keys of plain numbers compare as they are).
+    uuids = any(isinstance(part, UUID) for part in next(iter(fresh)))
+    ordered = [fresh[key] for key in sorted(fresh, key=_index_order if uuids else None)]
     ids = [int(n) for (n,) in found[-2]][: len(ordered)] if generated else []
     try:
         if generated:
