@@ -9,8 +9,9 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, select
@@ -236,6 +237,9 @@ FIELD_LABELS: dict[str, str] = {
     "buyer_tax_code": "Mã số thuế",
     "shift_id": "Ca làm việc số",
     "exceeds_expected_cash": "Vượt số tiền theo sổ",
+    "percent_bp": "Phần trăm giảm",
+    "buy_qty": "Mua",
+    "get_qty": "Tặng",
     "delivery": "Lần giao",
     "prepaid_vnd": "Đã trả trước",
     "paid_at_till_vnd": "Trả tại quầy",
@@ -246,6 +250,8 @@ FIELD_LABELS: dict[str, str] = {
     "central_uuid": "Mã của văn phòng trung tâm",
 }
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?")
+SHOWROOM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # Codes shown in Vietnamese, per field: "admin" is a role in "role" but a username in "username".
 VALUE_LABELS: dict[str, dict[str, str]] = {
@@ -427,7 +433,11 @@ def _dmy(iso: str) -> str:
 
 
 def format_value(
-    field: str, value: Any, siblings: dict[str, Any] | None = None, users: dict[int, str] | None = None
+    field: str,
+    value: Any,
+    siblings: dict[str, Any] | None = None,
+    users: dict[int, str] | None = None,
+    tz: tzinfo = SHOWROOM_TZ,
 ) -> str:
     """A value as a person reads it: money in đồng, rates in %, yes/no, codes and staff ids by name."""
     if value is None or value == "":
@@ -451,12 +461,17 @@ def format_value(
     text = str(value)
     if ISO_DAY.fullmatch(text):
         return _dmy(text)
+    if ISO_MOMENT.fullmatch(text):  # an instant (promotion start, clock): the showroom's local time
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return (moment.astimezone(tz) if moment.tzinfo else moment).strftime("%d/%m/%Y %H:%M")
     if field == "on" and text.startswith("line:"):
         return f"Dòng {text.removeprefix('line:')}"
     return VALUE_LABELS.get(field, {}).get(text, text)
 
 
-def describe_changes(before: str, after: str, users: dict[int, str] | None = None) -> list[Change]:
+def describe_changes(
+    before: str, after: str, users: dict[int, str] | None = None, tz: tzinfo = SHOWROOM_TZ
+) -> list[Change]:
     """The fields of before/after side by side; fields that changed come first."""
     old, new = parse_json(before), parse_json(after)
     if not isinstance(old, dict | type(None)) or not isinstance(new, dict | type(None)):
@@ -467,8 +482,8 @@ def describe_changes(before: str, after: str, users: dict[int, str] | None = Non
         Change(
             field=name,
             label=FIELD_LABELS.get(name, name),
-            before=format_value(name, old[name], old, users) if name in old else "",
-            after=format_value(name, new[name], new, users) if name in new else "",
+            before=format_value(name, old[name], old, users, tz) if name in old else "",
+            after=format_value(name, new[name], new, users, tz) if name in new else "",
             changed=name in old and name in new and old[name] != new[name],
         )
         for name in fields

@@ -94,7 +94,7 @@ def index() -> Any:
             "user": queries.user_label(user),
             "action": queries.action_label(entry.action),
             "entity": queries.entity_label(entry.entity),
-            "changes": queries.describe_changes(entry.before, entry.after, names),
+            "changes": queries.describe_changes(entry.before, entry.after, names, _tz()),
         }
         for entry, user in rows
     ]
@@ -128,7 +128,7 @@ def show(entry_id: int) -> Any:
         user=queries.user_label(user),
         action=queries.action_label(entry.action),
         entity=queries.entity_label(entry.entity),
-        changes=queries.describe_changes(entry.before, entry.after, dict(queries.user_choices(session))),
+        changes=queries.describe_changes(entry.before, entry.after, dict(queries.user_choices(session)), _tz()),
         before=queries.pretty_json(entry.before),
         after=queries.pretty_json(entry.after),
     )

@@ -245,6 +245,8 @@ def test_values_are_shown_in_the_words_of_their_field() -> None:
     }
     assert closed == {"period": ("Kỳ", "01/11/2026 – 30/11/2026"), "till_id": ("Quầy (mã nội bộ)", "1")}
     assert describe_changes("", '{"issued_on": "2026-03-05"}')[0].after == "05/03/2026"
+    starts = describe_changes("", '{"starts_at": "2026-12-06 17:00:00+00:00"}')[0]
+    assert (starts.label, starts.after) == ("Bắt đầu", "07/12/2026 00:00")  # UTC shown in Vietnam's time
 
 
 def test_every_action_record_and_field_the_code_logs_has_a_vietnamese_label() -> None:
