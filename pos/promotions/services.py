@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import case, delete, func
 from sqlmodel import Session, select
 
 from pos.audit import log as audit
@@ -24,6 +24,7 @@ from pos.promotions import central, terms
 from pos.promotions.engine import Applied, Item, Offer, best_offers
 from pos.promotions.models import Promotion, PromotionItem, SalePromotion
 from pos.promotions.terms import MAX_ITEMS, MINUTE, PromotionInput, describe, parse_local
+from pos.quantity import WEIGHT
 from pos.text import nfc
 
 __all__ = ["MAX_ITEMS", "PromotionInput", "describe", "parse_local"]  # the form's terms live in terms.py
@@ -227,9 +228,10 @@ class ReportRow:
     producer: str
     borne_by: str
     sales: int
-    qty: int
+    qty: int  # pieces of goods sold by the piece
     sold_vnd: int
     cost_vnd: int
+    grams: int = 0  # of goods sold by weight, never added to the pieces
 
 
 def promotion_report(session: Session, start: datetime, end: datetime) -> list[ReportRow]:
@@ -248,9 +250,10 @@ def promotion_report(session: Session, start: datetime, end: datetime) -> list[R
             Producer.name,
             SalePromotion.borne_by,
             func.count(func.distinct(Sale.id)),
-            func.sum(SaleLine.qty),
+            func.sum(case((SaleLine.sold_by == WEIGHT, 0), else_=SaleLine.qty)),
             func.sum(SaleLine.total_vnd),
             func.sum(SalePromotion.discount_vnd),
+            func.sum(case((SaleLine.sold_by == WEIGHT, SaleLine.qty), else_=0)),
         )
         .join(SaleLine, SaleLine.id == SalePromotion.sale_line_id)  # type: ignore[arg-type]
         .join(Sale, Sale.id == SaleLine.sale_id)  # type: ignore[arg-type]
@@ -261,6 +264,8 @@ def promotion_report(session: Session, start: datetime, end: datetime) -> list[R
         .order_by(Promotion.id, Producer.name)
     ).all()
     return [
-        ReportRow(p.id, p.name, describe(p), producer, borne, int(n), int(q or 0), int(v or 0), int(c or 0))  # type: ignore[arg-type]
-        for p, producer, borne, n, q, v, c in rows
+        ReportRow(
+            p.id, p.name, describe(p), producer, borne, int(n), int(q or 0), int(v or 0), int(c or 0), int(g or 0)
+        )  # type: ignore[arg-type]
+        for p, producer, borne, n, q, v, c, g in rows
     ]
