@@ -83,7 +83,9 @@ def share_text(share_bp: int) -> str:
 
 
 def cell_text(value: Any, kind: str) -> str:
-    """A value as shown on screen (money '1.250.000 ₫', dates dd/mm/yyyy)."""
+    """A value as shown on screen (money '1.250.000 ₫', dates dd/mm/yyyy); no rating reads 'Chưa xếp hạng'."""
+    if kind == STARS and value in (None, "", 0):
+        return "Chưa xếp hạng"
     if value is None or value == "":
         return ""
     if kind == VND:
@@ -106,7 +108,7 @@ def cell_text(value: Any, kind: str) -> str:
 def export_value(value: Any, kind: str) -> Any:
     """A value as written to CSV: numbers bare (so Excel can sum them), dates dd/mm/yyyy."""
     if value is None:
-        return ""
+        return cell_text(value, kind) if kind == STARS else ""
     if kind in (INT, VND):
         return int(value)
     if kind == KG:

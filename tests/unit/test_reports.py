@@ -352,6 +352,10 @@ def test_sales_by_producer_group_and_stars(history: History, engine: Any) -> Non
     assert stars[4]["net_vnd"] == 782_000
     assert stars[3]["net_vnd"] == 725_000
     assert stars[5]["net_vnd"] == 0
+    assert None in stars  # products without a rating have their row, and it says so on screen and in the CSV
+    from pos.reports.table import STARS, cell_text, export_value
+
+    assert cell_text(None, STARS) == export_value(None, STARS) == "Chưa xếp hạng" and cell_text(4, STARS) == "4 sao"
 
 
 def test_sales_per_day_and_hour(history: History, engine: Any) -> None:
