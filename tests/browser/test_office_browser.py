@@ -76,7 +76,8 @@ def test_csv_button_downloads_with_bom(office_page: Any, tmp_path: Path) -> None
 
 
 def test_a_company_s_purchases_in_every_showroom(office_page: Any) -> None:
-    """Typed by phone in the sales list's Khách hàng field: the company's sales at SR01 and SR02, by name."""
+    """Typed by phone in the sales list's Khách hàng field: the company's sales at SR01 and SR02, by name; its
+    name opens the customer's page."""
     import os
     from uuid import uuid4
 
@@ -117,4 +118,17 @@ def test_a_company_s_purchases_in_every_showroom(office_page: Any) -> None:
         assert office_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
         if shots:
             office_page.screenshot(path=f"{shots}/office-sales-customer-{width}.png", full_page=True)
+    assert office_page.problems == []
+
+    # The customer column opens the customer's page: both showrooms' purchases and their totals.
+    office_page.locator("table.office-sales tbody tr td.col-customer a").first.click()
+    office_page.wait_for_load_state()
+    assert office_page.locator("h1").inner_text() == "Công ty TNHH Hoa Sen"
+    assert office_page.locator("table.customer-sales tbody tr").count() == 2
+    assert "2.600.000 ₫" in office_page.locator("table.customer-showrooms tfoot").inner_text()
+    for width, height in ((1024, 768), (1366, 768), (1920, 1080)):
+        office_page.set_viewport_size({"width": width, "height": height})
+        assert office_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
+        if shots:
+            office_page.screenshot(path=f"{shots}/office-customer-{width}.png", full_page=True)
     assert office_page.problems == []

@@ -247,6 +247,8 @@ CENTRAL_RULES: dict[str, Rule] = {
     "office_reports.sales": MANAGER,
     "office_reports.sales_csv": MANAGER,
     "office_reports.receipt": MANAGER,
+    "office_reports.customer": MANAGER,  # a customer's name, phone, company, tax code and purchases
+    "office_reports.customer_csv": MANAGER,
     "office_reports.receipt_export": MANAGER,
     # the network's stock, transfers and settlements
     "office_network.index": MANAGER,
@@ -587,6 +589,7 @@ def office(central_app: Flask) -> Iterator[dict[str, Any]]:
             "slug": next(iter(PAGES)),
             "fmt": "csv",
             "sale_uuid": sale_uuid,
+            "customer_uuid": uuid4(),  # none sent: a central user is told so (404), anyone else refused first
             "promotion_id": 1,
         },
     }

@@ -73,14 +73,19 @@ class Paging:
 
 def paging(q: OfficeQuery, total: int) -> tuple[Paging | None, str, dict[str, Any]]:
     """The page asked for (kept inside the table), its LIMIT/OFFSET clause and parameters; none for an export."""
-    if q.per_page is None:
+    return page_window(q.page, q.per_page, total)
+
+
+def page_window(page: int, per_page: int | None, total: int) -> tuple[Paging | None, str, dict[str, Any]]:
+    """``paging`` for any long list: page ``page`` of ``per_page`` rows (None: every row) among ``total``."""
+    if per_page is None:
         return None, "", {}
-    pages = max(1, -(-total // q.per_page))
-    page = min(max(q.page, 1), pages)
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
     return (
-        Paging(page, q.per_page, total),
+        Paging(page, per_page, total),
         " LIMIT :page_rows OFFSET :page_offset",
-        {"page_rows": q.per_page, "page_offset": (page - 1) * q.per_page},
+        {"page_rows": per_page, "page_offset": (page - 1) * per_page},
     )
 
 

@@ -35,6 +35,7 @@ from pos.reports.period import Period
 from pos.reports.table import INT, QTY, TEXT, VND, Column, Report
 from pos.sales.models import PAYMENT_METHODS
 
+ERASED = "(đã xóa dữ liệu cá nhân)"
 SALE_STATUSES = {"": "Tất cả", "completed": "Đã hoàn tất", "voided": "Đã hủy", "returned": "Có trả hàng"}
 
 
@@ -60,9 +61,22 @@ def customer_key(raw: str) -> str:
     return kept if 10 <= len(digits) <= 13 else ""
 
 
+# The customer records of every showroom that are the same person or company: a phone or a tax code in common.
+# An empty :phone or :tax_code matches nobody (NULLIF), an erased record nobody either (its fields are blank).
+SAME_CUSTOMER = (
+    "SELECT c.showroom_id, c.uuid FROM customer c WHERE c.erased_at IS NULL "
+    "AND (c.phone = NULLIF(:phone, '') OR c.tax_code = NULLIF(:tax_code, ''))"
+)
+
+
+def sale_status(status: str, refunded_vnd: int) -> str:
+    """A sale's state as the office lists it: voided, with goods returned, or completed."""
+    return "Đã hủy" if status != COMPLETED else ("Có trả hàng" if refunded_vnd else "Hoàn tất")
+
+
 def _sale_where(session: Session, f: SaleFilter) -> tuple[str, dict[str, Any], bool]:
     """WHERE clause, parameters, and whether the period was set aside (a whole receipt number was given)."""
-    params: dict[str, Any] = {"start": f.period.start, "end": f.period.end}
+    params: dict[str, Any] = {"start": f.period.start, "end": f.period.end, "erased": ERASED}
     clauses = []
     any_date = False
     number = f.number.strip().upper()
@@ -87,11 +101,8 @@ def _sale_where(session: Session, f: SaleFilter) -> tuple[str, dict[str, Any], b
             params["pattern"] = "%" + number.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     if f.customer:
         # The same person or company is a customer of each showroom it bought at, known by its phone or tax code.
-        clauses.append(
-            "s.customer_uuid IS NOT NULL AND (s.showroom_id, s.customer_uuid) IN (SELECT c.showroom_id, c.uuid "
-            "FROM customer c WHERE c.erased_at IS NULL AND (c.phone = :customer OR c.tax_code = :customer))"
-        )
-        params["customer"] = customer_key(f.customer)
+        clauses.append(f"s.customer_uuid IS NOT NULL AND (s.showroom_id, s.customer_uuid) IN ({SAME_CUSTOMER})")
+        params["phone"] = params["tax_code"] = customer_key(f.customer)
     if f.status == "completed":
         clauses.append("s.status = 'completed'")
     elif f.status == "voided":
@@ -108,11 +119,12 @@ SALE_LIST_SELECT = (
 SELECT s.uuid, s.receipt_number, s.created_at, s.sold_on, """
     + full_name_sql("s.showroom_id", "s.cashier")
     + """ AS cashier,
-       s.status, s.subtotal_vnd,
+       s.status, s.subtotal_vnd, s.customer_uuid,
        s.line_discount_vnd + s.sale_discount_vnd AS discount_vnd, s.total_vnd, sr.code, sr.name,
        (SELECT COALESCE(SUM(r.total_vnd), 0) FROM sale_return r WHERE r.sale_id = s.id)::bigint AS refunded_vnd,
        (SELECT string_agg(DISTINCT pm.method, ',') FROM payment pm WHERE pm.sale_id = s.id) AS methods,
-       (SELECT COALESCE(NULLIF(c.company_name, ''), c.name) FROM customer c
+       (SELECT CASE WHEN c.erased_at IS NOT NULL THEN :erased ELSE COALESCE(NULLIF(c.company_name, ''), c.name)
+        END FROM customer c
         WHERE c.showroom_id = s.showroom_id AND c.uuid = s.customer_uuid) AS customer
 FROM {source} JOIN showroom sr ON sr.id = s.showroom_id
 WHERE {where}
@@ -138,7 +150,6 @@ class SalePage:
 
 def _sale_row(r: Any, tz: tzinfo) -> dict[str, Any]:
     methods = [PAYMENT_METHODS.get(m, m) for m in (r.methods or "").split(",") if m]
-    status = "Đã hủy" if r.status != COMPLETED else ("Có trả hàng" if r.refunded_vnd else "Hoàn tất")
     return {
         "receipt_number": r.receipt_number,
         "code": r.code,
@@ -150,8 +161,9 @@ def _sale_row(r: Any, tz: tzinfo) -> dict[str, Any]:
         "total_vnd": int(r.total_vnd),
         "refunded_vnd": int(r.refunded_vnd),
         "methods": ", ".join(methods),
-        "status": status,
+        "status": sale_status(r.status, r.refunded_vnd),
         "customer": r.customer or "",
+        "_customer_uuid": str(r.customer_uuid) if r.customer_uuid else "",
         "_uuid": str(r.uuid),
         "_flag": "voided" if r.status != COMPLETED else "",
     }

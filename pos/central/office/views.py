@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from pos.auth.access import bind_role
 from pos.central.models import CHECK_STATUSES, Showroom
-from pos.central.office import common, invoices, products, receipts, shifts
+from pos.central.office import common, customers, invoices, products, receipts, shifts
 from pos.central.office import sales as sale_reports
 from pos.central.office.common import OfficeQuery
 from pos.central.office.receipts import SaleFilter
@@ -312,6 +312,7 @@ def sales() -> Any:
             "customer": request.args.get("customer", "").strip()[:40],
         },
         errors=errors,
+        customer_page=customers.find_customer(session, f.customer) if f.customer else None,
         showrooms=common.showroom_choices(session),
         statuses=receipts.SALE_STATUSES,
         quick_periods=quick_periods(today),
@@ -368,6 +369,42 @@ def sales_csv() -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@bp.get("/customers/<uuid:customer_uuid>")
+def customer(customer_uuid: UUID) -> Any:
+    """One customer: who they are as central holds them, their totals per showroom and their purchases, paged."""
+    session = report_session()
+    view = customers.get_customer(session, customer_uuid)
+    by_showroom = customers.per_showroom(session, view)
+    listed = sum(r["_listed"] for r in by_showroom.rows)
+    bought = customers.purchases(session, view, listed, _int_arg("page", 1, 1, 1_000_000))
+    return render_template(
+        "central/office/customer.html",
+        c=view,
+        by_showroom=by_showroom,
+        bought=bought,
+        pager=bought.params["paging"],
+        cell_text=cell_text,
+        back=url_for(".sales", **_args(page=None)),
+        pages=PAGES.values(),
+        args=_args(),
+    )
+
+
+@bp.get("/customers/<uuid:customer_uuid>.csv")
+def customer_csv(customer_uuid: UUID) -> Response:
+    """Every purchase of the customer at every showroom as CSV (UTF-8 with BOM), streamed."""
+    view = customers.get_customer(report_session(), customer_uuid)
+    stem = f"khach-hang-{view.tax_code or view.phone or view.uuid.hex[:8]}"
+
+    @stream_with_context
+    def generate() -> Iterator[bytes]:
+        # The view's session is closed once the view returns; the stream opens (and closes) its own.
+        session = report_session()
+        yield from iter_csv(customers.purchases(session, view, 0, per_page=None))
+
+    return _attachment(Response(generate(), mimetype=EXPORTS["csv"]), stem, "csv")
 
 
 @bp.get("/sales/<uuid:sale_uuid>")
