@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from pos.baskets.models import SaleBasket, SaleBasketLine
 from pos.promotions.services import promotion_names
 from pos.sales.models import SaleLine
+from pos.sales.receipt_labels import Wording
 from pos.sales.receipts import ReceiptLine
 
 MIXED_RATES = -1  # a basket's components carry their own VAT rates: the receipt prints them per rate only
@@ -25,9 +26,21 @@ def sold_baskets(session: Session, sale_id: int) -> tuple[list[SaleBasket], dict
     return rows, {link.sale_line_id: link.sale_basket_id for link in links}
 
 
-def contents_of(basket: SaleBasket, lines: Sequence[SaleLine]) -> tuple[str, ...]:
-    """'2 Chè Tân Cương' for each component of one basket (quantities per basket)."""
-    return tuple(f"{line.qty // max(basket.qty, 1)} {line.name}" for line in lines)
+def contents_of(
+    basket: SaleBasket,
+    lines: Sequence[SaleLine],
+    english: Mapping[int, str] | None = None,
+    t: Wording | None = None,
+) -> tuple[str, ...]:
+    """'2 Chè Tân Cương' for each component of one basket (quantities per basket), named in the receipt's language.
+
+    ``english`` (product id -> English name) and ``t`` as for the receipt's own lines: '2 Tan Cuong green tea' in
+    English, '2 Chè Tân Cương (Tan Cuong green tea)' bilingual.
+    """
+    t, english = t or Wording(), english or {}
+    return tuple(
+        f"{line.qty // max(basket.qty, 1)} {t.name(line.name, english.get(line.product_id, ''))}" for line in lines
+    )
 
 
 def receipt_lines(
@@ -36,12 +49,15 @@ def receipt_lines(
     lines: Sequence[SaleLine],
     stars: Mapping[int, int] | None = None,
     english: Mapping[int, str] | None = None,
+    t: Wording | None = None,
 ) -> list[ReceiptLine]:
     """The receipt's lines: ordinary lines as sold, each basket once with its contents (printed on request).
 
     ``stars`` (product id -> stars, for valid certificates only) marks the ordinary lines with OCOP stars;
-    ``english`` (product id -> English name) names them on an English or bilingual receipt.
+    ``english`` (product id -> English name) names them, the baskets and the baskets' contents on an English or
+    bilingual receipt; ``t`` is the receipt's wording (the contents are printed as one line each).
     """
+    english = english or {}
     promo = promotion_names(session, [line.id for line in lines])  # type: ignore[misc]
     baskets, link = sold_baskets(session, sale_id)
     by_id = {b.id: b for b in baskets}
@@ -66,7 +82,7 @@ def receipt_lines(
                     promotion=promo.get(line.id, ""),  # type: ignore[arg-type]
                     sold_by=line.sold_by,
                     stars=(stars or {}).get(line.product_id),
-                    name_en=(english or {}).get(line.product_id, ""),
+                    name_en=english.get(line.product_id, ""),
                 )
             )
         elif members[basket_id][0] is line:
@@ -80,8 +96,9 @@ def receipt_lines(
                     b.discount_vnd,
                     b.total_vnd,
                     MIXED_RATES,
-                    contents=contents_of(b, members[basket_id]),
+                    contents=contents_of(b, members[basket_id], english, t),
                     promotion=promo.get(line.id, ""),  # type: ignore[arg-type]
+                    name_en=english.get(b.product_id, ""),
                 )
             )
     return out

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from pos.audit import log as audit
 from pos.auth.models import User
-from pos.baskets.receipt import receipt_lines
+from pos.baskets.receipt import receipt_lines, sold_baskets
 from pos.catalog.certificates import shown_stars
 from pos.catalog.models import Product
 from pos.catalog.story import stories_of
@@ -145,17 +145,30 @@ def _bank_reference(payment: Payment, receipt_number: str) -> str | None:
 
 
 def discount_approvals(
-    session: Session, sale: Sale, lines: list[SaleLine], t: Wording | None = None
+    session: Session,
+    sale: Sale,
+    lines: list[SaleLine],
+    t: Wording | None = None,
+    english: Mapping[int, str] | None = None,
 ) -> tuple[str, ...]:
-    """'Giảm giá dòng 1 (Mật ong bạc hà): Trần Văn A duyệt', one per approved discount, for the receipt."""
-    t = t or Wording()
+    """'Giảm giá dòng 1 (Mật ong bạc hà): Trần Văn A duyệt', one per approved discount, for the receipt.
+
+    The product named as the receipt names it (``english``: product id -> English name, see ``english_names``).
+    """
+    t, english = t or Wording(), english or {}
 
     def name(user_id: int) -> str:
         user = session.get(User, user_id)
         return user.full_name if user else "?"
 
     found = [
-        t("approval_line", n=line.line_no, name=line.name, by=name(line.discount_approved_by_id))
+        t.naming(
+            "approval_line",
+            line.name,
+            english.get(line.product_id, ""),
+            n=line.line_no,
+            by=name(line.discount_approved_by_id),
+        )
         for line in lines
         if line.discount_approved_by_id
     ]
@@ -188,7 +201,10 @@ def receipt_for_sale(
     invoice = first_invoice_of_sale(session, sale.id)
     language = sale.receipt_language
     t = Wording(printed_language(language, invoice is not None))
-    english = english_names(session, language, [line.product_id for line in lines])
+    baskets, _ = sold_baskets(session, sale.id)  # type: ignore[arg-type]
+    english = english_names(
+        session, language, [line.product_id for line in lines] + [basket.product_id for basket in baskets]
+    )
     return ReceiptData(
         showroom_name=str(config.get("SHOWROOM_NAME", "")),
         showroom_address=str(config.get("SHOWROOM_ADDRESS", "")),
@@ -197,7 +213,7 @@ def receipt_for_sale(
         receipt_number=sale.receipt_number,
         issued_at=sale.created_at,
         cashier_name=cashier.full_name if cashier else "",
-        lines=receipt_lines(session, sale.id, lines, sold_stars(session, sale, lines), english),  # type: ignore[arg-type]
+        lines=receipt_lines(session, sale.id, lines, sold_stars(session, sale, lines), english, t),  # type: ignore[arg-type]
         subtotal_vnd=sale.subtotal_vnd,
         discount_vnd=sale.line_discount_vnd + sale.sale_discount_vnd,
         total_vnd=sale.total_vnd,
@@ -222,7 +238,7 @@ def receipt_for_sale(
         is_copy=copy_number > 0,
         copy_number=copy_number,
         note=t("voided") if sale.status == "voided" else None,
-        approvals=discount_approvals(session, sale, lines, t),
+        approvals=discount_approvals(session, sale, lines, t, english),
         invoice=invoice_copy(session, invoice, config, language) if invoice is not None else None,
         show_contents=show_contents,
     )

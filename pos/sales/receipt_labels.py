@@ -180,6 +180,32 @@ class Wording:
             return self.vi(key, **values), self.en(key, **values)
         return self(key, **values), None
 
+    def names(self, name: str, name_en: str) -> tuple[str, str | None]:
+        """A product's name as printed, and its English to go with it on a bilingual receipt (None when none).
+
+        English alone on an English receipt (the Vietnamese where no English name is told); both when bilingual.
+        """
+        english = name_en.strip()
+        if not self.has_vietnamese:
+            return english or name, None
+        if self.has_english and english and english != name:
+            return name, english
+        return name, None
+
+    def name(self, name: str, name_en: str) -> str:
+        """A product's name on one line: 'Chè Tân Cương (Tan Cuong green tea)' when bilingual."""
+        first, second = self.names(name, name_en)
+        return f"{first} ({second})" if second else first
+
+    def naming(self, key: str, name: str, name_en: str, **values: object) -> str:
+        """A line naming a product (``{name}`` in ``key``): each language's words with that language's name."""
+        english = name_en.strip() or name
+        if self.language == "en":
+            return self.en(key, name=english, **values)
+        if self.language == "vi":
+            return self.vi(key, name=name, **values)
+        return f"{self.vi(key, name=name, **values)} ({self.en(key, name=english, **values)})"
+
     def unit(self, unit: str) -> str:
         """A product's unit in English on an English receipt; as typed otherwise."""
         return UNITS_EN.get(unit.strip().lower(), unit) if self.language == "en" else unit

@@ -559,12 +559,7 @@ def _header(b: _Builder, data: ReceiptData, t: Wording) -> None:
 
 def line_names(line: ReceiptLine, t: Wording) -> tuple[str, str | None]:
     """A line's name as printed, and the English under it on a bilingual receipt (None when there is none)."""
-    english = line.name_en.strip()
-    if not t.has_vietnamese:
-        return english or line.name, None
-    if t.has_english and english and english != line.name:
-        return line.name, english
-    return line.name, None
+    return t.names(line.name, line.name_en)
 
 
 def _lines_roll(b: _Builder, lines: list[ReceiptLine], t: Wording, show_contents: bool = False) -> None:
@@ -602,8 +597,7 @@ def _a4_name(line: ReceiptLine, t: Wording) -> str:
 
     Beside, in brackets, since a table cell has one type size (the English under it would have to be smaller).
     """
-    name, english = line_names(line, t)
-    name = f"{name} ({english})" if english else name
+    name = t.name(line.name, line.name_en)
     name = f"{name} (OCOP {line.stars}{STAR})" if line.stars else name
     return f"{name} ({t('promotion')}: {line.promotion})" if line.promotion else name
 

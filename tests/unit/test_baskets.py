@@ -117,6 +117,7 @@ def sell(uow: Any, shop: dict[str, Any], codes: list[str], key: str, **kw: Any) 
             showroom_code="SR01",
             allow_negative=kw.pop("allow_negative", False),
             now=kw.pop("now", NOW),
+            receipt_language=kw.pop("receipt_language", "vi"),
         )
 
 

@@ -1,0 +1,88 @@
+"""A gift basket on an English or bilingual receipt: the basket, its contents and the approval notes named as the
+receipt names its lines (the product story's English name), read back from the PDF with pypdf."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pos.auth.services import verify_manager
+from pos.catalog.story import Story, save_story
+from pos.sales import cart as carts
+from pos.sales import discounts, scanning
+from pos.sales.models import Sale
+from pos.sales.pricing import Discount, DiscountLimits
+from pos.sales.receipt_data import receipt_for_sale
+from pos.sales.receipts import render_receipt
+from tests.unit.test_baskets import sell as sell_codes
+from tests.unit.test_baskets import shop  # noqa: F401  (the fixture: three producers' goods and a basket)
+from tests.unit.test_receipts import pdf_text, squash
+
+ENGLISH = {"honey": "Longan-flower honey", "tea": "Tan Cuong green tea", "basket": "An Khang Tet gift basket"}
+PAPERS = ["80mm", "58mm", "a4"]
+
+
+@pytest.fixture
+def told(uow: Any, shop: dict[str, Any]) -> dict[str, Any]:  # noqa: F811
+    """The honey, the tea and the basket have English names; the rattan box (packaging) has none."""
+    with uow() as s:
+        for key, name_en in ENGLISH.items():
+            save_story(s, shop[key].id, Story(name_en=name_en))
+    return shop
+
+
+def sell(uow: Any, shop: dict[str, Any], language: str, key: str) -> Sale:  # noqa: F811
+    """One basket and one honey with 20 % off approved by the manager, the receipt asked for in ``language``."""
+    with uow() as s:
+        cart = carts.get_or_create_active_cart(s, shop["cashier"].id)
+        scanning.scan(s, cart, shop["basket"].barcode)
+        honey = scanning.scan(s, cart, shop["honey"].barcode)
+        approver = verify_manager(s, "quanly", "quanly-pass")
+        limits, cashier_id = DiscountLimits(), shop["cashier"].id
+        discounts.set_line_discount(
+            s, cart, honey.id, Discount("percent", 2000), limits=limits, actor_id=cashier_id, approver=approver
+        )
+    return sell_codes(uow, shop, [], key, receipt_language=language)
+
+
+def printed(uow: Any, sale: Sale, paper: str) -> str:
+    with uow() as s:
+        data = receipt_for_sale(s, s.get(Sale, sale.id), {"SHOWROOM_NAME": "Điểm OCOP Hoàn Kiếm"}, show_contents=True)
+    return pdf_text(render_receipt(data, paper))
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_an_english_receipt_names_the_basket_and_its_contents_in_english(uow: Any, told: Any, paper: str) -> None:
+    text = printed(uow, sell(uow, told, "en", f"k-bsk-en-{paper}"), paper)
+    for phrase in (
+        "An Khang Tet gift basket",
+        "1 Longan-flower honey",
+        "2 Tan Cuong green tea",
+        "1 Giỏ mây",  # no English name told: the Vietnamese one
+        "Discount on line 4 (Longan-flower honey) approved by Quanly",
+    ):
+        assert squash(phrase) in text, phrase
+    for vietnamese in ("Giỏ quà Tết An Khang", "Mật ong hoa nhãn", "Chè Tân Cương", "duyệt"):
+        assert squash(vietnamese) not in text, vietnamese
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_a_bilingual_receipt_names_the_contents_in_both_languages(uow: Any, told: Any, paper: str) -> None:
+    text = printed(uow, sell(uow, told, "vi+en", f"k-bsk-bi-{paper}"), paper)
+    for phrase in (
+        "Giỏ quà Tết An Khang",
+        "An Khang Tet gift basket",
+        "1 Mật ong hoa nhãn (Longan-flower honey)",
+        "2 Chè Tân Cương (Tan Cuong green tea)",
+        "1 Giỏ mây",
+        "Giảm giá dòng 4 (Mật ong hoa nhãn): Quanly duyệt",
+        "(Discount on line 4 (Longan-flower honey) approved by Quanly)",
+    ):
+        assert squash(phrase) in text, phrase
+
+
+def test_a_vietnamese_receipt_keeps_the_vietnamese_names(uow: Any, told: Any) -> None:
+    text = printed(uow, sell(uow, told, "vi", "k-bsk-vi-0001"), "80mm")
+    assert squash("2 Chè Tân Cương") in text and squash("Giảm giá dòng 4 (Mật ong hoa nhãn): Quanly duyệt") in text
+    assert not any(squash(name) in text for name in ENGLISH.values())
