@@ -37,6 +37,7 @@ from pos.errors import Conflict, ValidationError
 from pos.money import format_vnd
 from pos.orders.models import CompanyOrder, OrderDelivery, OrderDeliveryLine, OrderLine, OrderPayment
 from pos.orders.reservations import delivered_qty
+from pos.quantity import format_qty, qty_number
 from pos.sales import cart as carts
 from pos.sales import pricing
 from pos.sales.models import Cart, CartLine, Sale
@@ -89,6 +90,59 @@ def progress(session: Session, order: CompanyOrder) -> list[LineProgress]:
         .order_by(OrderLine.position)  # type: ignore[arg-type]
     ).all()
     return [LineProgress(line, product, done.get(line.id, 0)) for line, product in rows]  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class OrderProgress:
+    """How much of an order has been handed over: units delivered and ordered, summed over its lines when they
+    count alike (pieces, or grams of weighed goods), else the lines handed over in full."""
+
+    delivered: int
+    ordered: int
+    sold_by: str  # "piece" or "weight"; "" when the lines count differently (then delivered/ordered are lines)
+    unit: str  # the lines' unit when they share one ("giỏ"), else ""
+
+    @property
+    def is_complete(self) -> bool:
+        return self.ordered > 0 and self.delivered >= self.ordered
+
+    @property
+    def text(self) -> str:
+        """'300/500 giỏ đã giao', '1,500/2,000 kg đã giao', '2/3 dòng hàng đã giao'."""
+        if not self.sold_by:
+            return f"{self.delivered}/{self.ordered} dòng hàng đã giao"
+        done = qty_number(self.delivered, self.sold_by)
+        return f"{done}/{format_qty(self.ordered, self.sold_by, self.unit)} đã giao"
+
+
+def delivery_progress(session: Session, orders: Sequence[CompanyOrder]) -> dict[int, OrderProgress]:
+    """{order id: its progress} of these orders, in two queries whatever their number (for the lists)."""
+    ids = [o.id for o in orders if o.id is not None]
+    if not ids:
+        return {}
+    done = delivered_qty(session, ids)
+    rows = session.exec(
+        select(OrderLine.id, OrderLine.order_id, OrderLine.qty, Product.sold_by, Product.unit)
+        .join(Product, Product.id == OrderLine.product_id)  # type: ignore[arg-type]
+        .where(OrderLine.order_id.in_(ids))  # type: ignore[union-attr]
+    ).all()
+    lines: dict[int, list[tuple[int, int, str, str]]] = {order_id: [] for order_id in ids}
+    for line_id, order_id, qty, sold_by, unit in rows:
+        lines[order_id].append((qty, done.get(line_id, 0), sold_by, unit))
+    found = {}
+    for order_id, its in lines.items():
+        kinds = {sold_by for _, _, sold_by, _ in its}
+        if len(kinds) == 1:
+            units = {unit for _, _, _, unit in its}
+            found[order_id] = OrderProgress(
+                sum(d for _, d, _, _ in its),
+                sum(q for q, _, _, _ in its),
+                kinds.pop(),
+                units.pop() if len(units) == 1 else "",
+            )
+        else:  # grams and pieces never add up: count the lines handed over in full
+            found[order_id] = OrderProgress(sum(1 for q, d, _, _ in its if d >= q), len(its), "", "")
+    return found
 
 
 def list_deliveries(session: Session, order_id: int) -> list[tuple[OrderDelivery, Sale | None]]:

@@ -51,9 +51,10 @@ def till_settings() -> dict[str, Any]:
 def pickups() -> Any:
     """Confirmed orders waiting to be picked up or delivered, the next due first."""
     session = get_session()
-    rows = [(o, c, deliveries.progress(session, o)) for o, c in orders.list_orders(session, "ordered")]
+    rows = orders.list_orders(session, "ordered")
     rows.sort(key=lambda row: (row[0].due_on is None, row[0].due_on or _today(), row[0].id))
-    return render_template("orders/pickups.html", rows=rows, handover=HANDOVER)
+    done = deliveries.delivery_progress(session, [o for o, _ in rows])
+    return render_template("orders/pickups.html", rows=rows, done=done, handover=HANDOVER)
 
 
 def _paid_now() -> list[PaymentInput]:

@@ -34,9 +34,10 @@ def index() -> Any:
     """Quotes and orders, newest first, by status."""
     status = request.args.get("status", "")
     status = status if status in ORDER_STATUSES else ""
-    return render_template(
-        "orders/index.html", rows=orders.list_orders(get_session(), status), status=status, statuses=ORDER_STATUSES
-    )
+    session = get_session()
+    rows = orders.list_orders(session, status)
+    done = deliveries.delivery_progress(session, [o for o, _ in rows if o.status != "quote"])
+    return render_template("orders/index.html", rows=rows, done=done, status=status, statuses=ORDER_STATUSES)
 
 
 def _input() -> orders.OrderInput:

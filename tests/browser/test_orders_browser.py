@@ -132,3 +132,7 @@ def test_an_order_is_picked_up_in_part_and_paid_in_cash_at_the_till(page, uow, m
     with uow() as s:
         assert shifts.expected_cash(s, shifts.current_shift(s, manager.id)) == 500_000 + 1_440_000
         assert orders.get_order(s, order_id).status == "ordered"  # 8 still to come
+    page.goto("/orders/")  # the manager's list shows how far it got, as the pickups list does
+    assert "12/20 cái đã giao" in page.locator("table").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shoot(page, "order-list-delivered")

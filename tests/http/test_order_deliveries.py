@@ -61,7 +61,7 @@ def test_an_order_picked_up_in_two_parts_paid_by_transfer_cash_and_card(shop, au
     cashier_id = _as_cashier(auth, uow)
     assert auth.client.get(step).status_code == 403  # the order itself is the manager's
     waiting = auth.client.get("/orders/pickups").get_data(as_text=True)
-    assert "Công ty TNHH Quà Việt" in waiting and "0 / 7" in waiting
+    assert "Công ty TNHH Quà Việt" in waiting and "0/7 đã giao" in waiting  # baskets and cakes: 7 pieces
 
     page = f"{step}/deliver"
     basket_line, cake_line = _line_ids(uow, order_id)
@@ -94,6 +94,7 @@ def test_an_order_picked_up_in_two_parts_paid_by_transfer_cash_and_card(shop, au
         shift = shifts.current_shift(s, cashier_id)
         assert shifts.expected_cash(s, shift) == 1_000_000 + 269_500  # the cash is in the drawer's count
         note_id = one.id
+    assert "3/7 đã giao" in auth.client.get("/orders/pickups").get_data(as_text=True)
 
     note = auth.client.get(f"/orders/deliveries/{note_id}.pdf")
     assert note.status_code == 200 and note.mimetype == "application/pdf"
@@ -165,6 +166,9 @@ def test_cancelling_the_rest_gives_its_stock_back_and_the_unused_transfer_is_due
         assert s.get(CompanyOrder, order_id).status == "cancelled"
         assert (on_hand(s, shop["tea"].id), on_hand(s, shop["cake"].id)) == (6, 7)
         assert [p.amount_vnd for p in s.exec(select(Payment))] == [555_750]
+    # The manager's list says how far the cancelled order got, as the pickups list counts it (2 baskets, 1 cake).
+    listed = auth.client.get("/orders/").get_data(as_text=True)
+    assert "3/7 đã giao" in listed
 
 
 def _line_ids(uow, order_id: int) -> tuple[int, int]:
