@@ -132,3 +132,16 @@ def test_a_company_s_purchases_in_every_showroom(office_page: Any) -> None:
         if shots:
             office_page.screenshot(path=f"{shots}/office-customer-{width}.png", full_page=True)
     assert office_page.problems == []
+
+    # Erased at SR02 (the last record made): its page says so and names nobody.
+    erased = {**who, "name": "", "phone": "", "company_name": "", "tax_code": "", "erased": True}
+    push(engine, "SR02", [Record("customer", who["uuid"], erased, at(20, 9))], first_seq=6000)
+    office_page.goto(f"/office/customers/{who['uuid']}")
+    assert "đã được xóa theo yêu cầu" in office_page.locator("main").inner_text()
+    assert "Hoa Sen" not in office_page.content() and "0912345678" not in office_page.content()
+    for width, height in ((1024, 768), (1366, 768), (1920, 1080)):
+        office_page.set_viewport_size({"width": width, "height": height})
+        assert office_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
+        if shots:
+            office_page.screenshot(path=f"{shots}/office-customer-erased-{width}.png", full_page=True)
+    assert office_page.problems == []
