@@ -67,7 +67,9 @@ def _image(session: Session, job: PrintJob, till: Till, config: Mapping[str, Any
         sale = session.exec(select(Sale).where(Sale.receipt_number == job.ref)).first()
         if sale is None:
             raise NotFound(f"Không tìm thấy hóa đơn số {job.ref}.")
-        return render_receipt_raster(receipt_for_sale(session, sale, config, job.copy_number), paper, dots)
+        return render_receipt_raster(
+            receipt_for_sale(session, sale, config, job.copy_number, language=job.language or None), paper, dots
+        )
     if job.kind == "refund":
         sale_return = session.exec(select(SaleReturn).where(SaleReturn.return_number == job.ref)).first()
         if sale_return is None:

@@ -62,6 +62,7 @@ class PrintJob(SQLModel, table=True):
     kind: str = Field(max_length=10)  # receipt, refund, x_report, z_report, test, drawer
     ref: str = Field(default="", max_length=40)  # receipt or return number, shift id
     copy_number: int = Field(default=0)  # > 0: printed as BẢN SAO (lần in n+1)
+    language: str = Field(default="", max_length=5)  # a copy's receipt language; empty: the sale's
     open_drawer: bool = Field(default=False)
     state: str = Field(default="waiting", max_length=8)  # waiting, printed, failed
     attempts: int = Field(default=0)

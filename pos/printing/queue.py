@@ -55,6 +55,7 @@ def enqueue(
     ref: str = "",
     *,
     copy_number: int = 0,
+    language: str = "",
     open_drawer: bool = False,
     created_by_id: int | None = None,
 ) -> PrintJob | None:
@@ -69,6 +70,7 @@ def enqueue(
         kind=kind,
         ref=ref,
         copy_number=copy_number,
+        language=language,
         open_drawer=open_drawer and till.has_drawer,
         created_by_id=created_by_id,
     )

@@ -17,6 +17,7 @@ from pos.printing import documents, queue, tills, worker
 from pos.printing.models import JOB_KINDS, JOB_STATES, PRINTER_KINDS, PrintJob, Till
 from pos.sales.models import Sale
 from pos.sales.receipt_data import count_reprint, receipt_for_sale
+from pos.sales.receipt_labels import copy_language
 from pos.sales.receipts import render_receipt_raster
 from pos.security import verify_manager_credentials
 from pos.text import nfc
@@ -240,9 +241,15 @@ def reprint(job_id: int) -> Any:
         sale = session.exec(select(Sale).where(Sale.receipt_number == job.ref)).first()
         if job.kind != "receipt" or sale is None:
             raise NotFound("Chỉ in lại được hóa đơn bán hàng.")
-        copy = count_reprint(session, sale, current_user.id)
-        new = queue.enqueue(
-            session, till.id, "receipt", sale.receipt_number, copy_number=copy, created_by_id=current_user.id
+        copy = count_reprint(session, sale, current_user.id, job.language or None)
+        new = queue.enqueue(  # the copy of a printed job in that job's language
+            session,
+            till.id,
+            "receipt",
+            sale.receipt_number,
+            copy_number=copy,
+            language=job.language,
+            created_by_id=current_user.id,
         )
     queued(new)
     return jsonify({"ok": True, "copy": copy})
@@ -262,14 +269,15 @@ def _png(image: Any) -> Any:
 
 @bp.get("/receipts/<number>.png")
 def receipt_png(number: str) -> Any:
-    """A receipt as the raster the thermal printer would print (?copy=n for a counted reprint)."""
+    """A receipt as the raster the thermal printer would print (?copy=n for a counted reprint, ?language=en)."""
     session = get_session()
     sale = session.exec(select(Sale).where(Sale.receipt_number == nfc(number).upper())).first()
     copy = parse_id(request.args.get("copy")) or 0
     if sale is None or copy > sale.reprint_count:
         raise NotFound(f"Không tìm thấy hóa đơn số {nfc(number)[:40]}.", "receipt")
     till = current_till(session)
-    data = receipt_for_sale(session, sale, current_app.config, copy_number=copy)
+    language = copy_language(request.args.get("language"))
+    data = receipt_for_sale(session, sale, current_app.config, copy_number=copy, language=language)
     return _png(render_receipt_raster(data, till.paper, documents.dots_per_line(till, current_app.config)))
 
 
@@ -278,7 +286,8 @@ def receipt_print(number: str) -> Any:
     """The page the till loads in a hidden frame and prints: the receipt image at the roll's width, nothing else."""
     till = current_till(get_session())
     copy = parse_id(request.args.get("copy")) or 0
-    image_url = url_for("printing.receipt_png", number=number, copy=copy or None)
+    language = copy_language(request.args.get("language"))
+    image_url = url_for("printing.receipt_png", number=number, copy=copy or None, language=language)
     return render_template("printing/print.html", image_url=image_url, till=till)
 
 

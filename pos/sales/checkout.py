@@ -46,7 +46,7 @@ from pos.sales.clock import check_clock
 from pos.sales.discounts import approver_of, discount_issues, record_approvals
 from pos.sales.models import Payment, Sale, SaleLine, Shift
 from pos.sales.pricing import DiscountLimits, PaymentInput, PricedSale, settle_payments
-from pos.sales.receipt_labels import DEFAULT_LANGUAGE, check_language
+from pos.sales.receipt_labels import DEFAULT_LANGUAGE, chosen_language
 from pos.sales.vat import local_date
 from pos.sync.contract import Fields
 from pos.sync.outbox import enqueue
@@ -117,11 +117,7 @@ def complete_sale(
     ``receipt_language``: "vi", "en" or "vi+en", kept on the sale so that reprints and refunds print alike.
     """
     key = check_key(idempotency_key)
-    language = check_language(receipt_language)
-    if language is None:
-        raise ValidationError(
-            "Ngôn ngữ hóa đơn không hợp lệ; chọn Tiếng Việt, Tiếng Anh hoặc Song ngữ Việt – Anh.", "receipt_language"
-        )
+    language = chosen_language(receipt_language)
     existing = sale_by_key(session, key, cashier_id, cart_id)
     if existing is not None:
         return existing

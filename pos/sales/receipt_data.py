@@ -189,9 +189,17 @@ def sold_stars(session: Session, sale: Sale, lines: list[SaleLine]) -> dict[int,
 
 
 def receipt_for_sale(
-    session: Session, sale: Sale, config: Mapping[str, Any], copy_number: int = 0, show_contents: bool = False
+    session: Session,
+    sale: Sale,
+    config: Mapping[str, Any],
+    copy_number: int = 0,
+    show_contents: bool = False,
+    language: str | None = None,
 ) -> ReceiptData:
     """Everything printed on a sale's receipt; ``copy_number`` > 0 prints it as the n-th copy (BẢN SAO).
+
+    ``language``: a copy asked for in another language than the sale's (None: the sale's); an invoice's copy
+    keeps its Vietnamese whatever is asked (``printed_language``).
 
     A gift basket prints as one line (its contents under it with ``show_contents``); VAT stays per rate.
     """
@@ -199,7 +207,7 @@ def receipt_for_sale(
     payments = list(session.exec(select(Payment).where(Payment.sale_id == sale.id).order_by(Payment.id)).all())  # type: ignore[arg-type]
     cashier = session.get(User, sale.cashier_id)
     invoice = first_invoice_of_sale(session, sale.id)
-    language = sale.receipt_language
+    language = language or sale.receipt_language
     t = Wording(printed_language(language, invoice is not None))
     baskets, _ = sold_baskets(session, sale.id)  # type: ignore[arg-type]
     english = english_names(
@@ -244,8 +252,11 @@ def receipt_for_sale(
     )
 
 
-def count_reprint(session: Session, sale: Sale, user_id: int) -> int:
-    """Count and audit one more print of a receipt; returns its copy number (printed as BẢN SAO)."""
+def count_reprint(session: Session, sale: Sale, user_id: int, language: str | None = None) -> int:
+    """Count and audit one more print of a receipt; returns its copy number (printed as BẢN SAO).
+
+    ``language``: the copy's, when asked for in another language than the sale's (audited with the copy).
+    """
     sale.reprint_count += 1
     session.add(sale)
     audit.record(
@@ -254,6 +265,10 @@ def count_reprint(session: Session, sale: Sale, user_id: int) -> int:
         user_id=user_id,
         entity="sale",
         entity_id=sale.id,
-        after={"receipt_number": sale.receipt_number, "copy": sale.reprint_count},
+        after={
+            "receipt_number": sale.receipt_number,
+            "copy": sale.reprint_count,
+            "language": language or sale.receipt_language,
+        },
     )
     return sale.reprint_count

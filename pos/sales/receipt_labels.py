@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from pos.catalog.models import MARK_LABELS
 from pos.einvoice.rules import PAPER_TITLES
+from pos.errors import ValidationError
 from pos.sales.models import PAYMENT_METHODS
 
 LANGUAGES: dict[str, str] = {"vi": "Tiếng Việt", "en": "Tiếng Anh", "vi+en": "Song ngữ Việt – Anh"}
@@ -131,6 +132,21 @@ UNITS_EN: dict[str, str] = {
 def check_language(value: object) -> str | None:
     """The language code if ``value`` is one ("vi", "en", "vi+en"), else None."""
     return value if isinstance(value, str) and value in LANGUAGES else None
+
+
+def chosen_language(value: object, field: str = "receipt_language") -> str:
+    """The language asked for (at the till, or for a reprint), refused with a form error when it is not one."""
+    language = check_language(value)
+    if language is None:
+        raise ValidationError(
+            "Ngôn ngữ hóa đơn không hợp lệ; chọn Tiếng Việt, Tiếng Anh hoặc Song ngữ Việt – Anh.", field
+        )
+    return language
+
+
+def copy_language(value: object) -> str | None:
+    """The language a reprint was asked for: None when not asked (the sale's), a form error when not one."""
+    return chosen_language(value, "language") if value else None
 
 
 def printed_language(chosen: str, is_invoice: bool) -> str:

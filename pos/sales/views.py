@@ -21,6 +21,7 @@ from pos.catalog.models import VAT_CLASSES, Product
 from pos.customers import services as customers
 from pos.db import MAX_ID, get_session, unit_of_work, utcnow
 from pos.einvoice.buyer import clean_buyer
+from pos.einvoice.issue import first_invoice_of_sale
 from pos.einvoice.rules import rules_on
 from pos.einvoice.sender import waiting_too_long
 from pos.einvoice.settings import app_settings
@@ -44,7 +45,7 @@ from pos.sales.receipt_data import (
     transfer_payload,
     vat_breakdown,
 )
-from pos.sales.receipt_labels import DEFAULT_LANGUAGE, LANGUAGES, check_language
+from pos.sales.receipt_labels import DEFAULT_LANGUAGE, LANGUAGES, check_language, copy_language
 from pos.sales.receipts import PAPERS, render_receipt
 from pos.sales.till_json import cart_view
 from pos.sales.vietqr import qr_svg
@@ -715,39 +716,52 @@ def receipt(number: str) -> Any:
         papers=PAPERS,
         paper=current_app.config.get("RECEIPT_PAPER", "80mm"),
         receipt_languages=LANGUAGES,
+        is_invoice=first_invoice_of_sale(session, sale.id) is not None,  # type: ignore[arg-type]
     )
 
 
 @bp.get("/receipts/<number>.pdf")
 def receipt_pdf(number: str) -> Any:
-    """The receipt PDF; ?copy=n draws the n-th reprint, marked BẢN SAO."""
+    """The receipt PDF; ?copy=n draws the n-th reprint, marked BẢN SAO; ?language=en a copy in English."""
     session = get_session()
     sale = _sale(session, number)
     copy = _int(request.args.get("copy", "0"), "copy", "Lần in")
     if not 0 <= copy <= sale.reprint_count:
         raise NotFound("Không có bản in lại này; hãy bấm “In lại” trên trang hóa đơn.", "copy")
     contents = request.args.get("contents") == "1"  # gift baskets' contents, when the customer asks
-    data = receipt_for_sale(session, sale, current_app.config, copy_number=copy, show_contents=contents)
+    language = copy_language(request.args.get("language"))
+    data = receipt_for_sale(
+        session, sale, current_app.config, copy_number=copy, show_contents=contents, language=language
+    )
     suffix = f"-ban-sao-{copy}" if copy else ""
     return _pdf(render_receipt(data, _paper()), f"{sale.receipt_number}{suffix}.pdf")
 
 
 @bp.post("/receipts/<number>/reprint")
 def reprint(number: str) -> Any:
-    """Print a receipt again: counted, audited, and marked as a copy (BẢN SAO)."""
+    """Print a receipt again: counted, audited, and marked as a copy (BẢN SAO); in another language if asked."""
     paper = _paper()
+    language = copy_language(request.form.get("language"))
     with unit_of_work() as session:
         sale = _sale(session, number)
-        copy = count_reprint(session, sale, current_user.id)  # type: ignore[arg-type]
+        if language == sale.receipt_language:
+            language = None  # the sale's own: the copy follows the sale
+        copy = count_reprint(session, sale, current_user.id, language)  # type: ignore[arg-type]
         till = current_till(session)
         job = print_queue.enqueue(
-            session, till.id, "receipt", sale.receipt_number, copy_number=copy, created_by_id=current_user.id
+            session,
+            till.id,
+            "receipt",
+            sale.receipt_number,
+            copy_number=copy,
+            language=language or "",
+            created_by_id=current_user.id,
         )
     if job is not None:  # the till's own printer prints the copy; the cashier stays on the page
         print_worker.notify(current_app)
         flash(f"Đã gửi bản sao hóa đơn {sale.receipt_number} tới máy in {till.name}.", "success")
         return redirect(url_for("till.receipt", number=sale.receipt_number))
-    return redirect(url_for("till.receipt_pdf", number=sale.receipt_number, copy=copy, paper=paper))
+    return redirect(url_for("till.receipt_pdf", number=sale.receipt_number, copy=copy, paper=paper, language=language))
 
 
 # --- VAT rates (managers) -----------------------------------------------------------------------------------

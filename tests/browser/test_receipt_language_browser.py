@@ -108,6 +108,21 @@ def test_the_cashier_prints_an_english_receipt_for_a_visitor(page, shop, uow) ->
     text = pdf_text(page, reprint.url)
     assert "COPY (print 2)" in text and "Meo Vac mint-flower honey" in text and "Total 305.000 ₫" in text
 
+    # This copy in Vietnamese, for the visitor's guide: picked in the reprint form, the sale stays English.
+    expect(page.locator(".till-reprint select[name=language]")).to_have_value("en")
+    for width, height in ((1024, 768), (1366, 768), (1920, 1080)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(SHOTS / f"receipt-page-{width}.png"))
+    page.select_option(".till-reprint select[name=language]", "vi")
+    with page.expect_popup() as popup:
+        page.click("text=In lại hóa đơn (BẢN SAO)")
+    reprint = popup.value
+    reprint.wait_for_load_state()
+    text = pdf_text(page, reprint.url)
+    assert "BẢN SAO (lần in 3)" in text and "Mật ong bạc hà Mèo Vạc" in text and "COPY" not in text
+    with uow() as s:
+        assert s.exec(select(Sale)).one().receipt_language == "en"
+
 
 @pytest.mark.parametrize("app_overrides", [{}])  # the shipped config.toml: every sale is an e-invoice
 def test_an_invoice_asked_for_in_english_prints_bilingual(page, shop, app_overrides) -> None:
