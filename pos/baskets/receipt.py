@@ -26,6 +26,21 @@ def sold_baskets(session: Session, sale_id: int) -> tuple[list[SaleBasket], dict
     return rows, {link.sale_line_id: link.sale_basket_id for link in links}
 
 
+def paper_numbers(lines: Sequence[SaleLine], link: Mapping[int, int]) -> dict[int, int]:
+    """Sale line number -> the line's number on paper, where each basket is one line (its components share it)."""
+    numbers: dict[int, int] = {}
+    basket_numbers: dict[int, int] = {}
+    count = 0
+    for line in lines:
+        basket_id = link.get(line.id)  # type: ignore[arg-type]
+        if basket_id is None or basket_id not in basket_numbers:
+            count += 1
+            if basket_id is not None:
+                basket_numbers[basket_id] = count
+        numbers[line.line_no] = count if basket_id is None else basket_numbers[basket_id]
+    return numbers
+
+
 def contents_of(
     basket: SaleBasket,
     lines: Sequence[SaleLine],

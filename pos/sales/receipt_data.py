@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from pos.audit import log as audit
 from pos.auth.models import User
-from pos.baskets.receipt import receipt_lines, sold_baskets
+from pos.baskets.receipt import paper_numbers, receipt_lines, sold_baskets
 from pos.catalog.certificates import shown_stars
 from pos.catalog.models import Product
 from pos.catalog.story import stories_of
@@ -150,12 +150,14 @@ def discount_approvals(
     lines: list[SaleLine],
     t: Wording | None = None,
     english: Mapping[int, str] | None = None,
+    numbers: Mapping[int, int] | None = None,
 ) -> tuple[str, ...]:
     """'Giảm giá dòng 1 (Mật ong bạc hà): Trần Văn A duyệt', one per approved discount, for the receipt.
 
-    The product named as the receipt names it (``english``: product id -> English name, see ``english_names``).
+    The product named as the receipt names it (``english``: product id -> English name, see ``english_names``),
+    the line by its number there (``numbers``: sale line number -> number on paper, see ``paper_numbers``).
     """
-    t, english = t or Wording(), english or {}
+    t, english, numbers = t or Wording(), english or {}, numbers or {}
 
     def name(user_id: int) -> str:
         user = session.get(User, user_id)
@@ -166,7 +168,7 @@ def discount_approvals(
             "approval_line",
             line.name,
             english.get(line.product_id, ""),
-            n=line.line_no,
+            n=numbers.get(line.line_no, line.line_no),
             by=name(line.discount_approved_by_id),
         )
         for line in lines
@@ -209,7 +211,7 @@ def receipt_for_sale(
     invoice = first_invoice_of_sale(session, sale.id)
     language = language or sale.receipt_language
     t = Wording(printed_language(language, invoice is not None))
-    baskets, _ = sold_baskets(session, sale.id)  # type: ignore[arg-type]
+    baskets, link = sold_baskets(session, sale.id)  # type: ignore[arg-type]
     english = english_names(
         session, language, [line.product_id for line in lines] + [basket.product_id for basket in baskets]
     )
@@ -246,7 +248,7 @@ def receipt_for_sale(
         is_copy=copy_number > 0,
         copy_number=copy_number,
         note=t("voided") if sale.status == "voided" else None,
-        approvals=discount_approvals(session, sale, lines, t, english),
+        approvals=discount_approvals(session, sale, lines, t, english, paper_numbers(lines, link)),
         invoice=invoice_copy(session, invoice, config, language) if invoice is not None else None,
         show_contents=show_contents,
     )

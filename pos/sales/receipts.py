@@ -628,7 +628,7 @@ def _lines_a4(b: _Builder, lines: list[ReceiptLine], t: Wording, show_contents: 
             qty_number(line.qty, line.sold_by),
             format_vnd(line.unit_price_vnd),
             format_vnd(-line.discount_vnd) if line.discount_vnd else "",
-            vat_label(line.vat_class, line.vat_rate_bp) if line.vat_rate_bp >= 0 else t("mixed_rates"),
+            vat_label(line.vat_class, line.vat_rate_bp) if line.vat_rate_bp >= 0 else _column(t, "mixed_rates"),
             format_vnd(line.total_vnd),
         ]
         for i, line in enumerate(lines, start=1)
