@@ -121,26 +121,51 @@ def lot_for_intake(session: Session, product: Product, line: IntakeLine) -> Lot 
     A producer may deliver one lot in several deliveries; they are one lot for FEFO and for a recall.
     A line without a lot code opens a lot of its own. None for products that keep no lots.
     """
-    if not is_lot_kept(product):
-        return None
-    if line.lot_code:
-        same = session.exec(
-            select(Lot).where(
-                Lot.product_id == product.id, Lot.lot_code == line.lot_code, Lot.expiry_date == line.expiry_date
-            )
-        ).first()
-        if same is not None:
-            return same
-    lot = Lot(
-        product_id=product.id,  # type: ignore[arg-type]
-        intake_line_id=line.id,
-        lot_code=line.lot_code,
-        manufactured_on=line.manufactured_on,
-        expiry_date=line.expiry_date,
-    )
-    session.add(lot)
-    session.flush()
+    (lot,) = lots_for_intake(session, [(product, line)])
     return lot
+
+
+def lots_for_intake(session: Session, items: list[tuple[Product, IntakeLine]]) -> list[Lot | None]:
+    """lot_for_intake for the lines of a delivery at once: one query for the lots they name, one flush.
+
+    Lines of the same product, code and expiry fill one lot, as they would one after the other.
+    """
+    kept = [(product, line) for product, line in items if is_lot_kept(product)]
+    named: dict[tuple[int, str, date | None], Lot] = {}
+    wanted = {product.id for product, line in kept if line.lot_code}
+    if wanted:
+        codes = {line.lot_code for _, line in kept if line.lot_code}
+        for lot in session.exec(
+            select(Lot)
+            .where(Lot.product_id.in_(wanted), Lot.lot_code.in_(codes))  # type: ignore[union-attr]
+            .order_by(Lot.id)  # type: ignore[arg-type]
+        ):
+            named.setdefault((lot.product_id, lot.lot_code, lot.expiry_date), lot)
+    found: list[Lot | None] = []
+    made = False
+    for product, line in items:
+        if not is_lot_kept(product):
+            found.append(None)
+            continue
+        key = (product.id, line.lot_code, line.expiry_date)  # type: ignore[arg-type]
+        same_kept = bool(line.lot_code) and line.expiry_date is not None  # NULL = NULL matches nothing in SQL
+        lot = named.get(key) if same_kept else None  # type: ignore[arg-type]
+        if lot is None:
+            lot = Lot(
+                product_id=product.id,  # type: ignore[arg-type]
+                intake_line_id=line.id,
+                lot_code=line.lot_code,
+                manufactured_on=line.manufactured_on,
+                expiry_date=line.expiry_date,
+            )
+            session.add(lot)
+            made = True
+            if same_kept:
+                named[key] = lot  # type: ignore[index]
+        found.append(lot)
+    if made:
+        session.flush()
+    return found
 
 
 def recalled_lot(session: Session, product_id: int, lot_code: str, expiry: date | None) -> Lot | None:

@@ -85,7 +85,7 @@ def fetch(session: Session, sql: str, params: dict[str, Any], **types: Any) -> l
     stmt: Any = text(sql).bindparams(*binds)
     if types:
         stmt = stmt.columns(**types)
-    return list(session.execute(stmt, params))
+    return list(session.execute(stmt, params).all())  # one fetchall, not a fetchone per row
 
 
 def _period_params(period: Period) -> dict[str, Any]:

@@ -160,27 +160,32 @@ def _quantities(
 ) -> dict[int, tuple[list[dict[str, Any]], dict[str, int]]]:
     """Per product of each producer: on hand at the start, each kind of movement in the period, on hand at the end."""
     kinds = list(QTY_KINDS.items())
+    # The ledger summed once per product, kind and side of the period's start (a few rows per product), then
+    # spread into columns: cheaper than every column's CASE over every movement of the product's history.
     in_period = ", ".join(
-        f"SUM(CASE WHEN m.created_at >= :start AND m.kind = :k{i} THEN m.qty_delta ELSE 0 END) AS q{i}"
-        for i, _ in enumerate(kinds)
+        f"SUM(CASE WHEN g.inside = 1 AND g.kind = :k{i} THEN g.qty ELSE 0 END) AS q{i}" for i, _ in enumerate(kinds)
     )
     params: dict[str, Any] = {"start": period.utc_start, "end": period.utc_end, "pids": producer_ids}
     params.update({f"k{i}": kind for i, (kind, _) in enumerate(kinds)})
+    cost = "COALESCE(m.unit_cost_vnd, 0)"
     rows = fetch(
         session,
         "SELECT p.producer_id AS producer_id, p.id AS product_id, p.sku AS sku, p.name AS name, p.unit AS unit, "
         "p.sold_by AS sold_by, "
-        "SUM(CASE WHEN m.created_at < :start THEN m.qty_delta ELSE 0 END) AS opening, "
-        "SUM(m.qty_delta) AS closing, "
+        "SUM(CASE WHEN g.inside = 1 THEN 0 ELSE g.qty END) AS opening, "
+        "SUM(g.qty) AS closing, "
         f"{in_period}, "
+        "SUM(CASE WHEN g.inside = 1 AND g.kind = 'intake' THEN g.value ELSE 0 END) AS received_value, "
+        "SUM(CASE WHEN g.inside = 1 AND g.kind = 'return_to_producer' THEN g.value ELSE 0 END) AS returned_value "
+        "FROM (SELECT m.product_id AS product_id, m.kind AS kind, "
+        "CASE WHEN m.created_at >= :start THEN 1 ELSE 0 END AS inside, SUM(m.qty_delta) AS qty, "
         # Each delivery's value: qty × unit cost, grams × cost per kg rounded half-up for goods sold by weight.
-        "SUM(CASE WHEN m.kind = 'intake' AND m.created_at >= :start "
-        f"THEN {amount_sql('m.qty_delta', 'COALESCE(m.unit_cost_vnd, 0)', 'p.sold_by')} ELSE 0 END) AS received_value, "
-        "SUM(CASE WHEN m.kind = 'return_to_producer' AND m.created_at >= :start "
-        f"THEN {amount_sql('(-m.qty_delta)', 'COALESCE(m.unit_cost_vnd, 0)', 'p.sold_by')} "
-        "ELSE 0 END) AS returned_value "
+        f"SUM(CASE WHEN m.kind = 'intake' THEN {amount_sql('m.qty_delta', cost, 'p.sold_by')} "
+        f"WHEN m.kind = 'return_to_producer' THEN {amount_sql('(-m.qty_delta)', cost, 'p.sold_by')} "
+        "ELSE 0 END) AS value "
         "FROM stockmovement m JOIN product p ON p.id = m.product_id "
-        "WHERE p.producer_id IN :pids AND m.created_at < :end "
+        "WHERE p.producer_id IN :pids AND m.created_at < :end GROUP BY 1, 2, 3) g "
+        "JOIN product p ON p.id = g.product_id "
         "GROUP BY p.producer_id, p.id, p.sku, p.name, p.unit, p.sold_by ORDER BY p.name, p.sku",
         params,
     )
@@ -216,6 +221,14 @@ def _annex(session: Session, producer_ids: list[int], period: Period) -> dict[in
     tz = period.tz
     params = {"start": period.utc_start, "end": period.utc_end, "pids": producer_ids, "completed": COMPLETED}
     found: dict[int, list[tuple[datetime, int, dict[str, Any]]]] = {pid: [] for pid in producer_ids}
+    stamps: dict[datetime, str] = {}  # a sale's lines share its time: written once
+
+    def stamp(at: datetime) -> str:
+        written = stamps.get(at)
+        if written is None:
+            written = stamps[at] = at.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+        return written
+
     for r in fetch(
         session,
         "SELECT sl.producer_id AS pid, s.receipt_number AS receipt, s.created_at AS at, sl.id AS line_id, "
@@ -226,7 +239,7 @@ def _annex(session: Session, producer_ids: list[int], period: Period) -> dict[in
         params,
         at=UTCDateTime(),
     ):
-        found[r.pid].append((r.at, r.line_id, _line("sale", r.receipt, "", r.at, tz, r, 1)))
+        found[r.pid].append((r.at, r.line_id, _line("sale", r.receipt, "", stamp(r.at), r, 1)))
     for r in fetch(
         session,
         "SELECT sl.producer_id AS pid, r.return_number AS number, s.receipt_number AS receipt, r.created_at AS at, "
@@ -240,9 +253,9 @@ def _annex(session: Session, producer_ids: list[int], period: Period) -> dict[in
         params,
         at=UTCDateTime(),
     ):
-        found[r.pid].append((r.at, r.line_id, _line("return", r.receipt, r.number, r.at, tz, r, -1)))
+        found[r.pid].append((r.at, r.line_id, _line("return", r.receipt, r.number, stamp(r.at), r, -1)))
     for r in _late_voids(session, producer_ids, period):
-        found[r.pid].append((r.at, r.line_id, _line("void", r.receipt, "", r.at, tz, r, -1)))
+        found[r.pid].append((r.at, r.line_id, _line("void", r.receipt, "", stamp(r.at), r, -1)))
     out = {}
     for pid, lines in found.items():
         lines.sort(key=lambda t: (t[0], t[2]["kind"] != "sale", t[1]))
@@ -250,14 +263,16 @@ def _annex(session: Session, producer_ids: list[int], period: Period) -> dict[in
     return out
 
 
-def _line(kind: str, receipt: str, number: str, at: datetime, tz: tzinfo, r: Any, sign: int) -> dict[str, Any]:
+def _line(kind: str, receipt: str, number: str, at: str, r: Any, sign: int) -> dict[str, Any]:
+    """One annex line from its row; ``at`` is its local time already written dd/mm/yyyy hh:mm."""
+    basket = r.basket
     return {
         "kind": kind,
         "receipt_number": receipt,
         "return_number": number,
-        "at": at.astimezone(tz).strftime("%d/%m/%Y %H:%M"),
+        "at": at,
         "sku": r.sku,
-        "name": f"{r.name} (trong giỏ quà “{r.basket}”)" if getattr(r, "basket", None) else r.name,
+        "name": f"{r.name} (trong giỏ quà “{basket}”)" if basket else r.name,
         "qty": sign * int(r.qty),
         "sold_by": r.sold_by,  # "weight": qty in grams, unit_price_vnd per kg
         "unit_price_vnd": int(r.price),
@@ -572,14 +587,22 @@ def close_settlements(
 
 def _last_settlements(session: Session, producer_ids: list[int]) -> dict[int, Settlement]:
     """Each producer's most recent settled period (as last_settlement, for several at once)."""
-    last: dict[int, Settlement] = {}
-    for settlement in session.scalars(
-        select(Settlement)
+    # Only the latest row of each producer (periods never overlap), not every past statement with its figures.
+    latest = (
+        select(Settlement.producer_id, func.max(Settlement.period_end).label("period_end"))
         .where(Settlement.producer_id.in_(producer_ids))  # type: ignore[attr-defined]
-        .order_by(Settlement.period_end.desc())  # type: ignore[attr-defined]
-    ):
-        last.setdefault(settlement.producer_id, settlement)
-    return last
+        .group_by(Settlement.producer_id)
+        .subquery()
+    )
+    found = session.scalars(
+        select(Settlement)
+        .options(defer(Settlement.figures))  # type: ignore[arg-type]
+        .join(
+            latest,
+            (Settlement.producer_id == latest.c.producer_id) & (Settlement.period_end == latest.c.period_end),
+        )
+    )
+    return {settlement.producer_id: settlement for settlement in found}
 
 
 def mark_paid(
