@@ -23,9 +23,8 @@ from uuid import uuid4
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from pos.auth.services import create_user
 from pos.db import make_engine
-from pos.demo import seed
+from pos.demo import DEMO_USERS, demo_users, seed
 from pos.demo_history import Staff
 from pos.inventory.models import StockMovement
 from pos.migrate import upgrade
@@ -42,10 +41,9 @@ def run_seed(path: Path) -> dict[str, float | int]:
     engine = make_engine(f"sqlite:///{path.as_posix()}")
     started, cpu0 = time.perf_counter(), cpu()
     with Session(engine.execution_options(pos_write=True)) as s:
-        a = create_user(s, "thungan", "Thu Ngân", "cashier", "thungan123")
-        b = create_user(s, "thungan2", "Phạm Thị Hoa", "cashier", "thungan123")
-        m = create_user(s, "quanly", "Quản Lý", "manager", "quanly123")
-        seed(s, today=TODAY, staff=Staff((a.id, b.id), m.id), showroom={"code": "SR01"})  # type: ignore[arg-type]
+        users = demo_users(s, [u for u in DEMO_USERS if u[2] != "admin"])  # the till's staff, as pos demo makes them
+        staff = Staff((users["thungan"].id, users["thungan2"].id), users["quanly"].id)  # type: ignore[arg-type]
+        seed(s, today=TODAY, staff=staff, showroom={"code": "SR01"})
         s.commit()
         counts = {
             "sales": int(s.scalar(select(func.count()).select_from(Sale)) or 0),

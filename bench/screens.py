@@ -27,8 +27,9 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Error as PlaywrightError
 
 from pos import create_app
-from pos.cli import DEMO_USERS, _seed
+from pos.cli import _seed
 from pos.db import ENGINE_KEY, session_scope
+from pos.demo import DEMO_USERS
 from pos.migrate import upgrade
 from pos.threaded_server import ThreadedServer
 

@@ -40,13 +40,6 @@ class Context:
 
 pass_ctx = click.make_pass_decorator(Context)
 
-DEMO_USERS = [
-    ("thungan", "Nguyễn Thị Thu Ngân", "cashier", "thungan123"),
-    ("thungan2", "Phạm Thị Hoa", "cashier", "thungan123"),
-    ("quanly", "Trần Văn Quản Lý", "manager", "quanly123"),
-    ("admin", "Lê Quản Trị", "admin", "admin123"),
-]
-
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
@@ -154,11 +147,9 @@ def _seed(app: Flask) -> None:
     from sqlalchemy import func
     from sqlmodel import select
 
-    from pos.auth.models import User
-    from pos.auth.services import create_user
     from pos.catalog.models import Product
     from pos.db import ENGINE_KEY, session_scope
-    from pos.demo import seed
+    from pos.demo import DEMO_USERS, demo_users, seed
     from pos.demo_history import Staff
     from pos.sales.zreport import showroom_snapshot
 
@@ -166,10 +157,7 @@ def _seed(app: Flask) -> None:
     with session_scope(app.extensions[ENGINE_KEY]) as session:
         if not session.scalar(select(func.count()).select_from(Product)):
             click.echo("Đang tạo dữ liệu mẫu: sản phẩm và một năm bán hàng…")
-        users = {}
-        for username, full_name, role, password in DEMO_USERS:
-            user = session.exec(select(User).where(User.username == username)).first()
-            users[username] = user or create_user(session, username, full_name, role, password)
+        users = demo_users(session)
         staff = Staff((users["thungan"].id, users["thungan2"].id), users["quanly"].id)  # type: ignore[arg-type]
         created = seed(session, staff=staff, showroom=showroom_snapshot(app.config))
     seconds = f"{time.perf_counter() - started:.1f}".replace(".", ",")

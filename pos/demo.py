@@ -17,19 +17,40 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session
+from werkzeug.security import generate_password_hash
 
+from pos.auth.models import User
+from pos.auth.services import create_user
 from pos.barcodes import DEFAULT_INSTORE_PREFIX, gtin_check_digit, instore_ean13
 from pos.catalog.models import Producer, Product, VatRate
 from pos.counters import next_values
 from pos.demo_history import Staff, seed_history
 from pos.demo_stories import tell_english_names
 from pos.inventory.ledger import record_movements
-from pos.inventory.lots import Want, allocate, lot_for_intake, lots_of
+from pos.inventory.lots import Want, allocate, lots_for_intake, lots_of
 from pos.inventory.models import Intake, IntakeLine, StockMovement
 from pos.settlement.models import Settlement
 from pos.text import fold, nfc
 
 SEED = 2026
+# The demo's logins (username, full name, role, password): printed by `pos demo`, used by the screenshots' bench.
+DEMO_USERS = [
+    ("thungan", "Nguyễn Thị Thu Ngân", "cashier", "thungan123"),
+    ("thungan2", "Phạm Thị Hoa", "cashier", "thungan123"),
+    ("quanly", "Trần Văn Quản Lý", "manager", "quanly123"),
+    ("admin", "Lê Quản Trị", "admin", "admin123"),
+]
+# Those passwords hashed once, by generate_password_hash (werkzeug's scrypt, as create_user does): three scrypt
+# runs are a tenth of the demo seed. The passwords are printed for all to read; a password missing here is
+# hashed at seeding. tests/unit/test_demo.py checks each hash against its password.
+DEMO_PASSWORD_HASHES = {
+    "thungan123": "scrypt:32768:8:1$uveoATHYYbiqhUpf$8ba43aa2b596c804b192d3d45374415791bfb41ed5a6cef78203baeb519a2022"
+    "ddf5fb5e1f89cc1701db1a3fa77b032e8c531b6c9d363ad2c40d07af45fbdafd",
+    "quanly123": "scrypt:32768:8:1$rrzUCdKgx7JdWEdA$e34f46ba8a52cb51a549c72b9ad1c29014088668ffeae2752b2680f6ca4271fd"
+    "7b6447ff50b9a4bca1ccf07321601cc5897fb00324d24edaee14a1a76da9dc4f",
+    "admin123": "scrypt:32768:8:1$D77YsK1UXG4uFLRV$a85887b668cf9b8e2ed4d423e2aba76bbaa74d2406188d720459e6b35438f1ef"
+    "daa05f1ec8cef60cabf704e25c0a82e79658c4e6596c4ae5573dbed999135050",
+}
 # The same counters the catalogue takes codes from, so products created later continue the sequences.
 INSTORE_COUNTER = "instore_barcode"
 SKU_COUNTER = "product_sku"
@@ -842,6 +863,18 @@ def _qty_for(rng: random.Random, price_vnd: int) -> int:
     return rng.randint(15, 60)
 
 
+def demo_users(session: Session, users: list[tuple[str, str, str, str]] = DEMO_USERS) -> dict[str, User]:
+    """The demo's staff by username: those missing created by create_user, with their passwords' hashes made once."""
+    found = {u.username: u for u in session.scalars(select(User).where(User.username.in_([u[0] for u in users])))}  # type: ignore[attr-defined]
+    hashes = dict(DEMO_PASSWORD_HASHES)
+    for username, full_name, role, password in users:
+        if username not in found:
+            if password not in hashes:
+                hashes[password] = generate_password_hash(password)
+            found[username] = create_user(session, username, full_name, role, password, password_hash=hashes[password])
+    return found
+
+
 def seed(
     session: Session,
     instore_prefix: str = DEFAULT_INSTORE_PREFIX,
@@ -1010,8 +1043,7 @@ def _receive(
             session.add_all([line for _, line in lines])
             session.flush()  # one flush per delivery: the lines' ids, for their lots and movements
             movements = []
-            for product, line in lines:
-                lot_row = lot_for_intake(session, product, line)
+            for (product, line), lot_row in zip(lines, lots_for_intake(session, lines), strict=True):
                 movements.append(
                     StockMovement(
                         product_id=product.id,  # type: ignore[arg-type]

@@ -15,20 +15,22 @@ tests/unit/test_demo_history.py closes a sample again with the real services on 
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Date, bindparam, delete, func, insert, select, text, update
 from sqlmodel import Session
 
 from pos.audit import log as audit
 from pos.auth.models import User
-from pos.catalog.models import Producer, Product
+from pos.catalog.models import Producer, Product, VatRate
+from pos.db import UTCDateTime
 from pos.inventory.models import Intake, IntakeLine, Lot, StockLevel, StockMovement
 from pos.money import allocate, vat_included
 from pos.numbering import format_receipt_number, format_return_number, receipt_key, return_key
@@ -95,6 +97,13 @@ def seed_history(
 ) -> dict[str, int]:
     """A year of trading before ``today`` (the catalogue exists, nothing sold yet); returns what was made."""
     rng = random.Random(20261206)
+    # Some 37.000 rows take a uuid: version 4 from a generator seeded once from the system's randomness
+    # (unique per run, unlike rng's), not a system call each as uuid4() makes.
+    uuid_bits = random.Random(os.urandom(32)).getrandbits
+
+    def new_uuid() -> UUID:
+        return UUID(int=uuid_bits(128), version=4)
+
     code = str(showroom.get("code") or "SR01")
     first = today - timedelta(days=days)
     sellable = [p for p in products if p.is_active]
@@ -125,7 +134,7 @@ def seed_history(
             if lot["qty"] > 0 and lot["expiry_date"] < day:
                 rows["move"].append(
                     {
-                        "uuid": uuid4(),
+                        "uuid": new_uuid(),
                         "product_id": product.id,
                         "kind": "adjustment",
                         "qty_delta": -lot["qty"],
@@ -166,7 +175,7 @@ def seed_history(
             rows["intake"].append(
                 {
                     "id": intake_id,
-                    "uuid": uuid4(),
+                    "uuid": new_uuid(),
                     "producer_id": product.producer_id,
                     "received_on": day,
                     "delivery_note_number": f"PGH-{day:%y%m%d}-{product.producer_id:02d}",
@@ -186,7 +195,7 @@ def seed_history(
             lot_id = ids[Lot]
             lot = {
                 "id": lot_id,
-                "uuid": uuid4(),
+                "uuid": new_uuid(),
                 "product_id": product.id,
                 "intake_line_id": ids[IntakeLine],
                 "lot_code": f"L{made:%y%m%d}-{ids[IntakeLine] % 9 + 1}",
@@ -216,7 +225,7 @@ def seed_history(
         )
         rows["move"].append(
             {
-                "uuid": uuid4(),
+                "uuid": new_uuid(),
                 "product_id": product.id,
                 "kind": "intake",
                 "qty_delta": qty,
@@ -230,10 +239,14 @@ def seed_history(
         )
         level[product.id] += qty  # type: ignore[index]
 
+    # The rates in force change only on a row's valid_from: rates_on is asked again on those days alone.
+    changes = set(session.scalars(select(VatRate.valid_from).where(VatRate.valid_from > first)))
+    rates = rates_on(session, first)
     day = first
     while day < today:
         busy = day_factor(day)
-        rates = rates_on(session, day)
+        if day in changes:
+            rates = rates_on(session, day)
         n_sales = int(rng.gauss(20 * busy, 3 * max(busy, 0.3))) if busy else 0
         before_tet = any(0 < (tet - day).days <= 21 for tet in TET)
         for half, (start, end) in enumerate(((8.0, 14.0), (14.0, 21.0))):
@@ -245,7 +258,7 @@ def seed_history(
             rows["shift"].append(
                 {
                     "id": shift_id,
-                    "uuid": uuid4(),
+                    "uuid": new_uuid(),
                     "cashier_id": cashier,
                     "status": "open",
                     "opened_at": _local(day, start - 0.25),
@@ -282,7 +295,7 @@ def seed_history(
                 number = format_receipt_number(code, day.year, take(receipt_key(code, day.year), day.year))
                 sale = {
                     "id": ids[Sale],
-                    "uuid": uuid4(),
+                    "uuid": new_uuid(),
                     "receipt_number": number,
                     "idempotency_key": f"demo-{ids[Sale]}",
                     "shift_id": shift_id,
@@ -327,7 +340,7 @@ def seed_history(
                     for lot_id, part in line_parts[line["id"]]:
                         rows["move"].append(
                             {
-                                "uuid": uuid4(),
+                                "uuid": new_uuid(),
                                 "product_id": product.id,
                                 "kind": "sale",
                                 "qty_delta": -part,
@@ -369,7 +382,7 @@ def seed_history(
                                 lot_by_id[lot_id]["qty"] += part
                             rows["move"].append(
                                 {
-                                    "uuid": uuid4(),
+                                    "uuid": new_uuid(),
                                     "product_id": product.id,
                                     "kind": "void",
                                     "qty_delta": part,
@@ -566,7 +579,14 @@ def _insert_many(session: Session, table: Any, rows: list[dict[str, Any]]) -> No
         else:
             continue
         bind = column.type.dialect_impl(dialect).bind_processor(dialect)
-        columns[column.key] = [bind(v) for v in values] if bind is not None else values
+        if bind is None:
+            columns[column.key] = values
+        elif isinstance(column.type, UTCDateTime | Date):
+            # A sale's lines and movements share its time: each distinct moment is bound once.
+            bound: dict[Any, Any] = {}
+            columns[column.key] = [bound[v] if v in bound else bound.setdefault(v, bind(v)) for v in values]
+        else:
+            columns[column.key] = [bind(v) for v in values]
     names = ", ".join(dialect.identifier_preparer.quote(table.c[key].name) for key in columns)
     marks = ", ".join(("?" if dialect.paramstyle == "qmark" else "%s") for _ in columns)
     connection.exec_driver_sql(

@@ -12,9 +12,20 @@ from pos.text import nfc
 
 
 def create_user(
-    session: Session, username: str, full_name: str, role: str, password: str, actor_id: int | None = None
+    session: Session,
+    username: str,
+    full_name: str,
+    role: str,
+    password: str,
+    actor_id: int | None = None,
+    *,
+    password_hash: str | None = None,
 ) -> User:
-    """Add a member of staff with a hashed password."""
+    """Add a member of staff with a hashed password.
+
+    ``password_hash``: ``password`` already hashed by generate_password_hash (the demo's staff who share a
+    password share its one hash, the dearest step of a demo seed); it must be the hash of ``password``.
+    """
     username = nfc(username).lower()
     if not username or len(username) > 60 or not username.replace(".", "").replace("_", "").isalnum():
         raise ValidationError("Tên đăng nhập chỉ gồm chữ, số, dấu chấm hoặc gạch dưới.", "username")
@@ -28,7 +39,7 @@ def create_user(
         username=username,
         full_name=nfc(full_name) or username,
         role=role,
-        password_hash=generate_password_hash(password),
+        password_hash=password_hash or generate_password_hash(password),
     )
     session.add(user)
     session.flush()

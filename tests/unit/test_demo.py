@@ -6,10 +6,12 @@ import unicodedata
 from datetime import date
 
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
 
+from pos.auth.services import authenticate
 from pos.barcodes import is_instore, normalize_barcode
 from pos.catalog.models import PRODUCT_GROUPS, Producer, Product, ProductStory
-from pos.demo import seed
+from pos.demo import DEMO_PASSWORD_HASHES, DEMO_USERS, demo_users, seed
 from pos.demo_stories import ENGLISH_NAMES
 from pos.inventory.ledger import ledger_mismatches, lot_mismatches, on_hand_many
 from pos.inventory.models import Intake, IntakeLine
@@ -118,3 +120,18 @@ def test_seed_is_deterministic(uow, tmp_path) -> None:
     finally:
         engine.dispose()
     assert first == second
+
+
+def test_demo_staff_sign_in_with_their_printed_passwords(uow) -> None:
+    for password, hashed in DEMO_PASSWORD_HASHES.items():
+        assert hashed.startswith("scrypt:") and check_password_hash(hashed, password)
+    assert {password for *_, password in DEMO_USERS} <= set(DEMO_PASSWORD_HASHES)
+    extra = ("thungan3", "Lê Văn Ba", "cashier", "matkhau-khac")  # a password with no stored hash: hashed then
+    with uow() as s:
+        made = demo_users(s, [*DEMO_USERS, extra])
+    with uow() as s:
+        assert demo_users(s, [*DEMO_USERS, extra]).keys() == made.keys()  # found again, not made twice
+        for username, _name, role, password in [*DEMO_USERS, extra]:
+            user = authenticate(s, username, password)
+            assert user is not None and user.role == role
+            assert authenticate(s, username, password + "x") is None
