@@ -22,6 +22,7 @@ from pos.catalog.models import VAT_CLASSES
 from pos.inventory.models import ADJUSTMENT_REASONS
 from pos.money import format_bp, format_vnd
 from pos.sales.models import PAYMENT_METHODS
+from pos.sales.receipt_labels import LANGUAGES
 
 ACTION_LABELS: dict[str, str] = {
     "login": "Đăng nhập",
@@ -238,6 +239,7 @@ FIELD_LABELS: dict[str, str] = {
     "shift_id": "Ca làm việc số",
     "exceeds_expected_cash": "Vượt số tiền theo sổ",
     "percent_bp": "Phần trăm giảm",
+    "language": "Ngôn ngữ hóa đơn",
     "buy_qty": "Mua",
     "get_qty": "Tặng",
     "delivery": "Lần giao",
@@ -260,6 +262,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "refund_method": PAYMENT_METHODS,
     "reason": ADJUSTMENT_REASONS,
     "vat_class": VAT_CLASSES,
+    "language": LANGUAGES,
     "kind": {"percent": "Theo phần trăm", "amount": "Theo số tiền", "in": "Nộp vào két", "out": "Rút khỏi két"},
     "status": {"completed": "Hoàn tất", "voided": "Đã hủy", "open": "Đang mở", "closed": "Đã đóng"},
     "on": {"sale": "Cả đơn"},
