@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from pos.central.models import TRANSFER_STATUSES
 from pos.central.office.common import local_text
-from pos.quantity import PIECE, Quantity, display_unit
+from pos.quantity import PIECE, Quantity, display_unit, format_qty
 from pos.reports.table import DATE, INT, QTY, TEXT, VND, Column, Report
 from pos.text import fold
 
@@ -320,7 +320,8 @@ def transfers(session: Session, f: StockFilter) -> Paged:
             else ""
         )
         row["differences"] = "; ".join(
-            f"{line['name']}: gửi {line['qty']}, nhận {line.get('qty_received', 0)}"
+            f"{line['name']}: gửi {format_qty(line['qty'], line.get('sold_by'))}, "
+            f"nhận {format_qty(line.get('qty_received', 0), line.get('sold_by'))}"
             + (f" ({REASONS.get(line.get('reason') or '', line.get('reason'))})" if line.get("reason") else "")
             for line in row["lines"]
             if "qty_received" in line and line["qty_received"] != line["qty"]
