@@ -197,20 +197,7 @@ def render_order(po: PricedOrder, seller: Seller, tz_name: str, contents: dict[i
     )
     if order.note:
         story.append(Paragraph(_esc(f"Ghi chú: {order.note}"), st["base"]))
-    signs = Table(
-        [["ĐẠI DIỆN BÊN MUA", "ĐẠI DIỆN BÊN BÁN"], ["(Ký, ghi rõ họ tên)", "(Ký, ghi rõ họ tên)"]],
-        colWidths=[88 * mm, 88 * mm],
-    )
-    signs.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, 0), fonts.BOLD),
-                ("FONTNAME", (0, 1), (-1, 1), fonts.REGULAR),
-                ("FONTSIZE", (0, 0), (-1, -1), 9),
-                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
-            ]
-        )
-    )
+    signs = _signatures(["ĐẠI DIỆN BÊN MUA", "ĐẠI DIỆN BÊN BÁN"], width_mm=88)
     story += [Spacer(1, 8 * mm), signs]
     return _a4(story, f"{'Báo giá' if is_quote else 'Đơn đặt hàng'} {order.number}", seller.name)
 
@@ -345,25 +332,7 @@ def render_delivery_note(
     if delivery.note:
         story.append(Paragraph(_esc(f"Ghi chú: {delivery.note}"), st["base"]))
     story.append(Paragraph("Bên nhận đã kiểm đếm đủ số lượng, hàng nguyên vẹn, đúng chủng loại như trên.", st["base"]))
-    signs = Table(
-        [
-            ["NGƯỜI NHẬN HÀNG", "NGƯỜI GIAO HÀNG", "ĐẠI DIỆN BÊN BÁN"],
-            ["(Ký, ghi rõ họ tên)", "(Ký, ghi rõ họ tên)", "(Ký, ghi rõ họ tên)"],
-            ["", "", ""],
-        ],
-        colWidths=[59 * mm, 59 * mm, 59 * mm],
-        rowHeights=[None, None, 24 * mm],
-    )
-    signs.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, 0), fonts.BOLD),
-                ("FONTNAME", (0, 1), (-1, 1), fonts.REGULAR),
-                ("FONTSIZE", (0, 0), (-1, -1), 9),
-                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
-            ]
-        )
-    )
+    signs = _signatures(["NGƯỜI NHẬN HÀNG", "NGƯỜI GIAO HÀNG", "ĐẠI DIỆN BÊN BÁN"], width_mm=59, space_mm=24)
     story += [Spacer(1, 6 * mm), KeepTogether([signs])]
     return _a4(story, f"Phiếu giao hàng {delivery.number}", seller.name)
 
@@ -378,3 +347,26 @@ def _contents(contents: dict[int, list[tuple[int, str]]], product_id: int) -> st
 
 def _n(qty: int) -> str:
     return f"{qty:,}".replace(",", ".")
+
+
+def _signatures(parties: list[str], *, width_mm: float, space_mm: float | None = None) -> Table:
+    """One column per party: its title, "(Ký, ghi rõ họ tên)", and, with ``space_mm``, room to sign."""
+    rows = [parties, ["(Ký, ghi rõ họ tên)"] * len(parties)]
+    if space_mm is not None:
+        rows.append([""] * len(parties))
+    signs = Table(
+        rows,
+        colWidths=[width_mm * mm] * len(parties),
+        rowHeights=None if space_mm is None else [None, None, space_mm * mm],
+    )
+    signs.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, 0), fonts.BOLD),
+                ("FONTNAME", (0, 1), (-1, 1), fonts.REGULAR),
+                ("FONTSIZE", (0, 0), (-1, -1), 9),
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+            ]
+        )
+    )
+    return signs
