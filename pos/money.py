@@ -31,6 +31,13 @@ def line_amount_vnd(qty: int, unit_price_vnd: int, qty_per_price_unit: int = 1) 
     return div_round(qty * unit_price_vnd, qty_per_price_unit)
 
 
+def part_sql(amount: str, part: str, whole: str) -> str:
+    """``amount`` × ``part`` / ``whole`` rounded half-up to the đồng, as SQL over columns (SQLite and PostgreSQL,
+    non-negative values, ``whole`` above zero): what a return of ``part`` of a line's ``whole`` quantity takes
+    back of an amount given on the line (its promotion's cost, for the settlement and the office's report)."""
+    return f"({amount} * {part} * 2 + {whole}) / (2 * {whole})"
+
+
 def format_vnd(amount_vnd: int, symbol: bool = True) -> str:
     """1250000 -> '1.250.000 ₫' (dots group thousands, as Vietnamese write it)."""
     digits = f"{abs(int(amount_vnd)):,}".replace(",", ".")

@@ -93,6 +93,9 @@ LINE_COLUMNS = (
     "ocop_stars",
     "ocop_group",
     "is_voided",
+    "promotion_uuid",
+    "promotion_discount_vnd",
+    "promotion_borne_by",
 )
 # What a product record (version 2) tells beside its catalogue fields: how it is sold and its story.
 PRODUCT_SHOWN = (
@@ -779,6 +782,7 @@ class _Materialiser:
             self.sold_on.add(sold_on)
             for line in sale.lines:
                 product_id, stars, group = products[line.product_uuid.int]
+                promotion = line.promotion  # the central promotion that priced it (sale version 5), else None
                 lines.append(
                     (
                         sale_id,
@@ -800,6 +804,9 @@ class _Materialiser:
                         stars,
                         group,
                         False,
+                        promotion and promotion.uuid,
+                        promotion and promotion.discount_vnd,
+                        promotion and promotion.borne_by,
                     )
                 )
             for payment in sale.payments:

@@ -427,6 +427,12 @@ class SaleLine(CentralModel, table=True):
     ocop_stars: int | None = None
     ocop_group: str | None = Field(default=None, max_length=20)
     is_voided: bool = Field(default=False)
+    # The central promotion that priced it (sale version 5): its UUID, its part of ``discount_vnd`` and who bears
+    # it. NULL on every other line (no promotion, a showroom's own, or sent before version 5): a NULL costs a line
+    # nothing, so the year's lines stay as long as they were.
+    promotion_uuid: UUID | None = None
+    promotion_discount_vnd: int | None = _money(None)
+    promotion_borne_by: str | None = Field(default=None, max_length=10)
 
 
 class Payment(CentralModel, table=True):
@@ -776,6 +782,33 @@ class SummaryProductDekad(_ProductFigures, table=True):
     )
 
     dekad: date = Field(primary_key=True)
+
+
+class SummaryPromotionDay(CentralModel, table=True):
+    """What a central promotion did at one showroom on one local day: the lines it priced (on their sale's day)
+    and what came back of them (on the return's day), the discount it gave net of the returned part, and that
+    discount by who bears it. Kept with the other summaries (pos/central/summaries.py), read by promotion."""
+
+    __tablename__ = "summary_promotion_day"
+    __table_args__ = (
+        PrimaryKeyConstraint("showroom_id", "day", "promotion_uuid", name="pk_summary_promotion_day"),
+        Index("ix_summary_promotion_day_promotion", "promotion_uuid", "day"),
+    )
+
+    showroom_id: int = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    promotion_uuid: UUID = Field(primary_key=True)
+    sales: int = _count()  # completed sales with a line it priced (a sale has one day: days add up)
+    lines: int = _count()
+    qty_sold: int = Field(default=0, sa_type=BigInteger)  # pieces of goods sold by the piece
+    qty_returned: int = Field(default=0, sa_type=BigInteger)
+    grams_sold: int = Field(default=0, sa_type=BigInteger)  # goods sold by weight, never added to the pieces
+    grams_returned: int = Field(default=0, sa_type=BigInteger)
+    sales_vnd: int = _money()  # the lines' totals, after the promotion and any other discount
+    refunds_vnd: int = _money()
+    discount_vnd: int = _money()  # what it took off, less the returned part (half-up, as the settlement)
+    showroom_cost_vnd: int = _money()  # of that, borne by the showroom
+    producer_cost_vnd: int = _money()  # and by the producer
 
 
 # --- E-invoices ------------------------------------------------------------------------------------------------

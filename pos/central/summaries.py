@@ -1,11 +1,12 @@
 """The summary tables the office's reports read, kept in step with the raw sales tables.
 
-Four tables (pos/central/models.py): ``summary_showroom_day`` (sale and return headers per showroom and
+Five tables (pos/central/models.py): ``summary_showroom_day`` (sale and return headers per showroom and
 local day), ``summary_product_day`` (sale and return lines per showroom, day, product and the producer, OCOP
 group and stars on the line), ``summary_product_month`` (the same per calendar month, so a year's report
-reads twelve months rather than 365 days) and ``summary_product_dekad`` (the same per ten days: the 1st to the
+reads twelve months rather than 365 days), ``summary_product_dekad`` (the same per ten days: the 1st to the
 10th, the 11th to the 20th, the 21st to the month's end, so a period's partial months read dekads and at most
-nine days at either end).
+nine days at either end) and ``summary_promotion_day`` (what each central promotion priced per showroom and
+day, read by promotion for the office's promotion report).
 
 Every figure is a pure function of the raw tables over one *slice*, a (showroom, local day): a summary row
 belongs to exactly one slice and a slice depends only on the raw rows of that showroom and day (plus the
@@ -35,6 +36,7 @@ from uuid import UUID
 from sqlalchemy import Connection, text
 
 from pos.central.bulk import pipelined
+from pos.money import part_sql
 
 SHOWROOM_DAY_MEASURES = (
     "sales",
@@ -123,6 +125,50 @@ FROM (
 GROUP BY showroom_id, day, product_id, producer_id, ocop_group, ocop_stars
 """
 
+PROMOTION_MEASURES = (
+    "sales",
+    "lines",
+    "qty_sold",
+    "qty_returned",
+    "grams_sold",
+    "grams_returned",
+    "sales_vnd",
+    "refunds_vnd",
+    "discount_vnd",
+    "showroom_cost_vnd",
+    "producer_cost_vnd",
+)
+# What each central promotion did (sale_line.promotion_uuid, sale version 5): the lines it priced on their sale's
+# day, and on the return's day what came back of them, at the amount refunded and with the part of the promotion's
+# discount the returned quantity takes back (half-up, money.part_sql, as the settlement counts it), by who bears
+# it. A sale has one day, so counting its sales per day adds up over any period.
+_RETURNED_SHARE = part_sql("sl.promotion_discount_vnd", "rl.qty", "sl.qty")
+PROMOTION_DAY_SQL = f"""
+SELECT showroom_id, day, promotion_uuid, COUNT(DISTINCT sale_id)::int AS sales,
+       {", ".join(f"SUM({m})::bigint AS {m}" for m in PROMOTION_MEASURES[1:])}
+FROM (
+    SELECT sl.showroom_id, sl.sold_on AS day, sl.promotion_uuid, sl.sale_id, 1 AS lines,
+           {_PIECES.format(q="sl.qty")} AS qty_sold, 0 AS qty_returned,
+           {_GRAMS.format(q="sl.qty")} AS grams_sold, 0 AS grams_returned,
+           sl.total_vnd AS sales_vnd, 0 AS refunds_vnd, sl.promotion_discount_vnd AS discount_vnd,
+           CASE WHEN sl.promotion_borne_by = 'producer' THEN 0 ELSE sl.promotion_discount_vnd END AS showroom_cost_vnd,
+           CASE WHEN sl.promotion_borne_by = 'producer' THEN sl.promotion_discount_vnd ELSE 0 END AS producer_cost_vnd
+    FROM sale_line sl LEFT JOIN product p ON p.id = sl.product_id
+    WHERE sl.promotion_uuid IS NOT NULL AND NOT sl.is_voided AND {{line}}
+    UNION ALL
+    SELECT r.showroom_id, r.returned_on, sl.promotion_uuid, NULL, 0, 0, {_PIECES.format(q="rl.qty")}, 0,
+           {_GRAMS.format(q="rl.qty")}, 0, rl.amount_vnd, -{_RETURNED_SHARE},
+           CASE WHEN sl.promotion_borne_by = 'producer' THEN 0 ELSE -{_RETURNED_SHARE} END,
+           CASE WHEN sl.promotion_borne_by = 'producer' THEN -{_RETURNED_SHARE} ELSE 0 END
+    FROM sale_return r
+    JOIN return_line rl ON rl.return_id = r.id
+    JOIN sale_line sl ON sl.sale_id = r.sale_id AND sl.line_no = rl.sale_line_no
+    LEFT JOIN product p ON p.id = sl.product_id
+    WHERE sl.promotion_uuid IS NOT NULL AND NOT sl.is_voided AND {{ret}}
+) x
+GROUP BY showroom_id, day, promotion_uuid
+"""
+
 # The longer spans of the product summary, each summed from the days: its table, its date column, the SQL of the
 # span's first day for a day ``{d}`` and of the next span's first day after a span starting ``{t}``.
 SPANS = {
@@ -189,6 +235,13 @@ SHOWROOM_DAY_COLUMNS = ("showroom_id", "day", *SHOWROOM_DAY_MEASURES)
 PRODUCT_DAY_COLUMNS = ("showroom_id", "day", *PRODUCT_KEYS, *PRODUCT_MEASURES)
 PRODUCT_MONTH_COLUMNS = ("showroom_id", "month", *PRODUCT_KEYS, *PRODUCT_MEASURES)
 PRODUCT_DEKAD_COLUMNS = ("showroom_id", "dekad", *PRODUCT_KEYS, *PRODUCT_MEASURES)
+PROMOTION_DAY_COLUMNS = ("showroom_id", "day", "promotion_uuid", *PROMOTION_MEASURES)
+# The tables recomputed per (showroom, day) slice: the table, its SQL's kind and its columns.
+DAY_TABLES = (
+    ("summary_showroom_day", "showroom_day", SHOWROOM_DAY_COLUMNS),
+    ("summary_product_day", "product_day", PRODUCT_DAY_COLUMNS),
+    ("summary_promotion_day", "promotion_day", PROMOTION_DAY_COLUMNS),
+)
 
 # The slice list, bound as two parallel arrays; a join to it lets PostgreSQL use the (showroom, day) indexes.
 SLICES = "(SELECT * FROM unnest(CAST(:sids AS integer[]), CAST(:days AS date[])) AS t(sid, day))"
@@ -208,9 +261,8 @@ def _source(kind: str, where: Callable[[str, str], str]) -> str:
         return SHOWROOM_DAY_SQL.format(
             sale=where("s.showroom_id", "s.sold_on"), ret=where("r.showroom_id", "r.returned_on")
         )
-    return PRODUCT_DAY_SQL.format(
-        line=where("sl.showroom_id", "sl.sold_on"), ret=where("r.showroom_id", "r.returned_on")
-    )
+    sql = PROMOTION_DAY_SQL if kind == "promotion_day" else PRODUCT_DAY_SQL
+    return sql.format(line=where("sl.showroom_id", "sl.sold_on"), ret=where("r.showroom_id", "r.returned_on"))
 
 
 def _range_where(_showroom: str, day: str) -> str:
@@ -324,10 +376,7 @@ def refresh_slices(conn: Connection, slices: Iterable[tuple[int, date]]) -> Refr
         return Refreshed()
     params = {"sids": [s for s, _ in ordered], "days": [d for _, d in ordered]}
     statements: list[tuple[str, dict[str, Any]]] = []
-    for table, kind, columns in (
-        ("summary_showroom_day", "showroom_day", SHOWROOM_DAY_COLUMNS),
-        ("summary_product_day", "product_day", PRODUCT_DAY_COLUMNS),
-    ):
+    for table, kind, columns in DAY_TABLES:
         statements.append((f"DELETE FROM {table} WHERE {_in_slices('showroom_id', 'day')}", params))
         statements.append((f"INSERT INTO {table} ({', '.join(columns)}) {_source(kind, _slice_where)}", params))
     counted = {}
@@ -373,16 +422,16 @@ def rebuild(conn: Connection, *, progress: Callable[[date, int], None] | None = 
     dekads = _has_table(conn, "summary_product_dekad")
     if dekads:
         tables.append("summary_product_dekad")
+    # An upgrade from before revision 0020 (sale lines naming their promotion) leaves that summary to 0020.
+    day_tables = [t for t in DAY_TABLES if t[0] != "summary_promotion_day" or _has_table(conn, t[0])]
+    tables += [t[0] for t in day_tables if t[0] == "summary_promotion_day"]
     for table in tables:
         conn.execute(text(f"TRUNCATE {table}"))
     rows = 0
     for month in raw_months(conn):
         params = {"start": month, "end": _month_end(month)}
         written = 0
-        for table, kind, columns in (
-            ("summary_showroom_day", "showroom_day", SHOWROOM_DAY_COLUMNS),
-            ("summary_product_day", "product_day", PRODUCT_DAY_COLUMNS),
-        ):
+        for table, kind, columns in day_tables:
             sql = f"INSERT INTO {table} ({', '.join(columns)}) {_source(kind, _range_where)}"
             written += conn.execute(text(sql), params).rowcount
         written += conn.execute(
@@ -461,6 +510,7 @@ def check(conn: Connection, *, examples: int = 5) -> CheckResult:
     fresh = {
         "summary_showroom_day": (SHOWROOM_DAY_COLUMNS, _source("showroom_day", _range_where)),
         "summary_product_day": (PRODUCT_DAY_COLUMNS, _source("product_day", _range_where)),
+        "summary_promotion_day": (PROMOTION_DAY_COLUMNS, _source("promotion_day", _range_where)),
         # The months are checked against the raw lines too, through the same day SQL.
         "summary_product_month": (
             PRODUCT_MONTH_COLUMNS,

@@ -103,29 +103,40 @@ def promotions_for(
     return best_offers(items, offers)
 
 
-def record_sale_promotions(session: Session, promoted: Sequence[tuple[Any, Sequence[Any], Sequence[int]]]) -> None:
+def record_sale_promotions(
+    session: Session, promoted: Sequence[tuple[Any, Sequence[Any], Sequence[int]]]
+) -> dict[int, dict[str, Any]]:
     """What each sale line got from a promotion: (priced line, its sale lines, weights) as checkout wrote them.
 
     A basket's promotion is shared over its component lines by the basket rule (pos/baskets/split.py).
+    Returns, of the lines a central office's promotion priced, {sale line id: {uuid, discount_vnd, borne_by}}:
+    what the sale's record tells the central server (a showroom's own promotion is not sent).
     """
     ids = {p.promotion_id for p, _, _ in promoted if p.promotion_id}
     if not ids:
-        return
-    borne = dict(session.exec(select(Promotion.id, Promotion.borne_by).where(Promotion.id.in_(ids))).all())  # type: ignore[union-attr]
+        return {}
+    terms_of = {
+        pid: (borne_by, central_uuid)
+        for pid, borne_by, central_uuid in session.exec(
+            select(Promotion.id, Promotion.borne_by, Promotion.central_uuid).where(Promotion.id.in_(ids))  # type: ignore[union-attr]
+        ).all()
+    }
     rows = []
+    central_lines: dict[int, dict[str, Any]] = {}
     for priced, lines, weights in promoted:
         if not priced.promotion_id:
             continue
+        borne_by, central_uuid = terms_of[priced.promotion_id]
         for line, share in zip(lines, split_vnd(priced.promo_vnd, weights), strict=True):
             rows.append(
                 SalePromotion(
-                    sale_line_id=line.id,
-                    promotion_id=priced.promotion_id,
-                    discount_vnd=share,
-                    borne_by=borne[priced.promotion_id],
+                    sale_line_id=line.id, promotion_id=priced.promotion_id, discount_vnd=share, borne_by=borne_by
                 )
             )
+            if central_uuid is not None:
+                central_lines[line.id] = {"uuid": str(central_uuid), "discount_vnd": share, "borne_by": borne_by}
     session.add_all(rows)
+    return central_lines
 
 
 def promotion_names(session: Session, sale_line_ids: Sequence[int]) -> dict[int, str]:

@@ -175,7 +175,9 @@ def complete_sale(
     )
     session.add(sale)
     session.flush()
-    lines = _write_lines(session, sale, items, priced, lots, line_approvers, cashier_id, now, need, in_basket)
+    lines, by_central = _write_lines(
+        session, sale, items, priced, lots, line_approvers, cashier_id, now, need, in_basket
+    )
     record_approvals(session, sale, _heads(items, lines, in_basket), priced)
     recorded = [
         Payment(
@@ -191,7 +193,7 @@ def complete_sale(
     ]
     session.add_all(recorded)
     customer = customers.at_checkout(session, cart.id, sale.id, settled, loyalty or LoyaltyRule(), now)  # type: ignore[arg-type]
-    payload = _payload(session, sale, shift, lines, items, recorded, approver_id)
+    payload = _payload(session, sale, shift, lines, items, recorded, approver_id, by_central)
     if customer_to_central and customer is not None:
         payload["customer_uuid"] = str(customer.uuid)  # a reference only: the person travels as its own record
         customers.ensure_published(session, customer)
@@ -244,9 +246,9 @@ def _write_lines(
     now: datetime,
     need: baskets.Need | None,
     in_basket: dict[int, list[Component]],
-) -> list[SaleLine]:
+) -> tuple[list[SaleLine], dict[int, dict[str, Any]]]:
     """Sale lines frozen as sold (a basket as its components' lines), and the stock movements of each (one
-    per lot it leaves from)."""
+    per lot it leaves from); with the lines a central promotion priced (record_sale_promotions)."""
     lines: list[SaleLine] = []
     sold: list[baskets.SoldBasket] = []
     promoted: list[tuple[Any, list[SaleLine], list[int]]] = []
@@ -317,8 +319,7 @@ def _write_lines(
         ],
     )
     baskets.record_sold_baskets(session, sale.id, sale.receipt_number, sold, need, cashier_id, now)  # type: ignore[arg-type]
-    record_sale_promotions(session, promoted)
-    return lines
+    return lines, record_sale_promotions(session, promoted)
 
 
 def _payload(
@@ -329,8 +330,10 @@ def _payload(
     items: list[CartItem],
     payments: list[Payment],
     approver_id: int | None,
+    by_central: dict[int, dict[str, Any]],
 ) -> dict[str, Any]:
-    """The sale as the central server stores it: uuids, names and prices as sold."""
+    """The sale as the central server stores it: uuids, names and prices as sold, and the central promotion that
+    priced each line (``by_central``, by sale line id)."""
     producer_ids = {line.producer_id for line in lines}
     producers = dict(session.exec(select(Producer.id, Producer.uuid).where(Producer.id.in_(producer_ids))).all())  # type: ignore[union-attr]
     line_products = {item.product.id: item.product for item in items}
@@ -363,7 +366,13 @@ def _payload(
         "cashier_name": cashier.full_name if cashier else "",
         "discount_approved_by_name": approver.full_name if approver else "",
         "lines": [
-            _line_payload(line, line_products[line.product_id], str(producers[line.producer_id])) for line in lines
+            _line_payload(
+                line,
+                line_products[line.product_id],
+                str(producers[line.producer_id]),
+                by_central.get(line.id),  # type: ignore[arg-type]
+            )
+            for line in lines
         ],
         "payments": [
             dict(
@@ -379,8 +388,8 @@ def _payload(
     return dict(payload)
 
 
-def _line_payload(line: SaleLine, product: Product, producer_uuid: str) -> Fields:
-    return {
+def _line_payload(line: SaleLine, product: Product, producer_uuid: str, promotion: Fields | None) -> Fields:
+    payload: Fields = {
         "line_no": line.line_no,
         "product_uuid": str(product.uuid),
         "producer_uuid": producer_uuid,
@@ -396,6 +405,9 @@ def _line_payload(line: SaleLine, product: Product, producer_uuid: str) -> Field
         "vat_vnd": line.vat_vnd,
         "sold_by": line.sold_by,
     }
+    if promotion is not None:
+        payload["promotion"] = promotion  # sale version 5: only a central office's promotion is named
+    return payload
 
 
 def complete_sale_once(

@@ -44,7 +44,7 @@ from pos.errors import Conflict, NotFound, ValidationError
 from pos.inventory.ledger import on_hand, record_movement
 from pos.inventory.lots import Want, allocate
 from pos.inventory.models import StockMovement
-from pos.money import percent_of
+from pos.money import part_sql, percent_of
 from pos.numbering import take_settlement_numbers
 from pos.quantity import amount_sql, is_weighed
 from pos.reports.period import Period, format_dmy, local_date, shop_timezone
@@ -81,7 +81,7 @@ BASKET_JOIN = (
 # takes back its part of the cost, half-up to the đồng.
 PROMO = "COALESCE(sp.discount_vnd, 0) AS promo, COALESCE(sp.borne_by, '') AS borne"
 PROMO_RETURNED = (
-    "COALESCE((sp.discount_vnd * rl.qty * 2 + sl.qty) / (2 * sl.qty), 0) AS promo, COALESCE(sp.borne_by, '') AS borne"
+    f"COALESCE({part_sql('sp.discount_vnd', 'rl.qty', 'sl.qty')}, 0) AS promo, COALESCE(sp.borne_by, '') AS borne"
 )
 PROMO_JOIN = "LEFT JOIN salepromotion sp ON sp.sale_line_id = sl.id"
 QTY_FIELDS = (

@@ -131,6 +131,17 @@ class ProductIn(Payload):
         return _uuid_or_none(self.central_uuid_text)
 
 
+class LinePromotionIn(Payload):
+    """The central office's promotion that priced a sale line (since sale version 5): its UUID at the central
+    server, what it took off the line (inside the line's ``discount_vnd``) and who bears that, as the showroom
+    recorded it for its settlement. A showroom's own promotion is never sent: the central server holds no record
+    of it to report on, and the showroom's own promotion report counts it."""
+
+    uuid: UUID
+    discount_vnd: Vnd
+    borne_by: Literal["showroom", "producer"]
+
+
 class SaleLineIn(Payload):
     line_no: LineNo
     product_uuid: UUID
@@ -147,6 +158,8 @@ class SaleLineIn(Payload):
     barcode: text(14) | None = None
     # since version 3: "weight" when qty is grams and unit_price_vnd the price per kg (pos/quantity.py)
     sold_by: Literal["piece", "weight"] = "piece"
+    # since version 5: the central promotion that priced it; absent for no promotion or a showroom's own
+    promotion: LinePromotionIn | None = None
 
 
 class PaymentIn(Payload):
@@ -606,7 +619,7 @@ def record(kind: str, payload: type[Payload], version: int = 1) -> type[RecordBa
 
 ProducerRecord = record("producer", ProducerIn)
 ProductRecord = record("product", ProductIn, version=2)
-SaleRecord = record("sale", SaleIn, version=4)
+SaleRecord = record("sale", SaleIn, version=5)
 ReturnRecord = record("return", ReturnIn, version=2)
 VoidRecord = record("void", VoidIn, version=2)
 ShiftCloseRecord = record("shift_close", ShiftCloseIn, version=3)

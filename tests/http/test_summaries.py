@@ -24,7 +24,13 @@ from tests.http.test_office import TZ, at, by, csv_rows, line, paid, producer, p
 
 pytestmark = pytest.mark.postgres
 
-TABLES = ("summary_showroom_day", "summary_product_day", "summary_product_month", "summary_product_dekad")
+TABLES = (
+    "summary_showroom_day",
+    "summary_product_day",
+    "summary_product_month",
+    "summary_product_dekad",
+    "summary_promotion_day",
+)
 
 
 def snapshot(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
@@ -202,7 +208,49 @@ def test_the_check_finds_a_tampered_row(central_engine: Any, shop: dict) -> None
         "summary_product_day": 0,
         "summary_product_month": 2,
         "summary_product_dekad": 2,
+        "summary_promotion_day": 0,
     }
+    with central_engine.begin() as conn:
+        summaries.rebuild(conn)
+    assert_agree(central_engine)
+
+
+def test_a_central_promotions_summary_follows_voids_and_returns_and_is_checked(central_engine: Any, shop: dict) -> None:
+    honey, promo = shop["honey"], str(uuid4())
+    # Two honeys at 15 % off (45.000 given, the producer's), the second sale voided; one honey of the first back.
+    got = {"uuid": promo, "discount_vnd": 45_000, "borne_by": "producer"}
+    s1 = sale("SR01-2026-000001", at(10, 9), str(uuid4()), [line(1, honey, 2, discount=45_000)], [])
+    s2 = sale("SR01-2026-000002", at(10, 10), str(uuid4()), [line(1, honey, 2, discount=45_000)], [])
+    for s in (s1, s2):
+        s["lines"][0]["promotion"] = got
+        s["payments"] = [paid("cash", s["total_vnd"])]
+    back = return_of(s1, honey, 12, 127_500, "TH-SR01-2026-0001")
+    push_numbered(
+        central_engine,
+        shop,
+        records(
+            shop, ("producer", shop["maker"]), ("product", honey), ("sale", s1), ("sale", s2), ("void", void_of(s2))
+        ),
+    )
+    push_numbered(central_engine, shop, records(shop, ("return", back)))
+    assert_agree(central_engine)
+    with central_engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT day, sales, qty_sold, qty_returned, sales_vnd, refunds_vnd, discount_vnd, producer_cost_vnd "
+                "FROM summary_promotion_day ORDER BY day"
+            )
+        ).all()
+    # The sale's day: 1 sale of 2 (255.000, 45.000 off); the return's day: 1 back, 127.500 refunded, 22.500 of the
+    # discount taken back (45.000 × 1 / 2).
+    assert [tuple(r)[1:] for r in rows] == [
+        (1, 2, 0, 255_000, 0, 45_000, 45_000),
+        (0, 0, 1, 0, 127_500, -22_500, -22_500),
+    ]
+    with central_engine.begin() as conn:
+        conn.execute(text("UPDATE summary_promotion_day SET discount_vnd = discount_vnd + 1"))
+    with central_engine.connect() as conn:
+        assert summaries.check(conn).differences["summary_promotion_day"] == 4
     with central_engine.begin() as conn:
         summaries.rebuild(conn)
     assert_agree(central_engine)
