@@ -259,6 +259,8 @@ CENTRAL_RULES: dict[str, Rule] = {
     "office_promotions.new": MANAGER,
     "office_promotions.edit": MANAGER,
     "office_promotions.end": MANAGER,
+    "office_promotions.results": MANAGER,  # what a promotion did in each showroom
+    "office_promotions.results_export": MANAGER,
 }
 
 RANK = {"anonymous": 0, "showroom": 0, "cashier": 1, "manager": 2, "admin": 3}

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 from sqlmodel import select
 
@@ -16,10 +27,14 @@ from pos.auth.access import bind_role
 from pos.central import catalog as catalog_services
 from pos.central import promotions
 from pos.central.models import Showroom
+from pos.central.office import promotion_results
+from pos.central.office import views as office_views
 from pos.db import get_session, unit_of_work, utcnow
 from pos.errors import ValidationError
 from pos.promotions import terms
 from pos.promotions.models import BORNE_BY
+from pos.reports.export import iter_csv, iter_xlsx
+from pos.reports.table import cell_text
 from pos.sales.vat import local_date
 
 bp = Blueprint("office_promotions", __name__, url_prefix="/office/promotions")
@@ -131,3 +146,48 @@ def end(promotion_id: int) -> Any:
         promotion = promotions.end_promotion(session, promotion_id, actor=current_user.username)
     flash(f"Đã kết thúc “{promotion.name}”; các cửa hàng ngừng áp dụng ở lần đồng bộ sau.", "success")
     return redirect(url_for("office_promotions.index"))
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 7 else 1
+
+
+@bp.get("/<int:promotion_id>/results")
+def results(promotion_id: int) -> Any:
+    """What the promotion did in each showroom over its period: sales, pieces and kg, revenue, discount, who bore it."""
+    session = office_views.report_session()
+    promotion, _items, _codes = promotions.get_promotion(session, promotion_id)
+    report = promotion_results.results(session, promotion, _page_arg())
+    return render_template(
+        "central/promotions/results.html",
+        p=promotion,
+        report=report,
+        pager=report.params["paging"],
+        what=terms.describe(promotion),
+        status=promotions.STATUSES[promotions.status(promotion, utcnow())],
+        borne=BORNE_BY,
+        local=lambda at: terms.format_local(at, _tz()),
+        cell_text=cell_text,
+        here=lambda **changes: url_for(".results", promotion_id=promotion_id, page=changes.get("page") or None),
+    )
+
+
+@bp.get("/<int:promotion_id>/results.<fmt>")
+def results_export(promotion_id: int, fmt: str) -> Response:
+    """The promotion's figures for every showroom as CSV (UTF-8 with BOM) or XLSX, streamed."""
+    if fmt not in office_views.EXPORTS:
+        abort(404)
+    promotion, _items, _codes = promotions.get_promotion(office_views.report_session(), promotion_id)
+    stem = f"khuyen-mai-{promotion.uuid.hex[:8]}-{local_date(promotion.starts_at, _tz()):%Y%m%d}"
+    title = office_views.xlsx_title()
+
+    def generate() -> Any:
+        # The view's session is closed once the view returns; the stream opens (and closes) its own.
+        session = office_views.report_session()
+        again, _items, _codes = promotions.get_promotion(session, promotion_id)
+        report = promotion_results.results(session, again, per_page=None)
+        yield from iter_csv(report) if fmt == "csv" else iter_xlsx(report, title)
+
+    response = Response(stream_with_context(generate()), mimetype=office_views.EXPORTS[fmt])
+    return office_views.attachment(response, stem, fmt)

@@ -404,7 +404,7 @@ def customer_csv(customer_uuid: UUID) -> Response:
         session = report_session()
         yield from iter_csv(customers.purchases(session, view, 0, per_page=None))
 
-    return _attachment(Response(generate(), mimetype=EXPORTS["csv"]), stem, "csv")
+    return attachment(Response(generate(), mimetype=EXPORTS["csv"]), stem, "csv")
 
 
 @bp.get("/sales/<uuid:sale_uuid>")
@@ -470,7 +470,7 @@ def export(slug: str, fmt: str) -> Response:
     stem = f"bao-cao-{slug}{suffix}-{stamp}"
     whole = replace(q, per_page=None)  # every row of a long table, from a server-side cursor
     if page.paged and fmt in EXPORTS:
-        name = _xlsx_title()
+        name = xlsx_title()
 
         @stream_with_context
         def generate() -> Iterator[bytes]:
@@ -478,18 +478,20 @@ def export(slug: str, fmt: str) -> Response:
             report = page.build(report_session(), whole)
             yield from iter_csv(report) if fmt == "csv" else iter_xlsx(report, name)
 
-        return _attachment(Response(generate(), mimetype=EXPORTS[fmt]), stem, fmt)
+        return attachment(Response(generate(), mimetype=EXPORTS[fmt]), stem, fmt)
     return _download(_build(page, session, whole), stem, fmt)
 
 
 EXPORTS = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def _xlsx_title() -> str:
+def xlsx_title() -> str:
+    """The name heading an office XLSX sheet."""
     return current_app.config.get("CENTRAL_NAME") or "Văn phòng trung tâm OCOP"
 
 
-def _attachment(response: Response, stem: str, fmt: str) -> Response:
+def attachment(response: Response, stem: str, fmt: str) -> Response:
+    """``response`` as a download named ``stem.fmt`` (only letters, digits, '-' and '_' kept in the name)."""
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in stem)
     response.headers["Content-Disposition"] = f'attachment; filename="{safe}.{fmt}"'
     return response
@@ -499,7 +501,7 @@ def _download(report: Report, stem: str, fmt: str, title: str = "") -> Response:
     if fmt == "csv":
         body = to_csv(report)
     elif fmt == "xlsx":
-        body = to_xlsx(report, title or _xlsx_title())
+        body = to_xlsx(report, title or xlsx_title())
     else:
         abort(404)
-    return _attachment(Response(body, mimetype=EXPORTS[fmt]), stem, fmt)
+    return attachment(Response(body, mimetype=EXPORTS[fmt]), stem, fmt)
