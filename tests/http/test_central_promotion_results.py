@@ -164,9 +164,8 @@ def _cells(page: str, key: str) -> list[str]:
     ]
 
 
-def test_two_showrooms_under_one_promotion_with_a_void_and_a_return(
-    office: FlaskClient, network: dict[str, Any], central_app: Flask
-) -> None:
+def sell_under_one_promotion(office: FlaskClient, network: dict[str, Any], central_app: Flask) -> tuple[int, Any]:
+    """The office sets the promotion, the showrooms sell under it as worked out below and sync; its id and UUID."""
     a, b, central = network["a"], network["b"], central_app.extensions[ENGINE_KEY]
     now = datetime.now(UTC)
 
@@ -235,7 +234,14 @@ def test_two_showrooms_under_one_promotion_with_a_void_and_a_return(
         ]
         assert sent["lines"][1]["discount_vnd"] == 25_000
     assert a.sync().ok and b.sync().ok
+    return promotion_id, promotion_uuid  # type: ignore[return-value]
 
+
+def test_two_showrooms_under_one_promotion_with_a_void_and_a_return(
+    office: FlaskClient, network: dict[str, Any], central_app: Flask
+) -> None:
+    central = central_app.extensions[ENGINE_KEY]
+    promotion_id, promotion_uuid = sell_under_one_promotion(office, network, central_app)
     with session_scope(central) as s:
         conn = s.connection()
         assert summaries.check(conn).ok
