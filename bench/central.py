@@ -406,6 +406,7 @@ def main() -> None:
     parser.add_argument("--push-showrooms", type=int, default=3, help="showroom-days pushed through the real ingest")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the database (its name is printed)")
+    parser.add_argument("--name", help="the new database's name (else pos_bench_central_ and a random suffix)")
     parser.add_argument(
         "--database", help="time the office again on a database kept by an earlier run (no load, no pushes)"
     )
@@ -413,7 +414,7 @@ def main() -> None:
     a = parser.parse_args()
 
     server = os.environ.get("POS_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = a.database or f"pos_bench_central_{secrets.token_hex(4)}"
+    name = a.database or a.name or f"pos_bench_central_{secrets.token_hex(4)}"
     if a.database:
         a.keep = True
     else:

@@ -39,12 +39,12 @@ class CsvWriter:
         """Write one row, its text cells neutralised."""
         self._writer.writerow([neutralize(value) for value in row])
 
-    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
-        """Write many rows, their text cells neutralised (neutralize() inlined: a year's export has a million)."""
+    def writecolumns(self, columns: list[list[Any]]) -> None:
+        """Write the rows whose cells are given a column at a time (lists of equal length), text cells
+        neutralised: a list comprehension per column, far cheaper than a call per row on a long export."""
         first = _FORMULA_FIRST
-        self._writer.writerows(
-            [("'" + v) if isinstance(v, str) and v[:1] in first else v for v in row] for row in rows
-        )
+        cells = [[("'" + v) if isinstance(v, str) and v[:1] in first else v for v in column] for column in columns]
+        self._writer.writerows(zip(*cells, strict=True))
 
 
 def csv_writer(out: _TextOut, *, bom: bool = True) -> CsvWriter:

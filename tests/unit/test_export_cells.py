@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 from pos.reports.export import iter_csv, iter_xlsx
-from pos.reports.table import INT, VND, Column, Report
+from pos.reports.table import DATE, INT, KG, SHARE, STARS, VND, Column, Report, export_value
 from tests.unit.test_reports import read_xlsx
 
 COLUMNS = [Column("name", "Tên"), Column("qty", "Số lượng", INT), Column("amount_vnd", "Số tiền", VND)]
@@ -33,6 +34,21 @@ def test_csv_cells() -> None:
         ["", "1", "1"],
         ["12", "2", "2"],
     ]
+
+
+def test_csv_cells_of_every_kind_as_export_value_writes_them() -> None:
+    columns = [Column("stars", "Hạng sao", STARS), Column("day", "Ngày", DATE), Column("share", "Tỷ trọng", SHARE),
+               Column("kg", "Khối lượng", KG)]  # fmt: skip
+    rows = [
+        {"stars": None, "day": date(2026, 11, 30), "share": 1250, "kg": 1250},
+        {"stars": 4, "day": None, "share": None, "kg": None},
+        {"stars": 0},
+    ]
+    body = b"".join(iter_csv(Report("t", "T", "", columns, list(rows)))).decode("utf-8").lstrip("\ufeff")
+    table = list(csv.reader(io.StringIO(body)))[1:]
+    unrated = ["Chưa xếp hạng", "", "", ""]
+    assert table == [["Chưa xếp hạng", "30/11/2026", "12,5%", "1.250"], ["4 sao", "", "", ""], unrated]
+    assert table[0] == [str(export_value(rows[0].get(c.key), c.kind)) for c in columns]
 
 
 def test_xlsx_cells() -> None:
