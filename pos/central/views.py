@@ -24,6 +24,7 @@ from pos.central.models import CHECK_STATUSES, ISSUE_PROBLEMS, CatalogProduct, S
 from pos.db import get_session, unit_of_work, utcnow
 from pos.errors import PosError, ValidationError
 from pos.money import parse_vnd
+from pos.reports.period import shop_timezone
 from pos.text import nfc
 
 main = Blueprint("main", __name__)
@@ -89,7 +90,9 @@ def sync_issues() -> Any:
         problem = ""
     return render_template(
         "central/sync_issues.html",
-        rows=issues.list_issues(session, shop.id if shop else None, problem),
+        rows=issues.list_issues(
+            session, shop.id if shop else None, problem, tz=shop_timezone(current_app.config.get("SHOWROOM_TIMEZONE"))
+        ),
         counts=issues.count_issues(session, shop.id if shop else None),
         problems=ISSUE_PROBLEMS,
         problem=problem,
