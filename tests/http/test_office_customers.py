@@ -232,3 +232,16 @@ def test_a_customer_s_page_gathers_its_purchases_everywhere_and_erasure_leaves_n
     assert "(đã xóa dữ liệu cá nhân)" in listed
 
     assert office.get(f"/office/customers/{uuid4()}").status_code == 404
+
+    # A receipt names its customer and leads to the customer's purchases; an erased one names nobody; a sale whose
+    # customer its showroom keeps to itself (no customer record at central) opens without one.
+    receipt = office.get(f"/office/sales/{sold[0]['uuid']}").get_data(as_text=True)
+    assert "Khách hàng</h3>" in receipt and "Công ty Hoa Sen" in receipt and "MST 0101234567" in receipt
+    assert f"/office/customers/{at_sr01['uuid']}" in receipt
+    receipt = office.get(f"/office/sales/{sold[3]['uuid']}").get_data(as_text=True)
+    assert "Khách hàng đã xóa dữ liệu cá nhân" in receipt and "Hoa Sen" not in receipt
+    private = sale("SR01-2026-000299", at(21, 10), str(uuid4()), [line(1, basket, 1)], [paid("cash", 625_000)])
+    private["customer_uuid"] = str(uuid4())
+    push(central_engine, "SR01", [Record("sale", private["uuid"], private, at(21, 10))], first_seq=seq + 20)
+    response = office.get(f"/office/sales/{private['uuid']}")
+    assert response.status_code == 200 and "Khách hàng</h3>" not in response.get_data(as_text=True)

@@ -50,9 +50,18 @@ class CustomerView:
 
 def get_customer(session: Session, customer_uuid: UUID) -> CustomerView:
     """The customer record of this uuid as central holds it; NotFound when no showroom has sent it."""
-    found = session.exec(select(Customer).where(Customer.uuid == customer_uuid).order_by(col(Customer.id))).first()
+    found = customer_record(session, customer_uuid)
     if found is None:
         raise NotFound("Trung tâm không có khách hàng này (cửa hàng chưa gửi khách hàng về trung tâm).")
+    return found
+
+
+def customer_record(session: Session, customer_uuid: UUID) -> CustomerView | None:
+    """The customer record of this uuid as central holds it; None when no showroom has sent it (a sale can name a
+    customer its showroom keeps to itself)."""
+    found = session.exec(select(Customer).where(Customer.uuid == customer_uuid).order_by(col(Customer.id))).first()
+    if found is None:
+        return None
     showroom = session.get(Showroom, found.showroom_id)
     assert showroom is not None
     erased = found.erased_at is not None

@@ -410,10 +410,13 @@ def customer_csv(customer_uuid: UUID) -> Response:
 @bp.get("/sales/<uuid:sale_uuid>")
 def receipt(sale_uuid: UUID) -> Any:
     """One receipt as the showroom issued it, with its returns and void, and its shift's check."""
-    view = receipts.get_receipt(get_session(), sale_uuid)
+    session = get_session()
+    view = receipts.get_receipt(session, sale_uuid)
+    uuid = view.sale.customer_uuid
     return render_template(
         "central/office/receipt.html",
         r=view,
+        customer=customers.customer_record(session, uuid) if uuid else None,
         back=url_for(".sales", **_args()),
         check_statuses=CHECK_STATUSES,
         check_text=shifts.check_text,
