@@ -24,6 +24,9 @@ KIND_NAMES = {
     "intake": "Nhập hàng",
     "stock_adjustment": "Điều chỉnh kho",
     "audit": "Nhật ký",
+    "transfer": "Phiếu chuyển kho",
+    "transfer_receipt": "Biên nhận chuyển kho",
+    "transfer_cancel": "Hủy phiếu chuyển kho",
 }
 # The detail's keys and reasons as the office reads them; a key not named here is shown as the ingest wrote it.
 FIELD_NAMES = {
@@ -40,6 +43,11 @@ FIELD_NAMES = {
     "total_vnd (tạm tính − giảm giá)": "Tổng thanh toán (tiền hàng − giảm giá)",
     "line_discount_vnd + sale_discount_vnd": "Giảm giá (các dòng và cả đơn)",
     "vat_vnd": "Thuế GTGT",
+    "transfer_number": "Phiếu",
+    "received_at": "Biên nhận đã ghi lập lúc",
+    "received_by": "Người nhận (biên nhận đã ghi)",
+    "second_received_at": "Biên nhận bị từ chối lập lúc",
+    "second_received_by": "Người nhận (biên nhận bị từ chối)",
 }
 REASONS = {
     "far_from_arrival": "ngày bán cách quá xa lúc trung tâm nhận (đồng hồ máy thu ngân có thể sai)",

@@ -191,8 +191,10 @@ ISSUE_PROBLEMS: dict[str, str] = {
     "inconsistent": "Số liệu không khớp nhau",
     "resent_differs": "Gửi lại cùng số thứ tự nhưng nội dung khác",
     "clock": "Thời điểm bán đáng ngờ",
+    "second_receipt": "Phiếu chuyển kho đã có biên nhận; biên nhận thứ hai không được ghi",
 }
-HELD_PROBLEMS = {"foreign_reference", "unknown_reference", "inconsistent"}  # the record was not counted
+# The record was not counted:
+HELD_PROBLEMS = {"foreign_reference", "unknown_reference", "inconsistent", "second_receipt"}
 
 
 class SyncIssue(CentralModel, table=True):

@@ -8,7 +8,9 @@ an update only wins with a higher seq, so records applied out of order, or a sna
 held, never move a figure back. On hand is never recomputed here: it is what the showroom's ledger says.
 
 Transfers: the sender's record creates the note ``in_transit``; the receiver's receipt closes it
-(``received`` or ``differences``) once, and only a receipt from the showroom the note was addressed to. The
+(``received`` or ``differences``) once, and only a receipt from the showroom the note was addressed to: a
+second receipt of a closed note (a showroom restored from a backup older than its first receipt, say) is held
+aside with the issue ``second_receipt`` and changes nothing, while the same receipt sent again is ignored. The
 sender's cancel marks a note still in transit ``cancelled``; a receipt that counted goods in stands over a
 cancel whichever reaches this server first (the goods are where the receipt says; the sender's pull then undoes
 its cancel), and a receipt of nothing at all leaves a cancelled note cancelled.
@@ -225,7 +227,14 @@ def apply_receipts(mat: _Materialiser, records: list[Any]) -> None:
     for record in records:
         p = record.payload
         held = mat.conn.execute(
-            select(T_TRANSFER.c.id, T_TRANSFER.c.lines, T_TRANSFER.c.status)
+            select(
+                T_TRANSFER.c.id,
+                T_TRANSFER.c.number,
+                T_TRANSFER.c.lines,
+                T_TRANSFER.c.status,
+                T_TRANSFER.c.received_at,
+                T_TRANSFER.c.received_by,
+            )
             .select_from(T_TRANSFER.join(T_SHOWROOM, T_SHOWROOM.c.id == T_TRANSFER.c.from_showroom_id))
             .where(
                 and_(T_TRANSFER.c.uuid == p.uuid, T_TRANSFER.c.to_showroom_code == _code(mat)),
@@ -237,7 +246,9 @@ def apply_receipts(mat: _Materialiser, records: list[Any]) -> None:
             mat.issue(record, "unknown_reference", {"transfer": str(p.uuid)})
             continue
         if held.status not in ("in_transit", "cancelled"):
-            continue  # already closed by an earlier receipt
+            if held.received_at != p.received_at:  # the same receipt sent again (after a restore) is no second one
+                mat.issue(record, "second_receipt", _second_receipt(held, p))
+            continue  # closed by an earlier receipt, which stands
         if held.status == "cancelled" and not any(line.qty_received for line in p.lines):
             continue  # nothing arrived: the cancel stands
         received = {line.line_no: line for line in p.lines}
@@ -268,6 +279,18 @@ def apply_receipts(mat: _Materialiser, records: list[Any]) -> None:
                 revision=next_revision(mat),
             )
         )
+
+
+def _second_receipt(held: Any, p: Any) -> dict[str, Any]:
+    """What the office reads of a receipt refused because the note already has one (pos/central/issues.py names
+    the keys)."""
+    return {
+        "transfer_number": held.number,
+        "received_at": held.received_at.isoformat() if held.received_at else None,
+        "received_by": held.received_by,
+        "second_received_at": p.received_at.isoformat(),
+        "second_received_by": p.received_by,
+    }
 
 
 def apply_cancels(mat: _Materialiser, records: list[Any]) -> None:

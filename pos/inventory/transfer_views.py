@@ -139,6 +139,7 @@ def _render_show(transfer_id: int, errors: dict[str, str] | None = None, form: A
         reasons=TRANSFER_REASONS,
         errors=errors or {},
         form=form or {},
+        awaiting_pull=transfers.AWAITING_PULL_MESSAGE if transfers.is_awaiting_pull(session) else "",
     )
     return body, status
 

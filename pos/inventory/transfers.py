@@ -19,6 +19,9 @@
   offline may have counted the goods in before it heard of the cancel: the goods are then where its receipt says,
   so that receipt stands (a receipt of nothing at all leaves the cancel standing) and the sender's next pull
   undoes its cancel, taking the goods out of its ledger again (``transfer_out``), with an audit entry.
+- Restored: a showroom restored from an older backup gets back, from its next pull, its own receipts, notes and
+  cancels taken since that backup, exactly as they were and without queueing them again; it receives and cancels
+  nothing before that pull (see "After a restore" below).
 
 Ownership: consigned goods stay their producer's whichever showroom holds them; each showroom's settlement
 shows transfers as quantities (column "Chuyển kho") and pays the producer for what it sold itself, so the
@@ -38,7 +41,7 @@ from sqlmodel import Session, select
 
 from pos.audit.log import record as audit
 from pos.auth.models import User
-from pos.catalog.models import Producer, Product
+from pos.catalog.models import Counter, Producer, Product
 from pos.catalog.services import enqueue_product, free_sku, producer_payload
 from pos.db import utcnow
 from pos.errors import Conflict, NotFound, ValidationError
@@ -54,6 +57,14 @@ MAX_LINES = 200
 MAX_QTY = 100_000
 NOTE_MAX = 500
 SHOWROOM_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,20}$")
+RECEIVED = ("received", "differences")
+# Counter set by ``pos restore`` (pos/sync/restore.py) and removed by the first complete transfer pull after it:
+# until then this database may not know what the central server holds of its notes (see "After a restore").
+AWAITING_PULL = "transfers:restored_at"
+AWAITING_PULL_MESSAGE = (
+    "Dữ liệu cửa hàng vừa được khôi phục từ bản sao lưu: hãy đồng bộ dữ liệu với máy chủ trung tâm trước khi "
+    "nhận hoặc hủy phiếu chuyển kho (phiếu có thể đã được nhận hoặc hủy sau ngày sao lưu)."
+)
 
 
 @dataclass
@@ -262,6 +273,8 @@ def cancel_transfer(
 ) -> Transfer:
     """Call back a note sent from here that is still in transit: its goods return to the lots they left; queued."""
     transfer = get_transfer(session, transfer_id)
+    if is_awaiting_pull(session):
+        raise Conflict(AWAITING_PULL_MESSAGE)
     if transfer.direction != "out":
         raise Conflict("Chỉ cửa hàng gửi mới hủy được phiếu chuyển kho; phiếu này chuyển đến cửa hàng này.")
     if transfer.status == "cancelled":
@@ -338,13 +351,15 @@ def _local(moment: datetime | None) -> str:
 # --- What the central server tells (pulled) ---------------------------------------------------------------------
 
 
-def apply_pulled(session: Session, items: list[dict[str, Any]], showroom_code: str) -> tuple[int, int]:
-    """Store the notes addressed here that are new, the receipts of notes sent from here, and the cancels.
+def apply_pulled(session: Session, items: list[dict[str, Any]], showroom_code: str) -> tuple[int, int, int]:
+    """Store the notes addressed here that are new, the receipts of notes sent from here, and the cancels; put
+    back what a restore lost of this showroom's own steps (``_restore_*``, see "After a restore" below).
 
-    Returns (notes added, notes closed: received at the other end, or cancelled by their sender). Idempotent:
-    each note is stored once by its UUID, and a status already applied is not applied again.
+    Returns (notes added, notes closed: received at the other end or cancelled by their sender, steps of this
+    showroom's own put back). Idempotent: each note is stored once by its UUID, and a status already applied is
+    not applied again.
     """
-    added = closed = 0
+    added = closed = restored = 0
     for item in items:
         uuid = UUID(str(item["uuid"]))
         held = session.exec(select(Transfer).where(Transfer.uuid == uuid)).first()
@@ -353,20 +368,28 @@ def apply_pulled(session: Session, items: list[dict[str, Any]], showroom_code: s
             if held is None:
                 held = _add_incoming(session, uuid, item)
                 added += 1
-            if status == "cancelled" and held.direction == "in" and _cancel_incoming(session, held, item):
+            if held.direction != "in":
+                continue
+            if status == "cancelled" and _cancel_incoming(session, held, item):
                 closed += 1
-        elif (
-            item.get("from_showroom") == showroom_code
-            and held is not None
-            and held.direction == "out"
-            and status in ("received", "differences")
-            and held.status in ("in_transit", "cancelled")
-        ):
-            if held.status == "cancelled":
-                _undo_cancel(session, held, item)
-            _close_outgoing(session, held, item)
-            closed += 1
-    return added, closed
+            elif status in RECEIVED and held.status in ("in_transit", "cancelled"):
+                _restore_receipt(session, held, item)
+                restored += 1
+        elif item.get("from_showroom") == showroom_code:
+            if held is None:
+                held = _restore_note(session, uuid, item)
+                restored += 1
+            if held.direction != "out":
+                continue
+            if status in RECEIVED and held.status in ("in_transit", "cancelled"):
+                if held.status == "cancelled":
+                    _undo_cancel(session, held, item)
+                _close_outgoing(session, held, item)
+                closed += 1
+            elif status == "cancelled" and held.status == "in_transit":
+                _restore_cancel(session, held, item)
+                restored += 1
+    return added, closed, restored
 
 
 def _when(value: Any) -> datetime | None:
@@ -374,34 +397,49 @@ def _when(value: Any) -> datetime | None:
 
 
 def _add_incoming(session: Session, uuid: UUID, item: dict[str, Any]) -> Transfer:
+    return _store_pulled(session, uuid, item, "in")[0]
+
+
+def _store_pulled(
+    session: Session, uuid: UUID, item: dict[str, Any], direction: str
+) -> tuple[Transfer, list[TransferLine]]:
+    """A note as the central server gives it, stored here with its lines as sent (``in``: addressed here; ``out``:
+    sent from here, each line's lot this showroom's own by its UUID). No stock moves."""
     transfer = Transfer(
         uuid=uuid,
         number=str(item["number"])[:40],
-        direction="in",
-        other_showroom=str(item["from_showroom"])[:20],
+        direction=direction,
+        other_showroom=str(item["from_showroom" if direction == "in" else "to_showroom"])[:20],
         note=str(item.get("note") or "")[:NOTE_MAX],
         created_by=(item.get("created_by") or None),
         created_at=_when(item["created_at"]) or utcnow(),
     )
     session.add(transfer)
     session.flush()
-    for line in item["lines"]:
-        product = _local_product(session, line)
-        expiry = line.get("expiry_date") or None
-        session.add(
-            TransferLine(
-                transfer_id=transfer.id,  # type: ignore[arg-type]
-                line_no=int(line["line_no"]),
-                product_id=product.id if product else None,
-                name=str(line["name"])[:200],
-                unit=str(line.get("unit") or "")[:20],
-                lot_code=str(line.get("lot_code") or "")[:60],
-                expiry_date=date.fromisoformat(expiry) if expiry else None,
-                qty=int(line["qty"]),
-                wire=json.dumps(line, ensure_ascii=False),
-            )
+    lines = []
+    for wire in item["lines"]:
+        product = _local_product(session, wire)
+        lot = None
+        if direction == "out" and wire.get("lot_uuid"):
+            lot = session.exec(select(Lot).where(Lot.uuid == UUID(wire["lot_uuid"]))).first()
+        expiry = wire.get("expiry_date") or None
+        sent = {key: value for key, value in wire.items() if key not in ("qty_received", "reason", "receipt_note")}
+        line = TransferLine(
+            transfer_id=transfer.id,  # type: ignore[arg-type]
+            line_no=int(wire["line_no"]),
+            product_id=product.id if product else None,
+            lot_id=lot.id if lot else None,
+            name=str(wire["name"])[:200],
+            unit=str(wire.get("unit") or "")[:20],
+            lot_code=str(wire.get("lot_code") or "")[:60],
+            expiry_date=date.fromisoformat(expiry) if expiry else None,
+            qty=int(wire["qty"]),
+            wire=json.dumps(sent, ensure_ascii=False),
         )
-    return transfer
+        session.add(line)
+        lines.append(line)
+    session.flush()
+    return transfer, lines
 
 
 def _cancel_incoming(session: Session, transfer: Transfer, item: dict[str, Any]) -> bool:
@@ -416,11 +454,7 @@ def _cancel_incoming(session: Session, transfer: Transfer, item: dict[str, Any])
         counted = session.exec(select(TransferLine.qty_received).where(TransferLine.transfer_id == transfer.id))
         if any(qty for qty in counted):
             return False
-    transfer.status = "cancelled"
-    transfer.cancelled_at = _when(item.get("cancelled_at")) or utcnow()
-    transfer.cancelled_by = item.get("cancelled_by") or None
-    transfer.cancel_reason = str(item.get("cancel_reason") or "")[:NOTE_MAX]
-    session.add(transfer)
+    _cancelled_as_pulled(session, transfer, item)
     audit(
         session,
         "transfer_cancelled_by_sender",
@@ -430,6 +464,15 @@ def _cancel_incoming(session: Session, transfer: Transfer, item: dict[str, Any])
         after={"number": transfer.number, "from": transfer.other_showroom, "reason": transfer.cancel_reason},
     )
     return True
+
+
+def _cancelled_as_pulled(session: Session, transfer: Transfer, item: dict[str, Any]) -> None:
+    """The note cancelled as the central server holds the sender's cancel (when, by whom, why)."""
+    transfer.status = "cancelled"
+    transfer.cancelled_at = _when(item.get("cancelled_at")) or utcnow()
+    transfer.cancelled_by = item.get("cancelled_by") or None
+    transfer.cancel_reason = str(item.get("cancel_reason") or "")[:NOTE_MAX]
+    session.add(transfer)
 
 
 def _undo_cancel(session: Session, transfer: Transfer, item: dict[str, Any]) -> None:
@@ -480,6 +523,96 @@ def _local_product(session: Session, line: dict[str, Any]) -> Product | None:
     return product
 
 
+# --- After a restore ------------------------------------------------------------------------------------------
+#
+# The central server's copy of a note is the truth of every step a showroom took on it: each step reached it
+# from that showroom's own outbox. A restored database may have lost its steps taken after the backup. Its
+# transfer pull then starts again from the backup's revision, so every note changed since comes again, and the
+# step this database lacks is put back here exactly as it was taken (same quantities, lots, differences, times
+# and names), without queueing it again (the central server holds it): a receipt of a note addressed here, or
+# a note sent from here, or its cancel. Until that pull has run to its end, receiving and cancelling are refused
+# (``AWAITING_PULL``), so nobody receives or cancels a second time what was already received or cancelled.
+
+
+def is_awaiting_pull(session: Session) -> bool:
+    """True from ``pos restore`` until the first transfer pull after it has run to its end."""
+    return session.get(Counter, AWAITING_PULL) is not None
+
+
+def mark_awaiting_pull(session: Session, unix_time: int) -> None:
+    """Hold receiving and cancelling until the next complete transfer pull (called by ``pos restore``)."""
+    session.merge(Counter(name=AWAITING_PULL, value=int(unix_time)))
+
+
+def end_awaiting_pull(session: Session) -> None:
+    """The pull has run to its end: this database knows again what the central server holds of its notes."""
+    mark = session.get(Counter, AWAITING_PULL)
+    if mark is not None:
+        session.delete(mark)
+
+
+def _restore_receipt(session: Session, transfer: Transfer, item: dict[str, Any]) -> None:
+    """Our receipt of a note, held by the central server and lost here by a restore: its goods in again."""
+    lines = {line.line_no: line for line in transfer_lines(session, transfer.id)}  # type: ignore[arg-type]
+    receipt_lines = [
+        {"line_no": int(line["line_no"]), "qty_received": int(line.get("qty_received") or 0),
+         "reason": line.get("reason") or "", "note": line.get("receipt_note") or ""}
+        for line in item["lines"]
+    ]  # fmt: skip
+    before = transfer.status
+    _count_in(session, transfer, lines, receipt_lines, None, _when(item.get("received_at")) or utcnow())
+    transfer.received_by = item.get("received_by") or None
+    transfer.receipt_note = str(item.get("receipt_note") or "")[:NOTE_MAX]
+    session.add(transfer)
+    audit(
+        session,
+        "transfer_receipt_restored",
+        user_id=None,
+        entity="transfer",
+        entity_id=transfer.id,
+        before={"status": before},
+        after={"number": transfer.number, "from": transfer.other_showroom, "status": transfer.status,
+               "received_at": item.get("received_at"), "received_by": transfer.received_by,
+               "lines": [[r["line_no"], r["qty_received"], r["reason"]] for r in receipt_lines]},
+    )  # fmt: skip
+
+
+def _restore_note(session: Session, uuid: UUID, item: dict[str, Any]) -> Transfer:
+    """A note sent from here that a restore lost: its goods leave this ledger again, from the lots they left."""
+    transfer, lines = _store_pulled(session, uuid, item, "out")
+    record_movements(session, _back_movements(transfer, lines, -1, None, transfer.created_at, transfer.number))
+    audit(
+        session,
+        "transfer_out_restored",
+        user_id=None,
+        entity="transfer",
+        entity_id=transfer.id,
+        after={"number": transfer.number, "to": transfer.other_showroom,
+               "lines": [[line.name, line.qty, line.lot_code] for line in lines],
+               "unknown_here": [line.name for line in lines if line.product_id is None]},
+    )  # fmt: skip
+    return transfer
+
+
+def _restore_cancel(session: Session, transfer: Transfer, item: dict[str, Any]) -> None:
+    """Our cancel of a note, held by the central server and lost here by a restore: its goods back again."""
+    _cancelled_as_pulled(session, transfer, item)
+    lines = transfer_lines(session, transfer.id)  # type: ignore[arg-type]
+    record_movements(
+        session, _back_movements(transfer, lines, +1, None, transfer.cancelled_at or utcnow(), f"Hủy {transfer.number}")
+    )
+    audit(
+        session,
+        "transfer_cancel_restored",
+        user_id=None,
+        entity="transfer",
+        entity_id=transfer.id,
+        before={"status": "in_transit"},
+        after={"number": transfer.number, "to": transfer.other_showroom, "status": "cancelled",
+               "cancelled_at": item.get("cancelled_at"), "reason": transfer.cancel_reason},
+    )  # fmt: skip
+
+
 # --- In ------------------------------------------------------------------------------------------------------------
 
 
@@ -494,6 +627,8 @@ def receive_transfer(
 ) -> Transfer:
     """Receive an incoming note: what was counted enters this ledger, differences with their reasons; queued."""
     transfer = get_transfer(session, transfer_id)
+    if is_awaiting_pull(session):
+        raise Conflict(AWAITING_PULL_MESSAGE)
     if transfer.direction != "in":
         raise Conflict("Chỉ nhận được phiếu chuyển đến cửa hàng này.")
     if transfer.status == "cancelled":
@@ -535,39 +670,12 @@ def receive_transfer(
         raise ValidationError(errors[first], first, errors=errors)
 
     now = now or utcnow()
-    movements, receipt_lines = [], []
-    for line_no, line in sorted(lines.items()):
-        qty = quantities[line_no]
-        got = given[line_no]
-        line.qty_received = qty
-        line.reason = got.reason if qty != line.qty else ""
-        line.note = nfc(got.note or "").strip()[:200]
-        wire = json.loads(line.wire)
-        if qty > 0:
-            product = session.get(Product, line.product_id) if line.product_id else None
-            if product is None:
-                product = _local_product(session, wire) or _carry_product(session, wire)
-                line.product_id = product.id
-            lot = _receiving_lot(session, product, wire) if is_lot_kept(product) else None
-            line.lot_id = lot.id if lot else None
-            movements.append(
-                StockMovement(
-                    product_id=product.id,  # type: ignore[arg-type]
-                    kind="transfer_in",
-                    qty_delta=qty,
-                    unit_cost_vnd=int(wire.get("unit_cost_vnd") or 0),
-                    lot_id=lot.id if lot else None,
-                    note=f"{transfer.number} ← {transfer.other_showroom}",
-                    created_by_id=actor_id,
-                    created_at=now,
-                )
-            )
-        session.add(line)
-        receipt_lines.append({"line_no": line_no, "qty_received": qty, "reason": line.reason, "note": line.note})
-    record_movements(session, movements)
-    differs = any(line.qty_received != line.qty for line in lines.values())
-    transfer.status = "differences" if differs else "received"
-    transfer.received_at = now
+    receipt_lines = [
+        {"line_no": n, "qty_received": quantities[n], "reason": given[n].reason if quantities[n] != line.qty else "",
+         "note": nfc(given[n].note or "").strip()[:200]}
+        for n, line in sorted(lines.items())
+    ]  # fmt: skip
+    _count_in(session, transfer, lines, receipt_lines, actor_id, now)
     transfer.received_by = _username(session, actor_id)
     transfer.receipt_note = note
     session.add(transfer)
@@ -595,6 +703,51 @@ def receive_transfer(
                "lines": [[r["line_no"], r["qty_received"], r["reason"]] for r in receipt_lines]},
     )  # fmt: skip
     return transfer
+
+
+def _count_in(
+    session: Session,
+    transfer: Transfer,
+    lines: dict[int, TransferLine],
+    receipt_lines: list[dict[str, Any]],
+    actor_id: int | None,
+    now: datetime,
+) -> None:
+    """Put a receipt's quantities into this ledger (``transfer_in``; a food lot keeps its code and expiry date) and
+    close the note ``received`` or ``differences``; a line the receipt leaves out was received as 0."""
+    given = {int(r["line_no"]): r for r in receipt_lines}
+    movements = []
+    for line_no, line in sorted(lines.items()):
+        got = given.get(line_no, {})
+        qty = int(got.get("qty_received") or 0)
+        line.qty_received = qty
+        line.reason = str(got.get("reason") or "")[:20] if qty != line.qty else ""
+        line.note = str(got.get("note") or "")[:200]
+        wire = json.loads(line.wire)
+        if qty > 0:
+            product = session.get(Product, line.product_id) if line.product_id else None
+            if product is None:
+                product = _local_product(session, wire) or _carry_product(session, wire)
+                line.product_id = product.id
+            lot = _receiving_lot(session, product, wire) if is_lot_kept(product) else None
+            line.lot_id = lot.id if lot else None
+            movements.append(
+                StockMovement(
+                    product_id=product.id,  # type: ignore[arg-type]
+                    kind="transfer_in",
+                    qty_delta=qty,
+                    unit_cost_vnd=int(wire.get("unit_cost_vnd") or 0),
+                    lot_id=lot.id if lot else None,
+                    note=f"{transfer.number} ← {transfer.other_showroom}",
+                    created_by_id=actor_id,
+                    created_at=now,
+                )
+            )
+        session.add(line)
+    record_movements(session, movements)
+    differs = any(line.qty_received != line.qty for line in lines.values())
+    transfer.status = "differences" if differs else "received"
+    transfer.received_at = now
 
 
 def _carry_product(session: Session, wire: dict[str, Any]) -> Product:

@@ -168,6 +168,7 @@ class SyncResult:
     promotions_pulled: int = 0  # central promotions new or changed for this showroom
     transfers_pulled: int = 0  # notes addressed here, new
     transfers_closed: int = 0  # notes sent from here that the other showroom received
+    transfers_restored: int = 0  # this showroom's own steps on notes, lost by a restore, put back from central's
     error: str | None = None
     busy: bool = False
     details: dict[str, Any] = field(default_factory=dict)
@@ -657,18 +658,21 @@ def pull_catalog(engine: Engine, channel: _Channel, result: SyncResult) -> None:
 def pull_transfers(engine: Engine, settings: SyncSettings, channel: _Channel, result: SyncResult) -> None:
     """Fetch the transfer notes to or from this showroom changed since the last pull, each page applied (and the
     revision moved) in its own transaction: a pull cut off starts again where the last page ended."""
-    from pos.inventory.transfers import apply_pulled
+    from pos.inventory.transfers import apply_pulled, end_awaiting_pull
 
     while True:
         with session_scope(engine, write=False) as session:
             since = get_state(session).transfer_revision
         answer = channel.request("GET", f"{TRANSFERS_PATH}?{urlencode({'since': since})}")
         with session_scope(engine) as session:
-            added, closed = apply_pulled(session, list(answer.get("transfers", [])), settings.showroom_code)
+            added, closed, restored = apply_pulled(session, list(answer.get("transfers", [])), settings.showroom_code)
             state = _state_for_update(session)
             state.transfer_revision = max(state.transfer_revision, int(answer.get("revision", since)))
+            if not answer.get("more"):
+                end_awaiting_pull(session)  # after a restore: receiving and cancelling are allowed again
         result.transfers_pulled += added
         result.transfers_closed += closed
+        result.transfers_restored += restored
         if not answer.get("more"):
             return
 

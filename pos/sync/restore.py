@@ -33,12 +33,15 @@ from pos.audit import log as audit
 from pos.catalog.models import Counter
 from pos.db import utcnow
 from pos.einvoice.issue import number_held_invoices
+from pos.inventory.transfers import mark_awaiting_pull
 from pos.numbering import RESTORE_MARK
 
 
 def mark_restored(session: Session, unix_time: int) -> None:
-    """Mark the database as restored and not yet reconciled with the central server."""
+    """Mark the database as restored and not yet reconciled with the central server; hold transfer receipts and
+    cancels until the next complete transfer pull (pos/inventory/transfers.py "After a restore")."""
     session.merge(Counter(name=RESTORE_MARK, value=int(unix_time)))
+    mark_awaiting_pull(session, unix_time)
 
 
 def reconcile_after_restore(

@@ -11,7 +11,7 @@ from pos.db import session_scope
 from pos.inventory.intake import IntakeLineInput, receive_stock
 from pos.inventory.ledger import on_hand
 from pos.inventory.models import Transfer, TransferLine
-from pos.inventory.transfers import apply_pulled
+from pos.inventory.transfers import AWAITING_PULL_MESSAGE, apply_pulled, end_awaiting_pull, mark_awaiting_pull
 from pos.reports.period import local_today, shop_timezone
 
 TODAY = local_today(shop_timezone())
@@ -82,8 +82,18 @@ def test_a_manager_receives_an_incoming_note_in_part(auth: Any, app: Any, make_p
         )  # fmt: skip
         note_id = s.exec(select(Transfer)).one().id
     auth.login("manager")
+    # Restored from a backup and not synced since: no receipt form, and a receipt posted anyway is refused.
+    with session_scope(engine) as s:
+        mark_awaiting_pull(s, 1_800_000_000)
     page = auth.client.get(f"/stock/transfers/{note_id}").get_data(as_text=True)
-    assert "Nhận hàng và cộng kho" in page and "CK-SR02-2026-0001" in page
+    assert AWAITING_PULL_MESSAGE in page and "Nhận hàng và cộng kho" not in page
+    refused = auth.post(f"/stock/transfers/{note_id}/receive", {"qty-1": "5"}, token_from="/stock/transfers/")
+    assert refused.status_code == 409 and AWAITING_PULL_MESSAGE in refused.get_data(as_text=True)
+    with session_scope(engine) as s:
+        assert on_hand(s, honey.id) == 0 and s.get(Transfer, note_id).status == "in_transit"  # type: ignore[union-attr]
+        end_awaiting_pull(s)  # what the next complete transfer pull does
+    page = auth.client.get(f"/stock/transfers/{note_id}").get_data(as_text=True)
+    assert "Nhận hàng và cộng kho" in page and "CK-SR02-2026-0001" in page and AWAITING_PULL_MESSAGE not in page
     bad = auth.post(f"/stock/transfers/{note_id}/receive", {"qty-1": "4"}, token_from=f"/stock/transfers/{note_id}")
     assert bad.status_code == 422 and "chọn lý do chênh lệch" in bad.get_data(as_text=True)
     bad = auth.post(f"/stock/transfers/{note_id}/receive", {"qty-1": "x"}, token_from=f"/stock/transfers/{note_id}")
