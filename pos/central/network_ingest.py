@@ -217,8 +217,20 @@ def insert_transfers(mat: _Materialiser, records: Iterable[Any]) -> None:
         pg_insert(T_TRANSFER).on_conflict_do_nothing(index_elements=["uuid"]).returning(T_TRANSFER.c.uuid), rows
     )
     taken = {row.uuid for row in inserted}
-    for record in records:
-        if record.payload.uuid not in taken and record.payload.to_showroom != _code(mat):
+    missed = [r for r in records if r.payload.uuid not in taken and r.payload.to_showroom != _code(mat)]
+    if not missed:
+        return
+    # This showroom's own note sent again (renumbered after a restore) is the same note, no collision.
+    ours = set(
+        mat.conn.execute(
+            select(T_TRANSFER.c.uuid).where(
+                T_TRANSFER.c.uuid.in_([r.payload.uuid for r in missed]),
+                T_TRANSFER.c.from_showroom_id == mat.showroom_id,
+            )
+        ).scalars()
+    )
+    for record in missed:
+        if record.payload.uuid not in ours:
             mat.issue(record, "uuid_collision", {"uuid": str(record.payload.uuid)})
 
 

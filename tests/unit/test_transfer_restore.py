@@ -236,3 +236,30 @@ def test_a_sender_restored_gets_back_the_notes_it_sent_and_the_cancels_it_made(
     ]
     assert central(central_app, "SELECT count(*) FROM sync_record WHERE kind = 'transfer_cancel'") == [(2,)]
     assert central(central_app, "SELECT count(*) FROM sync_issue") == [(0,)]
+
+
+def test_a_note_sent_again_after_a_restore_is_the_same_note_not_a_collision(
+    shops: Shops,  # noqa: F811
+    central_app: Flask,
+    tmp_path: Path,
+) -> None:
+    a, b, p = shops
+    note = send(a, [TransferLineInput(p["honey"].id, 6)])
+    backup = back_up(a, tmp_path / "backups")  # the note made, not yet sent
+    assert a.sync().ok
+    restore(a, backup)
+    result = a.sync()  # the note goes again under a fresh seq
+    assert result.ok and result.details["restore"]["renumbered"] >= 1
+    assert central(central_app, "SELECT count(*) FROM sync_record WHERE kind = 'transfer'") == [(2,)]
+    assert central(central_app, "SELECT number, status FROM transfer") == [(note.number, "in_transit")]
+    assert central(central_app, "SELECT problem FROM sync_issue") == []
+    assert a.on_hand(p["honey"].uuid) == 14 and a.transfer(note.number).status == "in_transit"
+    assert b.sync().transfers_pulled == 1
+    # Another showroom's note under the same UUID is still a collision for the office to look into.
+    with session_scope(a.engine, write=False) as s:
+        sent = json.loads(s.exec(select(OutboxRecord).where(OutboxRecord.kind == "transfer")).one().payload)
+    with session_scope(b.engine) as s:
+        enqueue(s, "transfer", sent["uuid"], sent | {"to_showroom": "SR03"})
+    assert b.sync().ok
+    assert central(central_app, "SELECT problem FROM sync_issue") == [("uuid_collision",)]
+    assert central(central_app, "SELECT number, status FROM transfer") == [(note.number, "in_transit")]
