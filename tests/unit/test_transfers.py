@@ -181,6 +181,10 @@ def test_a_transfer_survives_both_sides_offline_and_closes_with_its_differences(
         "SR02 Mật ong bạc hà": 6,
         "SR02 Bánh mật ong": 11,
     }
+    # Across the network the goods carried under their UUID are one product, in two showrooms.
+    body = office.get("/office/stock/levels.csv?view=product").get_data(as_text=True).lstrip("\ufeff")
+    by_product = {(r["Sản phẩm"], r["Số cửa hàng có hàng"], r["Tồn kho"]) for r in csv.DictReader(io.StringIO(body))}
+    assert by_product == {("Mật ong bạc hà", "2", "20"), ("Bánh mật ong", "2", "17")}
     # The office's transfer page says the same, line by line.
     body = office.get("/office/stock/transfers.csv?showroom=SR02").get_data(as_text=True).lstrip("\ufeff")
     (row,) = csv.DictReader(io.StringIO(body))

@@ -130,7 +130,8 @@ def stock_levels(session: Session, f: StockFilter) -> Paged:
     """On hand per showroom and product (or per product across the network), as last reported."""
     where, params = _where(f, "l.showroom_id")
     if f.view == "product":
-        key = "coalesce('c' || p.catalog_product_id::text, 'p' || p.id::text)"
+        # One product across the network: the catalogue's, else its UUID (a transfer carries the goods under it).
+        key = "coalesce('c' || p.catalog_product_id::text, 'u' || p.uuid::text)"
         sql = f"""
             SELECT min(coalesce(cp.sku, p.sku)) AS sku, min(coalesce(cp.name, p.name)) AS name,
                    min(pr.name) AS producer, min(p.unit) AS unit, p.sold_by,
