@@ -1,12 +1,14 @@
 """Screenshot every page of the menu as a cashier, a manager, an admin (and the central office) at four sizes.
 
-Seeds the demo showroom (``pos seed-demo``: a year of history, the demo logins) into a temporary folder, serves the
-real app with waitress on a free loopback port, logs in through the form in headless Debian Chromium and follows
-every same-origin link of the menus and the home page (GET pages only; logout and PDF/CSV/XLSX downloads skipped,
-page 2 of a list too), and from each list the first record of each kind of detail page (a sale, a settlement...).
+Seeds the demo showroom (``pos seed-demo``: a year of history, the demo logins; here also two customers with some of
+its latest sales) into a temporary folder, serves the real app with waitress on a free loopback port, logs in through
+the form in headless Debian Chromium and follows every same-origin link of the menus and the home page (GET pages
+only; logout and PDF/CSV/XLSX downloads skipped, page 2 of a list too), and from each list the first record of each
+kind of detail page (a sale, a settlement, a customer...).
 Each page is shot at 1024×768, 1280×800, 1366×768 and 1920×1080 into OUT/<role>/<page>-<width>.png, with its HTTP
 status, its console errors and whether it scrolls sideways (scrollWidth > innerWidth). With PostgreSQL reachable
-(--central-pg, default the machine's own) the central office is shot too, on a fresh, empty central database.
+(--central-pg, default the machine's own) the central office is shot too, on a fresh, empty central database (its
+pages on hand-made networks: tests/browser/test_office_pages_fit_browser.py, POS_SCREENSHOTS=folder).
 
 The last printed line is one JSON object: pages, screenshots, errors, overflowing.
 
@@ -146,7 +148,34 @@ def showroom_server(tmp: Path) -> tuple[ThreadedServer, Any]:
     upgrade(url)
     app = create_app(overrides={"INSTANCE_PATH": str(db.parent), "DATABASE_URL": url})
     _seed(app)
+    demo_customers(app)
     return ThreadedServer(app), app
+
+
+def demo_customers(app: Any) -> None:
+    """A person and a company who bought some of the demo's latest sales: the demo has no customers, and without
+    them the walk never reaches a customer's page (points, purchases, the erase button)."""
+    from sqlmodel import select
+
+    from pos.customers.models import SaleCustomer
+    from pos.customers.services import save_customer
+    from pos.sales.models import Sale
+
+    with session_scope(app.extensions[ENGINE_KEY]) as s:
+        person = save_customer(s, {"phone": "0912 345 678", "name": "Nguyễn Thị Hoa"}, None)
+        company = save_customer(
+            s,
+            {
+                "phone": "0987 654 321", "name": "Trần Văn Minh", "tax_code": "0101234567",
+                "company_name": "Công ty TNHH Quà tặng Thủ công Mỹ nghệ Hà Thành",
+                "address": "25 Hàng Bông, phường Hàng Gai, quận Hoàn Kiếm, Hà Nội",
+            },
+            None,
+        )  # fmt: skip
+        sales = s.exec(select(Sale).where(Sale.status == "completed").order_by(Sale.id.desc()).limit(12)).all()  # type: ignore[union-attr]
+        for n, sale in enumerate(sales):
+            s.add(SaleCustomer(sale_id=sale.id, customer_id=(company if n % 3 else person).id))
+        person.points, company.points = 120, 1_250
 
 
 def central_server(tmp: Path, pg: str) -> tuple[ThreadedServer, Any, str] | None:
