@@ -90,6 +90,9 @@ ACTION_LABELS: dict[str, str] = {
     "transfer_cancel": "Hủy phiếu chuyển kho",
     "transfer_cancelled_by_sender": "Phiếu chuyển đến bị bên gửi hủy",
     "transfer_cancel_overruled": "Hủy phiếu chuyển kho không được chấp nhận (đã nhận hàng)",
+    "transfer_receipt_restored": "Ghi lại biên nhận chuyển kho sau khôi phục (theo máy chủ trung tâm)",
+    "transfer_out_restored": "Ghi lại phiếu chuyển kho đi sau khôi phục (theo máy chủ trung tâm)",
+    "transfer_cancel_restored": "Ghi lại lệnh hủy phiếu chuyển kho sau khôi phục (theo máy chủ trung tâm)",
     "promotion.save": "Lưu khuyến mãi",
     "promotion.central": "Nhận khuyến mãi từ văn phòng trung tâm",
     "counter.bump": "Nâng số chứng từ sau khôi phục",
@@ -249,6 +252,7 @@ FIELD_LABELS: dict[str, str] = {
     "cancelled_at": "Hủy lúc",
     "received_at": "Nhận lúc",
     "received_by": "Người nhận",
+    "unknown_here": "Sản phẩm chưa có ở cửa hàng này",
     "central_uuid": "Mã của văn phòng trung tâm",
 }
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
