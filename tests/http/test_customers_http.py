@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+from pos.customers.models import Customer
 from tests.http.test_till import checkout, goods, till  # noqa: F401  (fixtures)
 
 
-def test_a_customer_at_the_till_and_in_the_back_office(till, auth, client) -> None:  # noqa: F811
+def test_a_customer_at_the_till_and_in_the_back_office(till, auth, client, uow) -> None:  # noqa: F811
     unknown = till("/till/api/customer", {"phone": "0912 345 678"})
     assert unknown.status_code == 404 and unknown.get_json()["field"] == "name"
     assert till("/till/api/customer", {"phone": "12"}).status_code == 422
@@ -33,6 +34,10 @@ def test_a_customer_at_the_till_and_in_the_back_office(till, auth, client) -> No
     assert 'data-confirm="Xóa vĩnh viễn' in page  # erasing asks first: one click cannot lose a customer
     bad = auth.post("/customers/1", {"name": "Chị Hoa", "phone": "0912345678", "company_name": "Công ty Hoa Sen"})
     assert bad.status_code == 422 and "cần mã số thuế" in bad.get_data(as_text=True)
+    with uow() as s:  # a loyal customer's points read as the shop reads a number: 1.250, not 1250
+        s.get(Customer, 1).points = 1_250
+    assert "<strong>1.250</strong> (= " in client.get("/customers/1").get_data(as_text=True)
+    assert '<td class="num">1.250</td>' in client.get("/customers/").get_data(as_text=True)
     exported = json.loads(client.get("/customers/1/export.json").data)
     assert exported["customer"]["phone"] == "0912345678" and exported["points"][0]["points"] == 12
     assert auth.post("/customers/1/erase", token_from="/customers/1").status_code == 302
