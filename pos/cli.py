@@ -359,6 +359,7 @@ def sync_cmd(ctx: Context, set_secret: bool, catalog_only: bool, push_only: bool
         f"Đồng bộ dữ liệu xong: đã gửi {result.pushed} bản ghi ({result.batches} gói, {result.duplicates} đã có sẵn); "
         f"danh mục chung: {result.products_pulled} sản phẩm, {result.producers_pulled} nhà sản xuất, "
         f"{result.promotions_pulled} chương trình khuyến mãi của văn phòng trung tâm."
+        + (f" Đã {result.restored_text}." if result.restored_text else "")
     )
 
 

@@ -173,6 +173,16 @@ class SyncResult:
     busy: bool = False
     details: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def restored_text(self) -> str:
+        """What the pull put back after a restore, in the manager's words ("" when nothing)."""
+        if not self.transfers_restored:
+            return ""
+        return (
+            f"ghi lại {self.transfers_restored} bước chuyển kho đã làm trước khi khôi phục dữ liệu "
+            "(theo máy chủ trung tâm; xem Nhật ký thao tác)"
+        )
+
 
 # --- One run at a time per database -----------------------------------------------------------------------------
 

@@ -76,6 +76,8 @@ def _run(push: bool, pull: bool) -> Any:
                 f"nhận {result.products_pulled} sản phẩm, {result.producers_pulled} nhà sản xuất từ danh mục chung"
                 + (f", {result.promotions_pulled} khuyến mãi của văn phòng" if result.promotions_pulled else "")
             )
+            if result.restored_text:
+                parts.append(result.restored_text)
         flash("Đồng bộ dữ liệu xong: " + ", ".join(parts) + ".", "success")
     else:
         flash(f"Đồng bộ dữ liệu chưa xong: {result.error}", "error")

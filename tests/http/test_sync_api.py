@@ -425,6 +425,38 @@ def test_sync_now_sends_what_waits_and_says_so(client: FlaskClient, auth: Any, u
     assert "Chưa lần nào" not in html
 
 
+def test_sync_now_after_a_restore_says_what_it_put_back(
+    client: FlaskClient, auth: Any, app: Flask, uow: Any, db_path: Any, tmp_path: Any, make_product: Any
+) -> None:
+    from pos import backup as bk
+    from pos.inventory.intake import IntakeLineInput, receive_stock
+    from pos.inventory.ledger import on_hand
+    from pos.inventory.models import Transfer
+    from pos.inventory.transfers import TransferLineInput, create_transfer
+
+    honey = make_product(name="Mật ong bạc hà")
+    with uow() as s:
+        receive_stock(s, honey.producer_id, date(2026, 11, 20), "GH-1", [IntakeLineInput(honey.id, 10)], None)
+    auth.login("manager")
+    backup = bk.backup_database(db_path, tmp_path / "backups", code="SR01")  # before the note
+    with uow() as s:
+        sent = create_transfer(
+            s, "SR02", [TransferLineInput(honey.id, 4)], None, showroom_code="SR01", today=date.today()
+        )
+    auth.login("manager")
+    html = auth.post("/sync/run", token_from="/sync", follow_redirects=True).get_data(as_text=True)
+    assert "Đồng bộ dữ liệu xong" in html and "bước chuyển kho" not in html
+
+    app.extensions[ENGINE_KEY].dispose()
+    bk.restore_database(backup, db_path)  # the note is lost here, its goods back on the shelf of the database
+    auth.login("manager")
+    html = auth.post("/sync/run", token_from="/sync", follow_redirects=True).get_data(as_text=True)
+    assert "ghi lại 1 bước chuyển kho đã làm trước khi khôi phục dữ liệu" in html, html
+    with uow() as s:
+        assert s.exec(select(Transfer.number, Transfer.status)).one() == (sent.number, "in_transit")
+        assert on_hand(s, honey.id) == 6
+
+
 def test_a_failed_sync_is_explained_in_plain_words(client: FlaskClient, auth: Any, app: Flask) -> None:
     app.config["SYNC_CENTRAL_URL"] = "http://127.0.0.1:9"  # nothing listens there: the central server is down
     auth.login("manager")
