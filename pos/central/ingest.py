@@ -155,12 +155,16 @@ class IngestResult:
     shifts_checked: int
 
 
-# The line tables have no foreign keys (checking each of millions of lines made the ingest several times slower).
-# The ingest keeps those references itself: a line or payment is written only for a sale the same statement has
-# just inserted for this showroom (``insert_sales``), with the product and producer ids of this showroom's own
-# rows (looked up or created as stubs first; a producer or product is never deleted). ``dangling_references``
-# counts what breaks that rule; the tests run it after every kind of push, fault and replay.
+# The line tables have no foreign keys (checking each of millions of lines made the ingest several times slower),
+# nor have the sale and record tables on their showroom (a check per row). The ingest keeps those references
+# itself: a sale and a record carry the id of the showroom that signed the push (a showroom is never deleted); a
+# line or payment is written only for a sale the same statement has just inserted for this showroom
+# (``insert_sales``), with the product and producer ids of this showroom's own rows (looked up or created as stubs
+# first; a producer or product is never deleted). ``dangling_references`` counts what breaks that rule; the tests
+# run it after every kind of push, fault and replay.
 INGEST_REFERENCES = {
+    "sale.showroom_id": "sale x LEFT JOIN showroom t ON t.id = x.showroom_id",
+    "sync_record.showroom_id": "sync_record x LEFT JOIN showroom t ON t.id = x.showroom_id",
     "sale_line.sale_id": "sale_line x LEFT JOIN sale t ON t.id = x.sale_id AND t.showroom_id = x.showroom_id",
     "sale_line.product_id": "sale_line x LEFT JOIN product t ON t.id = x.product_id "
     "AND t.first_showroom_id = x.showroom_id",

@@ -303,6 +303,24 @@ def test_lines_keep_their_references_without_foreign_keys(central_engine: Any) -
         )
         assert dangling_references(conn) == {"sale_line.product_id": 1}
         conn.rollback()
+        # Nor have the sale and record tables on their showroom: a row of a showroom that is not there is seen.
+        conn.execute(
+            text(
+                "UPDATE sync_record SET showroom_id = (SELECT max(id) + 1 FROM showroom) "
+                "WHERE seq = 1 AND showroom_id = (SELECT min(id) FROM showroom)"
+            )
+        )
+        assert dangling_references(conn) == {"sync_record.showroom_id": 1}
+        conn.rollback()
+        conn.execute(
+            text(
+                "UPDATE sale SET showroom_id = (SELECT max(id) + 1 FROM showroom) "
+                "WHERE id = (SELECT min(sale_id) FROM sale_line WHERE line_no = 1)"
+            )
+        )
+        found = dangling_references(conn)
+        assert found.pop("sale.showroom_id") == 1 and set(found) == {"sale_line.sale_id", "payment.sale_id"}
+        conn.rollback()
 
 
 def test_each_shift_is_checked_against_its_close(central_engine: Any) -> None:
