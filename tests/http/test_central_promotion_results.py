@@ -300,11 +300,13 @@ def test_unknown_promotions_and_formats_are_told_not_failed(office: FlaskClient)
     assert office.get("/office/promotions/1/results.pdf").status_code == 404
 
 
-def test_a_sale_record_of_version_4_is_accepted_and_a_newer_one_refused(
-    central_app: Flask, central_engine: Any
-) -> None:
+def test_a_sale_record_of_version_4_is_accepted_and_a_newer_one_refused(central_engine: Any) -> None:
     from pos.central import credentials
-    from tests.http.test_office import push
+    from pos.central.api import parse_batch
+    from pos.central.errors import SyncApiError
+    from pos.central.ingest import ingest_batch
+    from pos.central.models import Showroom as CentralShowroom
+    from tests.http.test_office import TZ
 
     with session_scope(central_engine) as s:
         credentials.register_showroom(s, "SR09", "OCOP Hà Đông", "Hà Nội", actor="admin")
@@ -312,15 +314,17 @@ def test_a_sale_record_of_version_4_is_accepted_and_a_newer_one_refused(
     rice = product(str(uuid4()), maker, "GAO", "Gạo nếp cái hoa vàng", 80_000, 3, "thuc_pham")
     old = sale("SR09-2026-000001", datetime.now(UTC), str(uuid4()), [line(1, rice, 2)], [])
     old["payments"] = [paid("cash", old["total_vnd"])]
-    records = [Record("sale", old["uuid"], old, datetime.now(UTC))]
-    document = batch_document("SR09", records)
-    document["records"][0]["v"] = 4
-    push_v4 = contract.decode_batch(json.dumps(document).encode())
-    assert contract.too_new(push_v4) is None
-    push(central_engine, "SR09", records)  # through the real ingest (as version 1, still accepted)
-    with session_scope(central_engine, write=False) as s:
+    document = batch_document("SR09", [Record("sale", old["uuid"], old, datetime.now(UTC))])
+    document["records"][0]["v"] = 4  # written before lines named their promotion
+    batch, body = parse_batch(json.dumps(document).encode())  # the API's decoding and version rule
+    with session_scope(central_engine) as s:
+        shop = s.exec(select(CentralShowroom).where(CentralShowroom.code == "SR09")).one()
+        assert ingest_batch(s, shop, batch, body, tz=TZ).new == 1
+    with session_scope(central_engine) as s:
         assert s.execute(text("SELECT promotion_uuid, promotion_discount_vnd FROM sale_line")).all() == [(None, None)]
         assert s.execute(text("SELECT count(*) FROM summary_promotion_day")).scalar_one() == 0
+        assert summaries.check(s.connection()).ok
     document["records"][0]["v"] = contract.KIND_VERSIONS["sale"] + 1
-    refused = contract.too_new(contract.decode_batch(json.dumps(document).encode()))
-    assert refused is not None and "phiên bản 6 mới hơn" in refused.message
+    with pytest.raises(SyncApiError) as refused:
+        parse_batch(json.dumps(document).encode())
+    assert "Bản ghi loại sale phiên bản 6 mới hơn phiên bản máy chủ trung tâm hỗ trợ (5)" in refused.value.message
