@@ -464,7 +464,11 @@ class TransferReceiptLineIn(Payload):
 
 
 class TransferReceiptIn(Payload):
-    """kind 'transfer_receipt': what the receiving showroom counted in, line by line, with the differences."""
+    """kind 'transfer_receipt': what the receiving showroom counted in, line by line, with the differences.
+
+    One per note: the same receipt sent again (same ``received_at``) changes nothing; another receipt of a note
+    already received is held aside (sync issue ``second_receipt``) and changes nothing either.
+    """
 
     uuid: UUID  # the transfer's
     number: text(40, 1)
