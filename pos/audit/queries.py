@@ -91,6 +91,7 @@ ACTION_LABELS: dict[str, str] = {
     "transfer_cancelled_by_sender": "Phiếu chuyển đến bị bên gửi hủy",
     "transfer_cancel_overruled": "Hủy phiếu chuyển kho không được chấp nhận (đã nhận hàng)",
     "transfer_receipt_restored": "Ghi lại biên nhận chuyển kho sau khôi phục (theo máy chủ trung tâm)",
+    "transfer_receipt_replaced": "Biên nhận chuyển kho thứ hai bị trung tâm từ chối: kho theo biên nhận đã ghi",
     "transfer_out_restored": "Ghi lại phiếu chuyển kho đi sau khôi phục (theo máy chủ trung tâm)",
     "transfer_cancel_restored": "Ghi lại lệnh hủy phiếu chuyển kho sau khôi phục (theo máy chủ trung tâm)",
     "promotion.save": "Lưu khuyến mãi",

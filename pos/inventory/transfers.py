@@ -372,7 +372,9 @@ def apply_pulled(session: Session, items: list[dict[str, Any]], showroom_code: s
                 continue
             if status == "cancelled" and _cancel_incoming(session, held, item):
                 closed += 1
-            elif status in RECEIVED and held.status in ("in_transit", "cancelled"):
+            elif status in RECEIVED and (
+                held.status in ("in_transit", "cancelled") or held.received_at != _when(item.get("received_at"))
+            ):
                 _restore_receipt(session, held, item)
                 restored += 1
         elif item.get("from_showroom") == showroom_code:
@@ -532,6 +534,8 @@ def _local_product(session: Session, line: dict[str, Any]) -> Product | None:
 # and names), without queueing it again (the central server holds it): a receipt of a note addressed here, or
 # a note sent from here, or its cancel. Until that pull has run to its end, receiving and cancelling are refused
 # (``AWAITING_PULL``), so nobody receives or cancels a second time what was already received or cancelled.
+# A second receipt made here all the same (a database copied back by hand holds nobody back) is refused by the
+# central server, and the pull then brings this ledger back to the first receipt, line by line.
 
 
 def is_awaiting_pull(session: Session) -> bool:
@@ -552,8 +556,11 @@ def end_awaiting_pull(session: Session) -> None:
 
 
 def _restore_receipt(session: Session, transfer: Transfer, item: dict[str, Any]) -> None:
-    """Our receipt of a note, held by the central server and lost here by a restore: its goods in again."""
+    """Our receipt of a note, held by the central server and lost here by a restore: its goods in again. Or, after
+    a database put back by hand (no ``pos restore``, so no hold), a second receipt made here that the central
+    server refused (``second_receipt``): the first one stands, and this ledger moves by the difference."""
     lines = {line.line_no: line for line in transfer_lines(session, transfer.id)}  # type: ignore[arg-type]
+    replaced = [[n, line.qty_received, line.reason] for n, line in sorted(lines.items())]
     receipt_lines = [
         {"line_no": int(line["line_no"]), "qty_received": int(line.get("qty_received") or 0),
          "reason": line.get("reason") or "", "note": line.get("receipt_note") or ""}
@@ -566,11 +573,11 @@ def _restore_receipt(session: Session, transfer: Transfer, item: dict[str, Any])
     session.add(transfer)
     audit(
         session,
-        "transfer_receipt_restored",
+        "transfer_receipt_restored" if before not in RECEIVED else "transfer_receipt_replaced",
         user_id=None,
         entity="transfer",
         entity_id=transfer.id,
-        before={"status": before},
+        before={"status": before} | ({"lines": replaced} if before in RECEIVED else {}),
         after={"number": transfer.number, "from": transfer.other_showroom, "status": transfer.status,
                "received_at": item.get("received_at"), "received_by": transfer.received_by,
                "lines": [[r["line_no"], r["qty_received"], r["reason"]] for r in receipt_lines]},
@@ -714,30 +721,32 @@ def _count_in(
     now: datetime,
 ) -> None:
     """Put a receipt's quantities into this ledger (``transfer_in``; a food lot keeps its code and expiry date) and
-    close the note ``received`` or ``differences``; a line the receipt leaves out was received as 0."""
+    close the note ``received`` or ``differences``; a line the receipt leaves out was received as 0. A receipt that
+    replaces an earlier one here moves only the difference, in the lot the earlier one filled."""
     given = {int(r["line_no"]): r for r in receipt_lines}
     movements = []
     for line_no, line in sorted(lines.items()):
         got = given.get(line_no, {})
         qty = int(got.get("qty_received") or 0)
+        delta = qty - (line.qty_received or 0)
         line.qty_received = qty
         line.reason = str(got.get("reason") or "")[:20] if qty != line.qty else ""
         line.note = str(got.get("note") or "")[:200]
         wire = json.loads(line.wire)
-        if qty > 0:
+        if delta:
             product = session.get(Product, line.product_id) if line.product_id else None
             if product is None:
                 product = _local_product(session, wire) or _carry_product(session, wire)
                 line.product_id = product.id
-            lot = _receiving_lot(session, product, wire) if is_lot_kept(product) else None
-            line.lot_id = lot.id if lot else None
+            if line.lot_id is None and is_lot_kept(product):
+                line.lot_id = _receiving_lot(session, product, wire).id
             movements.append(
                 StockMovement(
                     product_id=product.id,  # type: ignore[arg-type]
                     kind="transfer_in",
-                    qty_delta=qty,
+                    qty_delta=delta,
                     unit_cost_vnd=int(wire.get("unit_cost_vnd") or 0),
-                    lot_id=lot.id if lot else None,
+                    lot_id=line.lot_id,
                     note=f"{transfer.number} ← {transfer.other_showroom}",
                     created_by_id=actor_id,
                     created_at=now,

@@ -7,6 +7,7 @@ it sent and the cancels it made (pos/inventory/transfers.py "After a restore")."
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -263,3 +264,44 @@ def test_a_note_sent_again_after_a_restore_is_the_same_note_not_a_collision(
     assert b.sync().ok
     assert central(central_app, "SELECT problem FROM sync_issue") == [("uuid_collision",)]
     assert central(central_app, "SELECT number, status FROM transfer") == [(note.number, "in_transit")]
+
+
+def test_a_database_put_back_by_hand_and_received_again_follows_the_first_receipt(
+    shops: Shops,  # noqa: F811
+    central_app: Flask,
+    tmp_path: Path,
+) -> None:
+    a, b, p = shops
+    note = send(a, [TransferLineInput(p["honey"].id, 6), TransferLineInput(p["cake"].id, 12)])
+    assert a.sync().ok and b.sync().ok
+    backup = back_up(b, tmp_path / "backups")
+    incoming_id: int = b.transfer(note.number).id  # type: ignore[assignment]
+    with session_scope(b.engine) as s:
+        receive_transfer(
+            s, incoming_id, [ReceivedLine(1, 6), ReceivedLine(2, 9, "damaged", "1 hộp bẹp"), ReceivedLine(3, 2)], None
+        )
+    assert b.sync().ok
+    first = receipt_of(b, note.number)
+
+    # The file copied over the database by hand: no ``pos restore``, so nothing holds the staff back …
+    b.engine.dispose()
+    shutil.copyfile(backup, b.engine.url.database)
+    with session_scope(b.engine) as s:  # … and they count the goods in a second time, differently.
+        receive_transfer(s, incoming_id, [ReceivedLine(1, 6), ReceivedLine(2, 10), ReceivedLine(3, 1, "missing")], None)
+    assert b.on_hand(p["honey"].uuid) == 6 and b.on_hand(p["cake"].uuid) == 11
+    # The outbox sequence went back with the file: the central server keeps what it holds under those seqs and
+    # tells the office (resent_differs); the first receipt comes back here and stands.
+    result = b.sync()
+    assert result.ok and result.transfers_restored == 1
+    assert {row[0] for row in central(central_app, "SELECT problem FROM sync_issue")} == {"resent_differs"}
+    assert central(central_app, "SELECT status, qty_received FROM transfer") == [("differences", 17)]
+    assert receipt_of(b, note.number) == first
+    assert b.on_hand(p["honey"].uuid) == 6 and b.on_hand(p["cake"].uuid) == 11 and lots(b) == {"L1": 9, "L2": 2}
+    with session_scope(b.engine, write=False) as s:
+        moved = s.exec(
+            select(StockMovement.qty_delta).where(StockMovement.kind == "transfer_in").order_by(StockMovement.id)
+        ).all()
+        assert moved == [6, 10, 1, -1, 1]  # the second count, then back to the first one, lot by lot
+    assert actions(b)[-1] == "transfer_receipt_replaced"
+    b.ledger_ok()
+    assert b.sync().ok and b.sync().transfers_restored == 0  # once
