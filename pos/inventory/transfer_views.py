@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from pos.auth.access import bind_role
 from pos.auth.services import full_names
@@ -44,8 +44,18 @@ def index() -> Any:
         ).all()
     )
     return render_template(
-        "stock/transfers.html", notes=notes, counts=counts, statuses=TRANSFER_STATUSES, own_code=_code()
+        "stock/transfers.html",
+        notes=notes,
+        counts=counts,
+        statuses=TRANSFER_STATUSES,
+        own_code=_code(),
+        awaiting_pull=_awaiting_pull(session),
     )
+
+
+def _awaiting_pull(session: Session) -> str:
+    """The reason receiving and cancelling wait, after a restore ("" when they do not)."""
+    return transfers.AWAITING_PULL_MESSAGE if transfers.is_awaiting_pull(session) else ""
 
 
 def _expiry(lot: Lot) -> str:
@@ -139,7 +149,7 @@ def _render_show(transfer_id: int, errors: dict[str, str] | None = None, form: A
         reasons=TRANSFER_REASONS,
         errors=errors or {},
         form=form or {},
-        awaiting_pull=transfers.AWAITING_PULL_MESSAGE if transfers.is_awaiting_pull(session) else "",
+        awaiting_pull=_awaiting_pull(session),
     )
     return body, status
 

@@ -87,6 +87,7 @@ def test_a_manager_receives_an_incoming_note_in_part(auth: Any, app: Any, make_p
         mark_awaiting_pull(s, 1_800_000_000)
     page = auth.client.get(f"/stock/transfers/{note_id}").get_data(as_text=True)
     assert AWAITING_PULL_MESSAGE in page and "Nhận hàng và cộng kho" not in page
+    assert AWAITING_PULL_MESSAGE in auth.client.get("/stock/transfers/").get_data(as_text=True)
     refused = auth.post(f"/stock/transfers/{note_id}/receive", {"qty-1": "5"}, token_from="/stock/transfers/")
     assert refused.status_code == 409 and AWAITING_PULL_MESSAGE in refused.get_data(as_text=True)
     with session_scope(engine) as s:
@@ -94,6 +95,7 @@ def test_a_manager_receives_an_incoming_note_in_part(auth: Any, app: Any, make_p
         end_awaiting_pull(s)  # what the next complete transfer pull does
     page = auth.client.get(f"/stock/transfers/{note_id}").get_data(as_text=True)
     assert "Nhận hàng và cộng kho" in page and "CK-SR02-2026-0001" in page and AWAITING_PULL_MESSAGE not in page
+    assert AWAITING_PULL_MESSAGE not in auth.client.get("/stock/transfers/").get_data(as_text=True)
     bad = auth.post(f"/stock/transfers/{note_id}/receive", {"qty-1": "4"}, token_from=f"/stock/transfers/{note_id}")
     assert bad.status_code == 422 and "chọn lý do chênh lệch" in bad.get_data(as_text=True)
     bad = auth.post(f"/stock/transfers/{note_id}/receive", {"qty-1": "x"}, token_from=f"/stock/transfers/{note_id}")
