@@ -6,11 +6,12 @@ the form in headless Debian Chromium and follows every same-origin link of the m
 only; logout and PDF/CSV/XLSX downloads skipped, page 2 of a list too), and from each list the first record of each
 kind of detail page (a sale, a settlement, a customer...).
 Each page is shot at 1024×768, 1280×800, 1366×768 and 1920×1080 into OUT/<role>/<page>-<width>.png, with its HTTP
-status, its console errors and whether it scrolls sideways (scrollWidth > innerWidth). With PostgreSQL reachable
-(--central-pg, default the machine's own) the central office is shot too, on a fresh, empty central database (its
-pages on hand-made networks: tests/browser/test_office_pages_fit_browser.py, POS_SCREENSHOTS=folder).
+status, its console errors, whether it scrolls sideways (scrollWidth > innerWidth) and whether a table scrolls
+inside its frame (its last columns cut off from view). With PostgreSQL reachable (--central-pg, default the
+machine's own) the central office is shot too, on a fresh, empty central database (its pages on hand-made networks:
+tests/browser/test_office_pages_fit_browser.py, with POS_SCREENSHOTS=folder).
 
-The last printed line is one JSON object: pages, screenshots, errors, overflowing.
+The last printed line is one JSON object: pages, screenshots, errors, overflowing, cut_off.
 
     .venv/bin/python bench/screens.py /tmp/shots [--roles cashier,manager,admin,central] [--no-central]
 """
@@ -44,6 +45,8 @@ ROLES = {"cashier": "thungan", "manager": "quanly", "admin": "admin"}
 PASSWORDS = {username: password for username, _name, _role, password in DEMO_USERS}
 CENTRAL_USER = ("vanphong", "matkhau123")
 OVERFLOW_JS = "() => document.documentElement.scrollWidth > window.innerWidth"
+# A wide table scrolls inside its frame (.table-wrap) rather than the page: its last columns are cut off from view.
+CUT_OFF_JS = "() => [...document.querySelectorAll('.table-wrap')].some(e => e.scrollWidth > e.clientWidth)"
 
 
 def slug(path: str) -> str:
@@ -111,7 +114,7 @@ def shoot_role(browser: Any, base: str, role: str, login: tuple[str, str], out: 
         else:
             shot_context, target = None, page
         errors.clear()
-        row: dict[str, Any] = {"role": role, "path": path, "status": 0, "errors": [], "overflow": []}
+        row: dict[str, Any] = {"role": role, "path": path, "status": 0, "errors": [], "overflow": [], "cut": []}
         for width, height in SIZES:
             target.set_viewport_size({"width": width, "height": height})
             try:
@@ -128,6 +131,8 @@ def shoot_role(browser: Any, base: str, role: str, login: tuple[str, str], out: 
             row["status"] = response.status if response else 0
             if target.evaluate(OVERFLOW_JS):
                 row["overflow"].append(width)
+            if target.evaluate(CUT_OFF_JS):
+                row["cut"].append(width)
             target.screenshot(path=str(folder / f"{slug(path)}-{width}.png"), full_page=True)
         if path != "/login":
             paths += [link for link in menu_links(target, base, "nav a[href]") if link not in paths]
@@ -234,10 +239,11 @@ def main() -> None:
                     conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
         browser.close()
 
-    print(f"{'role':8} {'status':6} {'errors':6} {'overflow at':18} page")
+    print(f"{'role':8} {'status':6} {'errors':6} {'overflow at':18} {'cut off at':18} page")
     for row in rows:
         overflow = ",".join(map(str, row["overflow"])) or "-"
-        print(f"{row['role']:8} {row['status']:<6} {len(row['errors']):<6} {overflow:18} {row['path']}")
+        cut = ",".join(map(str, row["cut"])) or "-"
+        print(f"{row['role']:8} {row['status']:<6} {len(row['errors']):<6} {overflow:18} {cut:18} {row['path']}")
         for error in row["errors"]:
             print(f"{'':8} ! {error[:150]}")
     summary = {
@@ -246,6 +252,8 @@ def main() -> None:
         "errors": sum(1 for r in rows if r["errors"] or r["status"] >= 400),
         "overflowing": sum(1 for r in rows if r["overflow"]),
         "overflow_pages": [f"{r['role']}:{r['path']}@{min(r['overflow'])}" for r in rows if r["overflow"]],
+        "cut_off": sum(1 for r in rows if r["cut"]),
+        "cut_off_pages": [f"{r['role']}:{r['path']}@{max(r['cut'])}" for r in rows if r["cut"]],
         "error_pages": [f"{r['role']}:{r['path']}" for r in rows if r["errors"] or r["status"] >= 400],
         "out": str(args.out),
     }
