@@ -93,6 +93,9 @@ def test_each_settlement_reaches_the_office_with_its_lines(engine: Any, second_e
         "Đã thanh toán",
         "Đã thanh toán",
     ]
+    # Still to pay at SR02, in the settlements page's words.
+    unpaid = rows(office, "/office/stock/settlement-lines.csv?showroom=SR02")[:-1]
+    assert {r["Trạng thái"] for r in unpaid} == {"Đã chốt, chưa thanh toán"}
 
 
 def test_a_settlement_from_an_older_showroom_without_lines_is_still_accepted() -> None:

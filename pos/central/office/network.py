@@ -429,7 +429,7 @@ def settlement_lines(session: Session, f: StockFilter) -> Paged:
     rows, total = _paged(session, sql, params, f)
     for row in rows:
         row["period"] = f"{row['period_start']:%d/%m/%Y} – {row['period_end']:%d/%m/%Y}"
-        row["status_text"] = "Đã thanh toán" if row["status"] == "paid" else "Chưa thanh toán"
+        row["status_text"] = SETTLEMENT_STATUSES.get(row["status"], row["status"])  # the settlements page's words
     first = rows[0] if rows else {}
     totals: dict[str, Any] = {"producer": "Tổng cộng (mọi trang)"}
     totals |= {k: int(first.get(f"_{k}") or 0) for k in sums}
