@@ -97,20 +97,27 @@ GROUP BY showroom_id, day
 # A line's gross is its total plus its discount (the arrival check holds that to qty × price, grams × price per
 # kg for weighed goods). Quantities go to ``qty_*`` (pieces) or ``grams_*`` (goods sold by weight, as the
 # product's record says: a stub takes its lines' word until the record comes), never one added to the other.
+# The sale lines are summed per product first and the product read once per sum (how a product is sold is the
+# same for all its lines), not once per line: the push's refresh took half as long.
 _PIECES = "CASE WHEN p.sold_by = 'weight' THEN 0 ELSE {q} END"
 _GRAMS = "CASE WHEN p.sold_by = 'weight' THEN {q} ELSE 0 END"
 PRODUCT_DAY_SQL = f"""
 SELECT showroom_id, day, product_id, producer_id, ocop_group, ocop_stars,
        {", ".join(f"SUM({m})::bigint AS {m}" for m in PRODUCT_MEASURES)}
 FROM (
-    SELECT sl.showroom_id, sl.sold_on AS day, sl.product_id, sl.producer_id,
-           COALESCE(sl.ocop_group, '') AS ocop_group, COALESCE(sl.ocop_stars, 0) AS ocop_stars,
-           1 AS lines, {_PIECES.format(q="sl.qty")} AS qty_sold, 0 AS qty_returned,
-           {_GRAMS.format(q="sl.qty")} AS grams_sold, 0 AS grams_returned,
-           sl.total_vnd + sl.discount_vnd AS gross_vnd, sl.discount_vnd, sl.total_vnd AS sales_vnd, sl.vat_vnd,
-           0 AS refunds_vnd
-    FROM sale_line sl LEFT JOIN product p ON p.id = sl.product_id
-    WHERE NOT sl.is_voided AND {{line}}
+    SELECT a.showroom_id, a.day, a.product_id, a.producer_id, a.ocop_group, a.ocop_stars, a.lines,
+           {_PIECES.format(q="a.qty")} AS qty_sold, 0 AS qty_returned,
+           {_GRAMS.format(q="a.qty")} AS grams_sold, 0 AS grams_returned,
+           a.gross_vnd, a.discount_vnd, a.sales_vnd, a.vat_vnd, 0 AS refunds_vnd
+    FROM (
+        SELECT sl.showroom_id, sl.sold_on AS day, sl.product_id, sl.producer_id,
+               COALESCE(sl.ocop_group, '') AS ocop_group, COALESCE(sl.ocop_stars, 0) AS ocop_stars,
+               COUNT(*) AS lines, SUM(sl.qty) AS qty, SUM(sl.total_vnd + sl.discount_vnd) AS gross_vnd,
+               SUM(sl.discount_vnd) AS discount_vnd, SUM(sl.total_vnd) AS sales_vnd, SUM(sl.vat_vnd) AS vat_vnd
+        FROM sale_line sl
+        WHERE NOT sl.is_voided AND {{line}}
+        GROUP BY 1, 2, 3, 4, 5, 6
+    ) a LEFT JOIN product p ON p.id = a.product_id
     UNION ALL
     SELECT r.showroom_id, r.returned_on, COALESCE(sl.product_id, rl.product_id, 0),
            COALESCE(sl.producer_id, p.producer_id, 0), COALESCE(sl.ocop_group, p.ocop_group, ''),
