@@ -123,6 +123,9 @@ def test_the_office_s_sales_pages_fit(central_engine: Any, office_tab: Any) -> N
     assert len(seen) > 30, seen  # the menus were walked, not just the first page
     assert not problems, problems
 
+    # The showroom's "Thêm ▾" group has none of its pages here: no menu that opens on nothing.
+    empty = office_tab.eval_on_selector_all(".navgroup", "gs => gs.filter(g => !g.querySelector('a')).length")
+    assert empty == 0
     # This month nothing was sold: a sentence, not charts of zeros with a legend of "đến 0".
     office_tab.goto("/office/")
     assert "Không có số liệu cho kỳ này" in office_tab.locator("main").inner_text()
