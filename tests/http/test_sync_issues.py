@@ -54,6 +54,8 @@ def test_the_office_sees_collisions_and_held_records(central_app: Flask, central
         as_text=True
     )
     assert "Số liệu không khớp nhau" in only and "(SR01)" not in only
-    assert "3 bản ghi đồng bộ bị giữ lại hoặc được đánh dấu" in client.get("/").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert "3 bản ghi đồng bộ bị giữ lại hoặc được đánh dấu" in home
+    assert 'href="/office/stock/levels"><strong>Kho toàn mạng lưới</strong>' in home  # the network's stock, a tile
     assert "xem danh sách" in client.get("/showrooms/SR02").get_data(as_text=True)
     assert "xem danh sách" not in client.get("/showrooms/SR01").get_data(as_text=True)
