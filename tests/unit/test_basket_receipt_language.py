@@ -11,18 +11,16 @@ import pytest
 from pos.auth.services import verify_manager
 from pos.baskets.receipt import sold_baskets
 from pos.catalog.story import Story, save_story
-from pos.printing import queue, worker
-from pos.printing.models import Till
+from pos.printing import queue
 from pos.sales import cart as carts
 from pos.sales import discounts, returns, scanning, shifts
 from pos.sales.models import Sale
 from pos.sales.pricing import Discount, DiscountLimits
 from pos.sales.receipt_data import receipt_for_sale
 from pos.sales.receipts import render_receipt, render_receipt_raster
-from tests.fakeprinter import FakePrinter
 from tests.unit.test_baskets import sell as sell_codes
 from tests.unit.test_baskets import shop  # noqa: F401  (the fixture: three producers' goods and a basket)
-from tests.unit.test_receipt_language import same
+from tests.unit.test_receipt_language import printed_page, same
 from tests.unit.test_receipts import pdf_text, squash
 
 ENGLISH = {"honey": "Longan-flower honey", "tea": "Tan Cuong green tea", "basket": "An Khang Tet gift basket"}
@@ -133,17 +131,7 @@ def test_the_thermal_printer_prints_the_english_refund_of_a_basket(uow: Any, eng
     """The refund job's ESC/POS bytes, parsed back, are dot for dot the English refund receipt, not the
     Vietnamese one."""
     number = refund_of_one_basket(uow, told, sell(uow, told, "en", "k-bsk-rf-escpos"))
-    printer = FakePrinter()
-    try:
-        with uow() as s:
-            till = s.get(Till, 1)
-            till.printer_kind, till.printer_address = "network", printer.address
-            queue.enqueue(s, till.id, "refund", number)
-        assert worker.run_once(engine, CONFIG) == 1
-    finally:
-        printer.close()
-    [job] = printer.printed()
-    page = job.page().convert("1")
+    page = printed_page(uow, engine, CONFIG, lambda s, till: queue.enqueue(s, till.id, "refund", number))
     with uow() as s:
         data = returns.refund_receipt_data(s, returns.get_return(s, number), CONFIG)
     assert [line.name_en for line in data.lines] == ["Longan-flower honey", "Tan Cuong green tea", ""]

@@ -221,17 +221,26 @@ def test_an_unknown_language_is_refused_and_nothing_is_sold(uow, shop) -> None:
         assert s.exec(select(Sale)).all() == []
 
 
-def test_the_english_sale_prints_english_on_the_thermal_printer(uow, engine, shop) -> None:
-    sale = sell(uow, shop, "en")
+def printed_page(uow, engine, config: dict[str, Any], queue_job: Any = None) -> Image.Image:
+    """The one job quầy 1's LAN printer (a FakePrinter) printed, parsed back from its ESC/POS bytes to a 1-bit page;
+    ``queue_job(session, till)`` queues it, where the sale has not."""
     printer = FakePrinter()
     try:
         with uow() as s:
-            s.get(Till, 1).printer_address = printer.address
-        assert worker.run_once(engine, CONFIG) == 1
+            till = s.get(Till, 1)
+            till.printer_kind, till.printer_address = "network", printer.address
+            if queue_job is not None:
+                queue_job(s, till)
+        assert worker.run_once(engine, config) == 1
     finally:
         printer.close()
     [job] = printer.printed()
-    page = job.page().convert("1")
+    return job.page().convert("1")
+
+
+def test_the_english_sale_prints_english_on_the_thermal_printer(uow, engine, shop) -> None:
+    sale = sell(uow, shop, "en")
+    page = printed_page(uow, engine, CONFIG)
     with uow() as s:
         data = receipt_for_sale(s, s.get(Sale, sale.id), CONFIG)
         as_vietnamese = dataclasses.replace(data, language="vi")
