@@ -47,7 +47,7 @@ from sqlmodel import Session
 from pos.central import batches, checks, network_ingest, staff_names, summaries
 from pos.central import models as m
 from pos.central.batches import Body
-from pos.central.bulk import copy_rows, insert_new, pipelined
+from pos.central.bulk import copy_rows, insert_new, pipelined, uuid_array
 from pos.db import utcnow
 from pos.sync import contract
 
@@ -409,8 +409,9 @@ class _Materialiser:
             self.conn,
             [
                 (
-                    f"SELECT uuid, showroom_id FROM {COLLISION_TABLES[kind][0].name} WHERE uuid = ANY(%s)",
-                    (list({r.payload.uuid for r in by_kind[kind]}),),
+                    f"SELECT uuid, showroom_id FROM {COLLISION_TABLES[kind][0].name} "
+                    "WHERE uuid = ANY(CAST(%s AS uuid[]))",
+                    (uuid_array(r.payload.uuid for r in by_kind[kind]),),
                 )
                 for kind in own_kinds
             ],
@@ -741,7 +742,9 @@ class _Materialiser:
     def insert_sales(self, records: list[Any]) -> set[UUID]:
         if not records:
             return set()
-        by_uuid = {r.payload.uuid: r.payload for r in records}
+        days = [self.local_day(r.payload.created_at) for r in records]  # each sale's local day worked out once
+        # Keyed by the UUID's number: a UUID's own hash is Python code.
+        by_uuid = {r.payload.uuid.int: (r.payload, day) for r, day in zip(records, days, strict=True)}
         inserted = insert_new(
             self.conn,
             "sale",
@@ -755,7 +758,7 @@ class _Materialiser:
                     sale.shift_uuid,
                     sale.cashier,
                     sale.created_at,
-                    self.local_day(sale.created_at),
+                    sold_on,
                     "completed",
                     sale.subtotal_vnd,
                     sale.line_discount_vnd,
@@ -766,7 +769,7 @@ class _Materialiser:
                     "",
                     sale.customer_uuid,
                 )
-                for record in records
+                for record, sold_on in zip(records, days, strict=True)
                 for sale in (record.payload,)
             ],
             conflict=("showroom_id", "uuid"),
@@ -775,14 +778,13 @@ class _Materialiser:
         )
         lines: list[tuple[Any, ...]] = []
         payments: list[tuple[Any, ...]] = []
-        touched: set[UUID] = set()
+        touched: dict[int, UUID] = {}
         # Looked up by the UUID's number: a UUID's own hash is Python code, run for every line otherwise.
         products = {uuid.int: found for uuid, found in self.products.items()}
         producer_ids = {uuid.int: found for uuid, found in self.producer_ids.items()}
         for sale_id, uuid in inserted:
-            sale = by_uuid[uuid]
-            touched.add(sale.shift_uuid)
-            sold_on = self.local_day(sale.created_at)
+            sale, sold_on = by_uuid[uuid.int]
+            touched[sale.shift_uuid.int] = sale.shift_uuid
             self.sold_on.add(sold_on)
             for line in sale.lines:
                 product_id, stars, group = products[line.product_uuid.int]
@@ -829,7 +831,7 @@ class _Materialiser:
             copy_rows(self.conn, "sale_line", LINE_COLUMNS, lines)
         if payments:
             copy_rows(self.conn, "payment", PAYMENT_COLUMNS, payments)
-        return touched
+        return set(touched.values())
 
     def own_sales(self, uuids: Iterable[UUID]) -> dict[UUID, Any]:
         """This showroom's sales among ``uuids``: id, shift, status."""
