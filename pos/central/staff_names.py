@@ -66,6 +66,15 @@ def full_name_sql(showroom_column: str, username_column: str) -> str:
     )
 
 
+def full_name_join(showroom_column: str, username_column: str) -> tuple[str, str]:
+    """``full_name_sql`` for a long table: the join to add after FROM and the name's SQL. PostgreSQL then reads
+    the names once by a hash join instead of a subquery per row (a year's shifts: 73,000 of them)."""
+    return (
+        f" LEFT JOIN staff_name sn ON sn.showroom_id = {showroom_column} AND sn.username = {username_column}",
+        f"COALESCE(sn.full_name, {username_column})",
+    )
+
+
 def full_names(session: Any, showroom_id: int) -> dict[str, str]:
     """username -> full name of everyone a showroom's records have named."""
     return {

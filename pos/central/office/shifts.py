@@ -21,7 +21,7 @@ from pos.central.office.common import (
     period_params,
     sync_state,
 )
-from pos.central.staff_names import full_name_sql
+from pos.central.staff_names import full_name_join
 from pos.money import format_vnd
 from pos.reports.table import INT, VND, Column, Report
 from pos.sales.models import PAYMENT_METHODS
@@ -108,13 +108,14 @@ def _amount(value: int, money: bool) -> str:
     return format_vnd(int(value)) if money else f"{int(value):,}".replace(",", ".")
 
 
+CASHIER_JOIN, CASHIER = full_name_join("sc.showroom_id", "sc.cashier")
 SHIFT_ROWS = f"""
-SELECT {full_name_sql("sc.showroom_id", "sc.cashier")} AS cashier,
+SELECT {CASHIER} AS cashier,
        {{opened}} AS opened, {{closed}} AS closed, sc.sales_count, sc.sales_total_vnd, sc.refunds_total_vnd,
        sc.voids_count, sc.difference_vnd, sc.check_status,
        CASE WHEN sc.check_status <> 'ok' THEN sc.check_detail END AS check_detail,
        sr.code, sr.name, sr.id AS showroom_id
-FROM shift_close sc JOIN showroom sr ON sr.id = sc.showroom_id
+FROM shift_close sc JOIN showroom sr ON sr.id = sc.showroom_id{CASHIER_JOIN}
 WHERE sc.closed_on BETWEEN :start AND :end{{only}}{{status}}
 ORDER BY CASE sc.check_status WHEN 'mismatch' THEN 0 WHEN 'incomplete' THEN 1 ELSE 2 END,
          sc.closed_at DESC, sc.id DESC{{page}}
