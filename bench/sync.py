@@ -7,6 +7,8 @@ Measures, in sale lines per second:
   2. a 30-day backlog (24,000 sales, about 90,000 lines) pushed the same way;
   3. the same backlog's sale, line and payment rows loaded by raw psycopg COPY into copies of the central
      tables (with their indexes), in the same run: the ceiling, and the push's distance from it;
+  (with the CPU time each side spent on 2 and 3: the central server's process, its PostgreSQL backends and the
+  showroom's client; steadier than the wall time on a machine others load);
   4. 100 showrooms pushing at once (threads, each with its own SQLite outbox and key), checked afterwards
      showroom by showroom.
 The central server runs as `pos serve` (waitress, 8 threads) in a subprocess; the client pushes with its default
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import secrets
 import shutil
 import socket
@@ -102,6 +105,33 @@ def records_for(code: str, days: int, sales: int, seed: int) -> list[Record]:
     for n in range(days):
         out += shop.day(DAY + timedelta(days=n), sales=sales)
     return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (Linux's /proc; 0 where it cannot be read)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    """This process's CPU time (every thread: the client pushes from here)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def database_cpu(conn: psycopg.Connection, name: str) -> dict[int, float]:
+    """CPU time so far of every PostgreSQL backend on database ``name``, by process id (a local server only;
+    ``conn`` in autocommit, so that each reading sees the backends connected by then)."""
+    found = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,))
+    return {pid: cpu_seconds(pid) for (pid,) in found}
+
+
+def spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds the backends used between two readings (one that connected meanwhile started at 0)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def central_lines(conn: psycopg.Connection, code: str) -> tuple[int, int, int]:
@@ -204,6 +234,7 @@ def main() -> None:
             keys = {code: register_showroom(s, code, f"Cửa hàng {code}", "Hà Nội").secret for code in codes}
         engine.dispose()
         pg = psycopg.connect(server.rsplit("/", 1)[0] + f"/{name}")
+        watch = psycopg.connect(server.rsplit("/", 1)[0] + f"/{name}", autocommit=True)  # the CPU readings
         cpus = os.cpu_count()
         print(f"central: waitress 8 threads at {central}; PostgreSQL database {name}; {cpus} CPUs")
 
@@ -223,7 +254,11 @@ def main() -> None:
         backlog = Showroom(
             work, template, "B30D", keys["B30D"], central, records_for("B30D", BACKLOG_DAYS, SALES_PER_DAY, 2)
         )
+        cpu = (cpu_seconds(central_proc.pid), database_cpu(watch, name), own_cpu_seconds())
         seconds, result = backlog.push()
+        figures["backlog_server_cpu_s"] = round(cpu_seconds(central_proc.pid) - cpu[0], 2)
+        figures["backlog_database_cpu_s"] = round(spent(cpu[1], database_cpu(watch, name)), 2)
+        figures["backlog_client_cpu_s"] = round(own_cpu_seconds() - cpu[2], 2)
         assert result.ok, result.error
         held = central_lines(pg, "B30D")
         assert held == (len(backlog.records), BACKLOG_DAYS * SALES_PER_DAY, backlog.lines), held
@@ -235,7 +270,10 @@ def main() -> None:
               f"in {seconds:.2f} s = {figures['backlog_lines_per_s']} lines/s")  # fmt: skip
 
         # 3. The same rows by raw COPY.
+        cpu = (database_cpu(watch, name), own_cpu_seconds())
         seconds = copy_backlog(pg, backlog.records)
+        figures["copy_database_cpu_s"] = round(spent(cpu[0], database_cpu(watch, name)), 2)
+        figures["copy_client_cpu_s"] = round(own_cpu_seconds() - cpu[1], 2)  # its rows built before the clock starts
         figures["copy_seconds"] = round(seconds, 2)
         figures["copy_lines_per_s"] = round(backlog.lines / seconds)
         figures["copy_to_push_ratio"] = round(figures["copy_lines_per_s"] / figures["backlog_lines_per_s"], 1)
@@ -245,6 +283,9 @@ def main() -> None:
         print(f"raw COPY of the backlog's sales, lines, payments: {seconds:.2f} s = {figures['copy_lines_per_s']} "
               f"lines/s ({figures['copy_to_push_ratio']}× the push; the push at "
               f"{figures['backlog_to_copy_ratio']}× COPY; load average {figures['load_avg_1min']})")  # fmt: skip
+        print(f"CPU seconds, push: central server {figures['backlog_server_cpu_s']}, its PostgreSQL "
+              f"{figures['backlog_database_cpu_s']}, client {figures['backlog_client_cpu_s']}; COPY: PostgreSQL "
+              f"{figures['copy_database_cpu_s']}, psycopg {figures['copy_client_cpu_s']}")  # fmt: skip
 
         # 4. 100 showrooms at once.
         shops = [
@@ -285,6 +326,7 @@ def main() -> None:
         day.engine.dispose()
         backlog.engine.dispose()
         pg.close()
+        watch.close()
         figures["cpus"] = cpus
     finally:
         if central_proc is not None:
