@@ -1212,31 +1212,36 @@ CHECK_QUERIES = {
     "refunds": f"""
         SELECT c.id, r.refund_method, sum(r.total_vnd)
         {_SHIFT_RETURNS} WHERE {_CLOSES} GROUP BY c.id, r.refund_method""",
-    "missing_sales": f"""
-        SELECT c.id, e.u FROM shift_close c CROSS JOIN LATERAL jsonb_array_elements_text(c.sale_uuids) AS e(u)
-        LEFT JOIN LATERAL (SELECT 1 AS held FROM sale s
-                            WHERE s.showroom_id = c.showroom_id AND s.uuid = e.u::uuid LIMIT 1) f ON true
-        WHERE {_CLOSES} AND f.held IS NULL""",
-    "missing_returns": f"""
-        SELECT c.id, e.u FROM shift_close c CROSS JOIN LATERAL jsonb_array_elements_text(c.return_uuids) AS e(u)
-        LEFT JOIN LATERAL (SELECT 1 AS held FROM sale_return r
-                            WHERE r.showroom_id = c.showroom_id AND r.uuid = e.u::uuid LIMIT 1) f ON true
-        WHERE {_CLOSES} AND f.held IS NULL""",
-    # What the central server holds for a shift that its close does not list: two set differences (hashed).
-    "unexpected": f"""
-        SELECT id, u::text FROM (
-            SELECT c.id, s.uuid AS u {_SHIFT_SALES} WHERE {_CLOSES}
-            EXCEPT
-            SELECT c.id, e.u::uuid FROM shift_close c CROSS JOIN LATERAL jsonb_array_elements_text(c.sale_uuids) e(u)
-             WHERE {_CLOSES}
-        ) a
+    # What a close lists against what the central server holds for its shift, both read once: a listed sale or
+    # return not held under the shift is missing unless the showroom holds it at all (probed only for those few);
+    # one held under the shift that the close does not list is unexpected (set differences, hashed).
+    "listed": f"""
+        WITH c AS MATERIALIZED (
+            SELECT c.id, c.showroom_id, c.uuid, c.sale_uuids, c.return_uuids FROM shift_close c WHERE {_CLOSES}),
+        held_sales AS MATERIALIZED (
+            SELECT c.id, s.uuid AS u FROM c JOIN LATERAL (SELECT uuid, showroom_id FROM sale x
+                                                         WHERE x.shift_uuid = c.uuid OFFSET 0) s
+                                          ON s.showroom_id = c.showroom_id),
+        listed_sales AS MATERIALIZED (
+            SELECT c.id, e.u::uuid AS u FROM c CROSS JOIN LATERAL jsonb_array_elements_text(c.sale_uuids) e(u)),
+        held_returns AS MATERIALIZED (
+            SELECT c.id, r.uuid AS u FROM c JOIN LATERAL (SELECT uuid, showroom_id FROM sale_return x
+                                                         WHERE x.shift_uuid = c.uuid OFFSET 0) r
+                                          ON r.showroom_id = c.showroom_id),
+        listed_returns AS MATERIALIZED (
+            SELECT c.id, e.u::uuid AS u FROM c CROSS JOIN LATERAL jsonb_array_elements_text(c.return_uuids) e(u))
+        SELECT 'missing_sales', m.id, m.u::text
+          FROM (SELECT id, u FROM listed_sales EXCEPT ALL SELECT id, u FROM held_sales) m JOIN c ON c.id = m.id
+         WHERE NOT EXISTS (SELECT 1 FROM sale s WHERE s.showroom_id = c.showroom_id AND s.uuid = m.u)
         UNION ALL
-        SELECT id, u::text FROM (
-            SELECT c.id, r.uuid AS u {_SHIFT_RETURNS} WHERE {_CLOSES}
-            EXCEPT
-            SELECT c.id, e.u::uuid FROM shift_close c CROSS JOIN LATERAL jsonb_array_elements_text(c.return_uuids) e(u)
-             WHERE {_CLOSES}
-        ) b""",
+        SELECT 'missing_returns', m.id, m.u::text
+          FROM (SELECT id, u FROM listed_returns EXCEPT ALL SELECT id, u FROM held_returns) m JOIN c ON c.id = m.id
+         WHERE NOT EXISTS (SELECT 1 FROM sale_return r WHERE r.showroom_id = c.showroom_id AND r.uuid = m.u)
+        UNION ALL
+        SELECT 'unexpected', id, u::text FROM (SELECT id, u FROM held_sales EXCEPT SELECT id, u FROM listed_sales) a
+        UNION ALL
+        SELECT 'unexpected', id, u::text
+          FROM (SELECT id, u FROM held_returns EXCEPT SELECT id, u FROM listed_returns) b""",
 }
 
 
@@ -1342,9 +1347,8 @@ def check_shifts(conn: Connection, showroom_id: int, shift_uuids: Iterable[UUID]
     for shift_id, method, amount in found["refunds"]:
         held[shift_id].figures["refunds_total_vnd"] += int(amount)
         held[shift_id].by_method[method] -= int(amount)
-    for name in ("missing_sales", "missing_returns", "unexpected"):
-        for shift_id, uuid in found[name]:
-            getattr(held[shift_id], name).append(str(uuid))
+    for name, shift_id, uuid in found["listed"]:
+        getattr(held[shift_id], name).append(uuid)
     checks = [shift_check(close, held[close["id"]]) for close in closes]
     pipelined(
         conn,

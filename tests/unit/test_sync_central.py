@@ -8,7 +8,7 @@ import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import text
@@ -373,6 +373,31 @@ def test_a_sale_its_close_does_not_list_is_unexpected(central_engine: Any) -> No
     assert shift.check_status == "mismatch"
     assert shift.check_detail["unexpected"] == [dropped]
     assert "missing_sales" not in shift.check_detail
+
+
+def test_a_close_checks_its_returns_and_each_sale_by_what_the_showroom_holds(central_engine: Any) -> None:
+    register(central_engine)
+    shop = SampleShowroom("SR01", seed=11)
+    records = shop.catalogue_records(AT) + shop.day(DAY, sales=200, shifts=2)
+    closes = [r for r in records if r.kind == "shift_close"]
+    returned = next(r for r in records if r.kind == "return")
+    first, second = (c.payload for c in closes)
+    owner, other = (first, second) if returned.entity_uuid in first["return_uuids"] else (second, first)
+    owner["return_uuids"].remove(returned.entity_uuid)  # held under the shift, not listed: unexpected
+    invented = "00000000-0000-4000-8000-000000000001"
+    owner["return_uuids"].append(invented)  # listed, held nowhere: missing
+    moved = other["sale_uuids"].pop()  # a sale listed by the wrong close: held, so not missing there
+    owner["sale_uuids"].append(moved)
+    push(central_engine, "SR01", records)
+    with session_scope(central_engine) as s:
+        shifts = {c.uuid: c for c in s.exec(select(ShiftClose))}
+    checked = shifts[UUID(owner["uuid"])]
+    assert checked.check_status == "incomplete"
+    assert checked.check_detail["missing_returns"] == [invented]
+    assert checked.check_detail["missing_returns_count"] == 1
+    assert checked.check_detail["unexpected"] == [returned.entity_uuid]
+    assert "missing_sales" not in checked.check_detail
+    assert shifts[UUID(other["uuid"])].check_detail["unexpected"] == [moved]
 
 
 def test_intakes_stock_movements_and_audit_entries_arrive(central_engine: Any) -> None:
