@@ -29,11 +29,13 @@ from uuid import UUID, uuid4
 from sqlalchemy import (
     BigInteger,
     Column,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
     LargeBinary,
     PrimaryKeyConstraint,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -291,6 +293,8 @@ class Producer(CentralModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     uuid: UUID = Field(index=True)
     name: str = Field(max_length=200)
+    # Folded once, when written (migration 0022): the office's accent-insensitive filters read it.
+    name_folded: str | None = Field(default=None, sa_column=Column(Text, Computed("fold_text(name)", persisted=True)))
     kind: str = Field(default="", max_length=10)
     tax_code: str | None = Field(default=None, max_length=20)
     province: str = Field(default="", max_length=80, index=True)
@@ -316,6 +320,8 @@ class Product(CentralModel, table=True):
     sku: str = Field(default="", max_length=40)
     barcode: str | None = Field(default=None, max_length=14, index=True)  # in-store codes repeat across showrooms
     name: str = Field(max_length=200)
+    # Folded once, when written (migration 0022): the office's accent-insensitive filters read it.
+    name_folded: str | None = Field(default=None, sa_column=Column(Text, Computed("fold_text(name)", persisted=True)))
     unit: str = Field(default="", max_length=20)
     vat_class: str = Field(default="", max_length=12)
     ocop_group: str | None = Field(default=None, max_length=20, index=True)
@@ -944,6 +950,10 @@ class Transfer(CentralModel, table=True):
     created_by: str | None = Field(default=None, max_length=60)
     note: str = Field(default="", max_length=500)
     lines: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONB)  # as sent, then with what was received
+    # Folded once, when written (migration 0022): the office's accent-insensitive filters read it.
+    lines_folded: str | None = Field(
+        default=None, sa_column=Column(Text, Computed("fold_text(lines::text)", persisted=True))
+    )
     qty_sent: int = Field(default=0)
     qty_received: int | None = None
     received_at: datetime | None = Field(default=None, sa_type=TZ)
@@ -1055,6 +1065,8 @@ class SettlementLine(CentralModel, table=True):
     product_uuid: UUID | None = None
     sku: str = Field(default="", max_length=40)
     name: str = Field(max_length=200)
+    # Folded once, when written (migration 0022): the office's accent-insensitive filters read it.
+    name_folded: str | None = Field(default=None, sa_column=Column(Text, Computed("fold_text(name)", persisted=True)))
     qty: int = Field(sa_type=BigInteger)
     amount_vnd: int = _money()
     commission_vnd: int = _money()

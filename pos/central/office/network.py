@@ -79,8 +79,9 @@ def _like(value: str) -> str:
 
 
 def _folded(value: str) -> str:
-    """A LIKE pattern of ``value`` folded (pos.text.fold), to compare with ``fold_text(column)``: accents ignored,
-    so "nuoc mam" finds "Nước mắm" (fold_text is the same folding in SQL, migration 0013_central_fold_text)."""
+    """A LIKE pattern of ``value`` folded (pos.text.fold), to compare with a name folded by ``fold_text``: accents
+    ignored, so "nuoc mam" finds "Nước mắm" (fold_text is the same folding in SQL, migration 0013_central_fold_text;
+    the names are folded once, when written, into ``name_folded`` columns: migration 0022_central_folded_names)."""
     return _like(fold(value))
 
 
@@ -94,11 +95,11 @@ def _where(
         params["showroom"] = f.showroom_id
     if f.product and product is not None:
         parts.append(
-            f"(fold_text({product}.name) LIKE :folded OR {product}.sku ILIKE :product OR {product}.barcode = :code)"
+            f"({product}.name_folded LIKE :folded OR {product}.sku ILIKE :product OR {product}.barcode = :code)"
         )
         params["folded"], params["product"], params["code"] = _folded(f.product), _like(f.product), f.product
     if f.producer:
-        parts.append(f"fold_text({producer}.name) LIKE :producer")
+        parts.append(f"{producer}.name_folded LIKE :producer")
         params["producer"] = _folded(f.producer)
     return "".join(f" AND {p}" for p in parts), params
 
@@ -295,7 +296,7 @@ def transfers(session: Session, f: StockFilter) -> Paged:
         where += " AND t.status = :status"
         params["status"] = f.status
     if f.product:
-        where += " AND fold_text(t.lines::text) LIKE :product"
+        where += " AND t.lines_folded LIKE :product"
         params["product"] = _folded(f.product)
     sql = f"""
         SELECT t.number, a.code AS from_code, t.to_showroom_code AS to_code, b.name AS to_name, t.created_at,
@@ -412,7 +413,7 @@ def settlement_lines(session: Session, f: StockFilter) -> Paged:
     its share of the commission and the promotion cost by who bears it (as the showroom froze it)."""
     where, params = _where(f, "st.showroom_id", product=None)
     if f.product:
-        where += " AND (fold_text(sl.name) LIKE :folded OR sl.sku ILIKE :product)"
+        where += " AND (sl.name_folded LIKE :folded OR sl.sku ILIKE :product)"
         params |= {"folded": _folded(f.product), "product": _like(f.product)}
     if f.status in SETTLEMENT_STATUSES:
         where += " AND st.status = :status"
