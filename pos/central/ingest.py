@@ -632,7 +632,6 @@ class _Materialiser:
         return ids
 
     def ensure_products(self, sales: list[Any], returns: list[Any], intakes: list[Any], movements: list[Any]) -> None:
-        stubs: dict[UUID, dict[str, Any]] = {}
         first: dict[int, Any] = {}  # the first and the last line of each product sold, by the UUID's number
         last: dict[int, Any] = {}
         for sale in sales:
@@ -642,38 +641,38 @@ class _Materialiser:
                 if key not in first:
                     first[key] = line
         sold: dict[UUID, Any] = {line.product_uuid: line for line in last.values()}
+        # What each product not yet known here would be stubbed with: its first line's name, else nothing.
+        wanted: dict[UUID, tuple[Any, ...]] = {}
         for line in first.values():
             if line.product_uuid not in self.products:
-                stubs[line.product_uuid] = self._stub(
-                    line.product_uuid,
-                    self.producer_ids[line.producer_uuid],
-                    line.name,
-                    line.sku,
-                    line.barcode,
-                    line.unit,
-                    line.sold_by,
-                )
+                wanted[line.product_uuid] = (
+                    line.producer_uuid, line.name, line.sku, line.barcode, line.unit, line.sold_by
+                )  # fmt: skip
         for intake in intakes:
             for il in intake.lines:
-                if il.product_uuid not in self.products and il.product_uuid not in stubs:
-                    stubs[il.product_uuid] = self._stub(il.product_uuid, self.producer_ids[intake.producer_uuid])
+                if il.product_uuid not in self.products and il.product_uuid not in wanted:
+                    wanted[il.product_uuid] = (intake.producer_uuid,)
         others = [rl.product_uuid for r in returns for rl in r.lines if rl.product_uuid] + [
             mv.product_uuid for mv in movements
         ]
         for uuid in others:
-            if uuid not in self.products and uuid not in stubs:
-                stubs[uuid] = self._stub(uuid, None)
-        if stubs:
-            self.conn.execute(
-                pg_insert(T_PRODUCT).on_conflict_do_nothing(index_elements=["first_showroom_id", "uuid"]),
-                [stubs[key] for key in sorted(stubs, key=str)],
-            )
-            for pid, uuid, stars, group in self.conn.execute(
-                select(T_PRODUCT.c.id, T_PRODUCT.c.uuid, T_PRODUCT.c.ocop_stars, T_PRODUCT.c.ocop_group).where(
-                    T_PRODUCT.c.first_showroom_id == self.showroom_id, T_PRODUCT.c.uuid.in_(list(stubs))
+            if uuid not in self.products and uuid not in wanted:
+                wanted[uuid] = ()
+        if wanted:
+            # Most are held already (a product sold every day, every product of a stock snapshot): looked up with
+            # one array parameter, and only the others stubbed.
+            self._look_up_products(list(wanted))
+            stubs = {
+                uuid: self._stub(uuid, self.producer_ids[how[0]] if how and how[0] else None, *how[1:])
+                for uuid, how in wanted.items()
+                if uuid not in self.products
+            }
+            if stubs:
+                self.conn.execute(
+                    pg_insert(T_PRODUCT).on_conflict_do_nothing(index_elements=["first_showroom_id", "uuid"]),
+                    [stubs[key] for key in sorted(stubs, key=str)],
                 )
-            ):
-                self.products[uuid] = (pid, stars, group)
+                self._look_up_products(list(stubs))  # a concurrent push may have stubbed one first
         if sold:
             # The showroom carries what it sells, even before its product record arrives.
             self.conn.execute(
@@ -691,6 +690,15 @@ class _Materialiser:
                     for uuid, line in sorted(sold.items(), key=lambda item: str(item[0]))
                 ],
             )
+
+    def _look_up_products(self, uuids: list[UUID]) -> None:
+        """This showroom's products among ``uuids``, into ``self.products``."""
+        for pid, uuid, stars, group in self.conn.exec_driver_sql(
+            "SELECT id, uuid, ocop_stars, ocop_group FROM product "
+            "WHERE first_showroom_id = %s AND uuid = ANY(CAST(%s AS uuid[]))",
+            (self.showroom_id, uuid_array(uuids)),
+        ):
+            self.products[uuid] = (pid, stars, group)
 
     def _stub(
         self,
