@@ -28,6 +28,7 @@ from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from pos.central import models as m
+from pos.central.bulk import pipelined, uuid_array
 
 if TYPE_CHECKING:
     from pos.central.ingest import _Materialiser
@@ -98,77 +99,74 @@ def _product_id(mat: _Materialiser, uuid: Any) -> int:
     return mat.products[uuid][0]
 
 
+# A complete snapshot zeroes what it no longer lists; then every level and lot it lists is set, unless a later
+# snapshot already set it. Each statement takes its rows as arrays (one parameter per column, not per value).
+_ZERO_LEVELS = """
+    UPDATE stock_level SET qty = 0, seq = %(seq)s, as_of = %(at)s
+     WHERE showroom_id = %(showroom)s AND seq < %(seq)s AND product_id <> ALL(CAST(%(products)s AS integer[]))
+    """
+_ZERO_LOTS = """
+    UPDATE stock_lot SET qty = 0, seq = %(seq)s, as_of = %(at)s
+     WHERE showroom_id = %(showroom)s AND seq < %(seq)s AND uuid <> ALL(CAST(%(lots)s AS uuid[]))
+    """
+_SET_LEVELS = """
+    INSERT INTO stock_level (showroom_id, product_id, qty, seq, as_of)
+    SELECT %(showroom)s, v.product_id, v.qty, %(seq)s, %(at)s
+      FROM unnest(CAST(%(products)s AS integer[]), CAST(%(qtys)s AS integer[])) AS v(product_id, qty)
+     ORDER BY v.product_id
+    ON CONFLICT (showroom_id, product_id) DO UPDATE SET qty = excluded.qty, seq = excluded.seq, as_of = excluded.as_of
+     WHERE stock_level.seq < excluded.seq
+    """
+_SET_LOTS = """
+    INSERT INTO stock_lot (uuid, showroom_id, product_id, lot_code, expiry_date, manufactured_on, qty, recalled_at,
+                           recall_reason, seq, as_of)
+    SELECT v.uuid, %(showroom)s, v.product_id, v.lot_code, v.expiry_date, v.manufactured_on, v.qty, v.recalled_at,
+           v.recall_reason, %(seq)s, %(at)s
+      FROM unnest(CAST(%(lots)s AS uuid[]), CAST(%(products)s AS integer[]), CAST(%(codes)s AS text[]),
+                  CAST(%(expiry)s AS date[]), CAST(%(made)s AS date[]), CAST(%(qtys)s AS integer[]),
+                  CAST(%(recalled)s AS timestamptz[]), CAST(%(reasons)s AS text[]))
+           AS v(uuid, product_id, lot_code, expiry_date, manufactured_on, qty, recalled_at, recall_reason)
+     ORDER BY v.uuid
+    ON CONFLICT (showroom_id, uuid) DO UPDATE
+       SET product_id = excluded.product_id, lot_code = excluded.lot_code, expiry_date = excluded.expiry_date,
+           manufactured_on = excluded.manufactured_on, qty = excluded.qty, recalled_at = excluded.recalled_at,
+           recall_reason = excluded.recall_reason, seq = excluded.seq, as_of = excluded.as_of
+     WHERE stock_lot.seq < excluded.seq
+    """
+
+
 def apply_snapshots(mat: _Materialiser, records: list[Any]) -> None:
     """Set on hand and lots from each snapshot; a complete one also zeroes what it no longer lists."""
+    statements: list[tuple[str, dict[str, Any]]] = []
     for record in records:  # in seq order
         p = record.payload
+        at = {"showroom": mat.showroom_id, "seq": record.seq, "at": p.taken_at}
+        levels = dict(sorted({_product_id(mat, level.product_uuid): level.qty for level in p.levels}.items()))
+        lots = sorted({lot.uuid.int: lot for lot in p.lots}.items())  # each lot once, in its index's order
         if p.complete:
-            listed = [_product_id(mat, level.product_uuid) for level in p.levels]
-            mat.conn.execute(
-                update(T_LEVEL)
-                .where(
-                    T_LEVEL.c.showroom_id == mat.showroom_id,
-                    T_LEVEL.c.seq < record.seq,
-                    T_LEVEL.c.product_id.not_in(listed) if listed else text("true"),
-                )
-                .values(qty=0, seq=record.seq, as_of=p.taken_at)
-            )
-            lots = [lot.uuid for lot in p.lots]
-            mat.conn.execute(
-                update(T_LOT)
-                .where(
-                    T_LOT.c.showroom_id == mat.showroom_id,
-                    T_LOT.c.seq < record.seq,
-                    T_LOT.c.uuid.not_in(lots) if lots else text("true"),
-                )
-                .values(qty=0, seq=record.seq, as_of=p.taken_at)
-            )
-        levels = {_product_id(mat, level.product_uuid): level.qty for level in p.levels}
+            statements.append((_ZERO_LEVELS, {**at, "products": list(levels)}))
+            statements.append((_ZERO_LOTS, {**at, "lots": uuid_array(lot.uuid for _, lot in lots)}))
         if levels:
-            stmt = pg_insert(T_LEVEL)
-            mat.conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["showroom_id", "product_id"],
-                    set_={"qty": stmt.excluded.qty, "seq": stmt.excluded.seq, "as_of": stmt.excluded.as_of},
-                    where=T_LEVEL.c.seq < stmt.excluded.seq,
-                ),
-                [
+            statements.append((_SET_LEVELS, {**at, "products": list(levels), "qtys": list(levels.values())}))
+        if lots:
+            chosen = [lot for _, lot in lots]
+            statements.append(
+                (
+                    _SET_LOTS,
                     {
-                        "showroom_id": mat.showroom_id,
-                        "product_id": pid,
-                        "qty": qty,
-                        "seq": record.seq,
-                        "as_of": p.taken_at,
-                    }
-                    for pid, qty in sorted(levels.items())
-                ],
+                        **at,
+                        "lots": uuid_array(lot.uuid for lot in chosen),
+                        "products": [_product_id(mat, lot.product_uuid) for lot in chosen],
+                        "codes": [lot.lot_code for lot in chosen],
+                        "expiry": [lot.expiry_date for lot in chosen],
+                        "made": [lot.manufactured_on for lot in chosen],
+                        "qtys": [lot.qty for lot in chosen],
+                        "recalled": [lot.recalled_at for lot in chosen],
+                        "reasons": [lot.recall_reason for lot in chosen],
+                    },
+                )
             )
-        if p.lots:
-            stmt = pg_insert(T_LOT)
-            changing = ("product_id", "lot_code", "expiry_date", "manufactured_on", "qty", "recalled_at")
-            mat.conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["showroom_id", "uuid"],
-                    set_={key: stmt.excluded[key] for key in (*changing, "recall_reason", "seq", "as_of")},
-                    where=T_LOT.c.seq < stmt.excluded.seq,
-                ),
-                [
-                    {
-                        "uuid": lot.uuid,
-                        "showroom_id": mat.showroom_id,
-                        "product_id": _product_id(mat, lot.product_uuid),
-                        "lot_code": lot.lot_code,
-                        "expiry_date": lot.expiry_date,
-                        "manufactured_on": lot.manufactured_on,
-                        "qty": lot.qty,
-                        "recalled_at": lot.recalled_at,
-                        "recall_reason": lot.recall_reason,
-                        "seq": record.seq,
-                        "as_of": p.taken_at,
-                    }
-                    for lot in sorted({lot.uuid: lot for lot in p.lots}.values(), key=lambda lot: str(lot.uuid))
-                ],
-            )
+    pipelined(mat.conn, statements)
 
 
 def next_revision(mat: _Materialiser) -> int:
