@@ -12,7 +12,8 @@ import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
-from itertools import islice
+from itertools import chain, islice, repeat
+from operator import itemgetter
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -33,7 +34,8 @@ def iter_csv(report: Report, chunk_rows: int = 1_000) -> Iterator[bytes]:
     writer.writerow([c.header for c in report.columns])
     rows = iter(report.rows)
     while chunk := list(islice(rows, chunk_rows)):
-        writer.writecolumns([_csv_column(chunk, c) for c in report.columns])
+        columns = _columns(chunk, report.columns)
+        writer.writecolumns([_csv_column(values, c) for values, c in zip(columns, report.columns, strict=True)])
         if len(chunk) == chunk_rows:
             yield out.getvalue().encode("utf-8")
             out.seek(0)
@@ -43,12 +45,23 @@ def iter_csv(report: Report, chunk_rows: int = 1_000) -> Iterator[bytes]:
     yield out.getvalue().encode("utf-8")
 
 
-def _csv_column(rows: list[dict[str, Any]], column: Column) -> list[Any]:
-    """One column of a chunk of rows as export_value() writes its cells. Read a column at a time, a year's export
-    (a million cells) is a few list comprehensions per chunk rather than a call per cell: text, money and counts
-    that are already str or int (or None, which the csv module writes as empty) are kept as they are."""
-    key, kind = column.key, column.kind
-    values = [row.get(key) for row in rows]
+def _columns(rows: list[dict[str, Any]], columns: list[Column]) -> list[Any]:
+    """The values of a chunk of rows a column at a time (a row without a column's key reads None). Both writers
+    work a column at a time: a year's export (a million cells) is then a few list comprehensions per chunk rather
+    than a call per cell."""
+    keys = [c.key for c in columns]
+    if len(keys) < 2:  # itemgetter of one key gives the value, not a 1-tuple
+        return [[row.get(key) for row in rows] for key in keys]
+    try:
+        return list(zip(*map(itemgetter(*keys), rows), strict=True))  # every row's values at once, in C
+    except KeyError:
+        return [[row.get(key) for row in rows] for key in keys]
+
+
+def _csv_column(values: list[Any], column: Column) -> list[Any]:
+    """One column of a chunk of rows as export_value() writes its cells: text, money and counts that are already
+    str or int (or None, which the csv module writes as empty) are kept as they are."""
+    kind = column.kind
     if kind in (INT, VND):
         return [v if v.__class__ is int or v is None else export_value(v, kind) for v in values]
     if kind == TEXT:
@@ -213,39 +226,18 @@ def _sheet_xml(report: Report, showroom_name: str) -> Iterator[str]:
     )
     r = top
     chunk: list[str] = []
-    # The common cells (an int in a money or count column, a text with nothing to escape in a text column) are
-    # written here at once, without a call each: a year's export has close to a million. Empty cells are left out.
-    spec = [
-        (c.key, letters[i], c.kind in (VND, INT), c.kind == TEXT, S_KIND.get(c.kind, 0), c)
-        for i, c in enumerate(columns)
-    ]
-    for row in _chain(sample, rows):
-        r += 1
-        at = str(r)
-        parts = []
-        for key, letter, number, plain_text, style, column in spec:
-            value = row.get(key)
-            if value is None or value == "":
-                continue
-            if number and value.__class__ is int:
-                parts.append(f'<c r="{letter}{at}" s="{style}"><v>{value}</v></c>')
-            elif (
-                plain_text
-                and value.__class__ is str
-                and value.isprintable()
-                and value[0] != " "
-                and value[-1] != " "
-                and "&" not in value  # what a text must have escaped: three searches in C, not a set per character
-                and "<" not in value
-                and ">" not in value
-            ):
-                parts.append(f'<c r="{letter}{at}" t="inlineStr"><is><t>{value}</t></is></c>')
-            else:
-                parts.append(_cell(letter + at, value, column, S_KIND))
-        chunk.append(f'<row r="{at}">{"".join(parts)}</row>')
-        if len(chunk) >= XLSX_CHUNK_ROWS:
-            yield "".join(chunk)
-            chunk.clear()
+    # The rows are written a chunk at a time and, within a chunk, a column at a time: a year's export has close
+    # to a million cells, and a comprehension per column is far cheaper than a Python loop per row and cell.
+    for block in _batches(_chain(sample, rows), XLSX_CHUNK_ROWS):
+        ats = [str(n) for n in range(r + 1, r + 1 + len(block))]
+        r += len(block)
+        cells = [
+            _column_cells(values, letters[i], ats, c)
+            for i, (values, c) in enumerate(zip(_columns(block, columns), columns, strict=True))
+        ]
+        starts = [f'<row r="{at}">' for at in ats]
+        # One join over the chunk, row by row: its start, its cells (an empty one is ""), its end.
+        yield "".join(chain.from_iterable(zip(starts, *cells, repeat("</row>"))))
     if report.totals:
         r += 1
         totals = []
@@ -263,6 +255,46 @@ def _sheet_xml(report: Report, showroom_name: str) -> Iterator[str]:
 def _chain(first: list[dict[str, Any]], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     yield from first
     yield from rest
+
+
+def _batches(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    while block := list(islice(rows, size)):
+        yield block
+
+
+def _column_cells(values: list[Any], letter: str, ats: list[str], column: Column) -> list[str]:
+    """The cells of one column of a chunk of rows (row numbers ``ats``), each as _cell() writes it, "" for an empty
+    one (left out). The common columns, ints in a money or count column and texts with nothing to escape, are
+    written by one comprehension each, without a call per cell."""
+    kind = column.kind
+    if kind in (VND, INT):
+        style = S_KIND[kind]
+        return [
+            f'<c r="{letter}{at}" s="{style}"><v>{v}</v></c>'
+            if v.__class__ is int
+            else ("" if v is None or v == "" else _cell(letter + at, v, column, S_KIND))
+            for v, at in zip(values, ats, strict=True)
+        ]
+    if kind == TEXT and _plain_texts(values):
+        return [f'<c r="{letter}{at}" t="inlineStr"><is><t>{v}</t></is></c>' for v, at in zip(values, ats, strict=True)]
+    return [
+        "" if v is None or v == "" else _cell(letter + at, v, column, S_KIND) for v, at in zip(values, ats, strict=True)
+    ]
+
+
+def _plain_texts(values: list[Any]) -> bool:
+    """Whether every value is a non-empty str that is written as it is: printable, nothing to escape, no space at
+    either end (which would need xml:space). Checked on the whole column at once, by searches in C."""
+    try:
+        flat = "".join(values)  # TypeError where a value is not a str (None, a number)
+    except TypeError:
+        return False
+    if "" in values or not flat.isprintable() or "&" in flat or "<" in flat or ">" in flat:
+        return False
+    # Printable, so no value holds a newline: each one's ends are where the newlines are. The only printable
+    # whitespace is the ASCII space.
+    edges = "\n".join(values)
+    return not (edges[:1] == " " or edges[-1:] == " " or " \n" in edges or "\n " in edges)
 
 
 def _column_letter(index: int) -> str:
