@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from itertools import chain, islice, repeat
 from operator import itemgetter
@@ -58,15 +58,24 @@ def _columns(rows: list[dict[str, Any]], columns: list[Column]) -> list[Any]:
         return [[row.get(key) for row in rows] for key in keys]
 
 
-def _csv_column(values: list[Any], column: Column) -> list[Any]:
+def _csv_column(values: Sequence[Any], column: Column) -> Sequence[Any]:
     """One column of a chunk of rows as export_value() writes its cells: text, money and counts that are already
-    str or int (or None, which the csv module writes as empty) are kept as they are."""
+    str or int (or None, which the csv module writes as empty) are kept as they are, the whole column at once
+    where it holds nothing else."""
     kind = column.kind
     if kind in (INT, VND):
+        if set(map(type, values)) <= _INT_OR_NONE:
+            return values
         return [v if v.__class__ is int or v is None else export_value(v, kind) for v in values]
     if kind == TEXT:
+        if set(map(type, values)) <= _STR_OR_NONE:
+            return values
         return [v if v.__class__ is str or v is None else export_value(v, kind) for v in values]
     return [export_value(v, kind) for v in values]  # an unrated STARS cell (None) reads "Chưa xếp hạng"
+
+
+_INT_OR_NONE = frozenset((int, type(None)))
+_STR_OR_NONE = frozenset((str, type(None)))
 
 
 def _total_cell(report: Report, key: str, kind: str) -> object:
