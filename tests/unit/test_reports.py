@@ -513,7 +513,8 @@ XL = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
 def read_xlsx(body: bytes) -> dict[str, Any]:
-    """The first sheet's cells by reference (A1 -> value): shared or inline strings resolved, numbers as float."""
+    """The first sheet's cells by reference (A1 -> value): shared or inline strings resolved, numbers as float. A
+    cell without a reference (it is optional) is the column after the previous cell of its row, as Excel reads it."""
     with zipfile.ZipFile(io.BytesIO(body)) as z:
         shared = z.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in z.namelist() else None
         strings = [
@@ -522,15 +523,40 @@ def read_xlsx(body: bytes) -> dict[str, Any]:
         ]
         sheet = ElementTree.fromstring(z.read("xl/worksheets/sheet1.xml"))
     cells: dict[str, Any] = {}
-    for c in sheet.iter(f"{XL}c"):
-        if c.get("t") == "inlineStr":
-            cells[c.get("r")] = "".join(t.text or "" for t in c.iter(f"{XL}t"))
-            continue
-        v = c.find(f"{XL}v")
-        if v is None:
-            continue
-        cells[c.get("r")] = strings[int(v.text)] if c.get("t") == "s" else float(v.text)
+    for row in sheet.iter(f"{XL}row"):
+        column = 0
+        for c in row.iter(f"{XL}c"):
+            ref = c.get("r")
+            if ref:
+                column = _column_number(re.sub(r"\d", "", ref))
+            else:
+                column += 1
+                ref = f"{_column_letters(column)}{row.get('r')}"
+            if c.get("t") == "inlineStr":
+                cells[ref] = "".join(t.text or "" for t in c.iter(f"{XL}t"))
+                continue
+            v = c.find(f"{XL}v")
+            if v is None:
+                continue
+            cells[ref] = strings[int(v.text)] if c.get("t") == "s" else float(v.text)
     return cells
+
+
+def _column_number(letters: str) -> int:
+    """'A' -> 1, 'AA' -> 27."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    """1 -> 'A', 27 -> 'AA'."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def test_xlsx_has_vietnamese_headers_and_numbers(history: History, engine: Any) -> None:
