@@ -237,7 +237,7 @@ def _sheet_xml(report: Report, showroom_name: str) -> Iterator[str]:
     chunk: list[str] = []
     # The rows are written a chunk at a time and, within a chunk, a column at a time: a year's export has close
     # to a million cells, and a comprehension per column is far cheaper than a Python loop per row and cell.
-    for block in _batches(_chain(sample, rows), XLSX_CHUNK_ROWS):
+    for block in _batches(chain(sample, rows), XLSX_CHUNK_ROWS):
         ats = [str(n) for n in range(r + 1, r + 1 + len(block))]
         r += len(block)
         cells: list[list[str]] = []
@@ -262,11 +262,6 @@ def _sheet_xml(report: Report, showroom_name: str) -> Iterator[str]:
         chunk.append(f'<row r="{r}">{"".join(totals)}</row>')
     chunk.append(f'</sheetData><mergeCells count="1"><mergeCell ref="A4:{last}4"/></mergeCells></worksheet>')
     yield "".join(chunk)
-
-
-def _chain(first: list[dict[str, Any]], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    yield from first
-    yield from rest
 
 
 def _batches(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
