@@ -641,38 +641,38 @@ class _Materialiser:
                 if key not in first:
                     first[key] = line
         sold: dict[UUID, Any] = {line.product_uuid: line for line in last.values()}
-        # What each product not yet known here would be stubbed with: its first line's name, else nothing.
-        wanted: dict[UUID, tuple[Any, ...]] = {}
+        stubs: dict[UUID, dict[str, Any]] = {}  # what each product not yet known here would be stubbed with
         for line in first.values():
             if line.product_uuid not in self.products:
-                wanted[line.product_uuid] = (
-                    line.producer_uuid, line.name, line.sku, line.barcode, line.unit, line.sold_by
-                )  # fmt: skip
+                stubs[line.product_uuid] = self._stub(
+                    line.product_uuid,
+                    self.producer_ids[line.producer_uuid],
+                    line.name,
+                    line.sku,
+                    line.barcode,
+                    line.unit,
+                    line.sold_by,
+                )
         for intake in intakes:
             for il in intake.lines:
-                if il.product_uuid not in self.products and il.product_uuid not in wanted:
-                    wanted[il.product_uuid] = (intake.producer_uuid,)
+                if il.product_uuid not in self.products and il.product_uuid not in stubs:
+                    stubs[il.product_uuid] = self._stub(il.product_uuid, self.producer_ids[intake.producer_uuid])
         others = [rl.product_uuid for r in returns for rl in r.lines if rl.product_uuid] + [
             mv.product_uuid for mv in movements
         ]
         for uuid in others:
-            if uuid not in self.products and uuid not in wanted:
-                wanted[uuid] = ()
-        if wanted:
+            if uuid not in self.products and uuid not in stubs:
+                stubs[uuid] = self._stub(uuid, None)
+        if stubs:
             # Most are held already (a product sold every day, every product of a stock snapshot): looked up with
             # one array parameter, and only the others stubbed.
-            self._look_up_products(list(wanted))
-            stubs = {
-                uuid: self._stub(uuid, self.producer_ids[how[0]] if how and how[0] else None, *how[1:])
-                for uuid, how in wanted.items()
-                if uuid not in self.products
-            }
-            if stubs:
+            self._look_up_products(list(stubs))
+            missing = [stubs[key] for key in sorted(stubs, key=str) if key not in self.products]
+            if missing:
                 self.conn.execute(
-                    pg_insert(T_PRODUCT).on_conflict_do_nothing(index_elements=["first_showroom_id", "uuid"]),
-                    [stubs[key] for key in sorted(stubs, key=str)],
+                    pg_insert(T_PRODUCT).on_conflict_do_nothing(index_elements=["first_showroom_id", "uuid"]), missing
                 )
-                self._look_up_products(list(stubs))  # a concurrent push may have stubbed one first
+                self._look_up_products([stub["uuid"] for stub in missing])  # a concurrent push may have stubbed one
         if sold:
             # The showroom carries what it sells, even before its product record arrives.
             self.conn.execute(

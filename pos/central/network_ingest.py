@@ -142,27 +142,26 @@ def apply_snapshots(mat: _Materialiser, records: list[Any]) -> None:
         p = record.payload
         at = {"showroom": mat.showroom_id, "seq": record.seq, "at": p.taken_at}
         levels = dict(sorted({_product_id(mat, level.product_uuid): level.qty for level in p.levels}.items()))
-        lots = sorted({lot.uuid.int: lot for lot in p.lots}.items())  # each lot once, in its index's order
+        lots = [lot for _, lot in sorted({lot.uuid.int: lot for lot in p.lots}.items())]  # once each, index order
         if p.complete:
             statements.append((_ZERO_LEVELS, {**at, "products": list(levels)}))
-            statements.append((_ZERO_LOTS, {**at, "lots": uuid_array(lot.uuid for _, lot in lots)}))
+            statements.append((_ZERO_LOTS, {**at, "lots": uuid_array(lot.uuid for lot in lots)}))
         if levels:
             statements.append((_SET_LEVELS, {**at, "products": list(levels), "qtys": list(levels.values())}))
         if lots:
-            chosen = [lot for _, lot in lots]
             statements.append(
                 (
                     _SET_LOTS,
                     {
                         **at,
-                        "lots": uuid_array(lot.uuid for lot in chosen),
-                        "products": [_product_id(mat, lot.product_uuid) for lot in chosen],
-                        "codes": [lot.lot_code for lot in chosen],
-                        "expiry": [lot.expiry_date for lot in chosen],
-                        "made": [lot.manufactured_on for lot in chosen],
-                        "qtys": [lot.qty for lot in chosen],
-                        "recalled": [lot.recalled_at for lot in chosen],
-                        "reasons": [lot.recall_reason for lot in chosen],
+                        "lots": uuid_array(lot.uuid for lot in lots),
+                        "products": [_product_id(mat, lot.product_uuid) for lot in lots],
+                        "codes": [lot.lot_code for lot in lots],
+                        "expiry": [lot.expiry_date for lot in lots],
+                        "made": [lot.manufactured_on for lot in lots],
+                        "qtys": [lot.qty for lot in lots],
+                        "recalled": [lot.recalled_at for lot in lots],
+                        "reasons": [lot.recall_reason for lot in lots],
                     },
                 )
             )
