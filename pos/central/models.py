@@ -413,6 +413,8 @@ class SaleLine(CentralModel, table=True):
         UniqueConstraint("sale_id", "line_no", name="uq_sale_line_sale_line_no"),
         Index("ix_sale_line_showroom_sold_on", "showroom_id", "sold_on"),
         Index("ix_sale_line_sold_on", "sold_on"),
+        # The lines still waiting for their product's record to give them stars (migration 0023).
+        Index("ix_sale_line_unrated", "product_id", postgresql_where=text("ocop_group IS NULL")),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
