@@ -227,7 +227,8 @@ def ingest_batch(
     fresh = sorted((r for r in batch.records if r.seq in new_seqs), key=lambda r: r.seq)
     materialiser = _Materialiser(conn, showroom_id, tz, now)
     touched_shifts = materialiser.run(fresh)
-    summaries.refresh_after_ingest(conn, showroom_id, summaries.Stored.of(fresh, materialiser.sold_on))
+    stored = summaries.Stored.of(fresh, materialiser.sold_on, materialiser.changed_products)
+    summaries.refresh_after_ingest(conn, showroom_id, stored)
     issues = materialiser.issues + resent_differently(
         conn, showroom_id, [r for r in batch.records if r.seq not in new_seqs], body, now
     )
@@ -312,6 +313,8 @@ class _Materialiser:
         self.issues: list[dict[str, Any]] = []
         self.sold_on: set[date] = set()  # the local days of the sales inserted
         self.held_sales: set[UUID] = set()  # the push's sale UUIDs this showroom already holds
+        # Held products whose record changed how they are sold, their stars, group or producer (a stub's included)
+        self.changed_products: list[UUID] = []
 
     def local_day(self, at: datetime) -> Any:
         return at.astimezone(self.tz).date()
@@ -551,6 +554,16 @@ class _Materialiser:
         if not records:
             return []
         payloads = [r.payload for r in records]
+        # What each held product's figures were summed with: a record that changes none of it moves no summary row.
+        # Locked (in UUID order, as the upsert below locks them) so that a push running meanwhile reads it after.
+        summed_with = {
+            uuid: tuple(figures)
+            for uuid, *figures in self.conn.exec_driver_sql(
+                "SELECT uuid, sold_by, ocop_stars, ocop_group, producer_id FROM product "
+                "WHERE first_showroom_id = %s AND uuid = ANY(CAST(%s AS uuid[])) ORDER BY uuid FOR UPDATE",
+                (self.showroom_id, uuid_array([p.uuid for p in payloads])),
+            )
+        }
         wanted = {p.uuid for p in payloads} | {p.central_uuid for p in payloads if p.central_uuid}
         catalog_ids = dict(
             (uuid, cid)
@@ -606,6 +619,12 @@ class _Materialiser:
         stmt = stmt.on_conflict_do_update(index_elements=["first_showroom_id", "uuid"], set_=set_).returning(
             T_PRODUCT.c.id, T_PRODUCT.c.uuid, T_PRODUCT.c.ocop_stars, T_PRODUCT.c.ocop_group
         )
+        self.changed_products += [
+            row["uuid"]
+            for row in rows
+            if row["uuid"] in summed_with
+            and summed_with[row["uuid"]] != (row["sold_by"], row["ocop_stars"], row["ocop_group"], row["producer_id"])
+        ]
         ids = []
         for pid, uuid, stars, group in self.conn.execute(stmt, rows):
             self.products[uuid] = (pid, stars, group)

@@ -300,20 +300,21 @@ class Stored:
     sold_on: set[date] = field(default_factory=set)  # the local days of the sales inserted now
     voided_sales: list[UUID] = field(default_factory=list)
     returns: list[UUID] = field(default_factory=list)
-    products: list[UUID] = field(default_factory=list)  # products whose own record arrived (stars, group)
+    # Held products whose record changed what their rows were summed with: how they are sold, stars, group or
+    # producer (a stub's record always does). One sent again unchanged (a new price) moves nothing: looking for its
+    # rows read every day of its showroom, 0.85 s for 300 products over a year.
+    products: list[UUID] = field(default_factory=list)
 
     @classmethod
-    def of(cls, records: Iterable[Any], sold_on: Iterable[date] = ()) -> Stored:
-        """From the new records of a push (each with ``kind`` and a decoded ``payload``) and the days of the sales
-        it inserted."""
-        stored = cls(sold_on=set(sold_on))
+    def of(cls, records: Iterable[Any], sold_on: Iterable[date] = (), products: Iterable[UUID] = ()) -> Stored:
+        """From the new records of a push (each with ``kind`` and a decoded ``payload``), the days of the sales
+        it inserted and the held products whose record changed their figures."""
+        stored = cls(sold_on=set(sold_on), products=list(products))
         for record in records:
             if record.kind == "void":
                 stored.voided_sales.append(record.payload.sale_uuid)
             elif record.kind == "return":
                 stored.returns.append(record.payload.uuid)
-            elif record.kind == "product":
-                stored.products.append(record.payload.uuid)
         return stored
 
 
