@@ -309,12 +309,55 @@ def real_pushes(engine: Any, a: argparse.Namespace, day: date) -> dict[str, floa
         Record("return", ret["uuid"], ret, later),
     ]
     late_s = push(engine, "SR001", late, first_seq=20_000_000)
+    resent = resent_products(engine, RESENT_PRODUCTS, later)
+    resent_s = push(engine, "SR001", resent, first_seq=30_000_000)
     lines = sum(t[1] for t in timings)
     return {
         "push_day_s": round(max(t[0] for t in timings), 3),
         "push_day_lines": lines // max(len(timings), 1),
         "push_late_void_and_return_s": round(late_s[0], 3),
+        "push_products_resent": len(resent),
+        "push_products_resent_s": round(resent_s[0], 3),
     }
+
+
+RESENT_PRODUCTS = 300  # a showroom's whole shelf, sent again after a change of prices
+
+
+def resent_products(engine: Any, count: int, at: datetime) -> list[Record]:
+    """Product records for ``count`` of the first showroom's bulk-loaded products, as they are held (a new price
+    only): each has a year of lines at the central server, which the ingest must not read again."""
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT p.uuid::text, pr.uuid::text, p.sku, p.name, p.unit, p.vat_class, p.ocop_group, p.ocop_stars "
+            "FROM product p JOIN producer pr ON pr.id = p.producer_id WHERE p.first_showroom_id = 1 AND NOT p.is_stub "
+            "ORDER BY p.id LIMIT %(n)s",
+            {"n": count},
+        ).all()
+    return [
+        Record(
+            "product",
+            uuid,
+            {
+                "uuid": uuid,
+                "producer_uuid": producer_uuid,
+                "sku": sku,
+                "barcode": None,
+                "name": name,
+                "unit": unit,
+                "price_vnd": 90_000,
+                "vat_class": vat_class,
+                "ocop_group": group,
+                "ocop_stars": stars,
+                "ocop_cert_number": "",
+                "ocop_cert_expiry": None,
+                "central_uuid": None,
+                "is_active": True,
+            },
+            at,
+        )
+        for uuid, producer_uuid, sku, name, unit, vat_class, group, stars in rows
+    ]
 
 
 def push(engine: Any, code: str, recs: list[Record], first_seq: int) -> tuple[float, int]:
