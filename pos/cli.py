@@ -367,11 +367,19 @@ def sync_cmd(ctx: Context, set_secret: bool, catalog_only: bool, push_only: bool
 @pass_ctx
 def central_migrate(ctx: Context) -> None:
     """Create or upgrade the central server's PostgreSQL schema (migrations/central)."""
+    from pos.central.migrate import autovacuum_off
     from pos.central.migrate import upgrade as central_upgrade
 
     _require_role(ctx.app, "central")
     central_upgrade(ctx.app.config["DATABASE_URL"])
     click.echo("Cơ sở dữ liệu máy chủ trung tâm đã cập nhật (central migrations applied).")
+    if autovacuum_off(ctx.app.config["DATABASE_URL"]):
+        click.echo(
+            "Cảnh báo: autovacuum của PostgreSQL đang tắt. Hãy bật lại (autovacuum = on trong postgresql.conf): "
+            "không có nó, thống kê để PostgreSQL chọn cách truy vấn không theo kịp dữ liệu, đồng bộ và báo cáo "
+            "chậm dần khi các bảng lớn lên (PostgreSQL's autovacuum is off: turn it back on).",
+            err=True,
+        )
 
 
 def _print_secret(issued: Any, heading: str) -> None:

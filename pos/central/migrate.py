@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import create_engine, text
 
 CENTRAL_MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations" / "central"
 
@@ -26,3 +27,14 @@ def upgrade(url: str, revision: str = "head") -> None:
 def check(url: str) -> None:
     """Raise if the central models and their migrations disagree (alembic check)."""
     command.check(alembic_config(url))
+
+
+def autovacuum_off(url: str) -> bool:
+    """Whether PostgreSQL's autovacuum is off at ``url``: the planner's statistics then stay as the last ANALYZE
+    left them, and a table that grew from nothing in a network's first weeks is planned as if it were still small."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SHOW autovacuum")).scalar_one() != "on"
+    finally:
+        engine.dispose()

@@ -21,5 +21,8 @@ def test_pos_migrate_on_a_central_install_runs_the_central_migrations(central_db
     try:
         with engine.connect() as conn:
             assert conn.execute(text("SELECT to_regclass('sync_record')")).scalar() is not None
+            autovacuum = conn.execute(text("SHOW autovacuum")).scalar_one()
+        # Warned of exactly when PostgreSQL's autovacuum is off (PostgreSQL's default is on; these machines run it off).
+        assert ("autovacuum của PostgreSQL đang tắt" in result.stderr) == (autovacuum != "on")
     finally:
         engine.dispose()
