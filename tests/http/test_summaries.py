@@ -297,6 +297,26 @@ def test_reports_over_months_and_edge_days_add_up(office: FlaskClient) -> None:
     )
     assert one_day["Tổng cộng"]["Doanh thu thuần"] == "100000"
 
+    # Read from a day, a month and days, summed per showroom first. Chè Tân Cương: S0 1 x 100.000 (28/02, SR01),
+    # March's 2 (SR01) and 3 x 110.000 - 30.000 (SR02), R1 (March) and R2 (01/04) 100.000 back each: two showrooms.
+    period = {"from": "28/02/2026", "to": "05/04/2026"}
+    tea = rows["HTX Chè Tân Cương"]
+    assert (tea["SL bán (cái)"], tea["SL khách trả (cái)"], tea["Số cửa hàng bán"]) == ("6", "2", "2")
+    assert (tea["Tiền hàng"], tea["Giảm giá"], tea["Hoàn tiền trả hàng"], tea["Doanh thu thuần"]) == (
+        "630000",
+        "30000",
+        "200000",
+        "400000",
+    )
+    assert rows["HTX Miến dong Minh Hồng"]["Số cửa hàng bán"] == "1"
+    top = by(csv_rows(office, "/office/top.csv", **period), "Sản phẩm")
+    got = {name: (r["Số cửa hàng bán"], r["SL thuần (cái)"], r["Doanh thu thuần"]) for name, r in top.items()}
+    assert got == {
+        "Chè Tân Cương 200g": ("2", "4", "400000"),
+        "Miến dong Minh Hồng 500g": ("1", "3", "150000"),
+        "Cao thuốc nam Ba Vì": ("1", "1", "72000"),
+    }
+
 
 @pytest.fixture
 def office(central_app: Any, central_engine: Any) -> FlaskClient:

@@ -95,6 +95,22 @@ def _facts(q: OfficeQuery) -> tuple[str, dict[str, Any]]:
     return " UNION ALL ".join(parts), params
 
 
+def _per_showroom(q: OfficeQuery, key: str) -> tuple[str, dict[str, Any]]:
+    """SQL of the period's summed lines with one row per showroom and ``key`` (``product_id`` or ``producer_id``)
+    and the measures, for a report that counts the showrooms.
+
+    Over a year the month rows are twelve per showroom and product (360,000 for 100 showrooms): summed per pair
+    first, COUNT DISTINCT then sorts the 30,000 pairs instead of every row (top products over a year with partial
+    months at both ends: 0.64-0.88 s → 0.50-0.61 s, best and median of seven; over a whole year 0.49-0.62 →
+    0.33-0.49 s). A period read from one month or one range of days has about one row per pair already: the extra
+    step gains nothing there and is left out."""
+    facts, params = _facts(q)
+    if sum(map(len, split_period(q.period.start, q.period.end))) <= 1:
+        return facts, params
+    sums = ", ".join(f"SUM(x.{k})::bigint AS {k}" for k in MEASURE_KEYS)
+    return f"SELECT x.showroom_id, x.{key}, {sums} FROM ({facts}) x GROUP BY 1, 2", params
+
+
 MEASURES = """
 SUM(x.qty_sold)::bigint AS qty_sold, SUM(x.qty_returned)::bigint AS qty_returned,
 SUM(x.grams_sold)::bigint AS grams_sold, SUM(x.grams_returned)::bigint AS grams_returned,
@@ -126,9 +142,10 @@ def _per_producer(q: OfficeQuery) -> tuple[str, dict[str, Any]]:
     linked to it counts as, else ``pid`` the showroom's own producer; both NULL for lines of no known producer),
     with the number of showrooms that sold it.
 
-    The summed rows are joined to their producer and aggregated once, straight to the producer: summing per
-    showroom first and then again cost 3-6 times as long over a year of 100 showrooms (354,000 month rows)."""
-    sql, params = _facts(q)
+    The rows (summed per showroom and producer, see ``_per_showroom``) are joined to their producer and aggregated
+    once, straight to the producer: joining first and summing per showroom and catalogue producer, then again, cost
+    3-6 times as long over a year of 100 showrooms (354,000 month rows)."""
+    sql, params = _per_showroom(q, "producer_id")
     return (
         f"""
         SELECT pr.catalog_producer_id AS cid, CASE WHEN pr.catalog_producer_id IS NULL THEN pr.id END AS pid,
@@ -344,7 +361,7 @@ def sales_by_ocop(session: Session, q: OfficeQuery) -> Report:
 def top_products(session: Session, q: OfficeQuery) -> Report:
     """The best sellers across showrooms: a product linked to the catalogue counts as the catalogue product."""
     order = "qty_net DESC, grams_net DESC, net_vnd DESC" if q.sort == "qty" else "net_vnd DESC, qty_net DESC"
-    facts, params = _facts(q)
+    facts, params = _per_showroom(q, "product_id")
     sql = f"""
         SELECT p.catalog_product_id AS cid,
                CASE WHEN p.catalog_product_id IS NULL THEN x.product_id END AS pid,
