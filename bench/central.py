@@ -18,7 +18,8 @@ What it does, in order (figures printed as it goes, the last line one JSON objec
    it (session_replication_role = replica): the bulk path's rows satisfy them by construction;
 3. the summaries built by the real rebuild (pos.central.summaries.rebuild), timed;
 4. a few pushes through the real ingest (ingest_batch, the same call the API makes): new showroom-days of
-   sample records, then a void and a return of bulk-loaded sales, each timed with its summary refresh;
+   sample records, then a void and a return of bulk-loaded sales, then 300 of the first showroom's products
+   sent again (a new price: each has a year of lines here), each timed with its summary refresh;
 5. the summaries checked against the raw tables (pos.central.summaries.check), timed (not with --no-check);
 6. every office page and its CSV and XLSX exports, over the last whole year, the last whole month and a
    year whose first and last weeks are partial months ("edges", read from the daily summary), for
