@@ -34,8 +34,7 @@ def iter_csv(report: Report, chunk_rows: int = 1_000) -> Iterator[bytes]:
     out = io.StringIO()
     writer = csv_writer(out)
     writer.writerow([c.header for c in report.columns])
-    rows = iter(report.rows)
-    while chunk := list(islice(rows, chunk_rows)):
+    for chunk in _batches(iter(report.rows), chunk_rows):
         columns = _columns(chunk, report.columns)
         writer.writecolumns([_csv_column(values, c) for values, c in zip(columns, report.columns, strict=True)])
         if len(chunk) == chunk_rows:
@@ -236,7 +235,6 @@ def _sheet_xml(report: Report, showroom_name: str) -> Iterator[str]:
         + "</row>"
     )
     r = top
-    chunk: list[str] = []
     # The rows are written a chunk at a time and, within a chunk, a column at a time: a year's export has close
     # to a million cells, and a comprehension per column is far cheaper than a Python loop per row and cell.
     for block in _batches(chain(sample, rows), XLSX_CHUNK_ROWS):
@@ -252,6 +250,7 @@ def _sheet_xml(report: Report, showroom_name: str) -> Iterator[str]:
         starts = [f'<row r="{at}">' for at in ats]
         # One join over the chunk, row by row: its start, its cells (an empty one is ""), its end.
         yield "".join(chain.from_iterable(zip(starts, *cells, repeat("</row>"))))
+    tail: list[str] = []  # the totals row, then the sheet's end
     if report.totals:
         r += 1
         totals = []
@@ -261,12 +260,13 @@ def _sheet_xml(report: Report, showroom_name: str) -> Iterator[str]:
                 totals.append(_text_cell(f"{letters[i]}{r}", value or "", S_TOTAL_TEXT))
             else:
                 totals.append(_cell(f"{letters[i]}{r}", value, c, S_TOTAL_KIND))
-        chunk.append(f'<row r="{r}">{"".join(totals)}</row>')
-    chunk.append(f'</sheetData><mergeCells count="1"><mergeCell ref="A4:{last}4"/></mergeCells></worksheet>')
-    yield "".join(chunk)
+        tail.append(f'<row r="{r}">{"".join(totals)}</row>')
+    tail.append(f'</sheetData><mergeCells count="1"><mergeCell ref="A4:{last}4"/></mergeCells></worksheet>')
+    yield "".join(tail)
 
 
 def _batches(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    """``rows`` in lists of ``size`` (the last one shorter), as both writers take them."""
     while block := list(islice(rows, size)):
         yield block
 
